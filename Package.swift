@@ -1,0 +1,105 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+// Strict Swift 6 everywhere; the upcoming features keep imports honest across modules.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "weimin",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "weimin", targets: ["weimin"]),
+        .library(name: "WeiminCore", targets: ["WeiminCore"]),
+        .library(name: "WeiminPersistence", targets: ["WeiminPersistence"]),
+        .library(name: "WeiminServer", targets: ["WeiminServer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/vapor/fluent-kit.git", from: "1.57.0"),
+        .package(url: "https://github.com/vapor/fluent-sqlite-driver.git", from: "4.9.0"),
+        .package(url: "https://github.com/vapor/fluent-postgres-driver.git", from: "2.14.0"),
+        .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.0"..<"5.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // The domain: pure values and rules. No framework imports, so its tests build in seconds.
+        .target(
+            name: "WeiminCore",
+            swiftSettings: swiftSettings
+        ),
+        // FluentKit models, migrations and repositories for SQLite (embedded) and PostgreSQL.
+        .target(
+            name: "WeiminPersistence",
+            dependencies: [
+                "WeiminCore",
+                .product(name: "FluentKit", package: "fluent-kit"),
+                .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
+                .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // HTTP: buildApplication, request context, controllers, background services.
+        .target(
+            name: "WeiminServer",
+            dependencies: [
+                "WeiminCore",
+                "WeiminPersistence",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The command line: parses arguments and calls into the modules above.
+        .executableTarget(
+            name: "weimin",
+            dependencies: [
+                "WeiminCore",
+                "WeiminPersistence",
+                "WeiminServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WeiminCoreTests",
+            dependencies: ["WeiminCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WeiminPersistenceTests",
+            dependencies: [
+                "WeiminCore",
+                "WeiminPersistence",
+                .product(name: "FluentKit", package: "fluent-kit"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WeiminServerTests",
+            dependencies: [
+                "WeiminCore",
+                "WeiminPersistence",
+                "WeiminServer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

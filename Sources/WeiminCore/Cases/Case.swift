@@ -1,0 +1,151 @@
+import Foundation
+
+/// A tracked demand (工单). `status` carries the state machine's view; the rest is what the ledger shows.
+public struct Case: Sendable, Hashable, Codable {
+    public var id: UUID
+    public var number: CaseNumber
+    public var countyCode: RegionCode
+    public var townshipCode: RegionCode?
+    public var villageCode: RegionCode?
+    public var groupID: UUID?
+    public var category: Category
+    public var departmentID: UUID?
+    public var urgency: Urgency
+    public var status: CaseStatus
+    /// A report about a cadre (问题线索): visible to the discipline role only (domain.md §4).
+    public var sealed: Bool
+    public var title: String
+    public var summary: String
+    /// 0–3, from triage: how likely the matter is to escalate in public.
+    public var opinionRisk: Int
+    public var createdAt: Date
+    public var updatedAt: Date
+    public var responseDueAt: Date?
+    public var dueAt: Date?
+    public var resolvedAt: Date?
+    public var closedAt: Date?
+    public var mergedIntoID: UUID?
+
+    public init(
+        id: UUID, number: CaseNumber, countyCode: RegionCode, townshipCode: RegionCode?, villageCode: RegionCode?,
+        groupID: UUID?, category: Category, departmentID: UUID?, urgency: Urgency, status: CaseStatus, sealed: Bool,
+        title: String, summary: String, opinionRisk: Int, createdAt: Date, updatedAt: Date,
+        responseDueAt: Date? = nil, dueAt: Date? = nil, resolvedAt: Date? = nil, closedAt: Date? = nil,
+        mergedIntoID: UUID? = nil
+    ) {
+        self.id = id
+        self.number = number
+        self.countyCode = countyCode
+        self.townshipCode = townshipCode
+        self.villageCode = villageCode
+        self.groupID = groupID
+        self.category = category
+        self.departmentID = departmentID
+        self.urgency = urgency
+        self.status = status
+        self.sealed = sealed
+        self.title = title
+        self.summary = summary
+        self.opinionRisk = opinionRisk
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.responseDueAt = responseDueAt
+        self.dueAt = dueAt
+        self.resolvedAt = resolvedAt
+        self.closedAt = closedAt
+        self.mergedIntoID = mergedIntoID
+    }
+
+    public var state: CaseState { status.state }
+
+    /// Overdue: still open and past its handling deadline.
+    public func isOverdue(at now: Date) -> Bool {
+        guard status.state.isOpen, status.state != .suspended, let due = dueAt else { return false }
+        return due < now
+    }
+}
+
+/// One entry of a case's history: who did what, when, and from which state to which.
+/// Events are append-only; `previousHash`/`hash` chain them so that any edit is detectable.
+public struct CaseEvent: Sendable, Hashable, Codable {
+    public var sequence: Int
+    public var occurredAt: Date
+    public var actor: String
+    public var actorRole: String
+    public var action: String
+    public var fromState: CaseState?
+    public var toState: CaseState?
+    public var note: String
+    public var previousHash: String
+    public var hash: String
+
+    public init(
+        sequence: Int, occurredAt: Date, actor: String, actorRole: String, action: String,
+        fromState: CaseState?, toState: CaseState?, note: String, previousHash: String = "", hash: String = ""
+    ) {
+        self.sequence = sequence
+        self.occurredAt = occurredAt
+        self.actor = actor
+        self.actorRole = actorRole
+        self.action = action
+        self.fromState = fromState
+        self.toState = toState
+        self.note = note
+        self.previousHash = previousHash
+        self.hash = hash
+    }
+
+    /// The bytes the hash covers: every field but the hash itself, in a fixed order, length-prefixed so
+    /// that no two different events encode the same way. Time is whole milliseconds since 1970 so
+    /// SQLite and PostgreSQL round-trip it identically.
+    public func canonicalContent(caseNumber: CaseNumber) -> [UInt8] {
+        var out: [UInt8] = []
+        func put(_ s: String) {
+            let bytes = Array(s.utf8)
+            out.append(contentsOf: Array(String(bytes.count).utf8))
+            out.append(0x3A)  // ":"
+            out.append(contentsOf: bytes)
+            out.append(0x0A)
+        }
+        put("weimin.case-event.v1")
+        put(caseNumber.description)
+        put(String(sequence))
+        put(String(Int64((occurredAt.timeIntervalSince1970 * 1000).rounded())))
+        put(actor)
+        put(actorRole)
+        put(action)
+        put(fromState?.rawValue ?? "")
+        put(toState?.rawValue ?? "")
+        put(note)
+        put(previousHash)
+        return out
+    }
+}
+
+/// A message as shown with its case: the group conversation around a demand.
+public struct Message: Sendable, Hashable, Codable {
+    public var id: Int
+    public var groupID: UUID
+    public var platform: Platform
+    public var platformMessageID: String
+    public var senderID: String
+    public var senderName: String
+    public var kind: String
+    public var text: String
+    public var sentAt: Date
+
+    public init(
+        id: Int, groupID: UUID, platform: Platform, platformMessageID: String, senderID: String, senderName: String,
+        kind: String, text: String, sentAt: Date
+    ) {
+        self.id = id
+        self.groupID = groupID
+        self.platform = platform
+        self.platformMessageID = platformMessageID
+        self.senderID = senderID
+        self.senderName = senderName
+        self.kind = kind
+        self.text = text
+        self.sentAt = sentAt
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+
+/// Ledger filters, as the API and console take them. Every field narrows; nil means "any".
+public struct CaseQuery: Sendable, Hashable, Codable {
+    public var states: [CaseState]?
+    public var category: Category?
+    public var townshipCode: RegionCode?
+    public var villageCode: RegionCode?
+    public var departmentID: UUID?
+    public var urgency: Urgency?
+    public var overdueAt: Date?
+    public var createdFrom: Date?
+    public var createdTo: Date?
+    public var sort: CaseSort
+    public var page: Int
+    public var perPage: Int
+
+    public init(
+        states: [CaseState]? = nil, category: Category? = nil, townshipCode: RegionCode? = nil,
+        villageCode: RegionCode? = nil, departmentID: UUID? = nil, urgency: Urgency? = nil, overdueAt: Date? = nil,
+        createdFrom: Date? = nil, createdTo: Date? = nil, sort: CaseSort = .newest, page: Int = 1, perPage: Int = 50
+    ) {
+        self.states = states
+        self.category = category
+        self.townshipCode = townshipCode
+        self.villageCode = villageCode
+        self.departmentID = departmentID
+        self.urgency = urgency
+        self.overdueAt = overdueAt
+        self.createdFrom = createdFrom
+        self.createdTo = createdTo
+        self.sort = sort
+        self.page = page
+        self.perPage = perPage
+    }
+
+    public static let maxPerPage = 200
+}
+
+public enum CaseSort: String, Sendable, Hashable, Codable, CaseIterable {
+    case newest
+    case oldest
+    case dueSoonest = "due"
+    case number
+}
+
+public struct Page<Item: Sendable>: Sendable {
+    public var items: [Item]
+    public var page: Int
+    public var perPage: Int
+    public var total: Int
+
+    public init(items: [Item], page: Int, perPage: Int, total: Int) {
+        self.items = items
+        self.page = page
+        self.perPage = perPage
+        self.total = total
+    }
+
+    public var pageCount: Int { perPage == 0 ? 0 : (total + perPage - 1) / perPage }
+}
+
+extension Page: Codable where Item: Codable {}
+extension Page: Equatable where Item: Equatable {}
+
+/// A case with everything its page shows: the messages it came from and its full history.
+public struct CaseDetail: Sendable, Codable {
+    public var `case`: Case
+    public var departmentName: String?
+    public var messages: [Message]
+    public var events: [CaseEvent]
+
+    public init(case c: Case, departmentName: String?, messages: [Message], events: [CaseEvent]) {
+        self.case = c
+        self.departmentName = departmentName
+        self.messages = messages
+        self.events = events
+    }
+}

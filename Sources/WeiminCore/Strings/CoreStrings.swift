@@ -1,0 +1,106 @@
+/// The Simplified Chinese words users see for domain values, in one table so wording stays consistent
+/// between the API, the console, the CLI and exports.
+public enum CoreStrings {
+    public static func categoryName(_ c: Category) -> String {
+        switch c {
+        case .publicity: return "宣传教育"
+        case .disclosure: return "公示公开"
+        case .service: return "便民服务"
+        case .petition: return "信访举报"
+        case .opinion: return "舆情管控"
+        case .none: return "无需处理"
+        }
+    }
+
+    public static func stateName(_ s: CaseState) -> String {
+        switch s {
+        case .new: return "待受理"
+        case .accepted: return "已受理"
+        case .dispatched: return "已派单"
+        case .inProgress: return "办理中"
+        case .resolved: return "已办结"
+        case .reviewed: return "已回访"
+        case .closed: return "已归档"
+        case .declined: return "不予受理"
+        case .merged: return "已合并"
+        case .returned: return "已退回"
+        case .suspended: return "挂起"
+        }
+    }
+
+    public static func actionName(_ a: CaseAction) -> String {
+        switch a {
+        case .accept: return "受理"
+        case .decline: return "不予受理"
+        case .merge: return "合并"
+        case .dispatch: return "派单"
+        case .start: return "签收"
+        case .returnToCentre: return "退回"
+        case .reassign: return "改派"
+        case .suspend: return "挂起"
+        case .resume: return "恢复办理"
+        case .resolve: return "办结"
+        case .review: return "回访"
+        case .reopen: return "重办"
+        case .close: return "归档"
+        }
+    }
+
+    public static func urgencyName(_ u: Urgency) -> String {
+        switch u {
+        case .normal: return "一般"
+        case .urgent: return "紧急"
+        }
+    }
+
+    public static func satisfactionName(_ s: Satisfaction) -> String {
+        switch s {
+        case .satisfied: return "满意"
+        case .basicallySatisfied: return "基本满意"
+        case .unsatisfied: return "不满意"
+        }
+    }
+
+    public static func roleName(_ r: Role) -> String {
+        switch r {
+        case .intakeOperator: return "受理员"
+        case .departmentHandler: return "部门承办人"
+        case .townshipCadre: return "乡镇干部"
+        case .villageAdmin: return "村级管理员"
+        case .supervisor: return "督办"
+        case .discipline: return "纪检监察"
+        case .leader: return "领导"
+        case .admin: return "系统管理员"
+        }
+    }
+
+    public static func platformName(_ p: Platform) -> String {
+        switch p {
+        case .wecom: return "企业微信"
+        case .dingtalk: return "钉钉"
+        case .wechat: return "微信"
+        case .feishu: return "飞书"
+        case .other: return "其他"
+        }
+    }
+
+    public static func regionLevelName(_ l: RegionLevel) -> String {
+        switch l {
+        case .province: return "省"
+        case .prefecture: return "州市"
+        case .county: return "县"
+        case .township: return "乡镇"
+        case .village: return "村"
+        }
+    }
+
+    public static func personKindName(_ k: PersonKind) -> String {
+        switch k {
+        case .villager: return "村民"
+        case .villageCadre: return "村干部"
+        case .townshipCadre: return "包村干部"
+        case .police: return "民警"
+        case .other: return "其他"
+        }
+    }
+}

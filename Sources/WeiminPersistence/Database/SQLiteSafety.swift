@@ -1,0 +1,42 @@
+import SQLKit
+
+/// The settings an embedded SQLite database must run with: a message acknowledged to a platform
+/// must survive a power cut, so WAL with `synchronous=FULL`; foreign keys keep the model honest;
+/// a bounded busy timeout lets writers wait for each other instead of failing or spinning.
+enum SQLiteSafety {
+    static let busyTimeoutMilliseconds = 10_000
+
+    static func configure(_ db: any SQLDatabase) async throws {
+        let mode = try await db.raw("PRAGMA journal_mode = WAL").first()?.decode(column: "journal_mode", as: String.self)
+        guard mode?.lowercased() == "wal" else {
+            throw PersistenceError.unsafeDatabase(
+                "无法切换到 WAL 日志模式（当前：\(mode ?? "未知")）。数据目录可能在网络盘或只读介质上，请换到本机磁盘。")
+        }
+        _ = try await db.raw("PRAGMA synchronous = FULL").all()
+        _ = try await db.raw("PRAGMA foreign_keys = ON").all()
+        _ = try await db.raw(SQLQueryString("PRAGMA busy_timeout = \(unsafeRaw: String(busyTimeoutMilliseconds))")).all()
+    }
+
+    /// Reads the settings back: a build or file that silently ignores them must not be run on.
+    static func verify(_ db: any SQLDatabase) async throws {
+        func pragma(_ name: String) async throws -> String {
+            guard let row = try await db.raw(SQLQueryString("PRAGMA \(unsafeRaw: name)")).first() else { return "" }
+            if let s = try? row.decode(column: name, as: String.self) { return s }
+            if let i = try? row.decode(column: name, as: Int.self) { return String(i) }
+            if let first = row.allColumns.first, let i = try? row.decode(column: first, as: Int.self) { return String(i) }
+            return ""
+        }
+        let journal = try await pragma("journal_mode").lowercased()
+        let synchronous = try await pragma("synchronous")
+        let foreignKeys = try await pragma("foreign_keys")
+        let timeout = try await pragma("busy_timeout")
+        var problems: [String] = []
+        if journal != "wal" { problems.append("journal_mode=\(journal)，应为 wal") }
+        if synchronous != "2" && synchronous != "3" { problems.append("synchronous=\(synchronous)，应为 FULL(2)") }
+        if foreignKeys != "1" { problems.append("foreign_keys=\(foreignKeys)，应为 1") }
+        if (Int(timeout) ?? 0) < 1000 { problems.append("busy_timeout=\(timeout)，应至少 1000 毫秒") }
+        if !problems.isEmpty {
+            throw PersistenceError.unsafeDatabase(problems.joined(separator: "；"))
+        }
+    }
+}

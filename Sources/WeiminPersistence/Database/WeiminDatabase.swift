@@ -1,0 +1,136 @@
+import FluentKit
+import FluentPostgresDriver
+import FluentSQLiteDriver
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import SQLKit
+
+/// The open database: Fluent's `Databases` (a ServiceLifecycle service) plus the checks that make it
+/// safe to run on. One code path for SQLite and PostgreSQL; only setup differs.
+public final class WeiminDatabase: Sendable {
+    public let location: DatabaseLocation
+    public let databases: Databases
+    let logger: Logger
+
+    /// Opens (and for SQLite, creates) the database. Nothing is migrated here.
+    public init(location: DatabaseLocation, logger: Logger) throws {
+        self.location = location
+        self.logger = logger
+        let databases = Databases(threadPool: NIOThreadPool.singleton, on: MultiThreadedEventLoopGroup.singleton)
+        switch location {
+        case .sqlite(let path):
+            let dir = (path as NSString).deletingLastPathComponent
+            if !dir.isEmpty {
+                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            }
+            databases.use(.sqlite(.file(path), sqlLogLevel: nil), as: .sqlite)
+        case .postgres(let url):
+            var config: SQLPostgresConfiguration
+            do {
+                config = try SQLPostgresConfiguration(url: url)
+            } catch {
+                throw PersistenceError.configuration("PostgreSQL 地址格式不对：\(DatabaseLocation.redact(url))。示例：postgres://weimin:密码@127.0.0.1:5432/weimin")
+            }
+            config.searchPath = nil
+            databases.use(.postgres(configuration: config, maxConnectionsPerEventLoop: 4, sqlLogLevel: .trace), as: .psql)
+        }
+        self.databases = databases
+    }
+
+    /// A database handle for one unit of work.
+    public var db: any Database {
+        databases.database(logger: logger, on: databases.eventLoopGroup.any())!
+    }
+
+    var sql: any SQLDatabase { db as! any SQLDatabase }
+
+    public func shutdown() async {
+        await databases.shutdownAsync()
+    }
+
+    // MARK: Safety
+
+    /// Sets and verifies the durability settings on every pooled SQLite connection; checks that
+    /// PostgreSQL answers. Refuses (throws) when the database cannot be run safely.
+    public func prepareConnections() async throws {
+        switch location {
+        case .sqlite:
+            // One pooled connection per event loop: configure each of them explicitly.
+            for loop in databases.eventLoopGroup.makeIterator() {
+                guard let conn = databases.database(logger: logger, on: loop) as? any SQLDatabase else { continue }
+                try await SQLiteSafety.configure(conn)
+                try await SQLiteSafety.verify(conn)
+            }
+        case .postgres:
+            do {
+                _ = try await sql.raw("SELECT 1 AS ok").all()
+            } catch {
+                throw PersistenceError.configuration("无法连接 PostgreSQL（\(location)）：\(String(reflecting: error))")
+            }
+        }
+    }
+
+    // MARK: Migrations
+
+    func migrator() -> Migrator {
+        let migrations = Migrations()
+        migrations.add(WeiminMigrations.all)
+        return Migrator(databases: databases, migrations: migrations, logger: logger, on: databases.eventLoopGroup.any())
+    }
+
+    /// Applies pending migrations; returns the names applied (empty when the schema is current).
+    @discardableResult
+    public func migrate() async throws -> [String] {
+        try await refuseNewerSchema()
+        let migrator = migrator()
+        try await migrator.setupIfNeeded().get()
+        let pending = try await migrator.previewPrepareBatch().get().map { $0.0.name }
+        if !pending.isEmpty {
+            try await migrator.prepareBatch().get()
+        }
+        return pending
+    }
+
+    /// The names of migrations recorded in the database (empty for a new database).
+    public func appliedMigrations() async throws -> [String] {
+        let exists = try await tableExists("_fluent_migrations")
+        guard exists else { return [] }
+        return try await sql.raw("SELECT name FROM _fluent_migrations ORDER BY batch, name").all().map {
+            try $0.decode(column: "name", as: String.self)
+        }
+    }
+
+    /// A database migrated by a newer binary has migrations this one does not know: refuse to touch it.
+    public func refuseNewerSchema() async throws {
+        let known = Set(WeiminMigrations.all.map(\.name))
+        let unknown = try await appliedMigrations().filter { !known.contains($0) }
+        if !unknown.isEmpty { throw PersistenceError.schemaTooNew(unknown) }
+    }
+
+    /// For `serve`: the schema must be exactly what this binary expects.
+    public func requireCurrentSchema() async throws {
+        try await refuseNewerSchema()
+        let applied = Set(try await appliedMigrations())
+        if WeiminMigrations.all.contains(where: { !applied.contains($0.name) }) {
+            throw PersistenceError.schemaNotMigrated
+        }
+    }
+
+    func tableExists(_ name: String) async throws -> Bool {
+        switch location {
+        case .sqlite:
+            return try await !sql.raw("SELECT name FROM sqlite_master WHERE type = 'table' AND name = \(bind: name)").all().isEmpty
+        case .postgres:
+            return try await !sql.raw("SELECT 1 AS x FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = \(bind: name)").all().isEmpty
+        }
+    }
+}
+
+extension WeiminDatabase {
+    /// A cheap round trip, for health checks.
+    public func ping() async throws {
+        _ = try await sql.raw("SELECT 1 AS ok").all()
+    }
+}

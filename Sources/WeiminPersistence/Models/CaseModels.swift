@@ -1,0 +1,101 @@
+import FluentKit
+import Foundation
+
+final class MessageModel: Model, @unchecked Sendable {
+    static let schema = "messages"
+
+    @ID(custom: "id", generatedBy: .database) var id: Int?
+    @Field(key: "county_code") var countyCode: String
+    @Field(key: "group_id") var groupID: UUID
+    @Field(key: "platform") var platform: String
+    @Field(key: "platform_message_id") var platformMessageID: String
+    @Field(key: "sender_id") var senderID: String
+    @Field(key: "sender_name") var senderName: String
+    @Field(key: "kind") var kind: String
+    @Field(key: "text") var text: String
+    @Field(key: "sent_at") var sentAt: Date
+    @Field(key: "received_at") var receivedAt: Date
+
+    init() {}
+}
+
+final class CaseModel: Model, @unchecked Sendable {
+    static let schema = "cases"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "number") var number: String
+    @Field(key: "county_code") var countyCode: String
+    @OptionalField(key: "township_code") var townshipCode: String?
+    @OptionalField(key: "village_code") var villageCode: String?
+    /// The most specific region the case belongs to; scope queries use it.
+    @Field(key: "scope_code") var scopeCode: String
+    @OptionalField(key: "group_id") var groupID: UUID?
+    @Field(key: "category") var category: String
+    @OptionalField(key: "department_id") var departmentID: UUID?
+    @Field(key: "urgency") var urgency: String
+    @Field(key: "state") var state: String
+    @OptionalField(key: "resume_state") var resumeState: String?
+    @OptionalField(key: "last_review") var lastReview: String?
+    @Field(key: "sealed") var sealed: Bool
+    @Field(key: "title") var title: String
+    @Field(key: "summary") var summary: String
+    @Field(key: "opinion_risk") var opinionRisk: Int
+    @OptionalField(key: "merged_into_id") var mergedIntoID: UUID?
+    @Field(key: "created_at") var createdAt: Date
+    @Field(key: "updated_at") var updatedAt: Date
+    @OptionalField(key: "response_due_at") var responseDueAt: Date?
+    @OptionalField(key: "due_at") var dueAt: Date?
+    @OptionalField(key: "resolved_at") var resolvedAt: Date?
+    @OptionalField(key: "closed_at") var closedAt: Date?
+
+    init() {}
+}
+
+/// The next free sequence number per county and year, e.g. id `433125-2026`.
+final class CaseSequenceModel: Model, @unchecked Sendable {
+    static let schema = "case_sequences"
+
+    @ID(custom: "id", generatedBy: .user) var id: String?
+    @Field(key: "next_value") var nextValue: Int
+
+    init() {}
+
+    init(id: String, nextValue: Int) {
+        self.id = id
+        self.nextValue = nextValue
+    }
+}
+
+final class CaseMessageModel: Model, @unchecked Sendable {
+    static let schema = "case_messages"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "case_id") var caseID: UUID
+    @Field(key: "message_id") var messageID: Int
+    @Field(key: "county_code") var countyCode: String
+    /// `origin` for the message that opened the case, `followup` for messages joined later.
+    @Field(key: "relation") var relation: String
+    @Field(key: "created_at") var createdAt: Date
+
+    init() {}
+}
+
+final class CaseEventModel: Model, @unchecked Sendable {
+    static let schema = "case_events"
+
+    @ID(custom: "id", generatedBy: .database) var id: Int?
+    @Field(key: "case_id") var caseID: UUID
+    @Field(key: "county_code") var countyCode: String
+    @Field(key: "sequence") var sequence: Int
+    @Field(key: "occurred_at") var occurredAt: Date
+    @Field(key: "actor") var actor: String
+    @Field(key: "actor_role") var actorRole: String
+    @Field(key: "action") var action: String
+    @OptionalField(key: "from_state") var fromState: String?
+    @OptionalField(key: "to_state") var toState: String?
+    @Field(key: "note") var note: String
+    @Field(key: "previous_hash") var previousHash: String
+    @Field(key: "hash") var hash: String
+
+    init() {}
+}

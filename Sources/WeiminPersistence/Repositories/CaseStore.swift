@@ -1,0 +1,248 @@
+import Crypto
+import FluentKit
+import Foundation
+import SQLKit
+import WeiminCore
+
+/// Who did something, as the audit record names them.
+public struct Actor: Sendable, Hashable {
+    public var name: String
+    public var role: String
+
+    public init(name: String, role: String) {
+        self.name = name
+        self.role = role
+    }
+
+    public init(_ viewer: Viewer) {
+        self.init(name: viewer.username, role: viewer.role.rawValue)
+    }
+
+    public static let system = Actor(name: "system", role: "system")
+}
+
+/// What a new case starts with.
+public struct NewCase: Sendable {
+    public var village: RegionCode?
+    public var township: RegionCode?
+    public var county: RegionCode
+    public var groupID: UUID?
+    public var category: Category
+    public var departmentID: UUID?
+    public var urgency: Urgency
+    public var sealed: Bool
+    public var title: String
+    public var summary: String
+    public var opinionRisk: Int
+    public var responseDueAt: Date?
+    public var dueAt: Date?
+    public var messageIDs: [Int]
+
+    public init(
+        county: RegionCode, township: RegionCode?, village: RegionCode?, groupID: UUID?, category: Category,
+        departmentID: UUID? = nil, urgency: Urgency = .normal, sealed: Bool = false, title: String, summary: String,
+        opinionRisk: Int = 0, responseDueAt: Date? = nil, dueAt: Date? = nil, messageIDs: [Int] = []
+    ) {
+        self.county = county
+        self.township = township
+        self.village = village
+        self.groupID = groupID
+        self.category = category
+        self.departmentID = departmentID
+        self.urgency = urgency
+        self.sealed = sealed
+        self.title = title
+        self.summary = summary
+        self.opinionRisk = opinionRisk
+        self.responseDueAt = responseDueAt
+        self.dueAt = dueAt
+        self.messageIDs = messageIDs
+    }
+}
+
+public enum CaseStoreError: Error, CustomStringConvertible, Sendable {
+    case notFound(String)
+    case transition(TransitionError)
+    /// Someone else changed the case between reading and writing it.
+    case conflict(String)
+
+    public var description: String {
+        switch self {
+        case .notFound(let n): return "工单 \(n) 不存在或无权查看"
+        case .transition(let e): return e.reason
+        case .conflict(let n): return "工单 \(n) 刚被他人更新，请刷新后重试"
+        }
+    }
+}
+
+/// Writes cases: opening them with a fresh number, and applying closed-loop actions through the Core
+/// state machine. Each operation is one transaction that starts with a write, so SQLite takes its
+/// write lock up front and concurrent writers queue instead of failing on a stale snapshot.
+public struct CaseStore: Sendable {
+    let database: WeiminDatabase
+
+    public init(database: WeiminDatabase) { self.database = database }
+
+    /// Opens a case in state `new`, links its messages and records the first event.
+    public func open(_ new: NewCase, actor: Actor, at now: Date) async throws -> Case {
+        let year = Calendar.beijing.component(.year, from: now)
+        return try await database.db.transaction { db in
+            let seq = try await Self.nextSequence(county: new.county, year: year, on: db)
+            guard let number = CaseNumber(county: new.county, year: year, sequence: seq) else {
+                throw PersistenceError.invalid("工单编号超出范围：\(new.county)-\(year)-\(seq)")
+            }
+            let row = CaseModel()
+            row.id = UUID()
+            row.number = number.description
+            row.countyCode = new.county.rawValue
+            row.townshipCode = new.township?.rawValue
+            row.villageCode = new.village?.rawValue
+            row.scopeCode = (new.village ?? new.township ?? new.county).rawValue
+            row.groupID = new.groupID
+            row.category = new.category.rawValue
+            row.departmentID = new.departmentID
+            row.urgency = new.urgency.rawValue
+            row.state = CaseState.new.rawValue
+            row.sealed = new.sealed
+            row.title = new.title
+            row.summary = new.summary
+            row.opinionRisk = new.opinionRisk
+            row.createdAt = now
+            row.updatedAt = now
+            row.responseDueAt = new.responseDueAt
+            row.dueAt = new.dueAt
+            try await row.create(on: db)
+            for mid in Set(new.messageIDs).sorted() {
+                let link = CaseMessageModel()
+                link.caseID = row.id!
+                link.messageID = mid
+                link.countyCode = new.county.rawValue
+                link.relation = mid == new.messageIDs.first ? "origin" : "followup"
+                link.createdAt = now
+                try await link.create(on: db)
+            }
+            try await Self.appendEvent(
+                caseRow: row, number: number, actor: actor, action: "open", from: nil, to: .new,
+                note: CoreStrings.categoryName(new.category), at: now, on: db)
+            return try row.toCore()
+        }
+    }
+
+    /// Applies a closed-loop action. `change` may set fields that go with it (department, deadlines…);
+    /// the state itself always comes from the state machine.
+    public func apply(
+        _ action: CaseAction, to number: CaseNumber, actor: Actor, note: String, at now: Date,
+        change: (@Sendable (CaseModelChange) -> Void)? = nil
+    ) async throws -> Case {
+        guard let current = try await CaseModel.query(on: database.db).filter(\.$number == number.description).first(),
+            let id = current.id
+        else { throw CaseStoreError.notFound(number.description) }
+        let before = try current.toCore()
+        let next: CaseStatus
+        do {
+            next = try CaseStateMachine.apply(action, to: before.status)
+        } catch {
+            throw CaseStoreError.transition(error)
+        }
+        let fields = CaseModelChange(departmentID: current.departmentID, dueAt: current.dueAt, responseDueAt: current.responseDueAt)
+        change?(fields)
+        return try await database.db.transaction { db in
+            let sql = db as! any SQLDatabase
+            // Optimistic concurrency: the row must still be in the state we read.
+            var update = sql.update("cases")
+                .set("state", to: next.state.rawValue)
+                .set("resume_state", to: next.resumeState?.rawValue)
+                .set("last_review", to: next.lastReview?.rawValue)
+                .set("updated_at", to: now)
+                .set("department_id", to: fields.departmentID)
+                .set("due_at", to: fields.dueAt)
+                .set("response_due_at", to: fields.responseDueAt)
+            if next.state == .resolved { update = update.set("resolved_at", to: now) }
+            if next.state == .closed { update = update.set("closed_at", to: now) }
+            if let merged = fields.mergedIntoID { update = update.set("merged_into_id", to: merged) }
+            let changed = try await update
+                .where("id", .equal, id)
+                .where("state", .equal, before.state.rawValue)
+                .returning("id")
+                .all()
+            guard !changed.isEmpty else { throw CaseStoreError.conflict(number.description) }
+            try await Self.appendEvent(
+                caseRow: current, number: number, actor: actor, action: action.name, from: before.state, to: next.state,
+                note: note, at: now, on: db)
+            guard let after = try await CaseModel.find(id, on: db) else { throw CaseStoreError.notFound(number.description) }
+            return try after.toCore()
+        }
+    }
+
+    /// Allocates the next number for a county and year in one atomic statement on both databases.
+    static func nextSequence(county: RegionCode, year: Int, on db: any Database) async throws -> Int {
+        let sql = db as! any SQLDatabase
+        let key = "\(county.rawValue)-\(year)"
+        let row = try await sql.raw("""
+            INSERT INTO case_sequences (id, next_value) VALUES (\(bind: key), 1)
+            ON CONFLICT (id) DO UPDATE SET next_value = case_sequences.next_value + 1
+            RETURNING next_value
+            """).first()
+        guard let value = try row?.decode(column: "next_value", as: Int.self) else {
+            throw PersistenceError.invalid("无法分配工单编号")
+        }
+        return value
+    }
+
+    /// Appends to the case's hash chain: each event's hash covers its content and the previous hash.
+    static func appendEvent(
+        caseRow: CaseModel, number: CaseNumber, actor: Actor, action: String, from: CaseState?, to: CaseState?,
+        note: String, at now: Date, on db: any Database
+    ) async throws {
+        let last = try await CaseEventModel.query(on: db).filter(\.$caseID == caseRow.id!).sort(\.$sequence, .descending).first()
+        // Stored times are whole milliseconds so the hash recomputes identically after a round trip.
+        let at = Date(timeIntervalSince1970: (now.timeIntervalSince1970 * 1000).rounded() / 1000)
+        var event = CaseEvent(
+            sequence: (last?.sequence ?? 0) + 1, occurredAt: at, actor: actor.name, actorRole: actor.role, action: action,
+            fromState: from, toState: to, note: note, previousHash: last?.hash ?? "")
+        event.hash = AuditHash.hash(event, caseNumber: number)
+        let row = CaseEventModel()
+        row.caseID = caseRow.id!
+        row.countyCode = caseRow.countyCode
+        row.sequence = event.sequence
+        row.occurredAt = event.occurredAt
+        row.actor = event.actor
+        row.actorRole = event.actorRole
+        row.action = event.action
+        row.fromState = from?.rawValue
+        row.toState = to?.rawValue
+        row.note = note
+        row.previousHash = event.previousHash
+        row.hash = event.hash
+        try await row.create(on: db)
+    }
+}
+
+/// Fields an action may change alongside the state.
+public final class CaseModelChange: @unchecked Sendable {
+    public var departmentID: UUID?
+    public var dueAt: Date?
+    public var responseDueAt: Date?
+    public var mergedIntoID: UUID?
+
+    init(departmentID: UUID?, dueAt: Date?, responseDueAt: Date?) {
+        self.departmentID = departmentID
+        self.dueAt = dueAt
+        self.responseDueAt = responseDueAt
+    }
+}
+
+public enum AuditHash {
+    public static func hash(_ event: CaseEvent, caseNumber: CaseNumber) -> String {
+        SHA256.hash(data: event.canonicalContent(caseNumber: caseNumber)).map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+extension Calendar {
+    /// Case numbers and limits follow Beijing time wherever the server's clock is set.
+    static let beijing: Calendar = {
+        var c = Calendar(identifier: .gregorian)
+        c.timeZone = TimeZone(identifier: "Asia/Shanghai")!
+        return c
+    }()
+}

@@ -1,0 +1,73 @@
+import FluentKit
+import Foundation
+import WeiminCore
+
+public struct FluentCaseRepository: CaseRepository {
+    let database: WeiminDatabase
+
+    public init(database: WeiminDatabase) { self.database = database }
+
+    /// Applies the viewer's visibility inside the query, so totals and pages never count what the
+    /// viewer may not know exists (sealed reports in particular).
+    static func visible(_ q: QueryBuilder<CaseModel>, _ v: CaseVisibility) {
+        switch v.regionPrefix.utf8.count {
+        case 6: q.filter(\.$countyCode == v.regionPrefix)
+        case 9: q.filter(\.$townshipCode == v.regionPrefix)
+        case 12: q.filter(\.$villageCode == v.regionPrefix)
+        default: ScopeFilter.apply(prefix: v.regionPrefix, to: q, column: \.$scopeCode)
+        }
+        if let d = v.departmentID { q.filter(\.$departmentID == d) }
+        if !v.includeSealed { q.filter(\.$sealed == false) }
+        if v.onlySealed { q.filter(\.$sealed == true) }
+    }
+
+    public func cases(_ query: CaseQuery, visibility: CaseVisibility) async throws -> WeiminCore.Page<Case> {
+        let q = CaseModel.query(on: database.db)
+        Self.visible(q, visibility)
+        if let states = query.states, !states.isEmpty { q.filter(\.$state ~~ states.map(\.rawValue)) }
+        if let c = query.category { q.filter(\.$category == c.rawValue) }
+        if let t = query.townshipCode { q.filter(\.$townshipCode == t.rawValue) }
+        if let v = query.villageCode { q.filter(\.$villageCode == v.rawValue) }
+        if let d = query.departmentID { q.filter(\.$departmentID == d) }
+        if let u = query.urgency { q.filter(\.$urgency == u.rawValue) }
+        if let now = query.overdueAt {
+            let open = CaseState.allCases.filter { $0.isOpen && $0 != .suspended }.map(\.rawValue)
+            q.filter(\.$state ~~ open).filter(\.$dueAt < now)
+        }
+        if let from = query.createdFrom { q.filter(\.$createdAt >= from) }
+        if let to = query.createdTo { q.filter(\.$createdAt < to) }
+        let total = try await q.count()
+        switch query.sort {
+        case .newest: q.sort(\.$createdAt, .descending).sort(\.$number, .descending)
+        case .oldest: q.sort(\.$createdAt, .ascending).sort(\.$number, .ascending)
+        case .dueSoonest: q.sort(\.$dueAt, .ascending).sort(\.$number, .ascending)
+        case .number: q.sort(\.$number, .ascending)
+        }
+        let per = min(max(query.perPage, 1), CaseQuery.maxPerPage)
+        let page = max(query.page, 1)
+        let rows = try await q.range(lower: (page - 1) * per, upper: page * per).all()
+        return WeiminCore.Page(items: try rows.map { try $0.toCore() }, page: page, perPage: per, total: total)
+    }
+
+    public func detail(number: CaseNumber, visibility: CaseVisibility) async throws -> CaseDetail? {
+        let q = CaseModel.query(on: database.db).filter(\.$number == number.description)
+        Self.visible(q, visibility)
+        guard let row = try await q.first(), let id = row.id else { return nil }
+        let c = try row.toCore()
+        let departmentName = try await c.departmentID.asyncMap { try await DepartmentModel.find($0, on: database.db)?.name } ?? nil
+        let links = try await CaseMessageModel.query(on: database.db).filter(\.$caseID == id).all()
+        let messages = links.isEmpty ? [] : try await MessageModel.query(on: database.db)
+            .filter(\.$id ~~ links.map(\.messageID)).sort(\.$sentAt).all().map { try $0.toCore() }
+        let events = try await CaseEventModel.query(on: database.db).filter(\.$caseID == id).sort(\.$sequence).all().map { $0.toCore() }
+        return CaseDetail(case: c, departmentName: departmentName, messages: messages, events: events)
+    }
+}
+
+extension Optional {
+    func asyncMap<T>(_ f: (Wrapped) async throws -> T) async rethrows -> T? {
+        switch self {
+        case .some(let w): return try await f(w)
+        case .none: return nil
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import WeiminCore
+
+/// Models stay inside this module; these turn rows into Core values. A row that does not map
+/// (a code or enum value this binary cannot read) is a storage fault, reported with the row's identity.
+extension RegionModel {
+    func toCore() throws -> Region {
+        guard let raw = id, let code = RegionCode(raw) else { throw PersistenceError.invalid("区划代码损坏：\(id ?? "?")") }
+        return Region(code: code, name: name, parentCode: parentCode.flatMap(RegionCode.init))
+    }
+}
+
+extension DepartmentModel {
+    func toCore() throws -> Department {
+        guard let id, let county = RegionCode(countyCode) else { throw PersistenceError.invalid("部门记录损坏：\(code)") }
+        return Department(id: id, countyCode: county, code: code, name: name)
+    }
+}
+
+extension MessageModel {
+    func toCore() throws -> Message {
+        guard let id, let platform = Platform(rawValue: platform) else { throw PersistenceError.invalid("消息记录损坏：\(platformMessageID)") }
+        return Message(
+            id: id, groupID: groupID, platform: platform, platformMessageID: platformMessageID, senderID: senderID,
+            senderName: senderName, kind: kind, text: text, sentAt: sentAt)
+    }
+}
+
+extension CaseModel {
+    func toCore() throws -> Case {
+        func bad(_ what: String) -> PersistenceError { .invalid("工单 \(number) 的\(what)无法读取") }
+        guard let id else { throw bad("编号") }
+        guard let n = CaseNumber(number) else { throw bad("编号") }
+        guard let county = RegionCode(countyCode) else { throw bad("县代码") }
+        guard let category = Category(rawValue: category) else { throw bad("类别") }
+        guard let urgency = Urgency(rawValue: urgency) else { throw bad("紧急程度") }
+        guard let state = CaseState(rawValue: state) else { throw bad("状态") }
+        let status = CaseStatus(
+            state: state, resumeState: resumeState.flatMap(CaseState.init(rawValue:)),
+            lastReview: lastReview.flatMap(Satisfaction.init(rawValue:)))
+        return Case(
+            id: id, number: n, countyCode: county, townshipCode: townshipCode.flatMap(RegionCode.init),
+            villageCode: villageCode.flatMap(RegionCode.init), groupID: groupID, category: category,
+            departmentID: departmentID, urgency: urgency, status: status, sealed: sealed, title: title, summary: summary,
+            opinionRisk: opinionRisk, createdAt: createdAt, updatedAt: updatedAt, responseDueAt: responseDueAt, dueAt: dueAt,
+            resolvedAt: resolvedAt, closedAt: closedAt, mergedIntoID: mergedIntoID)
+    }
+}
+
+extension CaseEventModel {
+    func toCore() -> CaseEvent {
+        CaseEvent(
+            sequence: sequence, occurredAt: occurredAt, actor: actor, actorRole: actorRole, action: action,
+            fromState: fromState.flatMap(CaseState.init(rawValue:)), toState: toState.flatMap(CaseState.init(rawValue:)),
+            note: note, previousHash: previousHash, hash: hash)
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import Logging
+import WeiminCore
+import WeiminPersistence
+
+/// Everything the routes and services need, built once and passed through initialisers.
+public struct AppServices: Sendable {
+    public let config: WeiminConfig
+    public let database: WeiminDatabase
+    public let cipher: FieldCipher
+    public let regions: any RegionRepository
+    public let groups: any GroupRepository
+    public let departments: any DepartmentRepository
+    public let cases: any CaseRepository
+    public let caseStore: CaseStore
+    public let messages: MessageStore
+    public let staff: StaffDirectory
+    public let logger: Logger
+    /// Migrations applied while opening (empty when the schema was already current).
+    public let migrationsApplied: [String]
+
+    /// Opens the database and checks it is safe and current. `migrate` applies pending migrations
+    /// (and creates the key file if missing); without it a stale schema is refused.
+    public static func open(config: WeiminConfig, migrate: Bool, logger: Logger) async throws -> AppServices {
+        let location = try config.databaseLocation()
+        let database = try WeiminDatabase(location: location, logger: logger)
+        do {
+            try await database.prepareConnections()
+            let key: DataKey
+            if let text = config.dataKeyText {
+                key = try DataKey.parse(text, source: "WEIMIN_DATA_KEY")
+            } else {
+                key = try DataKey.load(file: config.keyFile, create: migrate)
+            }
+            var applied: [String] = []
+            if migrate {
+                applied = try await database.migrate()
+            } else {
+                try await database.requireCurrentSchema()
+            }
+            try await KeyCheck.verify(key, on: database, record: migrate)
+            return AppServices(config: config, database: database, key: key, logger: logger, migrationsApplied: applied)
+        } catch {
+            await database.shutdown()
+            throw error
+        }
+    }
+
+    init(config: WeiminConfig, database: WeiminDatabase, key: DataKey, logger: Logger, migrationsApplied: [String]) {
+        self.migrationsApplied = migrationsApplied
+        self.config = config
+        self.database = database
+        self.cipher = FieldCipher(dataKey: key)
+        self.regions = FluentRegionRepository(database: database)
+        self.groups = FluentGroupRepository(database: database)
+        self.departments = FluentDepartmentRepository(database: database)
+        self.cases = FluentCaseRepository(database: database)
+        self.caseStore = CaseStore(database: database)
+        self.messages = MessageStore(database: database)
+        self.staff = StaffDirectory(database: database)
+        self.logger = logger
+    }
+
+    public func demoSeeder() -> DemoSeeder {
+        DemoSeeder(database: database, cipher: cipher, staff: staff)
+    }
+
+    public func shutdown() async {
+        await database.shutdown()
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import WeiminCore
+import WeiminPersistence
+
+/// The router with every route. Authorization is decided per route through `requireViewer`, which
+/// consults `Access` in WeiminCore: one rule table, one place.
+public func buildRouter(services: AppServices) -> Router<WeiminRequestContext> {
+    let router = Router(context: WeiminRequestContext.self)
+    router.add(middleware: ErrorLoggingMiddleware(logger: services.logger))
+    HealthController(database: services.database).addRoutes(to: router)
+    let api = router.group("api/v1").add(middleware: AuthenticationMiddleware(staff: services.staff))
+    SessionsController(staff: services.staff).addRoutes(to: api)
+    RegionsController(services: services).addRoutes(to: api)
+    CasesController(services: services).addRoutes(to: api)
+    return router
+}
+
+/// The application: HTTP server plus the database as a lifecycle service, so SIGTERM drains requests
+/// and then closes the database.
+public func buildApplication(
+    services: AppServices, onServerRunning: (@Sendable (Int) async -> Void)? = nil
+) -> some ApplicationProtocol {
+    let router = buildRouter(services: services)
+    var app = Application(
+        router: router,
+        configuration: .init(address: .hostname(services.config.host, port: services.config.port), serverName: "weimin"),
+        onServerRunning: { channel in await onServerRunning?(channel.localAddress?.port ?? 0) },
+        logger: services.logger)
+    app.addServices(services.database.databases)
+    return app
+}
+
+/// Logs unexpected errors (not the 4xx that routes throw on purpose) without request bodies,
+/// which may hold personal data.
+struct ErrorLoggingMiddleware: RouterMiddleware {
+    typealias Context = WeiminRequestContext
+    let logger: Logger
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as any HTTPResponseError {
+            throw error
+        } catch {
+            logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(String(reflecting: error))"])
+            throw HTTPError(.internalServerError, message: "服务器内部错误，已记录日志。请稍后重试或联系管理员。")
+        }
+    }
+}

@@ -1,0 +1,114 @@
+import Configuration
+import Foundation
+import Logging
+import SystemPackage
+import WeiminPersistence
+
+/// Every setting the server reads, resolved once at start-up.
+/// Precedence: command-line flag > environment (`WEIMIN_…`) > config file (JSON) > default.
+public struct WeiminConfig: Sendable {
+    public var dir: String
+    public var databaseURL: String?
+    public var host: String
+    public var port: Int
+    public var keyFile: String
+    /// Base64 key text from `WEIMIN_DATA_KEY`, used instead of the key file when set.
+    public var dataKeyText: String?
+    public var logLevel: Logger.Level
+    public var timezone: String
+    public var configFile: String?
+
+    public static let defaultDir = "./weimin-data"
+    public static let defaultPort = 8080
+
+    public init(
+        dir: String = defaultDir, databaseURL: String? = nil, host: String = "127.0.0.1", port: Int = defaultPort,
+        keyFile: String? = nil, dataKeyText: String? = nil, logLevel: Logger.Level = .info,
+        timezone: String = "Asia/Shanghai", configFile: String? = nil
+    ) {
+        self.dir = dir
+        self.databaseURL = databaseURL
+        self.host = host
+        self.port = port
+        self.keyFile = keyFile ?? (dir as NSString).appendingPathComponent("weimin.key")
+        self.dataKeyText = dataKeyText
+        self.logLevel = logLevel
+        self.timezone = timezone
+        self.configFile = configFile
+    }
+
+    /// Keys as they appear in the config file (nested JSON) and, upper-cased with `WEIMIN_`, in the
+    /// environment: `http.port` ↔ `{"http":{"port":8080}}` ↔ `WEIMIN_HTTP_PORT`.
+    public enum Key {
+        public static let dir = "dir"
+        public static let databaseURL = "database.url"
+        public static let host = "http.host"
+        public static let port = "http.port"
+        public static let keyFile = "key.file"
+        public static let dataKey = "data.key"
+        public static let logLevel = "log.level"
+        public static let timezone = "timezone"
+    }
+
+    /// Resolves the configuration. `flags` holds only the options given on the command line.
+    public static func load(
+        flags: [String: String], configFile: String?, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) async throws -> WeiminConfig {
+        let path = configFile ?? environment["WEIMIN_CONFIG"]
+        var providers: [any ConfigProvider] = [
+            InMemoryProvider(name: "command line", values: Dictionary(uniqueKeysWithValues: flags.map { (AbsoluteConfigKey(stringLiteral: $0.key), ConfigValue(stringLiteral: $0.value)) })),
+            EnvironmentVariablesProvider(environmentVariables: environment, secretsSpecifier: .specific(["WEIMIN_DATABASE_URL", "WEIMIN_DATA_KEY"]))
+                .prefixKeys(with: "weimin"),
+        ]
+        if let path {
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw ConfigError.invalid("找不到配置文件 \(path)")
+            }
+            do {
+                providers.append(try await FileProvider<JSONSnapshot>(filePath: FilePath(path)))
+            } catch {
+                throw ConfigError.invalid("配置文件 \(path) 不是有效的 JSON：\(error)")
+            }
+        }
+        let reader = ConfigReader(providers: providers)
+        let dir = reader.string(forKey: ConfigKey(Key.dir), default: defaultDir)
+        let portText = reader.string(forKey: ConfigKey(Key.port))
+        var port = defaultPort
+        if let portText {
+            guard let p = Int(portText), (1...65535).contains(p) else {
+                throw ConfigError.invalid("端口 \(portText) 无效：应为 1–65535 之间的数字")
+            }
+            port = p
+        } else if let p = reader.int(forKey: ConfigKey(Key.port)) {
+            port = p
+        }
+        let levelText = reader.string(forKey: ConfigKey(Key.logLevel), default: "info")
+        guard let level = Logger.Level(rawValue: levelText.lowercased()) else {
+            throw ConfigError.invalid("日志级别 \(levelText) 无效：可选 trace, debug, info, notice, warning, error, critical")
+        }
+        return WeiminConfig(
+            dir: dir,
+            databaseURL: reader.string(forKey: ConfigKey(Key.databaseURL), isSecret: true),
+            host: reader.string(forKey: ConfigKey(Key.host), default: "127.0.0.1"),
+            port: port,
+            keyFile: reader.string(forKey: ConfigKey(Key.keyFile)),
+            dataKeyText: reader.string(forKey: ConfigKey(Key.dataKey), isSecret: true),
+            logLevel: level,
+            timezone: reader.string(forKey: ConfigKey(Key.timezone), default: "Asia/Shanghai"),
+            configFile: path)
+    }
+
+    public func databaseLocation() throws -> DatabaseLocation {
+        try DatabaseLocation.resolve(databaseURL: databaseURL, dir: dir)
+    }
+}
+
+public enum ConfigError: Error, CustomStringConvertible, Sendable {
+    case invalid(String)
+
+    public var description: String {
+        switch self {
+        case .invalid(let why): return why
+        }
+    }
+}

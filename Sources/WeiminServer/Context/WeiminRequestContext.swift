@@ -1,0 +1,45 @@
+import Foundation
+import Hummingbird
+import WeiminCore
+
+/// Per-request state: who is asking. Set by `AuthenticationMiddleware`, read by `requireViewer`.
+public struct WeiminRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public var viewer: Viewer?
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.viewer = nil
+    }
+
+    public var responseEncoder: JSONEncoder { APIJSON.encoder }
+    public var requestDecoder: JSONDecoder { APIJSON.decoder }
+
+    /// The signed-in viewer, allowed to read `resource`; otherwise 401 or 403 with a reason.
+    public func requireViewer(reading resource: Resource? = nil) throws -> Viewer {
+        guard let viewer else {
+            throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer realm=\"weimin\""], message: "请先登录：使用 POST /api/v1/sessions 获取令牌，或在请求中提供用户名和密码")
+        }
+        if let resource, !Access.mayRead(viewer.role, resource) {
+            throw HTTPError(.forbidden, message: "\(CoreStrings.roleName(viewer.role))无权查看此内容")
+        }
+        return viewer
+    }
+}
+
+enum APIJSON {
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.dateEncodingStrategy = .iso8601
+        e.keyEncodingStrategy = .convertToSnakeCase
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return e
+    }()
+
+    static let decoder: JSONDecoder = {
+        let d = JSONDecoder()
+        d.dateDecodingStrategy = .iso8601
+        d.keyDecodingStrategy = .convertFromSnakeCase
+        return d
+    }()
+}

@@ -1,0 +1,123 @@
+import Foundation
+import Hummingbird
+import WeiminCore
+
+/// The ledger: `GET /api/v1/cases` with filters and paging, `GET /api/v1/cases/:number` with history.
+struct CasesController {
+    let services: AppServices
+
+    func addRoutes(to group: RouterGroup<WeiminRequestContext>) {
+        group.get("cases") { request, context -> PageDTO<CaseDTO> in
+            let viewer = try context.requireViewer(reading: .cases)
+            let query = try QueryParsing.caseQuery(request.uri.queryParameters, now: Date())
+            let page = try await services.cases.cases(query, visibility: viewer.caseVisibility)
+            let now = Date()
+            return PageDTO(page) { CaseDTO($0, now: now) }
+        }
+
+        group.get("cases/:number") { _, context -> CaseDetailDTO in
+            let viewer = try context.requireViewer(reading: .cases)
+            let raw = try context.parameters.require("number")
+            guard let number = CaseNumber(raw) else {
+                throw HTTPError(.badRequest, message: "工单编号格式应为 县代码-年份-序号，例如 433125-2026-000123")
+            }
+            // Not found and not allowed look the same: a sealed case's existence is itself sealed.
+            guard let detail = try await services.cases.detail(number: number, visibility: viewer.caseVisibility) else {
+                throw HTTPError(.notFound, message: "工单 \(number) 不存在或无权查看")
+            }
+            return CaseDetailDTO(
+                case: CaseDTO(detail.case, now: Date()),
+                departmentName: detail.departmentName,
+                messages: detail.messages.map {
+                    MessageDTO(id: $0.id, platformMessageId: $0.platformMessageID, senderId: $0.senderID, senderName: $0.senderName, kind: $0.kind, text: $0.text, sentAt: $0.sentAt)
+                },
+                events: detail.events.map {
+                    EventDTO(
+                        sequence: $0.sequence, occurredAt: $0.occurredAt, actor: $0.actor, actorRole: $0.actorRole, action: $0.action,
+                        actionName: $0.actionDisplayName, fromState: $0.fromState?.rawValue, toState: $0.toState?.rawValue, note: $0.note,
+                        previousHash: $0.previousHash, hash: $0.hash)
+                })
+        }
+    }
+}
+
+/// Turns query strings into typed filters, refusing bad values with a message that names the parameter.
+enum QueryParsing {
+    static func region(_ raw: String?, name: String) throws -> RegionCode? {
+        guard let raw, !raw.isEmpty else { return nil }
+        guard let code = RegionCode(raw) else {
+            throw HTTPError(.badRequest, message: "\(name) 参数应为 6、9 或 12 位行政区划代码，收到：\(raw)")
+        }
+        return code
+    }
+
+    static func paging(_ q: Parameters) throws -> (Int, Int) {
+        let page = try int(q["page"].map(String.init), name: "page", range: 1...1_000_000) ?? 1
+        let per = try int(q["per_page"].map(String.init), name: "per_page", range: 1...CaseQuery.maxPerPage) ?? 50
+        return (page, per)
+    }
+
+    static func int(_ raw: String?, name: String, range: ClosedRange<Int>) throws -> Int? {
+        guard let raw, !raw.isEmpty else { return nil }
+        guard let v = Int(raw), range.contains(v) else {
+            throw HTTPError(.badRequest, message: "\(name) 参数应为 \(range.lowerBound)–\(range.upperBound) 之间的整数，收到：\(raw)")
+        }
+        return v
+    }
+
+    static func date(_ raw: String?, name: String) throws -> Date? {
+        guard let raw, !raw.isEmpty else { return nil }
+        let day = DateFormatter()
+        day.locale = Locale(identifier: "en_US_POSIX")
+        day.timeZone = TimeZone(identifier: "Asia/Shanghai")
+        day.dateFormat = "yyyy-MM-dd"
+        if let d = day.date(from: raw) { return d }
+        if let d = try? Date(raw, strategy: .iso8601) { return d }
+        throw HTTPError(.badRequest, message: "\(name) 参数应为日期，例如 2026-11-01，收到：\(raw)")
+    }
+
+    static func caseQuery(_ q: Parameters, now: Date) throws -> CaseQuery {
+        var query = CaseQuery()
+        if let s = q["state"].map(String.init), !s.isEmpty {
+            query.states = try s.split(separator: ",").map { part in
+                guard let st = CaseState(rawValue: String(part)) else {
+                    throw HTTPError(.badRequest, message: "state 参数无效：\(part)。可选：\(CaseState.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                return st
+            }
+        }
+        if let c = q["category"].map(String.init), !c.isEmpty {
+            guard let cat = Category(rawValue: c) else {
+                throw HTTPError(.badRequest, message: "category 参数无效：\(c)。可选：\(Category.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            query.category = cat
+        }
+        if let u = q["urgency"].map(String.init), !u.isEmpty {
+            guard let urg = Urgency(rawValue: u) else { throw HTTPError(.badRequest, message: "urgency 参数无效：\(u)。可选：normal, urgent") }
+            query.urgency = urg
+        }
+        query.townshipCode = try region(q["township"].map(String.init), name: "township")
+        query.villageCode = try region(q["village"].map(String.init), name: "village")
+        if let d = q["department"].map(String.init), !d.isEmpty {
+            guard let id = UUID(uuidString: d) else { throw HTTPError(.badRequest, message: "department 参数应为部门 ID（见 /api/v1/departments）") }
+            query.departmentID = id
+        }
+        if let o = q["overdue"].map(String.init), !o.isEmpty {
+            guard ["1", "true", "0", "false"].contains(o) else { throw HTTPError(.badRequest, message: "overdue 参数应为 true 或 false") }
+            if o == "1" || o == "true" { query.overdueAt = now }
+        }
+        query.createdFrom = try date(q["from"].map(String.init), name: "from")
+        if let to = try date(q["to"].map(String.init), name: "to") {
+            // `to` is inclusive of the whole day when given as a date.
+            query.createdTo = (q["to"].map(String.init)?.count == 10) ? to.addingTimeInterval(86400) : to
+        }
+        if let s = q["sort"].map(String.init), !s.isEmpty {
+            guard let sort = CaseSort(rawValue: s) else {
+                throw HTTPError(.badRequest, message: "sort 参数无效：\(s)。可选：\(CaseSort.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            query.sort = sort
+        }
+        (query.page, query.perPage) = try paging(q)
+        return query
+    }
+}

@@ -1,0 +1,181 @@
+import Foundation
+import Hummingbird
+import WeiminCore
+
+/// What the JSON API returns. Codes stay machine-readable; `_name` fields carry the Chinese words from
+/// the strings table so a client need not translate.
+struct PageDTO<Item: Codable & Sendable>: ResponseEncodable, Sendable {
+    let items: [Item]
+    let page: Int
+    let perPage: Int
+    let total: Int
+    let pageCount: Int
+
+    init<T>(_ page: WeiminCore.Page<T>, map: (T) -> Item) {
+        self.items = page.items.map(map)
+        self.page = page.page
+        self.perPage = page.perPage
+        self.total = page.total
+        self.pageCount = page.pageCount
+    }
+}
+
+struct ListDTO<Item: Codable & Sendable>: ResponseEncodable, Sendable {
+    let items: [Item]
+}
+
+struct RegionDTO: Codable, Sendable {
+    let code: String
+    let name: String
+    let level: String
+    let levelName: String
+    let parentCode: String?
+
+    init(_ r: Region) {
+        code = r.code.rawValue
+        name = r.name
+        level = r.level.rawValue
+        levelName = CoreStrings.regionLevelName(r.level)
+        parentCode = r.parentCode?.rawValue
+    }
+}
+
+struct GroupDTO: Codable, Sendable {
+    let id: UUID
+    let name: String
+    let platform: String
+    let platformName: String
+    let externalId: String
+    let countyCode: String
+    let villageCode: String
+    let memberCount: Int
+    let hasPolice: Bool
+    let hasTownshipCadre: Bool
+    let admins: [String]
+
+    init(_ g: ChatGroup) {
+        id = g.id
+        name = g.name
+        platform = g.platform.rawValue
+        platformName = CoreStrings.platformName(g.platform)
+        externalId = g.externalID
+        countyCode = g.countyCode.rawValue
+        villageCode = g.villageCode.rawValue
+        memberCount = g.memberCount
+        hasPolice = g.hasPolice
+        hasTownshipCadre = g.hasTownshipCadre
+        admins = g.admins
+    }
+}
+
+struct MemberDTO: Codable, Sendable {
+    let platformUserId: String
+    let displayName: String
+    let kind: String
+    let kindName: String
+    let isAdmin: Bool
+}
+
+struct DepartmentDTO: Codable, Sendable {
+    let id: UUID
+    let code: String
+    let name: String
+}
+
+struct CaseDTO: Codable, Sendable {
+    let number: String
+    let title: String
+    let summary: String
+    let category: String
+    let categoryName: String
+    let state: String
+    let stateName: String
+    let urgency: String
+    let urgencyName: String
+    let opinionRisk: Int
+    let sealed: Bool
+    let countyCode: String
+    let townshipCode: String?
+    let villageCode: String?
+    let groupId: UUID?
+    let departmentId: UUID?
+    let createdAt: Date
+    let updatedAt: Date
+    let responseDueAt: Date?
+    let dueAt: Date?
+    let resolvedAt: Date?
+    let closedAt: Date?
+    let overdue: Bool
+    let lastReview: String?
+    let allowedActions: [String]
+
+    init(_ c: Case, now: Date) {
+        number = c.number.description
+        title = c.title
+        summary = c.summary
+        category = c.category.rawValue
+        categoryName = CoreStrings.categoryName(c.category)
+        state = c.state.rawValue
+        stateName = CoreStrings.stateName(c.state)
+        urgency = c.urgency.rawValue
+        urgencyName = CoreStrings.urgencyName(c.urgency)
+        opinionRisk = c.opinionRisk
+        sealed = c.sealed
+        countyCode = c.countyCode.rawValue
+        townshipCode = c.townshipCode?.rawValue
+        villageCode = c.villageCode?.rawValue
+        groupId = c.groupID
+        departmentId = c.departmentID
+        createdAt = c.createdAt
+        updatedAt = c.updatedAt
+        responseDueAt = c.responseDueAt
+        dueAt = c.dueAt
+        resolvedAt = c.resolvedAt
+        closedAt = c.closedAt
+        overdue = c.isOverdue(at: now)
+        lastReview = c.status.lastReview?.rawValue
+        allowedActions = CaseStateMachine.allowedActions(from: c.status).map(\.name).reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
+    }
+}
+
+struct MessageDTO: Codable, Sendable {
+    let id: Int
+    let platformMessageId: String
+    let senderId: String
+    let senderName: String
+    let kind: String
+    let text: String
+    let sentAt: Date
+}
+
+struct EventDTO: Codable, Sendable {
+    let sequence: Int
+    let occurredAt: Date
+    let actor: String
+    let actorRole: String
+    let action: String
+    let actionName: String
+    let fromState: String?
+    let toState: String?
+    let note: String
+    let previousHash: String
+    let hash: String
+}
+
+struct CaseDetailDTO: ResponseEncodable, Sendable {
+    let `case`: CaseDTO
+    let departmentName: String?
+    let messages: [MessageDTO]
+    let events: [EventDTO]
+}
+
+extension CaseEvent {
+    var actionDisplayName: String {
+        switch action {
+        case "open": return "立案"
+        default:
+            let match = CaseAction.all.first { $0.name == action }
+            return match.map(CoreStrings.actionName) ?? action
+        }
+    }
+}

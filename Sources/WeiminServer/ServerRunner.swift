@@ -1,0 +1,40 @@
+import Foundation
+import Hummingbird
+import Logging
+import WeiminCore
+import WeiminPersistence
+
+/// What the command line calls: each entry point opens the services, does its work and closes them.
+/// Kept here, not in the executable, so tests can drive the same paths.
+public enum ServerRunner {
+    public static func makeLogger(_ config: WeiminConfig) -> Logger {
+        var logger = Logger(label: "weimin")
+        logger.logLevel = config.logLevel
+        return logger
+    }
+
+    /// `weimin serve`: runs until SIGINT/SIGTERM.
+    public static func serve(config: WeiminConfig, migrate: Bool = false, banner: (@Sendable (String) -> Void)? = nil) async throws {
+        let logger = makeLogger(config)
+        let services = try await AppServices.open(config: config, migrate: migrate, logger: logger)
+        let location = services.database.location
+        let app = buildApplication(services: services) { port in
+            let host = config.host == "0.0.0.0" ? "127.0.0.1" : config.host
+            let text = "Weimin 为民 已启动：http://\(host):\(port)\n数据库：\(location)\n按 Ctrl+C 停止。"
+            if let banner { banner(text) } else { FileHandle.standardOutput.write(Data((text + "\n").utf8)) }
+        }
+        try await app.runService()
+    }
+
+    public static func withServices<T: Sendable>(config: WeiminConfig, migrate: Bool = false, _ body: (AppServices) async throws -> T) async throws -> T {
+        let services = try await AppServices.open(config: config, migrate: migrate, logger: makeLogger(config))
+        do {
+            let result = try await body(services)
+            await services.shutdown()
+            return result
+        } catch {
+            await services.shutdown()
+            throw error
+        }
+    }
+}

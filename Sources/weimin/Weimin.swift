@@ -1,0 +1,259 @@
+import ArgumentParser
+import Foundation
+import WeiminCore
+import WeiminPersistence
+import WeiminServer
+
+@main
+struct Weimin: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "weimin",
+        abstract: "为民 Weimin — 把村级微信群变成可追踪、限时办结的为民服务台。",
+        discussion: """
+            Weimin takes in village chat-group messages, turns demands into tracked cases (工单),
+            dispatches them with legal time limits and keeps a tamper-evident record.
+
+            第一次使用：weimin demo            （生成保靖县演示数据并启动，浏览器打开显示的地址）
+            正式部署：  weimin migrate && weimin serve
+
+            Settings come from flags, then WEIMIN_… environment variables, then a JSON config file
+            (--config or WEIMIN_CONFIG), then defaults. Data lives in --dir (default ./weimin-data)
+            unless --database-url postgres://… is given.
+            """,
+        subcommands: [Serve.self, Migrate.self, Demo.self, UserCommand.self])
+}
+
+/// Options every data command takes.
+struct DataOptions: ParsableArguments {
+    @Option(help: "数据目录（内置 SQLite 数据库和密钥文件）。Data folder for the embedded SQLite database and key file. Default ./weimin-data")
+    var dir: String?
+
+    @Option(name: .customLong("database-url"), help: "PostgreSQL 地址，如 postgres://weimin:密码@127.0.0.1:5432/weimin。Use PostgreSQL instead of SQLite.")
+    var databaseURL: String?
+
+    @Option(help: "JSON 配置文件。Config file (JSON), e.g. {\"http\":{\"port\":8080},\"database\":{\"url\":\"postgres://…\"}}")
+    var config: String?
+
+    @Option(name: .customLong("key-file"), help: "数据加密密钥文件（默认 数据目录/weimin.key）。Data-encryption key file.")
+    var keyFile: String?
+
+    @Option(name: .customLong("log-level"), help: "日志级别 trace|debug|info|warning|error。Log level.")
+    var logLevel: String?
+
+    func flags() -> [String: String] {
+        var f: [String: String] = [:]
+        if let dir { f[WeiminConfig.Key.dir] = dir }
+        if let databaseURL { f[WeiminConfig.Key.databaseURL] = databaseURL }
+        if let keyFile { f[WeiminConfig.Key.keyFile] = keyFile }
+        if let logLevel { f[WeiminConfig.Key.logLevel] = logLevel }
+        return f
+    }
+
+    func load(extra: [String: String] = [:]) async throws -> WeiminConfig {
+        try await WeiminConfig.load(flags: flags().merging(extra) { _, new in new }, configFile: config)
+    }
+}
+
+struct HTTPOptions: ParsableArguments {
+    @Option(help: "监听地址（默认 127.0.0.1；局域网访问用 0.0.0.0）。Address to listen on.")
+    var host: String?
+
+    @Option(help: "端口（默认 8080）。Port to listen on.")
+    var port: Int?
+
+    func flags() -> [String: String] {
+        var f: [String: String] = [:]
+        if let host { f[WeiminConfig.Key.host] = host }
+        if let port { f[WeiminConfig.Key.port] = String(port) }
+        return f
+    }
+}
+
+/// Runs a command body and turns any error into one plain sentence on stderr and exit code 1.
+func runReportingErrors(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch let error as any CustomStringConvertible & Error {
+        FileHandle.standardError.write(Data("错误：\(error.description)\n".utf8))
+        throw ExitCode(1)
+    } catch {
+        FileHandle.standardError.write(Data("错误：\(error)\n".utf8))
+        throw ExitCode(1)
+    }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "启动服务。Start the server (the database must be migrated first).")
+
+    @OptionGroup var data: DataOptions
+    @OptionGroup var http: HTTPOptions
+
+    func run() async throws {
+        try await runReportingErrors {
+            let config = try await data.load(extra: http.flags())
+            try await ServerRunner.serve(config: config)
+        }
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "初始化或升级数据库（重复运行无副作用）。Create or upgrade the database; safe to repeat.")
+
+    @OptionGroup var data: DataOptions
+
+    func run() async throws {
+        try await runReportingErrors {
+            let config = try await data.load()
+            let result = try await ServerRunner.withServices(config: config, migrate: true) { services in
+                (services.migrationsApplied, services.database.location)
+            }
+            say("数据库：\(result.1)")
+            if result.0.isEmpty {
+                say("数据库结构已是最新，无需迁移。")
+            } else {
+                say("已执行 \(result.0.count) 个迁移：\(result.0.joined(separator: ", "))")
+            }
+        }
+    }
+}
+
+struct Demo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "演示：初始化数据库、写入保靖县示例数据并启动服务（可重复运行）。Migrate, seed the 保靖县 demo and serve.")
+
+    @OptionGroup var data: DataOptions
+    @OptionGroup var http: HTTPOptions
+
+    @Flag(name: .customLong("no-serve"), help: "只写入数据，不启动服务。Seed only, do not serve.")
+    var noServe = false
+
+    func run() async throws {
+        try await runReportingErrors {
+            let config = try await data.load(extra: http.flags())
+            let summary = try await ServerRunner.withServices(config: config, migrate: true) { services in
+                try await services.demoSeeder().seed()
+            }
+            say(summary.alreadySeeded ? "演示数据已存在，未重复写入。" : "已写入演示数据：保靖县（433125）。")
+            say("区划 \(summary.regions) 个，群 \(summary.groups) 个，消息 \(summary.messages) 条，工单 \(summary.cases) 件。")
+            say("演示账号（密码均为 \(DemoSeeder.password)）：")
+            for a in DemoSeeder.accounts {
+                say("  \(a.username.padding(toLength: 12, withPad: " ", startingAt: 0)) \(CoreStrings.roleName(a.role))  \(a.name)")
+            }
+
+            if !noServe {
+                try await ServerRunner.serve(config: config)
+            }
+        }
+    }
+}
+
+struct UserCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "user", abstract: "管理工作人员账号。Manage staff accounts.",
+        subcommands: [UserAdd.self, UserList.self, UserPassword.self])
+}
+
+extension Role: ExpressibleByArgument {
+    public init?(argument: String) { self.init(rawValue: argument) }
+    public static var allValueStrings: [String] { allCases.map(\.rawValue) }
+}
+
+struct UserAdd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add", abstract: "新增账号。Add a staff user.",
+        discussion: """
+            角色 roles: operator 受理员, department_handler 部门承办人, township_cadre 乡镇干部,
+            village_admin 村级管理员, supervisor 督办, discipline 纪检监察, leader 领导, admin 系统管理员.
+            Example: weimin user add lisi --role department_handler --region 433125 --department zjj --name 李四
+            Without --password-stdin a strong password is generated and printed once.
+            """)
+
+    @Argument(help: "用户名（英文字母、数字、. _ -）。Username.")
+    var username: String
+
+    @Option(help: "角色。Role.")
+    var role: Role
+
+    @Option(help: "管辖区划代码（县 6 位、乡镇 9 位、村 12 位）。Region scope code.")
+    var region: String
+
+    @Option(help: "部门代码（部门承办人必填），如 zjj。Department code, required for department_handler.")
+    var department: String?
+
+    @Option(help: "姓名。Display name.")
+    var name: String?
+
+    @Flag(name: .customLong("password-stdin"), help: "从标准输入读取密码（不在命令行明文出现）。Read the password from stdin.")
+    var passwordStdin = false
+
+    @OptionGroup var data: DataOptions
+
+    func run() async throws {
+        try await runReportingErrors {
+            guard let code = RegionCode(region) else {
+                throw StaffError.invalid("区划代码 \(region) 无效：应为 6、9 或 12 位数字")
+            }
+            var password: String
+            var generated = false
+            if passwordStdin {
+                password = (readLine(strippingNewline: true) ?? "")
+            } else {
+                password = Self.generatePassword()
+                generated = true
+            }
+            let config = try await data.load()
+            let pw = password
+            let viewer = try await ServerRunner.withServices(config: config) { services in
+                try await services.staff.add(.init(
+                    username: username, displayName: name ?? username, password: pw, role: role, region: code, departmentCode: department))
+            }
+            say("已创建账号 \(viewer.username)（\(CoreStrings.roleName(viewer.role))，管辖 \(viewer.region)）。")
+            if generated { say("初始密码（只显示这一次）：\(password)") }
+            password = ""
+        }
+    }
+
+    static func generatePassword() -> String {
+        let alphabet = Array("abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+        var g = SystemRandomNumberGenerator()
+        return String((0..<16).map { _ in alphabet[Int(g.next() % UInt64(alphabet.count))] })
+    }
+}
+
+struct UserList: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "列出账号。List staff users.")
+
+    @OptionGroup var data: DataOptions
+
+    func run() async throws {
+        try await runReportingErrors {
+            let config = try await data.load()
+            let users = try await ServerRunner.withServices(config: config) { try await $0.staff.list() }
+            for u in users {
+                say("\(u.username)\t\(CoreStrings.roleName(u.role))\t\(u.region)\t\(u.displayName)")
+            }
+        }
+    }
+}
+
+struct UserPassword: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "passwd", abstract: "重设密码（从标准输入读取新密码）。Reset a password, read from stdin.")
+
+    @Argument var username: String
+    @OptionGroup var data: DataOptions
+
+    func run() async throws {
+        try await runReportingErrors {
+            let password = readLine(strippingNewline: true) ?? ""
+            let config = try await data.load()
+            try await ServerRunner.withServices(config: config) { try await $0.staff.setPassword(username: username, password: password) }
+            say("已重设 \(username) 的密码，原有登录令牌已失效。")
+        }
+    }
+}
+
+/// Unbuffered output, so lines appear in order even when stdout is a pipe or a log file.
+func say(_ text: String) {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
+}
