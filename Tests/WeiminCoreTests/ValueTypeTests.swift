@@ -39,7 +39,8 @@ struct RegionCodeTests {
 struct CaseNumberTests {
     @Test("formats with zero padding and parses back")
     func roundTrip() throws {
-        let n = try #require(CaseNumber(county: try #require(RegionCode("433125")), year: 2026, sequence: 123))
+        let county = try #require(RegionCode("433125"))
+        let n = try #require(CaseNumber(county: county, year: 2026, sequence: 123))
         #expect(n.description == "433125-2026-000123")
         #expect(CaseNumber("433125-2026-000123") == n)
         #expect(CaseNumber("433125-2026-123") == n)
@@ -93,8 +94,10 @@ struct PIIMaskTests {
 struct VisibilityTests {
     private func makeCase(village: String, sealed: Bool = false, department: UUID? = nil) throws -> Case {
         let v = try #require(RegionCode(village))
+        let number = try #require(CaseNumber("433125-2026-000001"))
+        let county = try #require(v.countyCode)
         return Case(
-            id: UUID(), number: try #require(CaseNumber("433125-2026-000001")), countyCode: try #require(v.countyCode),
+            id: UUID(), number: number, countyCode: county,
             townshipCode: v.townshipCode, villageCode: v, groupID: nil, category: .service, departmentID: department,
             urgency: .normal, status: .initial, sealed: sealed, title: "t", summary: "s", opinionRisk: 0,
             createdAt: Date(), updatedAt: Date())

@@ -13,12 +13,19 @@ public final class WeiminDatabase: Sendable {
     public let location: DatabaseLocation
     public let databases: Databases
     let logger: Logger
+    /// SQLite calls block a thread (including while waiting on another writer's lock), so each database
+    /// gets its own pool, larger than its connection count: a waiting writer can never starve the one
+    /// holding the lock.
+    let threadPool: NIOThreadPool
 
     /// Opens (and for SQLite, creates) the database. Nothing is migrated here.
     public init(location: DatabaseLocation, logger: Logger) throws {
         self.location = location
         self.logger = logger
-        let databases = Databases(threadPool: NIOThreadPool.singleton, on: MultiThreadedEventLoopGroup.singleton)
+        let threadPool = NIOThreadPool(numberOfThreads: System.coreCount + 4)
+        threadPool.start()
+        self.threadPool = threadPool
+        let databases = Databases(threadPool: threadPool, on: MultiThreadedEventLoopGroup.singleton)
         switch location {
         case .sqlite(let path):
             let dir = (path as NSString).deletingLastPathComponent
@@ -48,6 +55,7 @@ public final class WeiminDatabase: Sendable {
 
     public func shutdown() async {
         await databases.shutdownAsync()
+        try? await threadPool.shutdownGracefully()
     }
 
     // MARK: Safety
@@ -77,7 +85,7 @@ public final class WeiminDatabase: Sendable {
     func migrator() -> Migrator {
         let migrations = Migrations()
         migrations.add(WeiminMigrations.all)
-        return Migrator(databases: databases, migrations: migrations, logger: logger, on: databases.eventLoopGroup.any())
+        return Migrator(databases: databases, migrations: migrations, logger: logger, on: databases.eventLoopGroup.any(), migrationLogLevel: .debug)
     }
 
     /// Applies pending migrations; returns the names applied (empty when the schema is current).

@@ -45,7 +45,7 @@ public struct FluentCaseRepository: CaseRepository {
         }
         let per = min(max(query.perPage, 1), CaseQuery.maxPerPage)
         let page = max(query.page, 1)
-        let rows = try await q.range(lower: (page - 1) * per, upper: page * per).all()
+        let rows = try await q.offset((page - 1) * per).limit(per).all()
         return WeiminCore.Page(items: try rows.map { try $0.toCore() }, page: page, perPage: per, total: total)
     }
 

@@ -33,7 +33,7 @@ public struct FluentGroupRepository: GroupRepository {
         let q = ChatGroupModel.query(on: database.db)
         ScopeFilter.apply(prefix: scope.scopePrefix, to: q, column: \.$villageCode)
         let total = try await q.count()
-        let rows = try await q.sort(\.$villageCode).range(lower: (page - 1) * perPage, upper: page * perPage).all()
+        let rows = try await q.sort(\.$villageCode).offset((page - 1) * perPage).limit(perPage).all()
         let ids = rows.compactMap(\.id)
         let members = ids.isEmpty ? [] : try await GroupMemberModel.query(on: database.db).filter(\.$groupID ~~ ids).all()
         let byGroup = Dictionary(grouping: members, by: \.groupID)

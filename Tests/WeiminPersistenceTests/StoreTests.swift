@@ -1,0 +1,186 @@
+import FluentKit
+import Foundation
+import SQLKit
+import Testing
+import WeiminCore
+@testable import WeiminPersistence
+
+@Suite("Messages and cases")
+struct StoreTests {
+    @Test("a message is stored once however often it arrives", arguments: TestDatabaseKind.available)
+    func messageOnce(kind: TestDatabaseKind) async throws {
+        try await TestDatabase.with(kind) { db in
+            let county = try await SmallCounty.create(on: db)
+            let store = MessageStore(database: db)
+            let first = try await store.append([county.message("m1")])
+            guard case .stored(let id) = first[0] else { Issue.record("first delivery must be stored"); return }
+            let again = try await store.append([county.message("m1"), county.message("m2")])
+            #expect(again[0] == .duplicate(id: id))
+            if case .stored = again[1] {} else { Issue.record("a new id must be stored") }
+            // The same id in another group is another message.
+            let elsewhere = try await store.append([county.message("m1", group: county.otherGroupID)])
+            if case .stored = elsewhere[0] {} else { Issue.record("same id in another group is a different message") }
+            #expect(try await store.count() == 3)
+        }
+    }
+
+    @Test("concurrent deliveries of one message leave exactly one row", arguments: TestDatabaseKind.available)
+    func concurrentDuplicates(kind: TestDatabaseKind) async throws {
+        try await TestDatabase.with(kind) { db in
+            let county = try await SmallCounty.create(on: db)
+            let store = MessageStore(database: db)
+            let outcomes = try await withThrowingTaskGroup(of: MessageStore.Outcome.self) { group in
+                for _ in 0..<20 {
+                    group.addTask { try await store.append([county.message("same")])[0] }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(outcomes.filter { if case .stored = $0 { return true } else { return false } }.count == 1)
+            #expect(try await store.count() == 1)
+        }
+    }
+
+    @Test("case numbers are sequential per county and year, also under concurrency", arguments: TestDatabaseKind.available)
+    func caseNumbers(kind: TestDatabaseKind) async throws {
+        try await TestDatabase.with(kind) { db in
+            let county = try await SmallCounty.create(on: db)
+            let store = CaseStore(database: db)
+            let now = Date()
+            let numbers = try await withThrowingTaskGroup(of: CaseNumber.self) { group in
+                for i in 0..<12 {
+                    group.addTask { try await store.open(county.newCase(title: "诉求\(i)"), actor: .system, at: now).number }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            let year = Calendar.beijing.component(.year, from: now)
+            #expect(Set(numbers.map(\.sequence)) == Set(1...12))
+            #expect(numbers.allSatisfy { $0.year == year && $0.county == SmallCounty.county })
+        }
+    }
+
+    @Test("actions follow the state machine; a refused action changes nothing", arguments: TestDatabaseKind.available)
+    func lifecycle(kind: TestDatabaseKind) async throws {
+        try await TestDatabase.with(kind) { db in
+            let county = try await SmallCounty.create(on: db)
+            let store = CaseStore(database: db)
+            let repo = FluentCaseRepository(database: db)
+            let t0 = Date()
+            let m = try await MessageStore(database: db).append([county.message("m1")])
+            guard case .stored(let mid) = m[0] else { return }
+            let c = try await store.open(county.newCase(messageIDs: [mid]), actor: .system, at: t0)
+            let operatorActor = Actor(name: "shouli", role: "operator")
+            do {
+                _ = try await store.apply(.dispatch, to: c.number, actor: operatorActor, note: "", at: t0)
+                Issue.record("dispatching a new case must be refused")
+            } catch CaseStoreError.transition(let e) {
+                #expect(e.from == .new)
+            }
+            var detail = try #require(try await repo.detail(number: c.number, visibility: viewer(.intakeOperator).caseVisibility))
+            #expect(detail.case.state == .new)
+            #expect(detail.events.count == 1)
+            #expect(detail.messages.map(\.id) == [mid])
+
+            let dept = county.departmentID
+            _ = try await store.apply(.accept, to: c.number, actor: operatorActor, note: "受理", at: t0.addingTimeInterval(60))
+            let dispatched = try await store.apply(.dispatch, to: c.number, actor: operatorActor, note: "派住建局", at: t0.addingTimeInterval(120)) {
+                $0.departmentID = dept
+            }
+            #expect(dispatched.state == .dispatched)
+            #expect(dispatched.departmentID == dept)
+            let suspended = try await store.apply(.suspend, to: c.number, actor: Actor(name: "zhujian", role: "department_handler"), note: "", at: t0.addingTimeInterval(180))
+            #expect(suspended.status.resumeState == .dispatched)
+            let resumed = try await store.apply(.resume, to: c.number, actor: Actor(name: "zhujian", role: "department_handler"), note: "", at: t0.addingTimeInterval(240))
+            #expect(resumed.state == .dispatched)
+            detail = try #require(try await repo.detail(number: c.number, visibility: viewer(.intakeOperator).caseVisibility))
+            #expect(detail.events.map(\.action) == ["open", "accept", "dispatch", "suspend", "resume"])
+            #expect(detail.events.map(\.sequence) == [1, 2, 3, 4, 5])
+        }
+    }
+
+    @Test("events form a hash chain that recomputes from stored content", arguments: TestDatabaseKind.available)
+    func hashChain(kind: TestDatabaseKind) async throws {
+        try await TestDatabase.with(kind) { db in
+            let county = try await SmallCounty.create(on: db)
+            let store = CaseStore(database: db)
+            let c = try await store.open(county.newCase(), actor: .system, at: Date())
+            for (i, action) in [CaseAction.accept, .dispatch, .start, .resolve].enumerated() {
+                _ = try await store.apply(action, to: c.number, actor: Actor(name: "u\(i)", role: "operator"), note: "第\(i)步", at: Date().addingTimeInterval(Double(i)))
+            }
+            let events = try #require(try await FluentCaseRepository(database: db).detail(number: c.number, visibility: viewer(.intakeOperator).caseVisibility)).events
+            #expect(events.count == 5)
+            var previous = ""
+            for e in events {
+                #expect(e.previousHash == previous)
+                #expect(e.hash == AuditHash.hash(e, caseNumber: c.number))
+                #expect(e.hash.count == 64)
+                previous = e.hash
+            }
+            // Editing a stored note breaks the recomputed hash.
+            _ = try await db.sql.raw("UPDATE case_events SET note = 'edited' WHERE sequence = 3").all()
+            let tampered = try #require(try await FluentCaseRepository(database: db).detail(number: c.number, visibility: viewer(.intakeOperator).caseVisibility)).events
+            #expect(tampered[2].hash != AuditHash.hash(tampered[2], caseNumber: c.number))
+        }
+    }
+
+    @Test("visibility: region scope, department, and sealed cases hidden from all but discipline", arguments: TestDatabaseKind.available)
+    func visibility(kind: TestDatabaseKind) async throws {
+        try await TestDatabase.with(kind) { db in
+            let county = try await SmallCounty.create(on: db)
+            let store = CaseStore(database: db)
+            let repo = FluentCaseRepository(database: db)
+            let now = Date()
+            let a = try await store.open(county.newCase(title: "大白岩村路灯"), actor: .system, at: now)
+            let b = try await store.open(county.newCase(title: "陇木村停水", village: SmallCounty.otherVillage, township: SmallCounty.otherTownship, group: county.otherGroupID), actor: .system, at: now)
+            let sealed = try await store.open(county.newCase(title: "村支书优亲厚友", sealed: true), actor: .system, at: now)
+            let dept = county.departmentID
+            _ = try await store.apply(.accept, to: b.number, actor: .system, note: "", at: now)
+            _ = try await store.apply(.dispatch, to: b.number, actor: .system, note: "", at: now) { $0.departmentID = dept }
+
+            func numbers(_ v: Viewer) async throws -> Set<String> {
+                Set(try await repo.cases(CaseQuery(perPage: 200), visibility: v.caseVisibility).items.map(\.number.description))
+            }
+            #expect(try await numbers(viewer(.intakeOperator)) == [a.number.description, b.number.description])
+            #expect(try await numbers(viewer(.supervisor, "433100")) == [a.number.description, b.number.description])
+            #expect(try await numbers(viewer(.discipline)) == [a.number.description, b.number.description, sealed.number.description])
+            #expect(try await numbers(viewer(.townshipCadre, "433125111")) == [a.number.description])
+            #expect(try await numbers(viewer(.villageAdmin, "433125111201")) == [a.number.description])
+            #expect(try await numbers(viewer(.departmentHandler, department: dept)) == [b.number.description])
+            #expect(try await numbers(viewer(.departmentHandler, department: county.otherDepartmentID)).isEmpty)
+            // Totals count only what is visible, and the sealed case cannot be fetched directly either.
+            #expect(try await repo.cases(CaseQuery(), visibility: viewer(.villageAdmin, "433125111201").caseVisibility).total == 1)
+            #expect(try await repo.detail(number: sealed.number, visibility: viewer(.villageAdmin, "433125111201").caseVisibility) == nil)
+            #expect(try await repo.detail(number: sealed.number, visibility: viewer(.intakeOperator).caseVisibility) == nil)
+            #expect(try await repo.detail(number: sealed.number, visibility: viewer(.discipline).caseVisibility) != nil)
+        }
+    }
+
+    @Test("ledger filters and paging", arguments: TestDatabaseKind.available)
+    func filters(kind: TestDatabaseKind) async throws {
+        try await TestDatabase.with(kind) { db in
+            let county = try await SmallCounty.create(on: db)
+            let store = CaseStore(database: db)
+            let repo = FluentCaseRepository(database: db)
+            let base = Date().addingTimeInterval(-10 * 86400)
+            for i in 0..<7 {
+                var n = county.newCase(title: "诉求\(i)")
+                n.urgency = i % 3 == 0 ? .urgent : .normal
+                n.dueAt = base.addingTimeInterval(Double(i) * 2 * 86400 + 3600)
+                _ = try await store.open(n, actor: .system, at: base.addingTimeInterval(Double(i) * 3600))
+            }
+            let v = viewer(.intakeOperator).caseVisibility
+            let page1 = try await repo.cases(CaseQuery(sort: .oldest, page: 1, perPage: 3), visibility: v)
+            let page3 = try await repo.cases(CaseQuery(sort: .oldest, page: 3, perPage: 3), visibility: v)
+            #expect(page1.total == 7 && page1.pageCount == 3)
+            #expect(page1.items.map(\.title) == ["诉求0", "诉求1", "诉求2"])
+            #expect(page3.items.map(\.title) == ["诉求6"])
+            #expect(try await repo.cases(CaseQuery(urgency: .urgent), visibility: v).total == 3)
+            // Due 10, 8, 6, 4, 2 days ago and today-ish are overdue; the rest are not.
+            let overdue = try await repo.cases(CaseQuery(overdueAt: Date()), visibility: v).items.map(\.title)
+            #expect(Set(overdue) == ["诉求0", "诉求1", "诉求2", "诉求3", "诉求4"])
+            #expect(try await repo.cases(CaseQuery(states: [.accepted]), visibility: v).total == 0)
+            #expect(try await repo.cases(CaseQuery(townshipCode: SmallCounty.otherTownship), visibility: v).total == 0)
+            let due = try await repo.cases(CaseQuery(sort: .dueSoonest, perPage: 2), visibility: v).items.map(\.title)
+            #expect(due == ["诉求0", "诉求1"])
+        }
+    }
+}

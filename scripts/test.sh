@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The test command (README, CI): every Swift test suite, against SQLite and a real PostgreSQL.
+# It starts a throwaway PostgreSQL cluster, runs `swift test`, and stops the cluster whatever happens.
+# Extra arguments go to `swift test` (e.g. scripts/test.sh --filter Persistence).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/postgres.sh
+
+trap pg_stop EXIT INT TERM
+pg_start
+export WEIMIN_TEST_POSTGRES_URL="$WEIMIN_PG_URL"
+# The PostgreSQL suite must run, not be skipped, whenever this script is used.
+export WEIMIN_REQUIRE_POSTGRES=1
+
+swift build --build-tests
+swift test --skip-build "$@"
