@@ -57,7 +57,7 @@ public struct AppServices: Sendable {
         self.cases = FluentCaseRepository(database: database)
         self.caseStore = CaseStore(database: database)
         self.messages = MessageStore(database: database)
-        self.staff = StaffDirectory(database: database)
+        self.staff = StaffDirectory(database: database, cost: config.bcryptCost)
         self.logger = logger
     }
 

@@ -17,6 +17,8 @@ public struct WeiminConfig: Sendable {
     public var logLevel: Logger.Level
     public var timezone: String
     public var configFile: String?
+    /// bcrypt work factor for new passwords; lowered only by tests.
+    public var bcryptCost: UInt8 = 11
 
     public static let defaultDir = "./weimin-data"
     public static let defaultPort = 8080

@@ -1,0 +1,51 @@
+import Foundation
+import Logging
+import Testing
+import WeiminPersistence
+@testable import WeiminServer
+
+@Suite("Configuration precedence")
+struct ConfigTests {
+    private func file(_ json: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("weimin-config-\(UUID().uuidString).json").path
+        try json.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test("defaults when nothing is set")
+    func defaults() async throws {
+        let c = try await WeiminConfig.load(flags: [:], configFile: nil, environment: [:])
+        #expect(c.dir == "./weimin-data")
+        #expect(c.port == 8080)
+        #expect(c.host == "127.0.0.1")
+        #expect(c.databaseURL == nil)
+        #expect(c.keyFile == "./weimin-data/weimin.key")
+        #expect(try c.databaseLocation() == .sqlite(path: "./weimin-data/weimin.sqlite"))
+    }
+
+    @Test("flag > environment > file > default, key by key")
+    func precedence() async throws {
+        let path = try file(#"{"http": {"port": 7000, "host": "0.0.0.0"}, "dir": "/srv/from-file", "log": {"level": "debug"}}"#)
+        let fileOnly = try await WeiminConfig.load(flags: [:], configFile: path, environment: [:])
+        #expect(fileOnly.port == 7000 && fileOnly.host == "0.0.0.0" && fileOnly.dir == "/srv/from-file" && fileOnly.logLevel == .debug)
+        let env = ["WEIMIN_HTTP_PORT": "7100", "WEIMIN_DATABASE_URL": "postgres://w:pw@127.0.0.1:5432/weimin"]
+        let withEnv = try await WeiminConfig.load(flags: [:], configFile: path, environment: env)
+        #expect(withEnv.port == 7100 && withEnv.host == "0.0.0.0")
+        #expect(withEnv.databaseURL == "postgres://w:pw@127.0.0.1:5432/weimin")
+        let withFlag = try await WeiminConfig.load(flags: ["http.port": "7200"], configFile: path, environment: env)
+        #expect(withFlag.port == 7200 && withFlag.dir == "/srv/from-file")
+        // The config file can also be named by the environment.
+        let viaEnv = try await WeiminConfig.load(flags: [:], configFile: nil, environment: ["WEIMIN_CONFIG": path])
+        #expect(viaEnv.port == 7000)
+    }
+
+    @Test("bad values are refused with a message")
+    func invalid() async throws {
+        await #expect(throws: ConfigError.self) { try await WeiminConfig.load(flags: ["http.port": "eighty"], configFile: nil, environment: [:]) }
+        await #expect(throws: ConfigError.self) { try await WeiminConfig.load(flags: [:], configFile: nil, environment: ["WEIMIN_HTTP_PORT": "70000"]) }
+        await #expect(throws: ConfigError.self) { try await WeiminConfig.load(flags: ["log.level": "loud"], configFile: nil, environment: [:]) }
+        await #expect(throws: ConfigError.self) { try await WeiminConfig.load(flags: [:], configFile: "/nonexistent/weimin.json", environment: [:]) }
+        let broken = try file("{ not json")
+        await #expect(throws: ConfigError.self) { try await WeiminConfig.load(flags: [:], configFile: broken, environment: [:]) }
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import SQLKit
+import Testing
+import WeiminCore
+@testable import WeiminPersistence
+@testable import WeiminServer
+
+enum Backend: String, CustomTestStringConvertible, Sendable {
+    case sqlite
+    case postgres
+
+    var testDescription: String { rawValue }
+
+    static var postgresURL: String? {
+        let url = ProcessInfo.processInfo.environment["WEIMIN_TEST_POSTGRES_URL"]
+        return (url?.isEmpty ?? true) ? nil : url
+    }
+
+    static var available: [Backend] { postgresURL == nil ? [.sqlite] : [.sqlite, .postgres] }
+}
+
+/// One seeded demo per backend, shared by the read-only API tests (seeding is the slow part).
+enum DemoApp {
+    static let password = DemoSeeder.password
+
+    static func services(_ backend: Backend) async throws -> AppServices {
+        switch backend {
+        case .sqlite: return try await sqlite.value
+        case .postgres: return try await postgres.value
+        }
+    }
+
+    private static let sqlite = Task { try await make(.sqlite) }
+    private static let postgres = Task { try await make(.postgres) }
+
+    static var logger: Logger {
+        var l = Logger(label: "weimin.test")
+        l.logLevel = .warning
+        return l
+    }
+
+    static func make(_ backend: Backend) async throws -> AppServices {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("weimin-api-\(UUID().uuidString)").path
+        var config = WeiminConfig(dir: dir, port: 0)
+        config.bcryptCost = 4
+        if backend == .postgres {
+            guard let admin = Backend.postgresURL else { throw PersistenceError.configuration("no PostgreSQL") }
+            let name = "weimin_api_\(UUID().uuidString.prefix(8).lowercased())"
+            let adminDB = try WeiminDatabase(location: .postgres(url: admin), logger: logger)
+            _ = try await adminDB.sql.raw(SQLQueryString("CREATE DATABASE \(unsafeRaw: name)")).all()
+            await adminDB.shutdown()
+            var c = URLComponents(string: admin)!
+            c.path = "/" + name
+            config.databaseURL = c.string
+        }
+        let services = try await AppServices.open(config: config, migrate: true, logger: logger)
+        _ = try await services.demoSeeder().seed()
+        return services
+    }
+
+    /// A bearer token for a demo account (cached per backend and user).
+    static func token(_ username: String, _ backend: Backend) async throws -> String {
+        if let t = await TokenCache.shared.get("\(backend)-\(username)") { return t }
+        let services = try await services(backend)
+        guard let viewer = try await services.staff.authenticate(username: username, password: password) else {
+            throw PersistenceError.notFound(username)
+        }
+        let t = try await services.staff.issueToken(for: viewer).token
+        await TokenCache.shared.set("\(backend)-\(username)", t)
+        return t
+    }
+
+    static func app(_ backend: Backend) async throws -> some ApplicationProtocol {
+        let services = try await services(backend)
+        return Application(router: buildRouter(services: services), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)
+    }
+}
+
+actor TokenCache {
+    static let shared = TokenCache()
+    var tokens: [String: String] = [:]
+    func get(_ k: String) -> String? { tokens[k] }
+    func set(_ k: String, _ v: String) { tokens[k] = v }
+}
+
+/// Demo users by role, for the authorization matrix.
+let demoUserForRole: [Role: String] = [
+    .intakeOperator: "shouli", .departmentHandler: "zhujian", .townshipCadre: "changtanhe", .villageAdmin: "dabaiyan",
+    .supervisor: "duban", .discipline: "jijian", .leader: "lingdao", .admin: "admin",
+]
+
+extension TestClientProtocol {
+    func get(_ uri: String, token: String?) async throws -> TestResponse {
+        var headers = HTTPFields()
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        return try await execute(uri: uri, method: .get, headers: headers, body: nil)
+    }
+}
+
+extension TestResponse {
+    func json() throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any] ?? [:]
+    }
+
+    var text: String { String(buffer: body) }
+}
