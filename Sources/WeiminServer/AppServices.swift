@@ -23,6 +23,9 @@ public struct AppServices: Sendable {
     /// (and creates the key file if missing); without it a stale schema is refused.
     public static func open(config: WeiminConfig, migrate: Bool, logger: Logger) async throws -> AppServices {
         let location = try config.databaseLocation()
+        if !migrate, case .sqlite(let path) = location, !FileManager.default.fileExists(atPath: path) {
+            throw PersistenceError.configuration("\(path) 处没有数据库。新安装请先运行 `weimin migrate`（或 `weimin demo` 体验演示数据），或用 --dir / --database-url 指向已有的数据库。")
+        }
         let database = try WeiminDatabase(location: location, logger: logger)
         do {
             try await database.prepareConnections()

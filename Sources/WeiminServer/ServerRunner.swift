@@ -21,9 +21,13 @@ public enum ServerRunner {
         let app = buildApplication(services: services) { port in
             let host = config.host == "0.0.0.0" ? "127.0.0.1" : config.host
             let text = "Weimin 为民 已启动：http://\(host):\(port)\n数据库：\(location)\n按 Ctrl+C 停止。"
-            if let banner { banner(text) } else { FileHandle.standardOutput.write(Data((text + "\n").utf8)) }
+            if let banner { banner(text) } else { try? FileHandle.standardOutput.write(contentsOf: Data((text + "\n").utf8)) }
         }
-        try await app.runService()
+        do {
+            try await app.runService()
+        } catch where String(describing: error).contains("Address already in use") {
+            throw ConfigError.invalid("端口 \(config.port) 已被占用（可能已有一个 weimin 在运行）。请停止它，或用 --port 换一个端口。")
+        }
     }
 
     public static func withServices<T: Sendable>(config: WeiminConfig, migrate: Bool = false, _ body: (AppServices) async throws -> T) async throws -> T {

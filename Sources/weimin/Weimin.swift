@@ -10,15 +10,12 @@ struct Weimin: AsyncParsableCommand {
         commandName: "weimin",
         abstract: "为民 Weimin — 把村级微信群变成可追踪、限时办结的为民服务台。",
         discussion: """
-            Weimin takes in village chat-group messages, turns demands into tracked cases (工单),
-            dispatches them with legal time limits and keeps a tamper-evident record.
+            Weimin takes in village chat-group messages, turns demands into tracked cases (工单), dispatches them with legal time limits and keeps a tamper-evident record.
 
-            第一次使用：weimin demo            （生成保靖县演示数据并启动，浏览器打开显示的地址）
-            正式部署：  weimin migrate && weimin serve
+            第一次使用 first run:  weimin demo   （生成保靖县演示数据并启动 / seed the demo and serve）
+            正式部署 production:   weimin migrate && weimin serve
 
-            Settings come from flags, then WEIMIN_… environment variables, then a JSON config file
-            (--config or WEIMIN_CONFIG), then defaults. Data lives in --dir (default ./weimin-data)
-            unless --database-url postgres://… is given.
+            Settings come from flags, then WEIMIN_… environment variables, then a JSON config file (--config or WEIMIN_CONFIG), then defaults. Data lives in --dir (default ./weimin-data) unless --database-url postgres://… is given.
             """,
         subcommands: [Serve.self, Migrate.self, Demo.self, UserCommand.self])
 }
@@ -74,10 +71,10 @@ func runReportingErrors(_ body: () async throws -> Void) async throws {
     do {
         try await body()
     } catch let error as any CustomStringConvertible & Error {
-        FileHandle.standardError.write(Data("错误：\(error.description)\n".utf8))
+        try? FileHandle.standardError.write(contentsOf: Data("错误：\(error.description)\n".utf8))
         throw ExitCode(1)
     } catch {
-        FileHandle.standardError.write(Data("错误：\(error)\n".utf8))
+        try? FileHandle.standardError.write(contentsOf: Data("错误：\(error)\n".utf8))
         throw ExitCode(1)
     }
 }
@@ -255,5 +252,5 @@ struct UserPassword: AsyncParsableCommand {
 
 /// Unbuffered output, so lines appear in order even when stdout is a pipe or a log file.
 func say(_ text: String) {
-    FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    try? FileHandle.standardOutput.write(contentsOf: Data((text + "\n").utf8))
 }
