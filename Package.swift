@@ -28,11 +28,14 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.0"..<"5.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
         // The domain: pure values and rules. No framework imports, so its tests build in seconds.
         .target(
             name: "WeiminCore",
+            // The official holiday calendar (holiday-cn, MIT; its LICENSE travels with the data).
+            resources: [.copy("Resources/holiday-cn")],
             swiftSettings: swiftSettings
         ),
         // FluentKit models, migrations and repositories for SQLite (embedded) and PostgreSQL.
@@ -77,7 +80,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WeiminCoreTests",
-            dependencies: ["WeiminCore"],
+            dependencies: ["WeiminCore", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
