@@ -25,6 +25,20 @@ public struct Case: Sendable, Hashable, Codable {
     public var resolvedAt: Date?
     public var closedAt: Date?
     public var mergedIntoID: UUID?
+    /// 协办: departments helping the lead department; they see the case but do not act on it.
+    public var coHandlerIDs: [UUID] = []
+    /// The lead department's code (e.g. a township's own code for 乡镇人民政府), for who-may-act checks.
+    public var departmentCode: String?
+    /// The handling clock: which rule, when it started, and (while suspended) what was left of it.
+    public var clock: CaseClock = CaseClock()
+    /// When the villager was first answered (响应).
+    public var respondedAt: Date?
+    /// Petitions and sealed reports: when acceptance must be told, and when it was.
+    public var acceptanceDueAt: Date?
+    public var acceptanceNotifiedAt: Date?
+    /// Until when the lead department may return the case (退回).
+    public var returnDueAt: Date?
+    public var petition: PetitionProgress = PetitionProgress()
 
     public init(
         id: UUID, number: CaseNumber, countyCode: RegionCode, townshipCode: RegionCode?, villageCode: RegionCode?,

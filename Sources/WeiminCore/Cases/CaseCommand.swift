@@ -1,0 +1,93 @@
+import Foundation
+
+/// A closed-loop operation with what it needs (domain.md §2–§3). Departments are given by id; the
+/// server resolves codes before asking the workflow.
+public enum CaseCommand: Sendable, Hashable {
+    case accept(note: String)
+    case decline(reason: String)
+    case merge(into: UUID, note: String)
+    case dispatch(lead: UUID, coHandlers: [UUID], note: String)
+    case returnToCentre(reason: String)
+    case reassign(lead: UUID, coHandlers: [UUID], note: String)
+    case start(note: String)
+    case suspend(reason: String)
+    case resume(note: String)
+    case resolve(reply: String)
+    case review(Satisfaction, note: String)
+    case reopen(reason: String)
+    case close(note: String)
+    /// 延期申请 by the lead department, within the rule's cap.
+    case requestExtension(TimeLimit, reason: String)
+    /// 延期审批: the approver decides; approval requires that the villager was told the reason.
+    case decideExtension(approve: Bool, villagerNotified: Bool, note: String)
+    /// 受理告知: a petitioner (or named reporter) told whether the matter is accepted.
+    case notifyAcceptance(note: String)
+    /// 复查 / 复核 requested by the petitioner (the first request is 复查, the second 复核).
+    case requestReview(note: String)
+    /// 复查 / 复核 opinion issued.
+    case decideReview(note: String)
+
+    /// The state-machine step this command takes, if it changes state.
+    public var transition: CaseAction? {
+        switch self {
+        case .accept: return .accept
+        case .decline: return .decline
+        case .merge: return .merge
+        case .dispatch: return .dispatch
+        case .returnToCentre: return .returnToCentre
+        case .reassign: return .reassign
+        case .start: return .start
+        case .suspend: return .suspend
+        case .resume: return .resume
+        case .resolve: return .resolve
+        case .review(let s, _): return .review(s)
+        case .reopen: return .reopen
+        case .close: return .close
+        case .requestExtension, .decideExtension, .notifyAcceptance, .requestReview, .decideReview: return nil
+        }
+    }
+
+    /// Stable name for the audit record and the API.
+    public var name: String {
+        switch self {
+        case .requestExtension: return "request_extension"
+        case .decideExtension: return "decide_extension"
+        case .notifyAcceptance: return "notify_acceptance"
+        case .requestReview: return "request_review"
+        case .decideReview: return "decide_review"
+        default: return transition!.name
+        }
+    }
+
+    public var note: String {
+        switch self {
+        case .accept(let n), .decline(let n), .merge(_, let n), .dispatch(_, _, let n), .returnToCentre(let n), .reassign(_, _, let n),
+            .start(let n), .suspend(let n), .resume(let n), .resolve(let n), .review(_, let n), .reopen(let n), .close(let n),
+            .requestExtension(_, let n), .decideExtension(_, _, let n), .notifyAcceptance(let n), .requestReview(let n), .decideReview(let n):
+            return n
+        }
+    }
+
+    public static let allNames = [
+        "accept", "decline", "merge", "dispatch", "return", "reassign", "start", "suspend", "resume", "resolve", "review", "reopen", "close",
+        "request_extension", "decide_extension", "notify_acceptance", "request_review", "decide_review",
+    ]
+}
+
+/// Why an operation was refused; the server maps each kind to an HTTP status.
+public enum CaseOperationError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The case does not exist for this viewer (also when it exists but must stay unseen).
+    case notFound
+    case forbidden(String)
+    /// The payload is wrong (missing reason, bad department, limit over the cap…).
+    case invalid(String)
+    /// Not possible in the case's current state or timing.
+    case conflict(String)
+
+    public var description: String {
+        switch self {
+        case .notFound: return "工单不存在或无权查看"
+        case .forbidden(let s), .invalid(let s), .conflict(let s): return s
+        }
+    }
+}

@@ -1,0 +1,335 @@
+import Foundation
+
+/// What an operation does to a case: the new case (state, clocks, departments) and what the audit
+/// record says. Storage writes exactly this, in one transaction.
+public struct CasePlan: Sendable {
+    public var after: Case
+    public var eventAction: String
+    public var note: String
+
+    public init(after: Case, eventAction: String, note: String) {
+        self.after = after
+        self.eventAction = eventAction
+        self.note = note
+    }
+}
+
+/// The closed loop's rules in one place: who may do what to which case, in which state, and what it
+/// does to the deadlines. Pure: give it the case, the viewer, the time and the calendar.
+public struct CaseWorkflow: Sendable {
+    public var calendar: WorkCalendar
+    public var rules: DeadlineRules
+
+    public init(calendar: WorkCalendar, rules: DeadlineRules = .defaults) {
+        self.calendar = calendar
+        self.rules = rules
+    }
+
+    // MARK: Opening
+
+    /// Deadlines a new case starts with: the first response, and for petitions and sealed reports the
+    /// acceptance notice.
+    public func opening(_ c: Case) -> Case {
+        var c = c
+        if let r = rules.rule(for: .response, category: c.category, urgency: c.urgency, sealed: c.sealed) {
+            c.responseDueAt = calendar.deadline(from: c.createdAt, limit: r.limit)
+        }
+        let acceptanceStep: DeadlineStep? = c.sealed ? .reportAcceptance : (c.category == .petition ? .petitionAcceptance : nil)
+        if let step = acceptanceStep, let r = rules.rule(for: step, category: c.category, urgency: c.urgency, sealed: c.sealed) {
+            c.acceptanceDueAt = calendar.deadline(from: c.createdAt, limit: r.limit)
+        }
+        return c
+    }
+
+    // MARK: Operations
+
+    public func plan(_ command: CaseCommand, on c: Case, by viewer: Viewer, at now: Date) throws(CaseOperationError) -> CasePlan {
+        guard viewer.caseVisibility.allows(c) else { throw .notFound }
+        try authorize(command, on: c, by: viewer)
+        try validate(command)
+
+        var after = c
+        after.updatedAt = now
+        if let step = command.transition {
+            do {
+                after.status = try CaseStateMachine.apply(step, to: c.status)
+            } catch {
+                throw .conflict(error.reason)
+            }
+        }
+
+        switch command {
+        case .accept:
+            startHandlingClock(&after, at: now)
+            if after.respondedAt == nil { after.respondedAt = now }
+        case .decline, .merge:
+            if after.respondedAt == nil { after.respondedAt = now }
+            if case .merge(let into, _) = command {
+                guard into != c.id else { throw .invalid("不能合并到自身") }
+                after.mergedIntoID = into
+            }
+        case .dispatch(let lead, let co, _), .reassign(let lead, let co, _):
+            after.departmentID = lead
+            after.coHandlerIDs = co.filter { $0 != lead }
+            after.departmentCode = nil  // re-resolved by storage
+            if let r = rules.rule(for: .returnWindow, category: c.category, urgency: c.urgency, sealed: c.sealed) {
+                after.returnDueAt = calendar.deadline(from: now, limit: r.limit)
+            }
+        case .returnToCentre:
+            if let due = c.returnDueAt, now > due {
+                throw .conflict("已超过退回时限（\(DeadlineRules.defaults.rule(for: .returnWindow, category: c.category, urgency: c.urgency, sealed: c.sealed)?.limit.description ?? "5个工作日")），请与受理中心协商改派")
+            }
+            after.returnDueAt = nil
+        case .start:
+            break
+        case .suspend:
+            after.clock.suspendedAt = now
+            if let due = c.dueAt, let limit = c.clock.limit {
+                after.clock.remaining = remaining(limit: limit, from: now, to: due)
+            }
+        case .resume:
+            if let left = c.clock.remaining, let limit = c.clock.limit {
+                after.dueAt = resumed(limit: limit, remaining: left, at: now)
+            }
+            after.clock.suspendedAt = nil
+            after.clock.remaining = nil
+        case .resolve:
+            after.resolvedAt = now
+            if after.respondedAt == nil { after.respondedAt = now }
+            if c.category == .petition, let r = rules.rule(for: .reviewRequest, category: .petition, urgency: c.urgency, sealed: c.sealed) {
+                after.petition = PetitionProgress(stage: .none, dueAt: calendar.deadline(from: now, limit: r.limit), stageAt: now)
+            }
+        case .review:
+            break
+        case .reopen:
+            // 重办: a new clock, as if just accepted; no extension carried over.
+            after.clock = CaseClock()
+            startHandlingClock(&after, at: now)
+            after.resolvedAt = nil
+        case .close:
+            after.closedAt = now
+        case .requestExtension(let limit, let reason):
+            guard [.dispatched, .inProgress].contains(c.state) else { throw .conflict("只有办理中的工单可以申请延期") }
+            guard c.clock.extensions == 0 else { throw .conflict("该工单已延期一次，不能再次延期") }
+            guard c.clock.extensionRequested == nil else { throw .conflict("已有待审批的延期申请") }
+            guard let ruleID = c.clock.ruleID, let rule = rules.rules.first(where: { $0.id == ruleID }), let cap = rule.maxExtension else {
+                throw .conflict("该类事项的时限规则不允许延期")
+            }
+            guard Self.sameKind(limit, cap), Self.amount(limit) <= Self.amount(cap) else {
+                throw .invalid("延期不能超过\(cap.description)（\(rule.source)）")
+            }
+            after.clock.extensionRequested = limit
+            after.clock.extensionReason = reason
+        case .decideExtension(let approve, let notified, _):
+            guard let requested = c.clock.extensionRequested else { throw .conflict("没有待审批的延期申请") }
+            if approve {
+                guard notified else { throw .invalid("批准延期前须将延期理由告知群众（请确认已告知）") }
+                if let due = c.dueAt {
+                    after.dueAt = extend(due, by: requested)
+                }
+                after.clock.extensions += 1
+            }
+            after.clock.extensionRequested = nil
+        case .notifyAcceptance:
+            guard c.category == .petition || c.sealed else { throw .conflict("只有信访事项和检举控告需要受理告知") }
+            guard c.acceptanceNotifiedAt == nil else { throw .conflict("已告知过受理情况") }
+            guard c.state != .new else { throw .conflict("请先决定是否受理（受理或不予受理），再告知") }
+            after.acceptanceNotifiedAt = now
+        case .requestReview:
+            guard c.category == .petition else { throw .conflict("只有信访事项可以申请复查、复核") }
+            guard [.resolved, .reviewed, .closed].contains(c.state) else { throw .conflict("信访事项办结出具处理意见后，才能申请复查") }
+            let next: PetitionStage
+            let decisionStep: DeadlineStep
+            switch c.petition.stage {
+            case .none: (next, decisionStep) = (.reviewRequested, .reviewDecision)
+            case .reviewDecided: (next, decisionStep) = (.recheckRequested, .recheckDecision)
+            case .reviewRequested, .recheckRequested: throw .conflict("已有待作出决定的复查或复核请求")
+            case .recheckDecided: throw .conflict("复核意见为最终意见，不再受理复查、复核请求（信访工作条例第三十六条）")
+            }
+            if let window = c.petition.dueAt, now > window {
+                throw .conflict("已超过申请期限（收到意见之日起30日内），不予受理")
+            }
+            after.petition.stage = next
+            after.petition.stageAt = now
+            if let r = rules.rule(for: decisionStep, category: .petition, urgency: c.urgency, sealed: c.sealed) {
+                after.petition.dueAt = calendar.deadline(from: now, limit: r.limit)
+            }
+        case .decideReview:
+            let next: PetitionStage
+            switch c.petition.stage {
+            case .reviewRequested: next = .reviewDecided
+            case .recheckRequested: next = .recheckDecided
+            default: throw .conflict("没有待作出决定的复查或复核请求")
+            }
+            after.petition.stage = next
+            after.petition.stageAt = now
+            after.petition.dueAt = nil
+            if next == .reviewDecided, let r = rules.rule(for: .recheckRequest, category: .petition, urgency: c.urgency, sealed: c.sealed) {
+                after.petition.dueAt = calendar.deadline(from: now, limit: r.limit)
+            }
+        }
+        return CasePlan(after: after, eventAction: command.name, note: command.note)
+    }
+
+    /// Commands a viewer could run on a case now, for the console's buttons.
+    public func available(on c: Case, to viewer: Viewer) -> [String] {
+        guard viewer.caseVisibility.allows(c) else { return [] }
+        return CaseCommand.allNames.filter { name in
+            guard let sample = Self.sample(name, c) else { return false }
+            do {
+                _ = try plan(sample, on: c, by: viewer, at: Date())
+                return true
+            } catch let error as CaseOperationError {
+                // A payload problem still means the action is available in principle.
+                if case .invalid = error { return true }
+                return false
+            } catch {
+                return false
+            }
+        }
+    }
+
+    // MARK: Authorization
+
+    /// Role, department and seal: who may act. Visibility (scope) is checked before this.
+    func authorize(_ command: CaseCommand, on c: Case, by v: Viewer) throws(CaseOperationError) {
+        let role = v.role
+        let roleName = CoreStrings.roleName(role)
+        // Sealed reports are handled inside the discipline commission only.
+        if c.sealed {
+            guard role == .discipline else { throw .notFound }
+            return
+        }
+        if [.leader, .admin, .discipline, .villageAdmin].contains(role) {
+            throw .forbidden("\(roleName)只能查看，不能办理工单")
+        }
+        let isLeadHandler = role == .departmentHandler && v.departmentID != nil && v.departmentID == c.departmentID
+        let isTownshipHandler = role == .townshipCadre && c.departmentCode == v.region.rawValue
+        let isHandler = isLeadHandler || isTownshipHandler
+        switch command {
+        case .accept, .decline, .merge, .dispatch, .reassign, .notifyAcceptance, .requestReview:
+            guard role == .intakeOperator else { throw .forbidden("\(CoreStrings.actionName(command.transition ?? .accept))由受理员办理，\(roleName)无此权限") }
+        case .start, .returnToCentre, .requestExtension:
+            guard isHandler else {
+                throw .forbidden(role == .departmentHandler ? "只有主办部门可以\(Self.verb(command))，协办部门请配合主办部门" : "\(roleName)不能\(Self.verb(command))")
+            }
+        case .suspend, .resume, .resolve:
+            // The centre may answer a simple matter itself (即办件) before dispatching it.
+            let centreOwnsIt = role == .intakeOperator && (c.state == .accepted || (c.state == .suspended && c.status.resumeState == .accepted))
+            guard isHandler || centreOwnsIt else { throw .forbidden("\(roleName)不能\(Self.verb(command))此工单") }
+        case .review:
+            guard role == .intakeOperator || (role == .townshipCadre && c.townshipCode == v.region) else { throw .forbidden("回访由受理员或所在乡镇干部登记") }
+        case .reopen, .close:
+            guard role == .intakeOperator || role == .supervisor else { throw .forbidden("\(roleName)不能\(Self.verb(command))") }
+        case .decideExtension:
+            guard role == .supervisor else { throw .forbidden("延期须经督办负责人批准，\(roleName)无此权限") }
+        case .decideReview:
+            guard role == .intakeOperator || isHandler || role == .supervisor else { throw .forbidden("\(roleName)不能出具复查、复核意见") }
+        }
+    }
+
+    func validate(_ command: CaseCommand) throws(CaseOperationError) {
+        func need(_ text: String, _ what: String) throws(CaseOperationError) {
+            if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw .invalid("请填写\(what)") }
+            if text.count > 4000 { throw .invalid("\(what)过长（最多4000字）") }
+        }
+        switch command {
+        case .decline(let r): try need(r, "不予受理的理由（将告知群众）")
+        case .returnToCentre(let r): try need(r, "退回理由")
+        case .suspend(let r): try need(r, "挂起原因")
+        case .resolve(let r): try need(r, "答复群众的内容")
+        case .reopen(let r): try need(r, "重办原因")
+        case .requestExtension(_, let r): try need(r, "延期理由（将告知群众）")
+        case .notifyAcceptance(let n): try need(n, "告知内容")
+        case .decideReview(let n): try need(n, "复查（复核）意见")
+        case .dispatch(_, let co, _), .reassign(_, let co, _):
+            if co.count > 10 { throw .invalid("协办部门最多10个") }
+        default: break
+        }
+    }
+
+    // MARK: Clock arithmetic
+
+    func startHandlingClock(_ c: inout Case, at now: Date) {
+        guard let r = rules.rule(for: .handling, category: c.category, urgency: c.urgency, sealed: c.sealed) else { return }
+        c.clock.ruleID = r.id
+        c.clock.limit = r.limit
+        c.clock.startedAt = now
+        c.dueAt = calendar.deadline(from: now, limit: r.limit)
+    }
+
+    func remaining(limit: TimeLimit, from now: Date, to due: Date) -> Double {
+        switch limit {
+        case .workingDays, .workingMinutes: return calendar.workingMinutes(from: now, to: due)
+        case .calendarDays, .elapsedMinutes: return max(0, due.timeIntervalSince(now))
+        }
+    }
+
+    func resumed(limit: TimeLimit, remaining: Double, at now: Date) -> Date {
+        switch limit {
+        case .workingDays, .workingMinutes: return calendar.addingWorkingMinutes(remaining, to: now)
+        case .calendarDays, .elapsedMinutes: return now.addingTimeInterval(remaining)
+        }
+    }
+
+    /// An extension runs on from the current deadline in the limit's own kind of time.
+    func extend(_ due: Date, by limit: TimeLimit) -> Date {
+        switch limit {
+        case .workingDays(let n):
+            return calendar.instant(calendar.addingWorkingDays(n, to: calendar.local(due).date), minute: Double(calendar.closeOfBusiness))
+        default:
+            return calendar.deadline(from: due, limit: limit)
+        }
+    }
+
+    static func sameKind(_ a: TimeLimit, _ b: TimeLimit) -> Bool {
+        switch (a, b) {
+        case (.workingDays, .workingDays), (.calendarDays, .calendarDays), (.workingMinutes, .workingMinutes), (.elapsedMinutes, .elapsedMinutes): return true
+        default: return false
+        }
+    }
+
+    static func amount(_ l: TimeLimit) -> Int {
+        switch l {
+        case .workingDays(let n), .calendarDays(let n), .workingMinutes(let n), .elapsedMinutes(let n): return n
+        }
+    }
+
+    static func verb(_ c: CaseCommand) -> String {
+        switch c {
+        case .requestExtension: return "申请延期"
+        case .decideExtension: return "审批延期"
+        case .notifyAcceptance: return "告知受理情况"
+        case .requestReview: return "登记复查复核申请"
+        case .decideReview: return "出具复查复核意见"
+        default: return CoreStrings.actionName(c.transition!)
+        }
+    }
+
+    /// A representative command for each name, to probe what is available.
+    static func sample(_ name: String, _ c: Case) -> CaseCommand? {
+        let x = "x"
+        let someDept = c.departmentID ?? UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1))
+        switch name {
+        case "accept": return .accept(note: x)
+        case "decline": return .decline(reason: x)
+        case "merge": return .merge(into: UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2)), note: x)
+        case "dispatch": return .dispatch(lead: someDept, coHandlers: [], note: x)
+        case "return": return .returnToCentre(reason: x)
+        case "reassign": return .reassign(lead: someDept, coHandlers: [], note: x)
+        case "start": return .start(note: x)
+        case "suspend": return .suspend(reason: x)
+        case "resume": return .resume(note: x)
+        case "resolve": return .resolve(reply: x)
+        case "review": return .review(.satisfied, note: x)
+        case "reopen": return .reopen(reason: x)
+        case "close": return .close(note: x)
+        case "request_extension": return .requestExtension(.workingDays(1), reason: x)
+        case "decide_extension": return .decideExtension(approve: false, villagerNotified: false, note: x)
+        case "notify_acceptance": return .notifyAcceptance(note: x)
+        case "request_review": return .requestReview(note: x)
+        case "decide_review": return .decideReview(note: x)
+        default: return nil
+        }
+    }
+}
