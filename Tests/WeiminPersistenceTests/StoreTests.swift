@@ -58,7 +58,7 @@ struct StoreTests {
         }
     }
 
-    @Test("actions follow the state machine; a refused action changes nothing", arguments: TestDatabaseKind.available)
+    @Test("operations run through the workflow; a refused one changes nothing", arguments: TestDatabaseKind.available)
     func lifecycle(kind: TestDatabaseKind) async throws {
         try await TestDatabase.with(kind) { db in
             let county = try await SmallCounty.create(on: db)
@@ -67,33 +67,64 @@ struct StoreTests {
             let t0 = Date()
             let m = try await MessageStore(database: db).append([county.message("m1")])
             guard case .stored(let mid) = m[0] else { return }
-            let c = try await store.open(county.newCase(messageIDs: [mid]), actor: .system, at: t0)
-            let operatorActor = Actor(name: "shouli", role: "operator")
+            let c = try await store.open(county.newCase(messageIDs: [mid]), actor: .system, at: t0, workflow: testWorkflow)
+            #expect(c.responseDueAt != nil)
+            let op = viewer(.intakeOperator)
+            let handler = viewer(.departmentHandler, department: county.departmentID)
             do {
-                _ = try await store.apply(.dispatch, to: c.number, actor: operatorActor, note: "", at: t0)
+                _ = try await store.execute(.dispatch(lead: county.departmentID, coHandlers: [], note: ""), on: c.number, by: op, workflow: testWorkflow, at: t0)
                 Issue.record("dispatching a new case must be refused")
-            } catch CaseStoreError.transition(let e) {
-                #expect(e.from == .new)
+            } catch CaseOperationError.conflict(let why) {
+                #expect(why.contains("待受理"))
             }
-            var detail = try #require(try await repo.detail(number: c.number, visibility: viewer(.intakeOperator).caseVisibility))
+            await #expect(throws: CaseOperationError.self) {
+                try await store.execute(.accept(note: ""), on: c.number, by: viewer(.leader), workflow: testWorkflow, at: t0)
+            }
+            var detail = try #require(try await repo.detail(number: c.number, visibility: op.caseVisibility))
             #expect(detail.case.state == .new)
             #expect(detail.events.count == 1)
             #expect(detail.messages.map(\.id) == [mid])
 
-            let dept = county.departmentID
-            _ = try await store.apply(.accept, to: c.number, actor: operatorActor, note: "受理", at: t0.addingTimeInterval(60))
-            let dispatched = try await store.apply(.dispatch, to: c.number, actor: operatorActor, note: "派住建局", at: t0.addingTimeInterval(120)) {
-                $0.departmentID = dept
-            }
+            let accepted = try await store.execute(.accept(note: "受理"), on: c.number, by: op, workflow: testWorkflow, at: t0.addingTimeInterval(60))
+            #expect(accepted.dueAt != nil && accepted.clock.ruleID == "handling.service" && accepted.respondedAt != nil)
+            let dispatched = try await store.execute(.dispatch(lead: county.departmentID, coHandlers: [county.otherDepartmentID], note: "派住建局"), on: c.number, by: op, workflow: testWorkflow, at: t0.addingTimeInterval(120))
             #expect(dispatched.state == .dispatched)
-            #expect(dispatched.departmentID == dept)
-            let suspended = try await store.apply(.suspend, to: c.number, actor: Actor(name: "zhujian", role: "department_handler"), note: "", at: t0.addingTimeInterval(180))
+            #expect(dispatched.departmentID == county.departmentID)
+            // The co-handler sees the case but cannot act on it.
+            let helper = viewer(.departmentHandler, department: county.otherDepartmentID)
+            #expect(try await repo.detail(number: c.number, visibility: helper.caseVisibility)?.case.coHandlerIDs == [county.otherDepartmentID])
+            await #expect(throws: CaseOperationError.self) {
+                try await store.execute(.start(note: ""), on: c.number, by: helper, workflow: testWorkflow, at: t0.addingTimeInterval(150))
+            }
+            let suspended = try await store.execute(.suspend(reason: "等材料"), on: c.number, by: handler, workflow: testWorkflow, at: t0.addingTimeInterval(180))
             #expect(suspended.status.resumeState == .dispatched)
-            let resumed = try await store.apply(.resume, to: c.number, actor: Actor(name: "zhujian", role: "department_handler"), note: "", at: t0.addingTimeInterval(240))
+            #expect(suspended.clock.suspendedAt != nil)
+            let resumed = try await store.execute(.resume(note: ""), on: c.number, by: handler, workflow: testWorkflow, at: t0.addingTimeInterval(240))
             #expect(resumed.state == .dispatched)
-            detail = try #require(try await repo.detail(number: c.number, visibility: viewer(.intakeOperator).caseVisibility))
+            #expect(resumed.clock.suspendedAt == nil)
+            detail = try #require(try await repo.detail(number: c.number, visibility: op.caseVisibility))
             #expect(detail.events.map(\.action) == ["open", "accept", "dispatch", "suspend", "resume"])
             #expect(detail.events.map(\.sequence) == [1, 2, 3, 4, 5])
+            #expect(detail.events[1].actor == "operator" && detail.events[1].actorRole == "operator")
+        }
+    }
+
+    @Test("two concurrent operations on one case: one wins, the other is told to retry", arguments: TestDatabaseKind.available)
+    func concurrentOperations(kind: TestDatabaseKind) async throws {
+        try await TestDatabase.with(kind) { db in
+            let county = try await SmallCounty.create(on: db)
+            let store = CaseStore(database: db)
+            let c = try await store.open(county.newCase(), actor: .system, at: Date(), workflow: testWorkflow)
+            let op = viewer(.intakeOperator)
+            let results = await withTaskGroup(of: Bool.self) { group in
+                for _ in 0..<8 {
+                    group.addTask { (try? await store.execute(.accept(note: ""), on: c.number, by: op, workflow: testWorkflow, at: Date())) != nil }
+                }
+                return await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(results.filter { $0 }.count == 1)
+            let events = try await CaseEventModel.query(on: db.db).filter(\.$caseID == c.id).count()
+            #expect(events == 2)
         }
     }
 
@@ -102,11 +133,16 @@ struct StoreTests {
         try await TestDatabase.with(kind) { db in
             let county = try await SmallCounty.create(on: db)
             let store = CaseStore(database: db)
-            let c = try await store.open(county.newCase(), actor: .system, at: Date())
-            for (i, action) in [CaseAction.accept, .dispatch, .start, .resolve].enumerated() {
-                _ = try await store.apply(action, to: c.number, actor: Actor(name: "u\(i)", role: "operator"), note: "第\(i)步", at: Date().addingTimeInterval(Double(i)))
+            let c = try await store.open(county.newCase(), actor: .system, at: Date(), workflow: testWorkflow)
+            let op = viewer(.intakeOperator)
+            let h = viewer(.departmentHandler, department: county.departmentID)
+            let steps: [(CaseCommand, Viewer)] = [
+                (.accept(note: "第1步"), op), (.dispatch(lead: county.departmentID, coHandlers: [], note: "第2步"), op), (.start(note: "第3步"), h), (.resolve(reply: "第4步"), h),
+            ]
+            for (i, (command, who)) in steps.enumerated() {
+                _ = try await store.execute(command, on: c.number, by: who, workflow: testWorkflow, at: Date().addingTimeInterval(Double(i)))
             }
-            let events = try #require(try await FluentCaseRepository(database: db).detail(number: c.number, visibility: viewer(.intakeOperator).caseVisibility)).events
+            let events = try #require(try await FluentCaseRepository(database: db).detail(number: c.number, visibility: op.caseVisibility)).events
             #expect(events.count == 5)
             var previous = ""
             for e in events {
@@ -117,7 +153,7 @@ struct StoreTests {
             }
             // Editing a stored note breaks the recomputed hash.
             _ = try await db.sql.raw("UPDATE case_events SET note = 'edited' WHERE sequence = 3").all()
-            let tampered = try #require(try await FluentCaseRepository(database: db).detail(number: c.number, visibility: viewer(.intakeOperator).caseVisibility)).events
+            let tampered = try #require(try await FluentCaseRepository(database: db).detail(number: c.number, visibility: op.caseVisibility)).events
             #expect(tampered[2].hash != AuditHash.hash(tampered[2], caseNumber: c.number))
         }
     }
@@ -132,9 +168,9 @@ struct StoreTests {
             let a = try await store.open(county.newCase(title: "大白岩村路灯"), actor: .system, at: now)
             let b = try await store.open(county.newCase(title: "陇木村停水", village: SmallCounty.otherVillage, township: SmallCounty.otherTownship, group: county.otherGroupID), actor: .system, at: now)
             let sealed = try await store.open(county.newCase(title: "村支书优亲厚友", sealed: true), actor: .system, at: now)
+            _ = try await store.execute(.accept(note: ""), on: b.number, by: viewer(.intakeOperator), workflow: testWorkflow, at: now)
+            _ = try await store.execute(.dispatch(lead: county.departmentID, coHandlers: [], note: ""), on: b.number, by: viewer(.intakeOperator), workflow: testWorkflow, at: now)
             let dept = county.departmentID
-            _ = try await store.apply(.accept, to: b.number, actor: .system, note: "", at: now)
-            _ = try await store.apply(.dispatch, to: b.number, actor: .system, note: "", at: now) { $0.departmentID = dept }
 
             func numbers(_ v: Viewer) async throws -> Set<String> {
                 Set(try await repo.cases(CaseQuery(perPage: 200), visibility: v.caseVisibility).items.map(\.number.description))

@@ -58,7 +58,12 @@ enum DemoApp {
             config.databaseURL = c.string
         }
         let services = try await AppServices.open(config: config, migrate: true, logger: logger)
-        _ = try await services.demoSeeder().seed()
+        do {
+            _ = try await services.demoSeeder().seed()
+        } catch {
+            await services.shutdown()
+            throw error
+        }
         return services
     }
 

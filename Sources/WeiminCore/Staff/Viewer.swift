@@ -49,7 +49,7 @@ public struct CaseVisibility: Sendable, Hashable, Codable {
     public func allows(_ c: Case) -> Bool {
         if c.sealed && !includeSealed { return false }
         if onlySealed && !c.sealed { return false }
-        if let d = departmentID, c.departmentID != d { return false }
+        if let d = departmentID, c.departmentID != d, !c.coHandlerIDs.contains(d) { return false }
         let code = (c.villageCode ?? c.townshipCode ?? c.countyCode).rawValue
         return code.hasPrefix(regionPrefix)
     }

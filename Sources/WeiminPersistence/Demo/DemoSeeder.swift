@@ -233,7 +233,8 @@ public struct DemoSeeder: Sendable {
         let messages = MessageStore(database: database)
         let cases = CaseStore(database: database)
         let county = RegionCode(DemoCatalogue.county.0)!
-        let handlers = ["zjj": "zhujian", "jtj": "jiaotong", "slj": "shuili"]
+        let workflow = CaseWorkflow(calendar: WorkCalendar(holidays: HolidayCalendar.bundled()))
+        let people = try await DemoPeople.load(staff: staff, county: county)
         let dabaiyan = groups.first { $0.village == "433125111201" }!
         var seq = 0
         func nextMessageID(_ g: SeededGroup) -> String {
@@ -288,56 +289,74 @@ public struct DemoSeeder: Sendable {
                 case .stored(let id), .duplicate(let id): return id
                 }
             }
-            let responseDue = createdAt.addingTimeInterval(demand.urgency == .urgent ? 1800 : 2 * 3600)
             let c = try await cases.open(
                 NewCase(
                     county: county, township: RegionCode(g.township), village: RegionCode(g.village), groupID: g.id,
                     category: demand.category, departmentID: demand.sealed ? departments["jwjw"] : nil, urgency: demand.urgency,
-                    sealed: demand.sealed, title: demand.title, summary: demand.text, opinionRisk: demand.risk,
-                    responseDueAt: responseDue, dueAt: createdAt.addingTimeInterval(Self.limitDays(demand.category) * 86400),
-                    messageIDs: ids),
-                actor: .system, at: createdAt)
+                    sealed: demand.sealed, title: demand.title, summary: demand.text, opinionRisk: demand.risk, messageIDs: ids),
+                actor: .system, at: createdAt, workflow: workflow)
             // Sealed reports stay with the discipline commission: accepted and under investigation at most.
             let steps = demand.sealed ? Array(path.prefix(while: { $0 == .accept || $0 == .dispatch || $0 == .start })) : path
             var at = createdAt
+            let lead = demand.sealed ? departments["jwjw"]! : departments[demand.department]!
             for action in steps {
                 at = min(at.addingTimeInterval(Double(2 * 3600 + rng.next(20 * 3600))), now.addingTimeInterval(-60))
-                let dept = departments[demand.department]
-                let actor: Actor
+                let viewer: Viewer
                 switch action {
-                case _ where demand.sealed: actor = Actor(name: "jijian", role: Role.discipline.rawValue)
-                case .start, .resolve, .returnToCentre, .suspend, .resume:
-                    actor = Actor(name: handlers[demand.department] ?? "\(demand.department)-handler", role: Role.departmentHandler.rawValue)
-                case .reopen: actor = Actor(name: "duban", role: Role.supervisor.rawValue)
-                default: actor = Actor(name: "shouli", role: Role.intakeOperator.rawValue)
+                case _ where demand.sealed: viewer = people.discipline
+                // A case the centre answers itself (即办件) is never dispatched.
+                case .resolve where !steps.contains(.dispatch): viewer = people.centre
+                case .start, .resolve, .returnToCentre, .suspend, .resume: viewer = people.handler(demand.department, lead)
+                case .reopen: viewer = people.supervisor
+                default: viewer = people.centre
                 }
-                let note: String
-                var mergeTarget: UUID?
+                let command: CaseCommand
                 switch action {
-                case .dispatch: note = "派至\(DemoCatalogue.departments.first { $0.code == demand.department }?.name ?? demand.department)"
-                case .decline: note = "不属于受理范围，已告知群众向法院起诉"
+                case .accept: command = .accept(note: "已受理")
+                case .decline: command = .decline(reason: "属民事纠纷，不属于受理范围，已告知群众可向人民法院起诉")
                 case .merge:
-                    mergeTarget = opened.last(where: { $0.category == demand.category && !$0.sealed && !$0.state.isTerminal })?.id
-                        ?? opened.first(where: { !$0.sealed && !$0.state.isTerminal })?.id
-                    note = "与同类诉求合并办理"
-                case .returnToCentre: note = "该事项属乡镇职责，申请退回改派"
-                case .suspend: note = "等待群众补充材料"
-                case .resolve: note = DemoMessages.reply(for: demand.category)
-                case .review(let s): note = "电话回访：\(CoreStrings.satisfactionName(s))"
-                case .reopen: note = "群众不满意，责成重办"
-                default: note = ""
+                    guard let target = opened.last(where: { $0.category == demand.category && !$0.sealed && !$0.state.isTerminal })
+                        ?? opened.first(where: { !$0.sealed && !$0.state.isTerminal })
+                    else { continue }
+                    command = .merge(into: target.id, note: "与同类诉求 \(target.number) 合并办理")
+                case .dispatch:
+                    command = .dispatch(lead: lead, coHandlers: [], note: "派至\(DemoCatalogue.departments.first { $0.code == demand.department }?.name ?? demand.department)")
+                case .returnToCentre: command = .returnToCentre(reason: "该事项属乡镇职责，申请退回改派")
+                case .suspend: command = .suspend(reason: "等待群众补充材料")
+                case .resolve: command = .resolve(reply: DemoMessages.reply(for: demand.category))
+                case .review(let s): command = .review(s, note: "电话回访：\(CoreStrings.satisfactionName(s))")
+                case .reopen: command = .reopen(reason: "群众不满意，责成重办")
+                case .close: command = .close(note: "归档")
+                case .start: command = .start(note: "已签收")
+                case .reassign, .resume: continue
                 }
-                if action == .merge && mergeTarget == nil { break }
-                let stepAt = at
-                let target = mergeTarget
-                _ = try await cases.apply(action, to: c.number, actor: actor, note: note, at: stepAt) { change in
-                    if action == .dispatch || action == .reassign { change.departmentID = dept }
-                    if action == .reopen { change.dueAt = stepAt.addingTimeInterval(Self.limitDays(demand.category) * 86400) }
-                    if let target { change.mergedIntoID = target }
-                }
+                _ = try await cases.execute(command, on: c.number, by: viewer, workflow: workflow, at: at)
             }
             opened.append(try await CaseModel.find(c.id, on: database.db)!.toCore())
         }
+    }
+}
+
+/// The demo's staff as the workflow sees them; departments without a demo account get a stand-in handler.
+struct DemoPeople {
+    let centre: Viewer
+    let supervisor: Viewer
+    let discipline: Viewer
+    let handlers: [String: Viewer]
+    let county: RegionCode
+
+    static func load(staff: StaffDirectory, county: RegionCode) async throws -> DemoPeople {
+        func user(_ name: String) async throws -> Viewer {
+            guard let v = try await staff.user(named: name) else { throw PersistenceError.notFound("演示账号 \(name)") }
+            return v
+        }
+        var handlers: [String: Viewer] = [:]
+        for (code, name) in [("zjj", "zhujian"), ("jtj", "jiaotong"), ("slj", "shuili")] { handlers[code] = try await user(name) }
+        return DemoPeople(centre: try await user("shouli"), supervisor: try await user("duban"), discipline: try await user("jijian"), handlers: handlers, county: county)
+    }
+
+    func handler(_ code: String, _ department: UUID) -> Viewer {
+        handlers[code] ?? Viewer(userID: UUID(), username: "\(code)-handler", displayName: "\(code) 承办人", role: .departmentHandler, region: county, departmentID: department)
     }
 }
 

@@ -37,5 +37,6 @@ public enum WeiminMigrations {
         M008CreateCases(),
         M009CreateCaseMessages(),
         M010CreateCaseEvents(),
+        M011AddCaseClocks(),
     ]
 }

@@ -47,6 +47,37 @@ final class CaseModel: Model, @unchecked Sendable {
     @OptionalField(key: "due_at") var dueAt: Date?
     @OptionalField(key: "resolved_at") var resolvedAt: Date?
     @OptionalField(key: "closed_at") var closedAt: Date?
+    // M011
+    @OptionalField(key: "version") var version: Int?
+    @OptionalField(key: "responded_at") var respondedAt: Date?
+    @OptionalField(key: "acceptance_due_at") var acceptanceDueAt: Date?
+    @OptionalField(key: "acceptance_notified_at") var acceptanceNotifiedAt: Date?
+    @OptionalField(key: "return_due_at") var returnDueAt: Date?
+    @OptionalField(key: "clock_rule") var clockRule: String?
+    @OptionalField(key: "clock_limit") var clockLimit: String?
+    @OptionalField(key: "clock_started_at") var clockStartedAt: Date?
+    @OptionalField(key: "clock_suspended_at") var clockSuspendedAt: Date?
+    @OptionalField(key: "clock_remaining") var clockRemaining: Double?
+    @OptionalField(key: "extension_requested") var extensionRequested: String?
+    @OptionalField(key: "extension_reason") var extensionReason: String?
+    @OptionalField(key: "extensions") var extensions: Int?
+    @OptionalField(key: "petition_stage") var petitionStage: String?
+    @OptionalField(key: "petition_due_at") var petitionDueAt: Date?
+    @OptionalField(key: "petition_stage_at") var petitionStageAt: Date?
+
+    init() {}
+}
+
+/// 协办: a department helping on a case.
+final class CaseDepartmentModel: Model, @unchecked Sendable {
+    static let schema = "case_departments"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "case_id") var caseID: UUID
+    @Field(key: "department_id") var departmentID: UUID
+    @Field(key: "county_code") var countyCode: String
+    @Field(key: "role") var role: String
+    @Field(key: "created_at") var createdAt: Date
 
     init() {}
 }

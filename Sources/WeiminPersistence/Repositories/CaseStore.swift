@@ -84,7 +84,7 @@ public struct CaseStore: Sendable {
     public init(database: WeiminDatabase) { self.database = database }
 
     /// Opens a case in state `new`, links its messages and records the first event.
-    public func open(_ new: NewCase, actor: Actor, at now: Date) async throws -> Case {
+    public func open(_ new: NewCase, actor: Actor, at now: Date, workflow: CaseWorkflow? = nil) async throws -> Case {
         let year = Calendar.beijing.component(.year, from: now)
         return try await database.db.transaction { db in
             let seq = try await Self.nextSequence(county: new.county, year: year, on: db)
@@ -111,6 +111,13 @@ public struct CaseStore: Sendable {
             row.updatedAt = now
             row.responseDueAt = new.responseDueAt
             row.dueAt = new.dueAt
+            row.version = 0
+            if let workflow {
+                // Response and acceptance-notice deadlines come from the county's rules.
+                let opened = workflow.opening(try row.toCore())
+                row.responseDueAt = opened.responseDueAt
+                row.acceptanceDueAt = opened.acceptanceDueAt
+            }
             try await row.create(on: db)
             for mid in Set(new.messageIDs).sorted() {
                 let link = CaseMessageModel()
@@ -128,49 +135,65 @@ public struct CaseStore: Sendable {
         }
     }
 
-    /// Applies a closed-loop action. `change` may set fields that go with it (department, deadlines…);
-    /// the state itself always comes from the state machine.
-    public func apply(
-        _ action: CaseAction, to number: CaseNumber, actor: Actor, note: String, at now: Date,
-        change: (@Sendable (CaseModelChange) -> Void)? = nil
+    /// Loads a case as the workflow needs it: with its lead department's code and its co-handlers.
+    func load(number: CaseNumber, on db: (any Database)? = nil) async throws -> (Case, CaseModel)? {
+        let db = db ?? database.db
+        guard let row = try await CaseModel.query(on: db).filter(\.$number == number.description).first() else { return nil }
+        var c = try row.toCore()
+        if let d = c.departmentID { c.departmentCode = try await DepartmentModel.find(d, on: db)?.code }
+        c.coHandlerIDs = try await CaseDepartmentModel.query(on: db).filter(\.$caseID == row.id!).all().map(\.departmentID)
+        return (c, row)
+    }
+
+    /// A case with its department code and co-handlers, without visibility checks (the workflow checks).
+    public func find(number: CaseNumber) async throws -> Case? {
+        try await load(number: number)?.0
+    }
+
+    /// Runs a closed-loop operation: the workflow decides (permissions, state, deadlines), this stores
+    /// the result and its audit event in one transaction. The transaction starts by bumping the
+    /// case's version, so SQLite takes the write lock first and a concurrent change is detected.
+    public func execute(
+        _ command: CaseCommand, on number: CaseNumber, by viewer: Viewer, workflow: CaseWorkflow, at now: Date
     ) async throws -> Case {
-        guard let current = try await CaseModel.query(on: database.db).filter(\.$number == number.description).first(),
-            let id = current.id
-        else { throw CaseStoreError.notFound(number.description) }
-        let before = try current.toCore()
-        let next: CaseStatus
-        do {
-            next = try CaseStateMachine.apply(action, to: before.status)
-        } catch {
-            throw CaseStoreError.transition(error)
+        guard let (before, row) = try await load(number: number) else { throw CaseOperationError.notFound }
+        let plan = try workflow.plan(command, on: before, by: viewer, at: now)
+        if case .merge(let into, _) = command {
+            guard let target = try await CaseModel.find(into, on: database.db), target.countyCode == row.countyCode,
+                let targetState = CaseState(rawValue: target.state), !targetState.isTerminal
+            else { throw CaseOperationError.invalid("合并目标工单不存在、已办结或不在同一县") }
         }
-        let fields = CaseModelChange(departmentID: current.departmentID, dueAt: current.dueAt, responseDueAt: current.responseDueAt)
-        change?(fields)
+        let id = row.id!
+        let version = row.version ?? 0
         return try await database.db.transaction { db in
             let sql = db as! any SQLDatabase
-            // Optimistic concurrency: the row must still be in the state we read.
-            var update = sql.update("cases")
-                .set("state", to: next.state.rawValue)
-                .set("resume_state", to: next.resumeState?.rawValue)
-                .set("last_review", to: next.lastReview?.rawValue)
-                .set("updated_at", to: now)
-                .set("department_id", to: fields.departmentID)
-                .set("due_at", to: fields.dueAt)
-                .set("response_due_at", to: fields.responseDueAt)
-            if next.state == .resolved { update = update.set("resolved_at", to: now) }
-            if next.state == .closed { update = update.set("closed_at", to: now) }
-            if let merged = fields.mergedIntoID { update = update.set("merged_into_id", to: merged) }
-            let changed = try await update
-                .where("id", .equal, id)
-                .where("state", .equal, before.state.rawValue)
-                .returning("id")
-                .all()
-            guard !changed.isEmpty else { throw CaseStoreError.conflict(number.description) }
+            let bumped = try await sql.raw("""
+                UPDATE cases SET version = \(bind: version + 1) WHERE id = \(bind: id) AND COALESCE(version, 0) = \(bind: version) RETURNING id
+                """).all()
+            guard !bumped.isEmpty else { throw CaseStoreError.conflict(number.description) }
+            guard let fresh = try await CaseModel.find(id, on: db) else { throw CaseStoreError.notFound(number.description) }
+            fresh.apply(plan.after)
+            fresh.version = version + 1
+            try await fresh.save(on: db)
+            switch command {
+            case .dispatch, .reassign:
+                try await CaseDepartmentModel.query(on: db).filter(\.$caseID == id).delete()
+                for dept in plan.after.coHandlerIDs {
+                    let link = CaseDepartmentModel()
+                    link.id = UUID()
+                    link.caseID = id
+                    link.departmentID = dept
+                    link.countyCode = fresh.countyCode
+                    link.role = "co"
+                    link.createdAt = now
+                    try await link.create(on: db)
+                }
+            default: break
+            }
             try await Self.appendEvent(
-                caseRow: current, number: number, actor: actor, action: action.name, from: before.state, to: next.state,
-                note: note, at: now, on: db)
-            guard let after = try await CaseModel.find(id, on: db) else { throw CaseStoreError.notFound(number.description) }
-            return try after.toCore()
+                caseRow: fresh, number: number, actor: Actor(viewer), action: plan.eventAction, from: before.state,
+                to: command.transition == nil ? nil : plan.after.state, note: plan.note, at: now, on: db)
+            return try fresh.toCore()
         }
     }
 
@@ -215,20 +238,6 @@ public struct CaseStore: Sendable {
         row.previousHash = event.previousHash
         row.hash = event.hash
         try await row.create(on: db)
-    }
-}
-
-/// Fields an action may change alongside the state.
-public final class CaseModelChange: @unchecked Sendable {
-    public var departmentID: UUID?
-    public var dueAt: Date?
-    public var responseDueAt: Date?
-    public var mergedIntoID: UUID?
-
-    init(departmentID: UUID?, dueAt: Date?, responseDueAt: Date?) {
-        self.departmentID = departmentID
-        self.dueAt = dueAt
-        self.responseDueAt = responseDueAt
     }
 }
 

@@ -9,21 +9,30 @@ public struct FluentCaseRepository: CaseRepository {
 
     /// Applies the viewer's visibility inside the query, so totals and pages never count what the
     /// viewer may not know exists (sealed reports in particular).
-    static func visible(_ q: QueryBuilder<CaseModel>, _ v: CaseVisibility) {
+    static func visible(_ q: QueryBuilder<CaseModel>, _ v: CaseVisibility, on db: any Database) async throws {
         switch v.regionPrefix.utf8.count {
         case 6: q.filter(\.$countyCode == v.regionPrefix)
         case 9: q.filter(\.$townshipCode == v.regionPrefix)
         case 12: q.filter(\.$villageCode == v.regionPrefix)
         default: ScopeFilter.apply(prefix: v.regionPrefix, to: q, column: \.$scopeCode)
         }
-        if let d = v.departmentID { q.filter(\.$departmentID == d) }
+        if let d = v.departmentID {
+            // A department sees what it leads and what it helps on (协办).
+            let helped = try await CaseDepartmentModel.query(on: db).filter(\.$departmentID == d).all().map(\.caseID)
+            if helped.isEmpty {
+                q.filter(\.$departmentID == d)
+            } else {
+                q.group(.or) { $0.filter(\.$departmentID == d).filter(\.$id ~~ helped) }
+            }
+        }
         if !v.includeSealed { q.filter(\.$sealed == false) }
         if v.onlySealed { q.filter(\.$sealed == true) }
     }
 
     public func cases(_ query: CaseQuery, visibility: CaseVisibility) async throws -> WeiminCore.Page<Case> {
-        let q = CaseModel.query(on: database.db)
-        Self.visible(q, visibility)
+        let db = database.db
+        let q = CaseModel.query(on: db)
+        try await Self.visible(q, visibility, on: db)
         if let states = query.states, !states.isEmpty { q.filter(\.$state ~~ states.map(\.rawValue)) }
         if let c = query.category { q.filter(\.$category == c.rawValue) }
         if let t = query.townshipCode { q.filter(\.$townshipCode == t.rawValue) }
@@ -51,9 +60,11 @@ public struct FluentCaseRepository: CaseRepository {
 
     public func detail(number: CaseNumber, visibility: CaseVisibility) async throws -> CaseDetail? {
         let q = CaseModel.query(on: database.db).filter(\.$number == number.description)
-        Self.visible(q, visibility)
+        try await Self.visible(q, visibility, on: database.db)
         guard let row = try await q.first(), let id = row.id else { return nil }
-        let c = try row.toCore()
+        var c = try row.toCore()
+        c.coHandlerIDs = try await CaseDepartmentModel.query(on: database.db).filter(\.$caseID == id).all().map(\.departmentID)
+        if let d = c.departmentID { c.departmentCode = try await DepartmentModel.find(d, on: database.db)?.code }
         let departmentName = try await c.departmentID.asyncMap { try await DepartmentModel.find($0, on: database.db)?.name } ?? nil
         let links = try await CaseMessageModel.query(on: database.db).filter(\.$caseID == id).all()
         let messages = links.isEmpty ? [] : try await MessageModel.query(on: database.db)

@@ -38,12 +38,51 @@ extension CaseModel {
         let status = CaseStatus(
             state: state, resumeState: resumeState.flatMap(CaseState.init(rawValue:)),
             lastReview: lastReview.flatMap(Satisfaction.init(rawValue:)))
-        return Case(
+        var c = Case(
             id: id, number: n, countyCode: county, townshipCode: townshipCode.flatMap(RegionCode.init),
             villageCode: villageCode.flatMap(RegionCode.init), groupID: groupID, category: category,
             departmentID: departmentID, urgency: urgency, status: status, sealed: sealed, title: title, summary: summary,
             opinionRisk: opinionRisk, createdAt: createdAt, updatedAt: updatedAt, responseDueAt: responseDueAt, dueAt: dueAt,
             resolvedAt: resolvedAt, closedAt: closedAt, mergedIntoID: mergedIntoID)
+        c.respondedAt = respondedAt
+        c.acceptanceDueAt = acceptanceDueAt
+        c.acceptanceNotifiedAt = acceptanceNotifiedAt
+        c.returnDueAt = returnDueAt
+        c.clock = CaseClock(
+            ruleID: clockRule, limit: clockLimit.flatMap { try? TimeLimit(parse: $0) }, startedAt: clockStartedAt,
+            suspendedAt: clockSuspendedAt, remaining: clockRemaining, extensionRequested: extensionRequested.flatMap { try? TimeLimit(parse: $0) },
+            extensionReason: extensionReason, extensions: extensions ?? 0)
+        c.petition = PetitionProgress(stage: petitionStage.flatMap(PetitionStage.init(rawValue:)) ?? .none, dueAt: petitionDueAt, stageAt: petitionStageAt)
+        return c
+    }
+
+    /// Copies every field a workflow plan may change onto the row.
+    func apply(_ c: Case) {
+        state = c.status.state.rawValue
+        resumeState = c.status.resumeState?.rawValue
+        lastReview = c.status.lastReview?.rawValue
+        departmentID = c.departmentID
+        updatedAt = c.updatedAt
+        responseDueAt = c.responseDueAt
+        dueAt = c.dueAt
+        resolvedAt = c.resolvedAt
+        closedAt = c.closedAt
+        mergedIntoID = c.mergedIntoID
+        respondedAt = c.respondedAt
+        acceptanceDueAt = c.acceptanceDueAt
+        acceptanceNotifiedAt = c.acceptanceNotifiedAt
+        returnDueAt = c.returnDueAt
+        clockRule = c.clock.ruleID
+        clockLimit = c.clock.limit?.compact
+        clockStartedAt = c.clock.startedAt
+        clockSuspendedAt = c.clock.suspendedAt
+        clockRemaining = c.clock.remaining
+        extensionRequested = c.clock.extensionRequested?.compact
+        extensionReason = c.clock.extensionReason
+        extensions = c.clock.extensions
+        petitionStage = c.petition.stage == .none ? nil : c.petition.stage.rawValue
+        petitionDueAt = c.petition.dueAt
+        petitionStageAt = c.petition.stageAt
     }
 }
 

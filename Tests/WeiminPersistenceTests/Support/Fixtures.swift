@@ -65,3 +65,5 @@ struct SmallCounty {
 func viewer(_ role: Role, _ region: String = "433125", department: UUID? = nil) -> Viewer {
     Viewer(userID: UUID(), username: role.rawValue, displayName: role.rawValue, role: role, region: RegionCode(region)!, departmentID: department)
 }
+
+let testWorkflow = CaseWorkflow(calendar: WorkCalendar(holidays: HolidayCalendar.bundled()))
