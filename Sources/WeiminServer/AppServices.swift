@@ -16,6 +16,8 @@ public struct AppServices: Sendable {
     public let messages: MessageStore
     public let staff: StaffDirectory
     public let logger: Logger
+    /// The closed loop's rules: calendar, working hours and deadline rules.
+    public let workflow: CaseWorkflow
     /// Migrations applied while opening (empty when the schema was already current).
     public let migrationsApplied: [String]
 
@@ -42,14 +44,16 @@ public struct AppServices: Sendable {
                 try await database.requireCurrentSchema()
             }
             try await KeyCheck.verify(key, on: database, record: migrate)
-            return AppServices(config: config, database: database, key: key, logger: logger, migrationsApplied: applied)
+            let workflow = try makeWorkflow(config: config, logger: logger)
+            return AppServices(config: config, database: database, key: key, logger: logger, migrationsApplied: applied, workflow: workflow)
         } catch {
             await database.shutdown()
             throw error
         }
     }
 
-    init(config: WeiminConfig, database: WeiminDatabase, key: DataKey, logger: Logger, migrationsApplied: [String]) {
+    init(config: WeiminConfig, database: WeiminDatabase, key: DataKey, logger: Logger, migrationsApplied: [String], workflow: CaseWorkflow) {
+        self.workflow = workflow
         self.migrationsApplied = migrationsApplied
         self.config = config
         self.database = database
@@ -71,4 +75,21 @@ public struct AppServices: Sendable {
     public func shutdown() async {
         await database.shutdown()
     }
+}
+
+/// The calendar shipped with this release plus the county's rule overrides, if any.
+func makeWorkflow(config: WeiminConfig, logger: Logger) throws -> CaseWorkflow {
+    let holidays = HolidayCalendar.bundled()
+    if holidays.years.isEmpty {
+        logger.error("节假日数据缺失：程序目录下的 weimin_WeiminCore.resources 未随程序一起部署，工作日将只按周一至周五计算")
+    }
+    let calendar = WorkCalendar(holidays: holidays, timeZone: TimeZone(identifier: config.timezone) ?? TimeZone(identifier: "Asia/Shanghai")!)
+    var rules = DeadlineRules.defaults
+    if let path = config.rulesFile {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigError.invalid("找不到时限规则文件 \(path)")
+        }
+        rules = rules.merging(try DeadlineRules.overrides(json: data))
+    }
+    return CaseWorkflow(calendar: calendar, rules: rules)
 }

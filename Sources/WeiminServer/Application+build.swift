@@ -14,7 +14,9 @@ public func buildRouter(services: AppServices) -> Router<WeiminRequestContext> {
     let api = router.group("api/v1").add(middleware: AuthenticationMiddleware(staff: services.staff))
     SessionsController(staff: services.staff).addRoutes(to: api)
     RegionsController(services: services).addRoutes(to: api)
-    CasesController(services: services).addRoutes(to: api)
+    let cases = CasesController(services: services)
+    cases.addRoutes(to: api)
+    cases.addActionRoutes(to: api)
     return router
 }
 

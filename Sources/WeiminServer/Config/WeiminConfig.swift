@@ -17,6 +17,8 @@ public struct WeiminConfig: Sendable {
     public var logLevel: Logger.Level
     public var timezone: String
     public var configFile: String?
+    /// A county's deadline-rule overrides (JSON array), merged over the defaults.
+    public var rulesFile: String?
     /// bcrypt work factor for new passwords; lowered only by tests.
     public var bcryptCost: UInt8 = 11
 
@@ -50,6 +52,7 @@ public struct WeiminConfig: Sendable {
         public static let dataKey = "data.key"
         public static let logLevel = "log.level"
         public static let timezone = "timezone"
+        public static let rulesFile = "rules.file"
     }
 
     /// Resolves the configuration. `flags` holds only the options given on the command line.
@@ -88,7 +91,7 @@ public struct WeiminConfig: Sendable {
         guard let level = Logger.Level(rawValue: levelText.lowercased()) else {
             throw ConfigError.invalid("日志级别 \(levelText) 无效：可选 trace, debug, info, notice, warning, error, critical")
         }
-        return WeiminConfig(
+        var config = WeiminConfig(
             dir: dir,
             databaseURL: reader.string(forKey: ConfigKey(Key.databaseURL), isSecret: true),
             host: reader.string(forKey: ConfigKey(Key.host), default: "127.0.0.1"),
@@ -98,6 +101,11 @@ public struct WeiminConfig: Sendable {
             logLevel: level,
             timezone: reader.string(forKey: ConfigKey(Key.timezone), default: "Asia/Shanghai"),
             configFile: path)
+        config.rulesFile = reader.string(forKey: ConfigKey(Key.rulesFile))
+        guard TimeZone(identifier: config.timezone) != nil else {
+            throw ConfigError.invalid("时区 \(config.timezone) 无效，例如 Asia/Shanghai")
+        }
+        return config
     }
 
     public func databaseLocation() throws -> DatabaseLocation {

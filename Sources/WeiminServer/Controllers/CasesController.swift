@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import WeiminCore
+import WeiminPersistence
 
 /// The ledger: `GET /api/v1/cases` with filters and paging, `GET /api/v1/cases/:number` with history.
 struct CasesController {
@@ -12,7 +13,7 @@ struct CasesController {
             let query = try QueryParsing.caseQuery(request.uri.queryParameters, now: Date())
             let page = try await services.cases.cases(query, visibility: viewer.caseVisibility)
             let now = Date()
-            return PageDTO(page) { CaseDTO($0, now: now) }
+            return PageDTO(page) { CaseDTO($0, now: now, rules: services.workflow.rules) }
         }
 
         group.get("cases/:number") { _, context -> CaseDetailDTO in
@@ -26,7 +27,7 @@ struct CasesController {
                 throw HTTPError(.notFound, message: "工单 \(number) 不存在或无权查看")
             }
             return CaseDetailDTO(
-                case: CaseDTO(detail.case, now: Date()),
+                case: CaseDTO(detail.case, now: Date(), allowed: services.workflow.available(on: detail.case, to: viewer), rules: services.workflow.rules),
                 departmentName: detail.departmentName,
                 messages: detail.messages.map {
                     MessageDTO(id: $0.id, platformMessageId: $0.platformMessageID, senderId: $0.senderID, senderName: $0.senderName, kind: $0.kind, text: $0.text, sentAt: $0.sentAt)
@@ -37,6 +38,112 @@ struct CasesController {
                         actionName: $0.actionDisplayName, fromState: $0.fromState?.rawValue, toState: $0.toState?.rawValue, note: $0.note,
                         previousHash: $0.previousHash, hash: $0.hash)
                 })
+        }
+    }
+}
+
+extension CasesController {
+    /// What `POST /api/v1/cases/{number}/actions` takes. Only the fields the action needs are read.
+    struct ActionRequest: Decodable {
+        let action: String
+        let note: String?
+        let reason: String?
+        let reply: String?
+        let department: String?
+        let coDepartments: [String]?
+        let satisfaction: String?
+        let into: String?
+        let limit: String?
+        let approve: Bool?
+        let villagerNotified: Bool?
+
+        /// The free text, whichever name the client used for it.
+        var text: String { reply ?? reason ?? note ?? "" }
+    }
+
+    func addActionRoutes(to group: RouterGroup<WeiminRequestContext>) {
+        group.post("cases/:number/actions") { request, context -> CaseDTO in
+            let viewer = try context.requireViewer(reading: .cases)
+            guard let number = CaseNumber(try context.parameters.require("number")) else {
+                throw HTTPError(.badRequest, message: "工单编号格式应为 县代码-年份-序号，例如 433125-2026-000123")
+            }
+            let body: ActionRequest
+            do {
+                body = try await request.decode(as: ActionRequest.self, context: context)
+            } catch {
+                throw HTTPError(.badRequest, message: "请求体应为 JSON，至少包含 action，例如 {\"action\": \"accept\", \"note\": \"已受理\"}")
+            }
+            guard let current = try await services.caseStore.find(number: number), viewer.caseVisibility.allows(current) else {
+                throw HTTPError(.notFound, message: "工单 \(number) 不存在或无权查看")
+            }
+            let command = try await command(from: body, for: current, viewer: viewer)
+            do {
+                let after = try await services.caseStore.execute(command, on: number, by: viewer, workflow: services.workflow, at: Date())
+                var shown = after
+                shown.coHandlerIDs = (try await services.caseStore.find(number: number))?.coHandlerIDs ?? []
+                return CaseDTO(shown, now: Date(), allowed: services.workflow.available(on: shown, to: viewer), rules: services.workflow.rules)
+            } catch let error as CaseOperationError {
+                switch error {
+                case .notFound: throw HTTPError(.notFound, message: "工单 \(number) 不存在或无权查看")
+                case .forbidden(let why): throw HTTPError(.forbidden, message: why)
+                case .invalid(let why): throw HTTPError(.badRequest, message: why)
+                case .conflict(let why): throw HTTPError(.conflict, message: why)
+                }
+            } catch let error as CaseStoreError {
+                throw HTTPError(.conflict, message: error.description)
+            }
+        }
+    }
+
+    /// Turns the request into a command, resolving department codes and case numbers in the case's county.
+    func command(from body: ActionRequest, for c: Case, viewer: Viewer) async throws -> CaseCommand {
+        func department(_ code: String) async throws -> UUID {
+            guard let d = try await services.departments.departments(county: c.countyCode).first(where: { $0.code == code }) else {
+                throw HTTPError(.badRequest, message: "部门 \(code) 不存在（见 GET /api/v1/departments）")
+            }
+            return d.id
+        }
+        switch body.action {
+        case "accept": return .accept(note: body.text)
+        case "decline": return .decline(reason: body.text)
+        case "merge":
+            guard let raw = body.into, let n = CaseNumber(raw),
+                let target = try await services.cases.detail(number: n, visibility: viewer.caseVisibility)
+            else { throw HTTPError(.badRequest, message: "合并需要 into：保留的工单编号（须有权查看）") }
+            return .merge(into: target.case.id, note: body.text)
+        case "dispatch", "reassign":
+            guard let code = body.department else { throw HTTPError(.badRequest, message: "派单需要 department：主办部门代码") }
+            let lead = try await department(code)
+            var co: [UUID] = []
+            for code in body.coDepartments ?? [] { co.append(try await department(code)) }
+            return body.action == "dispatch" ? .dispatch(lead: lead, coHandlers: co, note: body.text) : .reassign(lead: lead, coHandlers: co, note: body.text)
+        case "return": return .returnToCentre(reason: body.text)
+        case "start": return .start(note: body.text)
+        case "suspend": return .suspend(reason: body.text)
+        case "resume": return .resume(note: body.text)
+        case "resolve": return .resolve(reply: body.text)
+        case "review":
+            guard let raw = body.satisfaction, let s = Satisfaction(rawValue: raw) else {
+                throw HTTPError(.badRequest, message: "回访需要 satisfaction：satisfied（满意）、basically_satisfied（基本满意）或 unsatisfied（不满意）")
+            }
+            return .review(s, note: body.text)
+        case "reopen": return .reopen(reason: body.text)
+        case "close": return .close(note: body.text)
+        case "request_extension":
+            guard let raw = body.limit else { throw HTTPError(.badRequest, message: "延期需要 limit，例如 \"5wd\"（5个工作日）或 \"30d\"（30日）") }
+            do {
+                return .requestExtension(try TimeLimit(parse: raw), reason: body.text)
+            } catch {
+                throw HTTPError(.badRequest, message: "\(error)")
+            }
+        case "decide_extension":
+            guard let approve = body.approve else { throw HTTPError(.badRequest, message: "延期审批需要 approve：true 或 false") }
+            return .decideExtension(approve: approve, villagerNotified: body.villagerNotified ?? false, note: body.text)
+        case "notify_acceptance": return .notifyAcceptance(note: body.text)
+        case "request_review": return .requestReview(note: body.text)
+        case "decide_review": return .decideReview(note: body.text)
+        default:
+            throw HTTPError(.badRequest, message: "未知的操作 \(body.action)。可选：\(CaseCommand.allNames.joined(separator: ", "))")
         }
     }
 }

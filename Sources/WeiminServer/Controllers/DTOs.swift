@@ -82,7 +82,7 @@ struct DepartmentDTO: Codable, Sendable {
     let name: String
 }
 
-struct CaseDTO: Codable, Sendable {
+struct CaseDTO: Codable, Sendable, ResponseEncodable {
     let number: String
     let title: String
     let summary: String
@@ -108,8 +108,21 @@ struct CaseDTO: Codable, Sendable {
     let overdue: Bool
     let lastReview: String?
     let allowedActions: [String]
+    let respondedAt: Date?
+    let acceptanceDueAt: Date?
+    let acceptanceNotifiedAt: Date?
+    let returnDueAt: Date?
+    let coDepartmentIds: [UUID]
+    let timeLimit: String?
+    let timeLimitSource: String?
+    let suspendedAt: Date?
+    let extensionRequested: String?
+    let extensions: Int
+    let petitionStage: String?
+    let petitionDueAt: Date?
 
-    init(_ c: Case, now: Date) {
+    /// `allowed` lists the operations the viewer may run now; `rules` supplies the source of the limit.
+    init(_ c: Case, now: Date, allowed: [String] = [], rules: DeadlineRules = .defaults) {
         number = c.number.description
         title = c.title
         summary = c.summary
@@ -134,7 +147,19 @@ struct CaseDTO: Codable, Sendable {
         closedAt = c.closedAt
         overdue = c.isOverdue(at: now)
         lastReview = c.status.lastReview?.rawValue
-        allowedActions = CaseStateMachine.allowedActions(from: c.status).map(\.name).reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
+        allowedActions = allowed
+        respondedAt = c.respondedAt
+        acceptanceDueAt = c.acceptanceDueAt
+        acceptanceNotifiedAt = c.acceptanceNotifiedAt
+        returnDueAt = c.returnDueAt
+        coDepartmentIds = c.coHandlerIDs
+        timeLimit = c.clock.limit?.description
+        timeLimitSource = c.clock.ruleID.flatMap { id in rules.rules.first { $0.id == id }?.source }
+        suspendedAt = c.clock.suspendedAt
+        extensionRequested = c.clock.extensionRequested?.description
+        extensions = c.clock.extensions
+        petitionStage = c.petition.stage == .none ? nil : c.petition.stage.rawValue
+        petitionDueAt = c.petition.dueAt
     }
 }
 
