@@ -24,6 +24,9 @@ struct M011AddCaseClocks: AsyncMigration {
         ("petition_stage", .string),
         ("petition_due_at", .datetime),
         ("petition_stage_at", .datetime),
+        // The audit chain's head: hash and length of the last event, so truncation is detectable.
+        ("event_head", .string),
+        ("event_count", .int),
     ]
 
     func prepare(on database: any Database) async throws {

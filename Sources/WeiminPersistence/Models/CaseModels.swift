@@ -64,6 +64,8 @@ final class CaseModel: Model, @unchecked Sendable {
     @OptionalField(key: "petition_stage") var petitionStage: String?
     @OptionalField(key: "petition_due_at") var petitionDueAt: Date?
     @OptionalField(key: "petition_stage_at") var petitionStageAt: Date?
+    @OptionalField(key: "event_head") var eventHead: String?
+    @OptionalField(key: "event_count") var eventCount: Int?
 
     init() {}
 }

@@ -238,6 +238,10 @@ public struct CaseStore: Sendable {
         row.previousHash = event.previousHash
         row.hash = event.hash
         try await row.create(on: db)
+        // Keep the chain head on the case, in the same transaction.
+        try await (db as! any SQLDatabase).update("cases")
+            .set("event_head", to: event.hash).set("event_count", to: event.sequence)
+            .where("id", .equal, caseRow.id!).run()
     }
 }
 
