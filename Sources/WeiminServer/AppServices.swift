@@ -44,7 +44,8 @@ public struct AppServices: Sendable {
                 try await database.requireCurrentSchema()
             }
             try await KeyCheck.verify(key, on: database, record: migrate)
-            let workflow = try makeWorkflow(config: config, logger: logger)
+            let holidays = try await CalendarStore(database: database).calendar(bundled: HolidayCalendar.bundled())
+            let workflow = try makeWorkflow(config: config, holidays: holidays, logger: logger)
             return AppServices(config: config, database: database, key: key, logger: logger, migrationsApplied: applied, workflow: workflow)
         } catch {
             await database.shutdown()
@@ -68,6 +69,13 @@ public struct AppServices: Sendable {
         self.logger = logger
     }
 
+    /// From November, the next year's holiday arrangement should be loaded; nil when all is well.
+    public func calendarWarning(now: Date = Date()) -> String? {
+        let today = workflow.calendar.local(now).date
+        guard let year = workflow.calendar.holidays.missingNextYear(today: today) else { return nil }
+        return "尚未导入 \(year) 年节假日安排：国务院公布后请运行 weimin calendar load \(year).json，否则跨年期限将只按周一至周五计算。"
+    }
+
     public func demoSeeder() -> DemoSeeder {
         DemoSeeder(database: database, cipher: cipher, staff: staff)
     }
@@ -78,18 +86,19 @@ public struct AppServices: Sendable {
 }
 
 /// The calendar shipped with this release plus the county's rule overrides, if any.
-func makeWorkflow(config: WeiminConfig, logger: Logger) throws -> CaseWorkflow {
-    let holidays = HolidayCalendar.bundled()
+func makeWorkflow(config: WeiminConfig, holidays: HolidayCalendar, logger: Logger) throws -> CaseWorkflow {
     if holidays.years.isEmpty {
-        logger.error("节假日数据缺失：程序目录下的 weimin_WeiminCore.resources 未随程序一起部署，工作日将只按周一至周五计算")
+        logger.error("节假日数据缺失：程序目录下的 weimin_WeiminCore.resources 未随程序一起部署，工作日将只按周一至周五计算。可用 weimin calendar load 导入。")
     }
     let calendar = WorkCalendar(holidays: holidays, timeZone: TimeZone(identifier: config.timezone) ?? TimeZone(identifier: "Asia/Shanghai")!)
-    var rules = DeadlineRules.defaults
-    if let path = config.rulesFile {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ConfigError.invalid("找不到时限规则文件 \(path)")
-        }
-        rules = rules.merging(try DeadlineRules.overrides(json: data))
+    return CaseWorkflow(calendar: calendar, rules: try deadlineRules(config: config))
+}
+
+/// The defaults merged with the county's rules file, if one is configured.
+public func deadlineRules(config: WeiminConfig) throws -> DeadlineRules {
+    guard let path = config.rulesFile else { return .defaults }
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw ConfigError.invalid("找不到时限规则文件 \(path)")
     }
-    return CaseWorkflow(calendar: calendar, rules: rules)
+    return DeadlineRules.defaults.merging(try DeadlineRules.overrides(json: data))
 }

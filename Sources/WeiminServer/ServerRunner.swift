@@ -18,6 +18,10 @@ public enum ServerRunner {
         let logger = makeLogger(config)
         let services = try await AppServices.open(config: config, migrate: migrate, logger: logger)
         let location = services.database.location
+        if let warning = services.calendarWarning() {
+            logger.warning("\(warning)")
+            try? FileHandle.standardOutput.write(contentsOf: Data("警告：\(warning)\n".utf8))
+        }
         let app = buildApplication(services: services) { port in
             let host = config.host == "0.0.0.0" ? "127.0.0.1" : config.host
             let text = "Weimin 为民 已启动：http://\(host):\(port)\n数据库：\(location)\n按 Ctrl+C 停止。"

@@ -17,7 +17,7 @@ struct Weimin: AsyncParsableCommand {
 
             Settings come from flags, then WEIMIN_… environment variables, then a JSON config file (--config or WEIMIN_CONFIG), then defaults. Data lives in --dir (default ./weimin-data) unless --database-url postgres://… is given.
             """,
-        subcommands: [Serve.self, Migrate.self, Demo.self, UserCommand.self, AuditCommand.self])
+        subcommands: [Serve.self, Migrate.self, Demo.self, UserCommand.self, AuditCommand.self, CalendarCommand.self, RulesCommand.self])
 }
 
 /// Options every data command takes.
@@ -314,6 +314,71 @@ struct AuditExportCommand: AsyncParsableCommand {
                 say("已导出到 \(out)（\(export.verified ? "核验通过" : "核验未通过")）。")
             } else {
                 try? FileHandle.standardOutput.write(contentsOf: json + Data("\n".utf8))
+            }
+        }
+    }
+}
+
+struct CalendarCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "calendar", abstract: "节假日安排。The official holiday calendar.",
+        subcommands: [CalendarLoad.self, CalendarShow.self])
+}
+
+struct CalendarLoad: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "load",
+        abstract: "导入新公布年份的节假日安排（holiday-cn JSON 格式），无需升级程序；重启服务后生效。Load a newly published year.")
+
+    @Argument(help: "holiday-cn 格式的 JSON 文件，如 2027.json。")
+    var file: String
+
+    @OptionGroup var data: DataOptions
+
+    func run() async throws {
+        try await runReportingErrors {
+            guard let json = FileManager.default.contents(atPath: file) else { throw StaffError.invalid("找不到文件 \(file)") }
+            let config = try await data.load()
+            let year = try await ServerRunner.withServices(config: config) { services in
+                try await CalendarStore(database: services.database).load(json: json, by: NSUserName())
+            }
+            say("已导入 \(year) 年节假日安排。请重启 weimin serve 使其生效。")
+        }
+    }
+}
+
+struct CalendarShow: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "列出某年的节假日和调休上班日。Show a year's holidays and make-up days.")
+
+    @Argument(help: "年份，默认今年。") var year: Int?
+    @OptionGroup var data: DataOptions
+
+    func run() async throws {
+        try await runReportingErrors {
+            let config = try await data.load()
+            let (calendar, warning) = try await ServerRunner.withServices(config: config) { ($0.workflow.calendar, $0.calendarWarning()) }
+            let y = year ?? calendar.local(Date()).date.year
+            guard calendar.holidays.covers(year: y) else { throw StaffError.invalid("\(y) 年的节假日安排尚未导入") }
+            for (d, name) in calendar.holidays.offDays.filter({ $0.key.year == y }).sorted(by: { $0.key < $1.key }) { say("\(d)  休  \(name)") }
+            for (d, name) in calendar.holidays.makeUpDays.filter({ $0.key.year == y }).sorted(by: { $0.key < $1.key }) { say("\(d)  班  \(name)调休") }
+            if let warning { say("警告：\(warning)") }
+        }
+    }
+}
+
+struct RulesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "rules", abstract: "列出时限规则及其依据。List the deadline rules in force with their sources.")
+
+    @OptionGroup var data: DataOptions
+
+    func run() async throws {
+        try await runReportingErrors {
+            let config = try await data.load()
+            let rules = try WeiminServer.deadlineRules(config: config)
+            for r in rules.rules {
+                let scope = [r.category.map { CoreStrings.categoryName($0) }, r.urgency.map { CoreStrings.urgencyName($0) }, r.sealed == true ? "密封件" : nil].compactMap { $0 }.joined(separator: "·")
+                let ext = r.maxExtension.map { "，可延期≤\($0)" } ?? ""
+                say("\(r.step.chineseName)\(scope.isEmpty ? "" : "（\(scope)）")：\(r.limit)\(ext) — \(r.source)")
             }
         }
     }

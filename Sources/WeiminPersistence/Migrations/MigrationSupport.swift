@@ -38,5 +38,6 @@ public enum WeiminMigrations {
         M009CreateCaseMessages(),
         M010CreateCaseEvents(),
         M011AddCaseClocks(),
+        M012CreateCalendarYears(),
     ]
 }
