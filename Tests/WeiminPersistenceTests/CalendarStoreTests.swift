@@ -18,9 +18,11 @@ struct CalendarStoreTests {
             #expect(!merged.isWorkingDay(LocalDate(iso: "2027-01-01")!))
             #expect(merged.isWorkingDay(LocalDate(iso: "2027-02-20")!))  // a Saturday made a working day
             #expect(merged.missingNextYear(today: LocalDate(iso: "2026-11-26")!) == nil)
-            // Loading the same year again replaces it.
+            // Loading the same year again replaces it: the make-up Saturday is gone.
             try await store.load(json: Data(#"{"year": 2027, "days": [{"name": "元旦", "date": "2027-01-01", "isOffDay": true}]}"#.utf8), by: "admin")
-            #expect(try await store.calendar(bundled: bundled).isWorkingDay(LocalDate(iso: "2027-02-20")!))
+            let replaced = try await store.calendar(bundled: bundled)
+            #expect(!replaced.isWorkingDay(LocalDate(iso: "2027-02-20")!))
+            #expect(!replaced.isWorkingDay(LocalDate(iso: "2027-01-01")!))
             #expect(try await store.storedYears() == [2027])
             await #expect(throws: HolidayCalendar.LoadError.self) { try await store.load(json: Data(#"{"year": 2028, "days": []}"#.utf8), by: "admin") }
             await #expect(throws: HolidayCalendar.LoadError.self) { try await store.load(json: Data("<html>".utf8), by: "admin") }
