@@ -17,6 +17,7 @@ public func buildRouter(services: AppServices) -> Router<WeiminRequestContext> {
     let cases = CasesController(services: services)
     cases.addRoutes(to: api)
     cases.addActionRoutes(to: api)
+    SupervisionController(services: services).addRoutes(to: api)
     return router
 }
 
@@ -32,6 +33,9 @@ public func buildApplication(
         onServerRunning: { channel in await onServerRunning?(channel.localAddress?.port ?? 0) },
         logger: services.logger)
     app.addServices(services.database.databases)
+    if services.config.supervisionInterval > 0 {
+        app.addServices(SupervisionService(services: services, interval: .seconds(services.config.supervisionInterval)))
+    }
     return app
 }
 

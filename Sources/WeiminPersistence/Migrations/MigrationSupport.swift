@@ -39,5 +39,6 @@ public enum WeiminMigrations {
         M010CreateCaseEvents(),
         M011AddCaseClocks(),
         M012CreateCalendarYears(),
+        M013CreateSupervision(),
     ]
 }

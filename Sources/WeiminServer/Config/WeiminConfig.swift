@@ -19,6 +19,8 @@ public struct WeiminConfig: Sendable {
     public var configFile: String?
     /// A county's deadline-rule overrides (JSON array), merged over the defaults.
     public var rulesFile: String?
+    /// Seconds between supervision scans; 0 turns the scan off (e.g. for a read-only replica).
+    public var supervisionInterval: Int = 60
     /// bcrypt work factor for new passwords; lowered only by tests.
     public var bcryptCost: UInt8 = 11
 
@@ -53,6 +55,7 @@ public struct WeiminConfig: Sendable {
         public static let logLevel = "log.level"
         public static let timezone = "timezone"
         public static let rulesFile = "rules.file"
+        public static let supervisionInterval = "supervision.interval"
     }
 
     /// Resolves the configuration. `flags` holds only the options given on the command line.
@@ -102,6 +105,12 @@ public struct WeiminConfig: Sendable {
             timezone: reader.string(forKey: ConfigKey(Key.timezone), default: "Asia/Shanghai"),
             configFile: path)
         config.rulesFile = reader.string(forKey: ConfigKey(Key.rulesFile))
+        if let text = reader.string(forKey: ConfigKey(Key.supervisionInterval)) {
+            guard let seconds = Int(text), (0...86400).contains(seconds) else {
+                throw ConfigError.invalid("督办扫描间隔 \(text) 无效：应为 0–86400 秒（0 表示不扫描）")
+            }
+            config.supervisionInterval = seconds
+        }
         guard TimeZone(identifier: config.timezone) != nil else {
             throw ConfigError.invalid("时区 \(config.timezone) 无效，例如 Asia/Shanghai")
         }

@@ -1,0 +1,49 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import WeiminCore
+import WeiminPersistence
+
+/// The deadline scan (跟踪督办), every minute by default. Safe with several instances on one database:
+/// a lease lets one instance scan at a time, and every order is unique per case clock and rung.
+public struct SupervisionService: Service {
+    let store: SupervisionStore
+    let policy: SupervisionPolicy
+    let interval: Duration
+    let now: @Sendable () -> Date
+    let holder: String
+    let logger: Logger
+
+    public init(services: AppServices, interval: Duration = .seconds(60), now: @escaping @Sendable () -> Date = { Date() }) {
+        self.store = SupervisionStore(database: services.database)
+        self.policy = SupervisionPolicy(calendar: services.workflow.calendar, rules: services.workflow.rules)
+        self.interval = interval
+        self.now = now
+        self.holder = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))"
+        self.logger = services.logger
+    }
+
+    public func scanOnce() async throws -> SupervisionStore.ScanResult {
+        // The lease outlives one interval a little, so a crashed holder is replaced within two.
+        let seconds = Double(interval.components.seconds) * 1.5 + 5
+        return try await store.scan(policy: policy, now: now(), holder: holder, leaseSeconds: seconds)
+    }
+
+    public func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    let r = try await scanOnce()
+                    if r.ran, !r.issued.isEmpty {
+                        logger.info("supervision scan", metadata: [
+                            "cases": "\(r.casesChecked)", "warnings": "\(r.issued[.warning] ?? 0)", "orders": "\(r.issued[.order] ?? 0)", "notices": "\(r.issued[.notice] ?? 0)",
+                        ])
+                    }
+                } catch {
+                    logger.error("supervision scan failed", metadata: ["error": "\(String(reflecting: error))"])
+                }
+                try await Task.sleep(for: interval)
+            }
+        }
+    }
+}
