@@ -17,6 +17,7 @@ public func buildRouter(services: AppServices) -> Router<WeiminRequestContext> {
     let cases = CasesController(services: services)
     cases.addRoutes(to: api)
     cases.addActionRoutes(to: api)
+    cases.addSealedRoutes(to: api)
     SupervisionController(services: services).addRoutes(to: api)
     return router
 }

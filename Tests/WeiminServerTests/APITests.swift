@@ -149,7 +149,36 @@ struct APITests {
                     #expect(try await client.get("/api/v1/cases/\(n)", token: token).status == .notFound, "\(user) opened sealed \(n)")
                 }
             }
-            #expect(try await client.get("/api/v1/cases/\(sealed[0])", token: discipline).status == .ok)
+            let detail = try await client.get("/api/v1/cases/\(sealed[0])", token: discipline)
+            #expect(detail.status == .ok)
+            // Even for discipline, the original words are not in the ordinary case JSON.
+            #expect((try detail.json()["messages"] as? [Any])?.isEmpty == true)
+            #expect(((try detail.json()["case"] as? [String: Any])?["summary"] as? String)?.hasPrefix("（密封件") == true)
+        }
+    }
+
+    @Test("the sealed material route: discipline only, and each read lands in the history", arguments: Backend.available)
+    func sealedMaterial(backend: Backend) async throws {
+        try await DemoApp.app(backend).test(.router) { client in
+            let discipline = try await DemoApp.token("jijian", backend)
+            let all = try await client.get("/api/v1/cases?per_page=200", token: discipline).json()
+            let number = try #require((all["items"] as? [[String: Any]] ?? []).first { $0["sealed"] as? Bool == true }?["number"] as? String)
+            for user in ["shouli", "duban", "lingdao", "dabaiyan", "changtanhe", "zhujian"] {
+                #expect(try await client.get("/api/v1/cases/\(number)/sealed", token: try await DemoApp.token(user, backend)).status == .notFound, "\(user)")
+            }
+            // Administrators may read no case at all, sealed or not: 403 whether or not it exists.
+            #expect(try await client.get("/api/v1/cases/\(number)/sealed", token: try await DemoApp.token("admin", backend)).status == .forbidden)
+            #expect(try await client.get("/api/v1/cases/\(number)/sealed", token: nil).status == .unauthorized)
+            let before = ((try await client.get("/api/v1/cases/\(number)", token: discipline).json())["events"] as? [Any])?.count ?? 0
+            let r = try await client.get("/api/v1/cases/\(number)/sealed", token: discipline)
+            #expect(r.status == .ok)
+            let body = try r.json()
+            #expect((body["reporter_name"] as? String)?.isEmpty == false)
+            #expect((body["original_text"] as? String)?.isEmpty == false)
+            #expect(!(body["messages"] as? [Any] ?? []).isEmpty)
+            let events = (try await client.get("/api/v1/cases/\(number)", token: discipline).json())["events"] as? [[String: Any]] ?? []
+            #expect(events.count == before + 1)
+            #expect(events.last?["action"] as? String == "read_sealed" && events.last?["actor"] as? String == "jijian")
         }
     }
 

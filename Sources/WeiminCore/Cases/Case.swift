@@ -39,6 +39,8 @@ public struct Case: Sendable, Hashable, Codable {
     /// Until when the lead department may return the case (退回).
     public var returnDueAt: Date?
     public var petition: PetitionProgress = PetitionProgress()
+    /// Staff who must never see this case (回避): the accused and the source group's admins.
+    public var recusedUsernames: [String] = []
 
     public init(
         id: UUID, number: CaseNumber, countyCode: RegionCode, townshipCode: RegionCode?, villageCode: RegionCode?,

@@ -25,7 +25,8 @@ public struct Viewer: Sendable, Hashable, Codable {
             regionPrefix: region.scopePrefix,
             departmentID: role == .departmentHandler ? (departmentID ?? UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))) : nil,
             includeSealed: CasePermissions.maySeeSealed(role),
-            onlySealed: false
+            onlySealed: false,
+            username: username
         )
     }
 }
@@ -38,15 +39,19 @@ public struct CaseVisibility: Sendable, Hashable, Codable {
     public var departmentID: UUID?
     public var includeSealed: Bool
     public var onlySealed: Bool
+    /// For recusal (回避): cases naming this user as recused are never visible to them.
+    public var username: String?
 
-    public init(regionPrefix: String, departmentID: UUID?, includeSealed: Bool, onlySealed: Bool) {
+    public init(regionPrefix: String, departmentID: UUID?, includeSealed: Bool, onlySealed: Bool, username: String? = nil) {
         self.regionPrefix = regionPrefix
         self.departmentID = departmentID
         self.includeSealed = includeSealed
         self.onlySealed = onlySealed
+        self.username = username
     }
 
     public func allows(_ c: Case) -> Bool {
+        if let u = username, c.recusedUsernames.contains(u) { return false }
         if c.sealed && !includeSealed { return false }
         if onlySealed && !c.sealed { return false }
         if let d = departmentID, c.departmentID != d, !c.coHandlerIDs.contains(d) { return false }

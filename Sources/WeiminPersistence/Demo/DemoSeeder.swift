@@ -295,6 +295,12 @@ public struct DemoSeeder: Sendable {
                     category: demand.category, departmentID: demand.sealed ? departments["jwjw"] : nil, urgency: demand.urgency,
                     sealed: demand.sealed, title: demand.title, summary: demand.text, opinionRisk: demand.risk, messageIDs: ids),
                 actor: .system, at: createdAt, workflow: workflow)
+            if demand.sealed {
+                let accused = ["村支书", "村主任", "村会计"].first { demand.text.contains($0) }
+                try await SealedReportStore(database: database, cipher: cipher).seal(
+                    caseID: c.id, reporter: .init(name: who.name, platformID: who.id, phone: nil), originalText: demand.text,
+                    accused: accused.map { "\(g.village) \($0)" }, accusedUsernames: [], at: createdAt)
+            }
             // Sealed reports stay with the discipline commission: accepted and under investigation at most.
             let steps = demand.sealed ? Array(path.prefix(while: { $0 == .accept || $0 == .dispatch || $0 == .start })) : path
             var at = createdAt

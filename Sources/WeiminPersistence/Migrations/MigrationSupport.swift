@@ -40,5 +40,6 @@ public enum WeiminMigrations {
         M011AddCaseClocks(),
         M012CreateCalendarYears(),
         M013CreateSupervision(),
+        M014CreateSealedReports(),
     ]
 }

@@ -15,6 +15,7 @@ final class MessageModel: Model, @unchecked Sendable {
     @Field(key: "text") var text: String
     @Field(key: "sent_at") var sentAt: Date
     @Field(key: "received_at") var receivedAt: Date
+    @OptionalField(key: "sealed") var sealed: Bool?
 
     init() {}
 }
@@ -66,6 +67,7 @@ final class CaseModel: Model, @unchecked Sendable {
     @OptionalField(key: "petition_stage_at") var petitionStageAt: Date?
     @OptionalField(key: "event_head") var eventHead: String?
     @OptionalField(key: "event_count") var eventCount: Int?
+    @OptionalField(key: "erased_at") var erasedAt: Date?
 
     init() {}
 }
@@ -129,6 +131,35 @@ final class CaseEventModel: Model, @unchecked Sendable {
     @Field(key: "note") var note: String
     @Field(key: "previous_hash") var previousHash: String
     @Field(key: "hash") var hash: String
+
+    init() {}
+}
+
+final class SealedReportModel: Model, @unchecked Sendable {
+    static let schema = "sealed_reports"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "case_id") var caseID: UUID
+    @Field(key: "county_code") var countyCode: String
+    @OptionalField(key: "reporter_name_cipher") var reporterNameCipher: String?
+    @OptionalField(key: "reporter_platform_id_cipher") var reporterPlatformIDCipher: String?
+    @OptionalField(key: "reporter_phone_cipher") var reporterPhoneCipher: String?
+    @OptionalField(key: "original_text_cipher") var originalTextCipher: String?
+    @OptionalField(key: "accused_cipher") var accusedCipher: String?
+    @OptionalField(key: "source_group_id") var sourceGroupID: UUID?
+    @Field(key: "created_at") var createdAt: Date
+    @OptionalField(key: "erased_at") var erasedAt: Date?
+
+    init() {}
+}
+
+final class CaseRecusalModel: Model, @unchecked Sendable {
+    static let schema = "case_recusals"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "case_id") var caseID: UUID
+    @Field(key: "username") var username: String
+    @Field(key: "reason") var reason: String
 
     init() {}
 }

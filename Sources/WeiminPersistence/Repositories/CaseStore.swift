@@ -142,6 +142,7 @@ public struct CaseStore: Sendable {
         var c = try row.toCore()
         if let d = c.departmentID { c.departmentCode = try await DepartmentModel.find(d, on: db)?.code }
         c.coHandlerIDs = try await CaseDepartmentModel.query(on: db).filter(\.$caseID == row.id!).all().map(\.departmentID)
+        c.recusedUsernames = try await CaseRecusalModel.query(on: db).filter(\.$caseID == row.id!).all().map(\.username)
         return (c, row)
     }
 

@@ -26,6 +26,10 @@ public struct FluentCaseRepository: CaseRepository {
             }
         }
         if !v.includeSealed { q.filter(\.$sealed == false) }
+        if let u = v.username {
+            let recused = try await CaseRecusalModel.query(on: db).filter(\.$username == u).all().map(\.caseID)
+            if !recused.isEmpty { q.filter(\.$id !~ recused) }
+        }
         if v.onlySealed { q.filter(\.$sealed == true) }
     }
 
@@ -63,6 +67,7 @@ public struct FluentCaseRepository: CaseRepository {
         try await Self.visible(q, visibility, on: database.db)
         guard let row = try await q.first(), let id = row.id else { return nil }
         var c = try row.toCore()
+        c.recusedUsernames = try await CaseRecusalModel.query(on: database.db).filter(\.$caseID == id).all().map(\.username)
         c.coHandlerIDs = try await CaseDepartmentModel.query(on: database.db).filter(\.$caseID == id).all().map(\.departmentID)
         if let d = c.departmentID { c.departmentCode = try await DepartmentModel.find(d, on: database.db)?.code }
         let departmentName = try await c.departmentID.asyncMap { try await DepartmentModel.find($0, on: database.db)?.name } ?? nil

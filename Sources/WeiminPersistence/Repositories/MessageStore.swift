@@ -73,12 +73,16 @@ public struct MessageStore: Sendable {
     }
 
     /// Messages of a group around a moment, oldest first: the conversation a case page shows.
-    public func conversation(groupID: UUID, around: Date, before: Int, after: Int) async throws -> [Message] {
+    /// Messages behind sealed reports are left out unless `includeSealed` (the discipline role).
+    public func conversation(groupID: UUID, around: Date, before: Int, after: Int, includeSealed: Bool = false) async throws -> [Message] {
         let db = database.db
-        let earlier = try await MessageModel.query(on: db).filter(\.$groupID == groupID).filter(\.$sentAt < around)
-            .sort(\.$sentAt, .descending).limit(before).all()
-        let later = try await MessageModel.query(on: db).filter(\.$groupID == groupID).filter(\.$sentAt >= around)
-            .sort(\.$sentAt, .ascending).limit(after + 1).all()
+        func base() -> QueryBuilder<MessageModel> {
+            let q = MessageModel.query(on: db).filter(\.$groupID == groupID)
+            if !includeSealed { q.group(.or) { $0.filter(\.$sealed == nil).filter(\.$sealed == false) } }
+            return q
+        }
+        let earlier = try await base().filter(\.$sentAt < around).sort(\.$sentAt, .descending).limit(before).all()
+        let later = try await base().filter(\.$sentAt >= around).sort(\.$sentAt, .ascending).limit(after + 1).all()
         return try (earlier.reversed() + later).map { try $0.toCore() }
     }
 

@@ -29,7 +29,7 @@ struct CasesController {
             return CaseDetailDTO(
                 case: CaseDTO(detail.case, now: Date(), allowed: services.workflow.available(on: detail.case, to: viewer), rules: services.workflow.rules),
                 departmentName: detail.departmentName,
-                messages: detail.messages.map {
+                messages: (detail.case.sealed ? [] : detail.messages).map {
                     MessageDTO(id: $0.id, platformMessageId: $0.platformMessageID, senderId: $0.senderID, senderName: $0.senderName, kind: $0.kind, text: $0.text, sentAt: $0.sentAt)
                 },
                 events: detail.events.map {
@@ -43,6 +43,38 @@ struct CasesController {
 }
 
 extension CasesController {
+    /// `GET /api/v1/cases/{number}/sealed`: the reporter's identity and original words, for the discipline
+    /// role only; each read is appended to the case's audit chain. Everyone else gets 404.
+    func addSealedRoutes(to group: RouterGroup<WeiminRequestContext>) {
+        group.get("cases/:number/sealed") { _, context -> SealedReportDTO in
+            let viewer = try context.requireViewer(reading: .cases)
+            guard let number = CaseNumber(try context.parameters.require("number")) else {
+                throw HTTPError(.badRequest, message: "工单编号格式应为 县代码-年份-序号，例如 433125-2026-000123")
+            }
+            do {
+                let r = try await SealedReportStore(database: services.database, cipher: services.cipher).read(number: number, by: viewer)
+                return SealedReportDTO(
+                    caseNumber: r.caseNumber, reporterName: r.reporterName, reporterPlatformId: r.reporterPlatformID, reporterPhone: r.reporterPhone,
+                    originalText: r.originalText, accused: r.accused, sourceGroupName: r.sourceGroupName, recused: r.recused,
+                    messages: r.messages.map { MessageDTO(id: $0.id, platformMessageId: $0.platformMessageID, senderId: $0.senderID, senderName: $0.senderName, kind: $0.kind, text: $0.text, sentAt: $0.sentAt) })
+            } catch is CaseOperationError {
+                throw HTTPError(.notFound, message: "工单 \(number) 不存在或无权查看")
+            }
+        }
+    }
+
+    struct SealedReportDTO: ResponseEncodable, Sendable {
+        let caseNumber: String
+        let reporterName: String?
+        let reporterPlatformId: String?
+        let reporterPhone: String?
+        let originalText: String?
+        let accused: String?
+        let sourceGroupName: String?
+        let recused: [String]
+        let messages: [MessageDTO]
+    }
+
     /// What `POST /api/v1/cases/{number}/actions` takes. Only the fields the action needs are read.
     struct ActionRequest: Decodable {
         let action: String

@@ -121,11 +121,14 @@ struct CaseDTO: Codable, Sendable, ResponseEncodable {
     let petitionStage: String?
     let petitionDueAt: Date?
 
+    static let sealedPlaceholder = "（密封件：举报人身份和原始内容须通过“查阅密封材料”查看，每次查阅均记录在案）"
+
     /// `allowed` lists the operations the viewer may run now; `rules` supplies the source of the limit.
     init(_ c: Case, now: Date, allowed: [String] = [], rules: DeadlineRules = .defaults) {
         number = c.number.description
         title = c.title
-        summary = c.summary
+        // The original words of a report about a cadre are read only through the audited sealed route.
+        summary = c.sealed ? CaseDTO.sealedPlaceholder : c.summary
         category = c.category.rawValue
         categoryName = CoreStrings.categoryName(c.category)
         state = c.state.rawValue
