@@ -37,6 +37,9 @@ public func buildApplication(
     if services.config.supervisionInterval > 0 {
         app.addServices(SupervisionService(services: services, interval: .seconds(services.config.supervisionInterval)))
     }
+    if services.config.retentionDays > 0 {
+        app.addServices(RetentionService(services: services))
+    }
     return app
 }
 

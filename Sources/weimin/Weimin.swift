@@ -17,7 +17,7 @@ struct Weimin: AsyncParsableCommand {
 
             Settings come from flags, then WEIMIN_… environment variables, then a JSON config file (--config or WEIMIN_CONFIG), then defaults. Data lives in --dir (default ./weimin-data) unless --database-url postgres://… is given.
             """,
-        subcommands: [Serve.self, Migrate.self, Demo.self, UserCommand.self, AuditCommand.self, CalendarCommand.self, RulesCommand.self])
+        subcommands: [Serve.self, Migrate.self, Demo.self, UserCommand.self, AuditCommand.self, CalendarCommand.self, RulesCommand.self, RetentionCommand.self])
 }
 
 /// Options every data command takes.
@@ -380,6 +380,34 @@ struct RulesCommand: AsyncParsableCommand {
                 let ext = r.maxExtension.map { "，可延期≤\($0)" } ?? ""
                 say("\(r.step.chineseName)\(scope.isEmpty ? "" : "（\(scope)）")：\(r.limit)\(ext) — \(r.source)")
             }
+        }
+    }
+}
+
+struct RetentionCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "retention",
+        abstract: "按保存期限删除已结束工单中的群众个人信息（服务每天自动执行）。Erase personal data past the retention period.",
+        subcommands: [RetentionRun.self])
+}
+
+struct RetentionRun: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "run", abstract: "立即执行一次。Run once now.")
+
+    @Flag(name: .customLong("dry-run"), help: "只列出将被删除的工单。Only list what would be erased.") var dryRun = false
+    @OptionGroup var data: DataOptions
+
+    func run() async throws {
+        try await runReportingErrors {
+            let config = try await data.load()
+            let days = config.retentionDays
+            guard days > 0 else { say("保存期限设为 0（不自动删除），未执行。"); return }
+            let numbers = try await ServerRunner.withServices(config: config) { services in
+                let store = RetentionStore(database: services.database)
+                return dryRun ? try await store.dueNumbers(now: Date(), days: days) : try await store.run(now: Date(), days: days)
+            }
+            say("\(dryRun ? "将删除" : "已删除") \(numbers.count) 件工单中的个人信息（保存期限 \(days) 日）。")
+            for n in numbers.prefix(50) { say("  \(n)") }
         }
     }
 }

@@ -79,6 +79,18 @@ struct PIIMaskTests {
         #expect(PIIMask.idNumber("433125198001011234").contains("19800101") == false)
     }
 
+    @Test("numbers inside free text are masked; other numbers are left alone", arguments: [
+        ("我电话13812345678，快来", "我电话138****5678，快来"),
+        ("身份证43312519800101123x补办", "身份证433125********123X补办"),
+        ("联系13812345678或13987654321", "联系138****5678或139****4321"),
+        ("低保每月500元，2026年", "低保每月500元，2026年"),
+        ("编号12345678901", "编号12345678901"),
+        ("没有数字", "没有数字"),
+    ])
+    func redact(input: String, expected: String) {
+        #expect(PIIMask.redact(input) == expected)
+    }
+
     @Test("validates mobiles and ID check digits")
     func validation() {
         #expect(PIIMask.isMobile("13812345678"))

@@ -32,4 +32,35 @@ public enum PIIMask {
         let check = Array("10X98765432".utf8)[sum % 11]
         return c[17] == check
     }
+
+    /// Masks every mobile number and resident ID number found inside free text (messages, summaries),
+    /// so villagers' numbers typed into a group never show in full on a screen or in an export.
+    public static func redact(_ text: String) -> String {
+        guard text.utf8.contains(where: { $0 >= 0x30 && $0 <= 0x39 }) else { return text }
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        var run = ""
+        func flush() {
+            if run.count == 18 {
+                out += idNumber(run)
+            } else if run.count == 11, isMobile(run) {
+                out += phone(run)
+            } else {
+                out += run
+            }
+            run = ""
+        }
+        for ch in text {
+            if ch.isASCII && ch.isNumber {
+                run.append(ch)
+            } else if (ch == "X" || ch == "x") && run.count == 17 {
+                run.append("X")
+            } else {
+                flush()
+                out.append(ch)
+            }
+        }
+        flush()
+        return out
+    }
 }

@@ -21,6 +21,8 @@ public struct WeiminConfig: Sendable {
     public var rulesFile: String?
     /// Seconds between supervision scans; 0 turns the scan off (e.g. for a read-only replica).
     public var supervisionInterval: Int = 60
+    /// Days after a case ends before its personal data is erased; 0 keeps it (not recommended).
+    public var retentionDays: Int = 1095
     /// bcrypt work factor for new passwords; lowered only by tests.
     public var bcryptCost: UInt8 = 11
 
@@ -56,6 +58,7 @@ public struct WeiminConfig: Sendable {
         public static let timezone = "timezone"
         public static let rulesFile = "rules.file"
         public static let supervisionInterval = "supervision.interval"
+        public static let retentionDays = "retention.days"
     }
 
     /// Resolves the configuration. `flags` holds only the options given on the command line.
@@ -110,6 +113,12 @@ public struct WeiminConfig: Sendable {
                 throw ConfigError.invalid("督办扫描间隔 \(text) 无效：应为 0–86400 秒（0 表示不扫描）")
             }
             config.supervisionInterval = seconds
+        }
+        if let text = reader.string(forKey: ConfigKey(Key.retentionDays)) {
+            guard let days = Int(text), (0...36500).contains(days) else {
+                throw ConfigError.invalid("保存期限 \(text) 无效：应为 0–36500 天（0 表示不自动删除）")
+            }
+            config.retentionDays = days
         }
         guard TimeZone(identifier: config.timezone) != nil else {
             throw ConfigError.invalid("时区 \(config.timezone) 无效，例如 Asia/Shanghai")

@@ -30,7 +30,7 @@ struct CasesController {
                 case: CaseDTO(detail.case, now: Date(), allowed: services.workflow.available(on: detail.case, to: viewer), rules: services.workflow.rules),
                 departmentName: detail.departmentName,
                 messages: (detail.case.sealed ? [] : detail.messages).map {
-                    MessageDTO(id: $0.id, platformMessageId: $0.platformMessageID, senderId: $0.senderID, senderName: $0.senderName, kind: $0.kind, text: $0.text, sentAt: $0.sentAt)
+                    MessageDTO(id: $0.id, platformMessageId: $0.platformMessageID, senderId: $0.senderID, senderName: $0.senderName, kind: $0.kind, text: PIIMask.redact($0.text), sentAt: $0.sentAt)
                 },
                 events: detail.events.map {
                     EventDTO(

@@ -128,7 +128,7 @@ struct CaseDTO: Codable, Sendable, ResponseEncodable {
         number = c.number.description
         title = c.title
         // The original words of a report about a cadre are read only through the audited sealed route.
-        summary = c.sealed ? CaseDTO.sealedPlaceholder : c.summary
+        summary = c.sealed ? CaseDTO.sealedPlaceholder : PIIMask.redact(c.summary)
         category = c.category.rawValue
         categoryName = CoreStrings.categoryName(c.category)
         state = c.state.rawValue

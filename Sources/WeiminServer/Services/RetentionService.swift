@@ -1,0 +1,31 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import WeiminPersistence
+
+/// Once a day, erases personal data past the retention period (off when the period is 0).
+public struct RetentionService: Service {
+    let store: RetentionStore
+    let days: Int
+    let logger: Logger
+
+    public init(services: AppServices) {
+        self.store = RetentionStore(database: services.database)
+        self.days = services.config.retentionDays
+        self.logger = services.logger
+    }
+
+    public func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    let erased = try await store.run(now: Date(), days: days)
+                    if !erased.isEmpty { logger.notice("retention: personal data erased", metadata: ["cases": "\(erased.count)"]) }
+                } catch {
+                    logger.error("retention run failed", metadata: ["error": "\(String(reflecting: error))"])
+                }
+                try await Task.sleep(for: .seconds(86400))
+            }
+        }
+    }
+}
