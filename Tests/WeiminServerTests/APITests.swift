@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 import WeiminCore
+import WeiminPersistence
 @testable import WeiminServer
 
 @Suite("JSON API on the demo data")
@@ -77,6 +78,39 @@ struct APITests {
                     }
                     #expect(status == expected, "\(role) GET \(uri) → \(status), expected \(expected)")
                 }
+            }
+        }
+    }
+
+    /// The write and special routes as every role and as nobody. The POST closes an already closed case, so
+    /// nothing changes: roles that may close get 409 (state), roles that may not act 403, roles that cannot
+    /// see the case 404.
+    @Test("authorization matrix: actions, sealed material and supervision × every role", arguments: Backend.available)
+    func writeMatrix(backend: Backend) async throws {
+        let services = try await DemoApp.services(backend)
+        let allInCounty = Viewer(userID: UUID(), username: "x", displayName: "x", role: .supervisor, region: RegionCode("433125")!, departmentID: nil).caseVisibility
+        let closed = try #require(try await services.cases.cases(CaseQuery(states: [.closed], perPage: 1), visibility: allInCounty).items.first)
+        let expectedClose: [Role: HTTPResponse.Status] = [
+            .intakeOperator: .conflict, .supervisor: .conflict, .leader: .forbidden, .admin: .forbidden, .discipline: .forbidden,
+            .departmentHandler: closed.departmentID == nil ? .notFound : .forbidden, .townshipCadre: closed.townshipCode?.rawValue == "433125111" ? .forbidden : .notFound,
+            .villageAdmin: closed.villageCode?.rawValue == "433125111201" ? .forbidden : .notFound,
+        ]
+        try await DemoApp.app(backend).test(.router) { client in
+            let body = ByteBuffer(string: #"{"action":"close"}"#)
+            #expect(try await client.execute(uri: "/api/v1/cases/\(closed.number)/actions", method: .post, headers: [.contentType: "application/json"], body: body).status == .unauthorized)
+            #expect(try await client.get("/api/v1/supervision", token: nil).status == .unauthorized)
+            for role in Role.allCases {
+                let token = try await DemoApp.token(demoUserForRole[role]!, backend)
+                let r = try await client.execute(uri: "/api/v1/cases/\(closed.number)/actions", method: .post,
+                                                 headers: [.authorization: "Bearer \(token)", .contentType: "application/json"], body: body)
+                var expected = expectedClose[role]!
+                // A handler sees only its own department's cases: another department's case is not found.
+                if role == .departmentHandler, expected == .forbidden, closed.departmentID != (try await services.staff.user(named: "zhujian"))?.departmentID { expected = .notFound }
+                #expect(r.status == expected, "\(role) POST close → \(r.status), expected \(expected)")
+                let sup = try await client.get("/api/v1/supervision", token: token).status
+                #expect(sup == (role == .admin ? .forbidden : .ok), "\(role) GET supervision → \(sup)")
+                let sealed = try await client.get("/api/v1/cases/\(closed.number)/sealed", token: token).status
+                #expect(sealed == (role == .admin ? .forbidden : .notFound), "\(role) GET sealed on an open case → \(sealed)")
             }
         }
     }

@@ -31,7 +31,16 @@ public struct SupervisionService: Service {
 
     public func run() async throws {
         try await cancelWhenGracefulShutdown {
+            var lastCalendarCheck = Date.distantPast
             while !Task.isCancelled {
+                // Once a day: from November, remind that next year's holiday calendar is missing.
+                if now().timeIntervalSince(lastCalendarCheck) > 86400 {
+                    lastCalendarCheck = now()
+                    let today = policy.calendar.local(lastCalendarCheck).date
+                    if let year = policy.calendar.holidays.missingNextYear(today: today) {
+                        logger.warning("尚未导入 \(year) 年节假日安排：国务院公布后请运行 weimin calendar load \(year).json")
+                    }
+                }
                 do {
                     let r = try await scanOnce()
                     if r.ran, !r.issued.isEmpty {
