@@ -4,19 +4,6 @@ import WeiminPersistence
 
 /// A case's history as evidence: every event with its hashes, and the verification result, as JSON.
 public struct AuditExport: Encodable, Sendable {
-    struct Event: Encodable {
-        let sequence: Int
-        let occurredAt: Date
-        let actor: String
-        let actorRole: String
-        let action: String
-        let fromState: String?
-        let toState: String?
-        let note: String
-        let previousHash: String
-        let hash: String
-    }
-
     let caseNumber: String
     let title: String
     let state: String
@@ -25,18 +12,14 @@ public struct AuditExport: Encodable, Sendable {
     let hashAlgorithm = "SHA-256 over the length-prefixed canonical encoding weimin.case-event.v1"
     public let verified: Bool
     let firstBreak: String?
-    let events: [Event]
+    let events: [EventDTO]
 
     public static func make(services: AppServices, number: CaseNumber) async throws -> AuditExport? {
         guard let (c, events, broken) = try await AuditLedger(database: services.database).export(number: number) else { return nil }
         return AuditExport(
             caseNumber: c.number.description, title: c.sealed ? "（密封件）" : c.title, state: c.state.rawValue, sealed: c.sealed,
             exportedAt: Date(), verified: broken == nil, firstBreak: broken?.description,
-            events: events.map {
-                Event(sequence: $0.sequence, occurredAt: $0.occurredAt, actor: $0.actor, actorRole: $0.actorRole, action: $0.action,
-                      fromState: $0.fromState?.rawValue, toState: $0.toState?.rawValue, note: c.sealed ? "（密封件）" : $0.note,
-                      previousHash: $0.previousHash, hash: $0.hash)
-            })
+            events: events.map { EventDTO($0, note: c.sealed ? "（密封件）" : $0.note) })
     }
 
     public func json() throws -> Data {

@@ -118,15 +118,10 @@ public struct SupervisionStore: Sendable {
         let to = recipients.joined(separator: "、")
         do {
             return try await database.db.transaction { db in
-                let sql = db as! any SQLDatabase
-                let inserted = try await sql.raw("""
-                    INSERT INTO supervision_orders (id, county_code, township_code, case_id, department_id, level, step, dedupe_key, due_at, overdue_minutes, message, recipients, issued_at)
-                    VALUES (\(bind: UUID()), \(bind: row.countyCode), \(bind: row.townshipCode), \(bind: row.id!), \(bind: row.departmentID), \(bind: f.level.rawValue),
-                            \(bind: f.step.rawValue), \(bind: key), \(bind: f.dueAt), \(bind: f.overdueMinutes), \(bind: f.message), \(bind: to), \(bind: now))
-                    ON CONFLICT (dedupe_key) DO NOTHING
-                    RETURNING id
-                    """).all()
-                guard !inserted.isEmpty else { return false }
+                let inserted = try await Self.insertOrder(
+                    on: db as! any SQLDatabase, county: row.countyCode, township: row.townshipCode, caseID: row.id, department: row.departmentID,
+                    level: f.level, step: f.step, key: key, dueAt: f.dueAt, overdueMinutes: f.overdueMinutes, message: f.message, recipients: to, at: now)
+                guard inserted else { return false }
                 try await CaseStore.appendEvent(
                     caseRow: row, number: number, actor: .system, action: "supervise", from: nil, to: nil,
                     note: "\(f.level.chineseName)：\(f.message)（送：\(to)）", at: now, on: db)
@@ -136,6 +131,20 @@ public struct SupervisionStore: Sendable {
             // A concurrent change to the case (its event sequence) wins; the next scan retries this one.
             return false
         }
+    }
+
+    /// Inserts an order unless its dedupe key exists; true if this call stored it.
+    static func insertOrder(
+        on sql: any SQLDatabase, county: String, township: String?, caseID: UUID?, department: UUID?, level: SupervisionLevel,
+        step: DeadlineStep, key: String, dueAt: Date?, overdueMinutes: Int, message: String, recipients: String, at now: Date
+    ) async throws -> Bool {
+        try await !sql.raw("""
+            INSERT INTO supervision_orders (id, county_code, township_code, case_id, department_id, level, step, dedupe_key, due_at, overdue_minutes, message, recipients, issued_at)
+            VALUES (\(bind: UUID()), \(bind: county), \(bind: township), \(bind: caseID), \(bind: department), \(bind: level.rawValue),
+                    \(bind: step.rawValue), \(bind: key), \(bind: dueAt), \(bind: overdueMinutes), \(bind: message), \(bind: recipients), \(bind: now))
+            ON CONFLICT (dedupe_key) DO NOTHING
+            RETURNING id
+            """).all().isEmpty
     }
 
     /// 通报 for a department whose overdue cases this month reach the threshold; once per department and month.
@@ -151,15 +160,13 @@ public struct SupervisionStore: Sendable {
             let month = String(format: "%04d-%02d", today.year, today.month)
             let key = "dept:\(dept.uuidString):\(month)"
             let name = names[dept] ?? "部门"
-            let rows = try await database.sql.raw("""
-                INSERT INTO supervision_orders (id, county_code, township_code, case_id, department_id, level, step, dedupe_key, due_at, overdue_minutes, message, recipients, issued_at)
-                VALUES (\(bind: UUID()), \(bind: list[0].countyCode), \(bind: String?.none), \(bind: UUID?.none), \(bind: dept), \(bind: SupervisionLevel.notice.rawValue),
-                        \(bind: DeadlineStep.handling.rawValue), \(bind: key), \(bind: Date?.none), \(bind: 0),
-                        \(bind: "\(name) \(month) 已有 \(list.count) 件工单超期，予以通报"), \(bind: "县领导小组、\(name)"), \(bind: now))
-                ON CONFLICT (dedupe_key) DO NOTHING
-                RETURNING id
-                """).all()
-            issued += rows.count
+            if try await Self.insertOrder(
+                on: database.sql, county: list[0].countyCode, township: nil, caseID: nil, department: dept, level: .notice, step: .handling,
+                key: key, dueAt: nil, overdueMinutes: 0, message: "\(name) \(month) 已有 \(list.count) 件工单超期，予以通报",
+                recipients: "县领导小组、\(name)", at: now)
+            {
+                issued += 1
+            }
         }
         return issued
     }

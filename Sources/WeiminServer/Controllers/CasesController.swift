@@ -32,12 +32,7 @@ struct CasesController {
                 messages: (detail.case.sealed ? [] : detail.messages).map {
                     MessageDTO(id: $0.id, platformMessageId: $0.platformMessageID, senderId: $0.senderID, senderName: $0.senderName, kind: $0.kind, text: PIIMask.redact($0.text), sentAt: $0.sentAt)
                 },
-                events: detail.events.map {
-                    EventDTO(
-                        sequence: $0.sequence, occurredAt: $0.occurredAt, actor: $0.actor, actorRole: $0.actorRole, action: $0.action,
-                        actionName: $0.actionDisplayName, fromState: $0.fromState?.rawValue, toState: $0.toState?.rawValue, note: $0.note,
-                        previousHash: $0.previousHash, hash: $0.hash)
-                })
+                events: detail.events.map { EventDTO($0) })
         }
     }
 }

@@ -188,6 +188,20 @@ struct EventDTO: Codable, Sendable {
     let note: String
     let previousHash: String
     let hash: String
+
+    init(_ e: CaseEvent, note: String? = nil) {
+        sequence = e.sequence
+        occurredAt = e.occurredAt
+        actor = e.actor
+        actorRole = e.actorRole
+        action = e.action
+        actionName = e.actionDisplayName
+        fromState = e.fromState?.rawValue
+        toState = e.toState?.rawValue
+        self.note = note ?? e.note
+        previousHash = e.previousHash
+        hash = e.hash
+    }
 }
 
 struct CaseDetailDTO: ResponseEncodable, Sendable {
@@ -201,6 +215,14 @@ extension CaseEvent {
     var actionDisplayName: String {
         switch action {
         case "open": return "立案"
+        case "supervise": return "督办"
+        case "read_sealed": return "查阅密封材料"
+        case "erase_personal_data": return "删除个人信息"
+        case "request_extension": return "延期申请"
+        case "decide_extension": return "延期审批"
+        case "notify_acceptance": return "受理告知"
+        case "request_review": return "复查复核申请"
+        case "decide_review": return "复查复核意见"
         default:
             let match = CaseAction.all.first { $0.name == action }
             return match.map(CoreStrings.actionName) ?? action
