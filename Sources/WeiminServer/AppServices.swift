@@ -90,7 +90,7 @@ func makeWorkflow(config: WeiminConfig, holidays: HolidayCalendar, logger: Logge
     if holidays.years.isEmpty {
         logger.error("节假日数据缺失：程序目录下的 weimin_WeiminCore.resources 未随程序一起部署，工作日将只按周一至周五计算。可用 weimin calendar load 导入。")
     }
-    let calendar = WorkCalendar(holidays: holidays, timeZone: TimeZone(identifier: config.timezone) ?? TimeZone(identifier: "Asia/Shanghai")!)
+    let calendar = WorkCalendar(holidays: holidays, periods: config.workHours, timeZone: TimeZone(identifier: config.timezone) ?? TimeZone(identifier: "Asia/Shanghai")!)
     return CaseWorkflow(calendar: calendar, rules: try deadlineRules(config: config))
 }
 

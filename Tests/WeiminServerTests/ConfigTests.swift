@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Testing
+import WeiminCore
 import WeiminPersistence
 @testable import WeiminServer
 
@@ -37,6 +38,16 @@ struct ConfigTests {
         // The config file can also be named by the environment.
         let viaEnv = try await WeiminConfig.load(flags: [:], configFile: nil, environment: ["WEIMIN_CONFIG": path])
         #expect(viaEnv.port == 7000)
+    }
+
+    @Test("working hours are configurable and checked")
+    func workHours() async throws {
+        let c = try await WeiminConfig.load(flags: [:], configFile: nil, environment: ["WEIMIN_WORK_HOURS": "14:00-17:00, 08:00-11:30"])
+        #expect(c.workHours == [WorkPeriod(start: 480, end: 690), WorkPeriod(start: 840, end: 1020)])
+        #expect(try await WeiminConfig.load(flags: [:], configFile: nil, environment: [:]).workHours == WorkCalendar.defaultPeriods)
+        for bad in ["8-12", "08:30-12:00,11:00-14:00", "12:00-08:00", ""] {
+            await #expect(throws: ConfigError.self, "\(bad)") { try await WeiminConfig.load(flags: [:], configFile: nil, environment: ["WEIMIN_WORK_HOURS": bad]) }
+        }
     }
 
     @Test("bad values are refused with a message")

@@ -23,6 +23,7 @@ struct M014CreateSealedReports: AsyncMigration {
         try await database.schema("case_recusals")
             .id()
             .field("case_id", .uuid, .required, .references("cases", "id", onDelete: .cascade))
+            .field("county_code", .string, .required)
             .field("username", .string, .required)
             .field("reason", .string, .required)
             .unique(on: "case_id", "username")

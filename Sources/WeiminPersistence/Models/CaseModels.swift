@@ -158,6 +158,7 @@ final class CaseRecusalModel: Model, @unchecked Sendable {
 
     @ID(key: .id) var id: UUID?
     @Field(key: "case_id") var caseID: UUID
+    @Field(key: "county_code") var countyCode: String
     @Field(key: "username") var username: String
     @Field(key: "reason") var reason: String
 

@@ -70,6 +70,7 @@ public struct SealedReportStore: Sendable {
                 let r = CaseRecusalModel()
                 r.id = UUID()
                 r.caseID = caseID
+                r.countyCode = c.countyCode
                 r.username = username
                 r.reason = reason
                 try await r.create(on: tx)

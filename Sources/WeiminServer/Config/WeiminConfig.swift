@@ -2,6 +2,7 @@ import Configuration
 import Foundation
 import Logging
 import SystemPackage
+import WeiminCore
 import WeiminPersistence
 
 /// Every setting the server reads, resolved once at start-up.
@@ -21,6 +22,8 @@ public struct WeiminConfig: Sendable {
     public var rulesFile: String?
     /// Seconds between supervision scans; 0 turns the scan off (e.g. for a read-only replica).
     public var supervisionInterval: Int = 60
+    /// Working hours, e.g. "08:30-12:00,14:30-17:30" (Beijing time by default).
+    public var workHours: [WorkPeriod] = WorkCalendar.defaultPeriods
     /// Days after a case ends before its personal data is erased; 0 keeps it (not recommended).
     public var retentionDays: Int = 1095
     /// bcrypt work factor for new passwords; lowered only by tests.
@@ -59,6 +62,7 @@ public struct WeiminConfig: Sendable {
         public static let rulesFile = "rules.file"
         public static let supervisionInterval = "supervision.interval"
         public static let retentionDays = "retention.days"
+        public static let workHours = "work.hours"
     }
 
     /// Resolves the configuration. `flags` holds only the options given on the command line.
@@ -114,6 +118,9 @@ public struct WeiminConfig: Sendable {
             }
             config.supervisionInterval = seconds
         }
+        if let text = reader.string(forKey: ConfigKey(Key.workHours)) {
+            config.workHours = try parseWorkHours(text)
+        }
         if let text = reader.string(forKey: ConfigKey(Key.retentionDays)) {
             guard let days = Int(text), (0...36500).contains(days) else {
                 throw ConfigError.invalid("保存期限 \(text) 无效：应为 0–36500 天（0 表示不自动删除）")
@@ -124,6 +131,22 @@ public struct WeiminConfig: Sendable {
             throw ConfigError.invalid("时区 \(config.timezone) 无效，例如 Asia/Shanghai")
         }
         return config
+    }
+
+    /// "08:30-12:00,14:30-17:30" → ordered, non-overlapping periods, or a message saying what is wrong.
+    public static func parseWorkHours(_ text: String) throws -> [WorkPeriod] {
+        let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        var periods: [WorkPeriod] = []
+        for p in parts {
+            guard let period = WorkPeriod(p) else { throw ConfigError.invalid("工作时间 \(p) 格式错误：应为 08:30-12:00 这样的时段，多个时段用逗号分隔") }
+            periods.append(period)
+        }
+        periods.sort { $0.start < $1.start }
+        guard !periods.isEmpty else { throw ConfigError.invalid("工作时间不能为空") }
+        for (a, b) in zip(periods, periods.dropFirst()) where b.start < a.end {
+            throw ConfigError.invalid("工作时间的时段重叠：\(text)")
+        }
+        return periods
     }
 
     public func databaseLocation() throws -> DatabaseLocation {
