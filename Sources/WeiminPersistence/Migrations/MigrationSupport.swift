@@ -41,5 +41,6 @@ public enum WeiminMigrations {
         M012CreateCalendarYears(),
         M013CreateSupervision(),
         M014CreateSealedReports(),
+        M015CreateIngestSources(),
     ]
 }
