@@ -120,24 +120,6 @@ struct CaseStateMachineTests {
 
 @Suite("Permissions")
 struct PermissionTests {
-    @Test("only operators accept, decline, merge, dispatch and reassign")
-    func centreActions() {
-        for action: CaseAction in [.accept, .decline, .merge, .dispatch, .reassign] {
-            for role in Role.allCases {
-                #expect(CasePermissions.may(role, action) == (role == .intakeOperator), "\(role) \(action.name)")
-            }
-        }
-    }
-
-    @Test("read-only roles can change nothing")
-    func readOnly() {
-        for role in [Role.leader, .admin, .discipline, .villageAdmin] {
-            for action in CaseAction.all where action != .reopen && action != .close {
-                #expect(!CasePermissions.may(role, action), "\(role) must not \(action.name)")
-            }
-        }
-    }
-
     @Test("only discipline sees sealed reports")
     func sealed() {
         #expect(Role.allCases.filter(CasePermissions.maySeeSealed) == [.discipline])

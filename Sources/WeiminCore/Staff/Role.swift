@@ -21,30 +21,8 @@ public enum Role: String, CaseIterable, Codable, Sendable, Hashable {
     public var needsDepartment: Bool { self == .departmentHandler }
 }
 
-/// The permission rules for case work, in one place. The server asks these; it never decides on its own.
+/// Who may see sealed reports. Who may do what to a case is decided by `CaseWorkflow`.
 public enum CasePermissions {
-    /// Which roles may take each action. Scope (region, department) is checked separately.
-    public static func roles(for action: CaseAction) -> Set<Role> {
-        switch action {
-        case .accept, .decline, .merge, .dispatch, .reassign:
-            return [.intakeOperator]
-        case .start, .returnToCentre, .resolve:
-            return [.departmentHandler, .townshipCadre, .intakeOperator]
-        case .suspend, .resume:
-            return [.departmentHandler, .townshipCadre, .intakeOperator]
-        case .review:
-            return [.intakeOperator, .townshipCadre]
-        case .reopen:
-            return [.intakeOperator, .supervisor]
-        case .close:
-            return [.intakeOperator, .supervisor]
-        }
-    }
-
-    public static func may(_ role: Role, _ action: CaseAction) -> Bool {
-        roles(for: action).contains(role)
-    }
-
     /// Sealed reports about cadres are for the discipline commission only (domain.md §4).
     public static func maySeeSealed(_ role: Role) -> Bool { role == .discipline }
 }

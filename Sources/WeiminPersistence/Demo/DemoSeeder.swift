@@ -218,16 +218,6 @@ public struct DemoSeeder: Sendable {
         [.accept, .resolve, .review(.satisfied), .close],
     ]
 
-    /// Working limit in days per category, for the demo's deadlines (the rules engine replaces this).
-    static func limitDays(_ c: Category) -> Double {
-        switch c {
-        case .publicity, .opinion: return 1.5
-        case .service, .disclosure: return 7
-        case .petition: return 60
-        case .none: return 7
-        }
-    }
-
     private func seedTraffic(groups: [SeededGroup], departments: [String: UUID], now: Date) async throws {
         var rng = SplitMix64(seed: 20_261_126)
         let messages = MessageStore(database: database)
