@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+import WeiminCore
+import WeiminPersistence
+import WeiminServer
+
+// weimin source add, weimin group register
+
+struct SourceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "source", abstract: "消息来源（平台接入）。Message sources (platform connections).", subcommands: [SourceAdd.self])
+}
+
+struct SourceAdd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add",
+        abstract: "新增消息来源并生成接入令牌（只显示一次）。Add a source and print its API token once.",
+        discussion: "Example: weimin source add --county 433125 --kind generic --name 自建桥接  →  POST /api/v1/messages with Authorization: Bearer <token>")
+
+    @Option(help: "所属县代码。County code.") var county: String
+    @Option(help: "类型 generic | wecom_app | wecom_robot | dingtalk | wechatbot | wcf。Kind.") var kind: String = "generic"
+    @Option(help: "名称。Name.") var name: String
+    @OptionGroup var data: DataOptions
+
+    func run() async throws {
+        try await runReportingErrors {
+            guard let code = RegionCode(county), code.level == .county else { throw StaffError.invalid("县代码 \(county) 无效：应为 6 位县级代码") }
+            let config = try await data.load()
+            let (source, token) = try await ServerRunner.withServices(config: config) { services in
+                try await IngestStore(database: services.database, cipher: services.cipher).addSource(county: code, kind: kind, name: name)
+            }
+            say("已新增来源“\(source.name)”（\(source.kind)，\(source.county)）。")
+            say("接入令牌（只显示这一次，请妥善保存）：\(token)")
+        }
+    }
+}
+
+struct GroupCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "group", abstract: "村群登记。Village groups.", subcommands: [GroupRegister.self])
+}
+
+extension Platform: ExpressibleByArgument {
+    public init?(argument: String) { self.init(rawValue: argument) }
+    public static var allValueStrings: [String] { allCases.map(\.rawValue) }
+}
+
+struct GroupRegister: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "register",
+        abstract: "登记一个村群；此前隔离的该群消息随即归入。Register a group; its quarantined messages are attached.")
+
+    @Option(help: "平台。Platform.") var platform: Platform
+    @Option(name: .customLong("external-id"), help: "群在平台上的 ID（如 12345@chatroom）。The group's id on the platform.") var externalID: String
+    @Option(help: "所属村代码（12 位）。Village code.") var village: String
+    @Option(help: "群名称。Group name.") var name: String
+    @OptionGroup var data: DataOptions
+
+    func run() async throws {
+        try await runReportingErrors {
+            guard let code = RegionCode(village), code.level == .village else { throw StaffError.invalid("村代码 \(village) 无效：应为 12 位") }
+            let config = try await data.load()
+            let (_, attached) = try await ServerRunner.withServices(config: config) { services in
+                try await IngestStore(database: services.database, cipher: services.cipher).registerGroup(platform: platform, externalID: externalID, name: name, village: code)
+            }
+            say("已登记“\(name)”，归入此前隔离的消息 \(attached) 条。")
+        }
+    }
+}

@@ -1,0 +1,113 @@
+import ArgumentParser
+import Foundation
+import WeiminCore
+import WeiminPersistence
+import WeiminServer
+
+// weimin user add | list | passwd
+
+struct UserCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "user", abstract: "管理工作人员账号。Manage staff accounts.",
+        subcommands: [UserAdd.self, UserList.self, UserPassword.self])
+}
+
+extension Role: ExpressibleByArgument {
+    public init?(argument: String) { self.init(rawValue: argument) }
+    public static var allValueStrings: [String] { allCases.map(\.rawValue) }
+}
+
+struct UserAdd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add", abstract: "新增账号。Add a staff user.",
+        discussion: """
+            角色 roles: operator 受理员, department_handler 部门承办人, township_cadre 乡镇干部,
+            village_admin 村级管理员, supervisor 督办, discipline 纪检监察, leader 领导, admin 系统管理员.
+            Example: weimin user add lisi --role department_handler --region 433125 --department zjj --name 李四
+            Without --password-stdin a strong password is generated and printed once.
+            """)
+
+    @Argument(help: "用户名（英文字母、数字、. _ -）。Username.")
+    var username: String
+
+    @Option(help: "角色。Role.")
+    var role: Role
+
+    @Option(help: "管辖区划代码（县 6 位、乡镇 9 位、村 12 位）。Region scope code.")
+    var region: String
+
+    @Option(help: "部门代码（部门承办人必填），如 zjj。Department code, required for department_handler.")
+    var department: String?
+
+    @Option(help: "姓名。Display name.")
+    var name: String?
+
+    @Flag(name: .customLong("password-stdin"), help: "从标准输入读取密码（不在命令行明文出现）。Read the password from stdin.")
+    var passwordStdin = false
+
+    @OptionGroup var data: DataOptions
+
+    func run() async throws {
+        try await runReportingErrors {
+            guard let code = RegionCode(region) else {
+                throw StaffError.invalid("区划代码 \(region) 无效：应为 6、9 或 12 位数字")
+            }
+            var password: String
+            var generated = false
+            if passwordStdin {
+                password = (readLine(strippingNewline: true) ?? "")
+            } else {
+                password = Self.generatePassword()
+                generated = true
+            }
+            let config = try await data.load()
+            let pw = password
+            let viewer = try await ServerRunner.withServices(config: config) { services in
+                try await services.staff.add(.init(
+                    username: username, displayName: name ?? username, password: pw, role: role, region: code, departmentCode: department))
+            }
+            say("已创建账号 \(viewer.username)（\(CoreStrings.roleName(viewer.role))，管辖 \(viewer.region)）。")
+            if generated { say("初始密码（只显示这一次）：\(password)") }
+            password = ""
+        }
+    }
+
+    static func generatePassword() -> String {
+        let alphabet = Array("abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+        var g = SystemRandomNumberGenerator()
+        return String((0..<16).map { _ in alphabet[Int(g.next() % UInt64(alphabet.count))] })
+    }
+}
+
+struct UserList: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "列出账号。List staff users.")
+
+    @OptionGroup var data: DataOptions
+
+    func run() async throws {
+        try await runReportingErrors {
+            let config = try await data.load()
+            let users = try await ServerRunner.withServices(config: config) { try await $0.staff.list() }
+            for u in users {
+                say("\(u.username)\t\(CoreStrings.roleName(u.role))\t\(u.region)\t\(u.displayName)")
+            }
+        }
+    }
+}
+
+struct UserPassword: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "passwd", abstract: "重设密码（从标准输入读取新密码）。Reset a password, read from stdin.")
+
+    @Argument var username: String
+    @OptionGroup var data: DataOptions
+
+    func run() async throws {
+        try await runReportingErrors {
+            let password = readLine(strippingNewline: true) ?? ""
+            let config = try await data.load()
+            try await ServerRunner.withServices(config: config) { try await $0.staff.setPassword(username: username, password: password) }
+            say("已重设 \(username) 的密码，原有登录令牌已失效。")
+        }
+    }
+}
