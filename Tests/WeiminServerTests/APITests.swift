@@ -17,6 +17,16 @@ struct APITests {
         }
     }
 
+    @Test("the address opened in a browser shows a Chinese page, not an error")
+    func home() async throws {
+        try await DemoApp.app(.sqlite).test(.router) { client in
+            let r = try await client.execute(uri: "/", method: .get)
+            #expect(r.status == .ok)
+            #expect(r.headers[.contentType]?.contains("text/html") == true)
+            #expect(r.text.contains("为民 Weimin") && r.text.contains("/api/v1/cases"))
+        }
+    }
+
     @Test("without credentials, with a bad token or a wrong password: 401 with a reason")
     func unauthenticated() async throws {
         try await DemoApp.app(.sqlite).test(.router) { client in
