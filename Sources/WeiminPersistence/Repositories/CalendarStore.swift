@@ -2,17 +2,6 @@ import FluentKit
 import Foundation
 import WeiminCore
 
-final class CalendarYearModel: Model, @unchecked Sendable {
-    static let schema = "calendar_years"
-
-    @ID(custom: "year", generatedBy: .user) var id: Int?
-    @Field(key: "data") var data: String
-    @Field(key: "loaded_at") var loadedAt: Date
-    @Field(key: "loaded_by") var loadedBy: String
-
-    init() {}
-}
-
 /// The holiday calendar in force: the years bundled with the release, overridden by years loaded
 /// into the database.
 public struct CalendarStore: Sendable {

@@ -194,7 +194,12 @@ public struct CaseStore: Sendable {
             try await Self.appendEvent(
                 caseRow: fresh, number: number, actor: Actor(viewer), action: plan.eventAction, from: before.state,
                 to: command.transition == nil ? nil : plan.after.state, note: plan.note, at: now, on: db)
-            return try fresh.toCore()
+            // The stored row plus what the row does not hold, so callers need not load the case again.
+            var after = try fresh.toCore()
+            after.coHandlerIDs = plan.after.coHandlerIDs
+            after.recusedUsernames = before.recusedUsernames
+            after.departmentCode = after.departmentID == before.departmentID ? before.departmentCode : nil
+            return after
         }
     }
 

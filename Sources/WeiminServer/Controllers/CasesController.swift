@@ -105,10 +105,12 @@ extension CasesController {
             }
             let command = try await command(from: body, for: current, viewer: viewer)
             do {
-                let after = try await services.caseStore.execute(command, on: number, by: viewer, workflow: services.workflow, at: Date())
-                var shown = after
-                shown.coHandlerIDs = (try await services.caseStore.find(number: number))?.coHandlerIDs ?? []
-                return CaseDTO(shown, now: Date(), allowed: services.workflow.available(on: shown, to: viewer), rules: services.workflow.rules)
+                var after = try await services.caseStore.execute(command, on: number, by: viewer, workflow: services.workflow, at: Date())
+                if after.departmentCode == nil, let d = after.departmentID {
+                    // A new lead department: its code decides whether a township cadre may act.
+                    after.departmentCode = try await services.departments.department(id: d)?.code
+                }
+                return CaseDTO(after, now: Date(), allowed: services.workflow.available(on: after, to: viewer), rules: services.workflow.rules)
             } catch let error as CaseOperationError {
                 switch error {
                 case .notFound: throw HTTPError(.notFound, message: "工单 \(number) 不存在或无权查看")
