@@ -69,9 +69,11 @@ struct APITests {
     func matrix(backend: Backend) async throws {
         let services = try await DemoApp.services(backend)
         let anyCase = try await services.cases.cases(CaseQuery(perPage: 1), visibility: Viewer(userID: UUID(), username: "x", displayName: "x", role: .supervisor, region: RegionCode("433125")!, departmentID: nil).caseVisibility).items[0]
+        // A group every demo account's scope contains (大白岩村, in 长潭河乡).
+        let dabaiyanGroup = try #require(try await services.groups.groups(within: RegionCode("433125111201")!, page: 1, perPage: 1).items.first)
         let routes: [(String, Resource?)] = [
             ("/api/v1/me", nil), ("/api/v1/regions", .regions), ("/api/v1/groups", .groups), ("/api/v1/departments", .departments),
-            ("/api/v1/cases", .cases), ("/api/v1/cases/\(anyCase.number)", .cases),
+            ("/api/v1/groups/\(dabaiyanGroup.id)/members", .groups), ("/api/v1/cases", .cases), ("/api/v1/cases/\(anyCase.number)", .cases),
         ]
         try await DemoApp.app(backend).test(.router) { client in
             for (uri, _) in routes {
