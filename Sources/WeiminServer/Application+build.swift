@@ -12,6 +12,7 @@ public func buildRouter(services: AppServices) -> Router<WeiminRequestContext> {
     router.add(middleware: ErrorLoggingMiddleware(logger: services.logger))
     HealthController(database: services.database).addRoutes(to: router)
     HomeController(services: services).addRoutes(to: router)
+    PlatformCallbacksController(services: services).addRoutes(to: router)
     let api = router.group("api/v1").add(middleware: AuthenticationMiddleware(staff: services.staff))
     SessionsController(staff: services.staff).addRoutes(to: api)
     RegionsController(services: services).addRoutes(to: api)

@@ -80,6 +80,16 @@ public struct IngestStore: Sendable {
         return IngestSource(id: row.id!, county: county, kind: row.kind, name: row.name)
     }
 
+    /// A source and its decrypted secrets, for the platform callbacks that verify signatures.
+    public func source(id: UUID) async throws -> (IngestSource, [String: String])? {
+        guard let row = try await IngestSourceModel.find(id, on: database.db), row.active, let county = RegionCode(row.countyCode) else { return nil }
+        var secrets: [String: String] = [:]
+        if let sealed = row.secretsCipher {
+            secrets = try JSONDecoder().decode([String: String].self, from: Data(try cipher.open(sealed).utf8))
+        }
+        return (IngestSource(id: row.id!, county: county, kind: row.kind, name: row.name), secrets)
+    }
+
     public enum Outcome: String, Sendable, Codable {
         case stored
         case duplicate
