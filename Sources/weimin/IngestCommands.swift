@@ -20,16 +20,34 @@ struct SourceAdd: AsyncParsableCommand {
     @Option(help: "所属县代码。County code.") var county: String
     @Option(help: "类型 generic | wecom_app | wecom_robot | dingtalk | wechatbot | wcf。Kind.") var kind: String = "generic"
     @Option(help: "名称。Name.") var name: String
+    @Option(name: .customLong("secrets-file"), help: "平台密钥 JSON 文件（不在命令行出现）：钉钉 {\"app_secret\":…}；企业微信机器人 {\"token\":…,\"encoding_aes_key\":…}。Secrets file (JSON).")
+    var secretsFile: String?
     @OptionGroup var data: DataOptions
 
     func run() async throws {
         try await runReportingErrors {
             guard let code = RegionCode(county), code.level == .county else { throw StaffError.invalid("县代码 \(county) 无效：应为 6 位县级代码") }
+            var secrets: [String: String] = [:]
+            if let secretsFile {
+                guard let data = FileManager.default.contents(atPath: secretsFile),
+                    let parsed = try? JSONDecoder().decode([String: String].self, from: data)
+                else { throw StaffError.invalid("密钥文件 \(secretsFile) 应为 JSON 对象，如 {\"app_secret\": \"…\"}") }
+                secrets = parsed
+            }
+            let needed: [String: [String]] = ["dingtalk": ["app_secret"], "wecom_robot": ["token", "encoding_aes_key"], "wecom_app": ["token", "encoding_aes_key", "receive_id"]]
+            if let missing = needed[kind]?.filter({ secrets[$0] == nil }), !missing.isEmpty {
+                throw StaffError.invalid("\(kind) 类型的来源需要在 --secrets-file 中提供：\(missing.joined(separator: "、"))")
+            }
             let config = try await data.load()
             let (source, token) = try await ServerRunner.withServices(config: config) { services in
-                try await IngestStore(database: services.database, cipher: services.cipher).addSource(county: code, kind: kind, name: name)
+                try await IngestStore(database: services.database, cipher: services.cipher).addSource(county: code, kind: kind, name: name, secrets: secrets)
             }
-            say("已新增来源“\(source.name)”（\(source.kind)，\(source.county)）。")
+            say("已新增来源“\(source.name)”（\(source.kind)，\(source.county)），编号 \(source.id)。")
+            switch kind {
+            case "dingtalk": say("钉钉机器人消息接收地址：https://<服务器地址>/ingest/dingtalk/\(source.id)")
+            case "wecom_robot": say("企业微信智能机器人回调地址：https://<服务器地址>/ingest/wecom-robot/\(source.id)")
+            default: break
+            }
             say("接入令牌（只显示这一次，请妥善保存）：\(token)")
         }
     }
