@@ -26,7 +26,8 @@ public struct FluentCaseRepository: CaseRepository {
             }
         }
         if !v.includeSealed { q.filter(\.$sealed == false) }
-        if let u = v.username {
+        // Recusals exist only on sealed cases, which only the discipline role can see: skip the lookup for others.
+        if v.includeSealed, let u = v.username {
             let recused = try await CaseRecusalModel.query(on: db).filter(\.$username == u).all().map(\.caseID)
             if !recused.isEmpty { q.filter(\.$id !~ recused) }
         }

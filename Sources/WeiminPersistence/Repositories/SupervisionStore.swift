@@ -166,7 +166,9 @@ public struct SupervisionStore: Sendable {
         let rows = try await q.sort(\.$issuedAt, .descending).limit(limit * 2).all()
         let caseIDs = rows.compactMap(\.caseID)
         let cases = caseIDs.isEmpty ? [:] : Dictionary(uniqueKeysWithValues: try await CaseModel.query(on: db).filter(\.$id ~~ caseIDs).all().map { ($0.id!, $0) })
-        let recused = Set(try await CaseRecusalModel.query(on: db).filter(\.$username == v.username).all().map(\.caseID))
+        // Only sealed cases carry recusals, and only the discipline role sees them.
+        let recused = v.caseVisibility.includeSealed
+            ? Set(try await CaseRecusalModel.query(on: db).filter(\.$username == v.username).all().map(\.caseID)) : []
         return rows.compactMap { r -> SupervisionOrder? in
             if let cid = r.caseID {
                 guard let c = cases[cid], let core = try? c.toCore(), v.caseVisibility.allows(core), !recused.contains(cid) else { return nil }
