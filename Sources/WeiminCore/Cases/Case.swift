@@ -149,11 +149,16 @@ public struct Message: Sendable, Hashable, Codable {
     public var kind: String
     public var text: String
     public var sentAt: Date
+    /// A quote-reply: the platform id of the message it answers, and our id for it when that is stored.
+    public var quotedPlatformID: String?
+    public var quoteOf: Int?
 
     public init(
         id: Int, groupID: UUID, platform: Platform, platformMessageID: String, senderID: String, senderName: String,
-        kind: String, text: String, sentAt: Date
+        kind: String, text: String, sentAt: Date, quotedPlatformID: String? = nil, quoteOf: Int? = nil
     ) {
+        self.quotedPlatformID = quotedPlatformID
+        self.quoteOf = quoteOf
         self.id = id
         self.groupID = groupID
         self.platform = platform
