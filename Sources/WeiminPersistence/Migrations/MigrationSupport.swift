@@ -42,5 +42,6 @@ public enum WeiminMigrations {
         M013CreateSupervision(),
         M014CreateSealedReports(),
         M015CreateIngestSources(),
+        M016AddQuotesAndRosterChanges(),
     ]
 }

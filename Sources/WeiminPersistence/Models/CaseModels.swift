@@ -16,6 +16,8 @@ final class MessageModel: Model, @unchecked Sendable {
     @Field(key: "sent_at") var sentAt: Date
     @Field(key: "received_at") var receivedAt: Date
     @OptionalField(key: "sealed") var sealed: Bool?
+    @OptionalField(key: "quoted_platform_id") var quotedPlatformID: String?
+    @OptionalField(key: "quote_of") var quoteOf: Int?
 
     init() {}
 }

@@ -48,6 +48,7 @@ final class GroupMemberModel: Model, @unchecked Sendable {
     @Field(key: "kind") var kind: String
     @Field(key: "is_admin") var isAdmin: Bool
     @Field(key: "joined_at") var joinedAt: Date
+    @OptionalField(key: "left_at") var leftAt: Date?
 
     init() {}
 }

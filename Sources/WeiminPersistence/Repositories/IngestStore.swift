@@ -23,9 +23,12 @@ public struct PlatformMessage: Sendable, Hashable {
     public var kind: String
     public var text: String
     public var sentAt: Date
+    /// For a quote-reply, the platform id of the quoted message.
+    public var quotedPlatformID: String?
 
     public init(platform: Platform, groupExternalID: String, groupName: String, platformMessageID: String, senderID: String,
-                senderName: String, kind: String, text: String, sentAt: Date) {
+                senderName: String, kind: String, text: String, sentAt: Date, quotedPlatformID: String? = nil) {
+        self.quotedPlatformID = quotedPlatformID
         self.platform = platform
         self.groupExternalID = groupExternalID
         self.groupName = groupName
@@ -96,33 +99,49 @@ public struct IngestStore: Sendable {
         case quarantined
     }
 
-    /// Takes a batch in: one lookup of the groups, one transaction for the stored messages.
+    /// Takes a batch in from one source; see `accept(_:cache:at:)`.
     public func accept(_ batch: [PlatformMessage], from source: IngestSource, at now: Date = Date()) async throws -> [Outcome] {
-        guard !batch.isEmpty else { return [] }
-        let db = database.db
-        let keys = Set(batch.map { "\($0.platform.rawValue)|\($0.groupExternalID)" })
-        let groups = try await ChatGroupModel.query(on: db).filter(\.$externalID ~~ Set(batch.map(\.groupExternalID)).sorted()).all()
-        var byKey: [String: ChatGroupModel] = [:]
-        for g in groups where keys.contains("\(g.platform)|\(g.externalID)") && g.countyCode == source.county.rawValue {
-            byKey["\(g.platform)|\(g.externalID)"] = g
+        var cache = GroupCache()
+        return try await accept(batch.map { ($0, source) }, cache: &cache, at: now)
+    }
+
+    /// Registered groups by platform and platform id. Only hits are kept: a group, once registered,
+    /// keeps its id, while an unknown group must be looked up again (it may be registered meanwhile).
+    public struct GroupCache: Sendable {
+        var ids: [String: (id: UUID, county: String)] = [:]
+        public init() {}
+        static func key(_ platform: Platform, _ external: String) -> String { "\(platform.rawValue)|\(external)" }
+    }
+
+    /// Takes messages in, possibly from several sources: one lookup of unknown groups, one transaction
+    /// for all messages of registered groups; the rest go to quarantine (each once).
+    public func accept(_ items: [(PlatformMessage, IngestSource)], cache: inout GroupCache, at now: Date = Date()) async throws -> [Outcome] {
+        guard !items.isEmpty else { return [] }
+        let unknownIDs = Set(items.compactMap { cache.ids[GroupCache.key($0.0.platform, $0.0.groupExternalID)] == nil ? $0.0.groupExternalID : nil })
+        if !unknownIDs.isEmpty {
+            for g in try await ChatGroupModel.query(on: database.db).filter(\.$externalID ~~ unknownIDs.sorted()).all() {
+                if let p = Platform(rawValue: g.platform) { cache.ids[GroupCache.key(p, g.externalID)] = (g.id!, g.countyCode) }
+            }
         }
-        var outcomes = [Outcome](repeating: .stored, count: batch.count)
+        var outcomes = [Outcome](repeating: .stored, count: items.count)
         var known: [(Int, IncomingMessage)] = []
-        var unknown: [(Int, PlatformMessage)] = []
-        for (i, m) in batch.enumerated() {
-            if let g = byKey["\(m.platform.rawValue)|\(m.groupExternalID)"] {
+        var unknown: [(Int, PlatformMessage, IngestSource)] = []
+        for (i, (m, source)) in items.enumerated() {
+            // A source only feeds its own county's groups.
+            if let g = cache.ids[GroupCache.key(m.platform, m.groupExternalID)], g.county == source.county.rawValue {
                 known.append((i, IncomingMessage(
-                    groupID: g.id!, countyCode: source.county, platform: m.platform, platformMessageID: m.platformMessageID,
-                    senderID: m.senderID, senderName: m.senderName, kind: m.kind, text: m.text, sentAt: m.sentAt)))
+                    groupID: g.id, countyCode: source.county, platform: m.platform, platformMessageID: m.platformMessageID,
+                    senderID: m.senderID, senderName: m.senderName, kind: m.kind, text: m.text, sentAt: m.sentAt,
+                    quotedPlatformID: m.quotedPlatformID)))
             } else {
-                unknown.append((i, m))
+                unknown.append((i, m, source))
             }
         }
         let stored = try await MessageStore(database: database).append(known.map(\.1), receivedAt: now)
         for ((i, _), o) in zip(known, stored) {
             if case .duplicate = o { outcomes[i] = .duplicate }
         }
-        for (i, m) in unknown {
+        for (i, m, source) in unknown {
             let rows = try await database.sql.raw("""
                 INSERT INTO quarantined_messages (id, source_id, county_code, platform, group_external_id, group_name, platform_message_id, sender_id, sender_name, kind, text, sent_at, received_at, reason)
                 VALUES (\(bind: UUID()), \(bind: source.id), \(bind: source.county.rawValue), \(bind: m.platform.rawValue), \(bind: m.groupExternalID), \(bind: m.groupName),
@@ -172,6 +191,53 @@ public struct IngestStore: Sendable {
             try await q.save(on: database.db)
         }
         return (group.id!, waiting.count)
+    }
+
+    /// Applies a platform's member-change event to a registered group's roster: joiners are added
+    /// (or come back), leavers keep their row with the time they left. Returns false for an unknown group.
+    @discardableResult
+    public func applyRosterChange(platform: Platform, externalID: String, county: RegionCode, joined: [String], left: [String], at now: Date) async throws -> Bool {
+        guard let group = try await ChatGroupModel.query(on: database.db).filter(\.$platform == platform.rawValue)
+            .filter(\.$externalID == externalID).filter(\.$countyCode == county.rawValue).first(), let groupID = group.id
+        else { return false }
+        try await database.db.transaction { db in
+            for user in joined {
+                if let row = try await GroupMemberModel.query(on: db).filter(\.$groupID == groupID).filter(\.$platformUserID == user).first() {
+                    row.leftAt = nil
+                    row.joinedAt = now
+                    try await row.save(on: db)
+                } else {
+                    let row = GroupMemberModel()
+                    row.id = UUID()
+                    row.groupID = groupID
+                    row.countyCode = county.rawValue
+                    row.platformUserID = user
+                    row.displayName = user
+                    // WeCom's external contacts (wm…/wo…) are villagers; internal user ids are staff of the county.
+                    row.kind = (user.hasPrefix("wm") || user.hasPrefix("wo")) ? PersonKind.villager.rawValue : PersonKind.other.rawValue
+                    row.isAdmin = false
+                    row.joinedAt = now
+                    try await row.create(on: db)
+                }
+            }
+            if !left.isEmpty {
+                try await GroupMemberModel.query(on: db).filter(\.$groupID == groupID).filter(\.$platformUserID ~~ left)
+                    .filter(\.$leftAt == nil).set(\.$leftAt, to: now).update()
+            }
+        }
+        return true
+    }
+
+    /// A registered group by our id or by its id on the platform, for importers.
+    public func group(reference: String, platform: Platform) async throws -> (id: UUID, county: RegionCode, name: String)? {
+        let row: ChatGroupModel?
+        if let id = UUID(uuidString: reference) {
+            row = try await ChatGroupModel.find(id, on: database.db)
+        } else {
+            row = try await ChatGroupModel.query(on: database.db).filter(\.$platform == platform.rawValue).filter(\.$externalID == reference).first()
+        }
+        guard let row, let id = row.id, let county = RegionCode(row.countyCode) else { return nil }
+        return (id, county, row.name)
     }
 
     public func quarantineCount(county: RegionCode) async throws -> Int {

@@ -14,10 +14,12 @@ public struct IncomingMessage: Sendable {
     public var kind: String
     public var text: String
     public var sentAt: Date
+    /// For a quote-reply, the platform id of the quoted message.
+    public var quotedPlatformID: String?
 
     public init(
         groupID: UUID, countyCode: RegionCode, platform: Platform, platformMessageID: String, senderID: String,
-        senderName: String, kind: String = "text", text: String, sentAt: Date
+        senderName: String, kind: String = "text", text: String, sentAt: Date, quotedPlatformID: String? = nil
     ) {
         self.groupID = groupID
         self.countyCode = countyCode
@@ -28,6 +30,7 @@ public struct IncomingMessage: Sendable {
         self.kind = kind
         self.text = text
         self.sentAt = sentAt
+        self.quotedPlatformID = quotedPlatformID
     }
 }
 
@@ -43,33 +46,77 @@ public struct MessageStore: Sendable {
         case duplicate(id: Int)
     }
 
-    /// Appends a batch in one transaction; the outcome of each message comes back in order.
+    /// Rows per INSERT statement: 12 bound values each stays far below SQLite's and PostgreSQL's limits.
+    static let rowsPerStatement = 500
+
+    /// Appends a batch in one transaction (one fsync however many messages); the outcome of each
+    /// message comes back in order. Multi-row inserts keep the statement count low: the database's
+    /// unique key absorbs duplicates, and a second look finds the ids of the ones already stored.
     public func append(_ messages: [IncomingMessage], receivedAt: Date = Date()) async throws -> [Outcome] {
         guard !messages.isEmpty else { return [] }
         return try await database.db.transaction { db in
-            let sql = db as! any SQLDatabase
-            var outcomes: [Outcome] = []
-            outcomes.reserveCapacity(messages.count)
-            for m in messages {
-                let inserted = try await sql.raw("""
-                    INSERT INTO messages (county_code, group_id, platform, platform_message_id, sender_id, sender_name, kind, text, sent_at, received_at)
-                    VALUES (\(bind: m.countyCode.rawValue), \(bind: m.groupID), \(bind: m.platform.rawValue), \(bind: m.platformMessageID),
-                            \(bind: m.senderID), \(bind: m.senderName), \(bind: m.kind), \(bind: m.text), \(bind: m.sentAt), \(bind: receivedAt))
-                    ON CONFLICT (platform, group_id, platform_message_id) DO NOTHING
-                    RETURNING id
-                    """).first()
-                if let id = try inserted?.decode(column: "id", as: Int.self) {
-                    outcomes.append(.stored(id: id))
-                } else {
-                    let existing = try await sql.raw("""
-                        SELECT id FROM messages WHERE platform = \(bind: m.platform.rawValue) AND group_id = \(bind: m.groupID)
-                        AND platform_message_id = \(bind: m.platformMessageID)
-                        """).first()
-                    outcomes.append(.duplicate(id: try existing?.decode(column: "id", as: Int.self) ?? 0))
-                }
-            }
-            return outcomes
+            try await Self.append(messages, receivedAt: receivedAt, on: db as! any SQLDatabase)
         }
+    }
+
+    static func key(_ group: UUID, _ id: String) -> String { "\(group.uuidString)|\(id)" }
+
+    static func append(_ messages: [IncomingMessage], receivedAt: Date, on sql: any SQLDatabase) async throws -> [Outcome] {
+        var inserted: [String: Int] = [:]
+        for start in stride(from: 0, to: messages.count, by: rowsPerStatement) {
+            let chunk = messages[start..<min(start + rowsPerStatement, messages.count)]
+            let insert = sql.insert(into: "messages")
+                .columns("county_code", "group_id", "platform", "platform_message_id", "sender_id", "sender_name", "kind", "text",
+                         "sent_at", "received_at", "quoted_platform_id")
+            for m in chunk {
+                insert.values([m.countyCode.rawValue, m.groupID, m.platform.rawValue, m.platformMessageID, m.senderID, m.senderName, m.kind,
+                               m.text, m.sentAt, receivedAt, m.quotedPlatformID] as [any Encodable & Sendable])
+            }
+            let rows = try await insert
+                .ignoringConflicts(with: ["platform", "group_id", "platform_message_id"])
+                .returning("id", "group_id", "platform_message_id")
+                .all()
+            for row in rows {
+                let id = try row.decode(column: "id", as: Int.self)
+                inserted[key(try row.decode(column: "group_id", as: UUID.self), try row.decode(column: "platform_message_id", as: String.self))] = id
+            }
+        }
+        // Duplicates: of messages stored earlier (look them up), or repeated within this batch.
+        var existing: [String: Int] = [:]
+        let missing = messages.filter { inserted[key($0.groupID, $0.platformMessageID)] == nil }
+        for start in stride(from: 0, to: missing.count, by: rowsPerStatement) {
+            let chunk = missing[start..<min(start + rowsPerStatement, missing.count)]
+            let rows = try await sql.select().columns("id", "group_id", "platform_message_id").from("messages")
+                .where("platform_message_id", .in, Array(Set(chunk.map(\.platformMessageID))))
+                .where("group_id", .in, Array(Set(chunk.map(\.groupID))))
+                .all()
+            for row in rows {
+                existing[key(try row.decode(column: "group_id", as: UUID.self), try row.decode(column: "platform_message_id", as: String.self))] =
+                    try row.decode(column: "id", as: Int.self)
+            }
+        }
+        var outcomes: [Outcome] = []
+        outcomes.reserveCapacity(messages.count)
+        var quoting: [Int] = []
+        for m in messages {
+            let k = key(m.groupID, m.platformMessageID)
+            if let id = inserted.removeValue(forKey: k) {
+                outcomes.append(.stored(id: id))
+                existing[k] = id
+                if m.quotedPlatformID != nil { quoting.append(id) }
+            } else {
+                outcomes.append(.duplicate(id: existing[k] ?? 0))
+            }
+        }
+        if !quoting.isEmpty {
+            // A quote links to the quoted message when it is already stored (it usually is: quotes come after).
+            try await sql.raw("""
+                UPDATE messages SET quote_of = (SELECT q.id FROM messages q WHERE q.platform = messages.platform
+                    AND q.group_id = messages.group_id AND q.platform_message_id = messages.quoted_platform_id)
+                WHERE id IN (\(binds: quoting))
+                """).run()
+        }
+        return outcomes
     }
 
     /// Messages of a group around a moment, oldest first: the conversation a case page shows.

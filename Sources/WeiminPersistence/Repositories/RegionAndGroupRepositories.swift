@@ -35,7 +35,7 @@ public struct FluentGroupRepository: GroupRepository {
         let total = try await q.count()
         let rows = try await q.sort(\.$villageCode).offset((page - 1) * perPage).limit(perPage).all()
         let ids = rows.compactMap(\.id)
-        let members = ids.isEmpty ? [] : try await GroupMemberModel.query(on: database.db).filter(\.$groupID ~~ ids).all()
+        let members = ids.isEmpty ? [] : try await GroupMemberModel.query(on: database.db).filter(\.$groupID ~~ ids).filter(\.$leftAt == nil).all()
         let byGroup = Dictionary(grouping: members, by: \.groupID)
         let items = try rows.map { row in try Self.toCore(row, members: byGroup[row.id!] ?? []) }
         return WeiminCore.Page(items: items, page: page, perPage: perPage, total: total)
@@ -43,12 +43,12 @@ public struct FluentGroupRepository: GroupRepository {
 
     public func group(id: UUID) async throws -> ChatGroup? {
         guard let row = try await ChatGroupModel.find(id, on: database.db) else { return nil }
-        let members = try await GroupMemberModel.query(on: database.db).filter(\.$groupID == id).all()
+        let members = try await GroupMemberModel.query(on: database.db).filter(\.$groupID == id).filter(\.$leftAt == nil).all()
         return try Self.toCore(row, members: members)
     }
 
     public func members(of groupID: UUID) async throws -> [GroupMember] {
-        try await GroupMemberModel.query(on: database.db).filter(\.$groupID == groupID).sort(\.$displayName).all().map {
+        try await GroupMemberModel.query(on: database.db).filter(\.$groupID == groupID).filter(\.$leftAt == nil).sort(\.$displayName).all().map {
             GroupMember(platformUserID: $0.platformUserID, displayName: $0.displayName, kind: PersonKind(rawValue: $0.kind) ?? .other, isAdmin: $0.isAdmin)
         }
     }
