@@ -15,6 +15,8 @@ public struct AppServices: Sendable {
     public let caseStore: CaseStore
     public let messages: MessageStore
     public let staff: StaffDirectory
+    /// Ingestion: group-commit writer and source lookups.
+    public let ingest: IngestService
     public let logger: Logger
     /// The closed loop's rules: calendar, working hours and deadline rules.
     public let workflow: CaseWorkflow
@@ -59,6 +61,7 @@ public struct AppServices: Sendable {
         self.config = config
         self.database = database
         self.cipher = FieldCipher(dataKey: key)
+        let cipher = self.cipher
         self.regions = FluentRegionRepository(database: database)
         self.groups = FluentGroupRepository(database: database)
         self.departments = FluentDepartmentRepository(database: database)
@@ -66,6 +69,7 @@ public struct AppServices: Sendable {
         self.caseStore = CaseStore(database: database)
         self.messages = MessageStore(database: database)
         self.staff = StaffDirectory(database: database, cost: config.bcryptCost)
+        self.ingest = IngestService(database: database, cipher: cipher)
         self.logger = logger
     }
 

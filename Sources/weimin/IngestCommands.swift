@@ -20,7 +20,7 @@ struct SourceAdd: AsyncParsableCommand {
     @Option(help: "所属县代码。County code.") var county: String
     @Option(help: "类型 generic | wecom_app | wecom_robot | dingtalk | wechatbot | wcf。Kind.") var kind: String = "generic"
     @Option(help: "名称。Name.") var name: String
-    @Option(name: .customLong("secrets-file"), help: "平台密钥 JSON 文件（不在命令行出现）：钉钉 {\"app_secret\":…}；企业微信机器人 {\"token\":…,\"encoding_aes_key\":…}。Secrets file (JSON).")
+    @Option(name: .customLong("secrets-file"), help: "平台密钥 JSON 文件（不在命令行出现）：钉钉 {\"app_secret\":…}；企业微信机器人 {\"token\":…,\"encoding_aes_key\":…}；企业微信应用另加 \"corp_id\"。Secrets file (JSON).")
     var secretsFile: String?
     @OptionGroup var data: DataOptions
 
@@ -34,7 +34,7 @@ struct SourceAdd: AsyncParsableCommand {
                 else { throw StaffError.invalid("密钥文件 \(secretsFile) 应为 JSON 对象，如 {\"app_secret\": \"…\"}") }
                 secrets = parsed
             }
-            let needed: [String: [String]] = ["dingtalk": ["app_secret"], "wecom_robot": ["token", "encoding_aes_key"], "wecom_app": ["token", "encoding_aes_key", "receive_id"]]
+            let needed: [String: [String]] = ["dingtalk": ["app_secret"], "wecom_robot": ["token", "encoding_aes_key"], "wecom_app": ["token", "encoding_aes_key", "corp_id"]]
             if let missing = needed[kind]?.filter({ secrets[$0] == nil }), !missing.isEmpty {
                 throw StaffError.invalid("\(kind) 类型的来源需要在 --secrets-file 中提供：\(missing.joined(separator: "、"))")
             }
@@ -46,6 +46,10 @@ struct SourceAdd: AsyncParsableCommand {
             switch kind {
             case "dingtalk": say("钉钉机器人消息接收地址：https://<服务器地址>/ingest/dingtalk/\(source.id)")
             case "wecom_robot": say("企业微信智能机器人回调地址：https://<服务器地址>/ingest/wecom-robot/\(source.id)")
+            case "wecom_app": say("企业微信应用“接收消息”URL：https://<服务器地址>/ingest/wecom/\(source.id)")
+            case "wechatbot": say("wechatbot-webhook 的 RECVD_MSG_API：https://<服务器地址>/ingest/wechatbot/\(source.id)?token=\(token)")
+            case "wcf": say("WeChatFerry（wcfhttp --cb）回调地址：https://<服务器地址>/ingest/wcf/\(source.id)?token=\(token)")
+            case "generic": say("通用接口：POST https://<服务器地址>/api/v1/messages，请求头 Authorization: Bearer <令牌>")
             default: break
             }
             say("接入令牌（只显示这一次，请妥善保存）：\(token)")

@@ -58,7 +58,7 @@ struct MessagesController {
     func addRoutes(to group: RouterGroup<WeiminRequestContext>) {
         group.post("messages") { request, context -> ResultDTO in
             guard let header = request.headers[.authorization], header.hasPrefix("Bearer wms_"),
-                let source = try await IngestStore(database: services.database, cipher: services.cipher).source(forToken: String(header.dropFirst(7)))
+                let source = try await services.ingest.source(forToken: String(header.dropFirst(7)))
             else {
                 throw HTTPError(.unauthorized, message: "需要来源令牌：Authorization: Bearer wms_…（用 weimin source add 生成）")
             }
@@ -95,7 +95,7 @@ struct MessagesController {
             guard problems.isEmpty else {
                 throw HTTPError(.badRequest, message: "本批未保存，请改正后重发。" + problems.prefix(20).joined(separator: "；"))
             }
-            let outcomes = try await IngestStore(database: services.database, cipher: services.cipher).accept(messages, from: source, at: now)
+            let outcomes = try await services.ingest.accept(messages, from: source, at: now)
             return ResultDTO(
                 results: outcomes.enumerated().map { .init(index: $0.offset, outcome: $0.element.rawValue) },
                 stored: outcomes.filter { $0 == .stored }.count, duplicates: outcomes.filter { $0 == .duplicate }.count,

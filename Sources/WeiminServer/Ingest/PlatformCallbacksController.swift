@@ -13,26 +13,20 @@ struct PlatformCallbacksController {
     let services: AppServices
     static let maxBody = 1024 * 1024
 
-    var store: IngestStore { IngestStore(database: services.database, cipher: services.cipher) }
+    var ingest: IngestService { services.ingest }
 
     func addRoutes(to router: Router<WeiminRequestContext>) {
-        let ingest = router.group("ingest")
+        let routes = router.group("ingest")
 
-        ingest.get("wecom-robot/:source") { request, context -> Response in
+        addWeComAppRoutes(to: routes)
+        addBridgeRoutes(to: routes)
+
+        routes.get("wecom-robot/:source") { request, context -> Response in
             let (_, crypto) = try await wecom(context)
-            let q = request.uri.queryParameters
-            guard let sig = q["msg_signature"].map(String.init), let ts = q["timestamp"].map(String.init), let nonce = q["nonce"].map(String.init),
-                let echo = q["echostr"].map(String.init)
-            else { throw HTTPError(.badRequest, message: "缺少 msg_signature、timestamp、nonce 或 echostr") }
-            guard crypto.verify(signature: sig, timestamp: ts, nonce: nonce, encrypted: echo) else { throw HTTPError(.unauthorized, message: "签名校验失败") }
-            do {
-                return Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: .init(string: try crypto.decrypt(echo))))
-            } catch {
-                throw HTTPError(.badRequest, message: "\(error)")
-            }
+            return try Self.verifyURL(request, crypto: crypto)
         }
 
-        ingest.post("wecom-robot/:source") { request, context -> Response in
+        routes.post("wecom-robot/:source") { request, context -> Response in
             let (source, crypto) = try await wecom(context)
             let q = request.uri.queryParameters
             guard let sig = q["msg_signature"].map(String.init), let ts = q["timestamp"].map(String.init), let nonce = q["nonce"].map(String.init) else {
@@ -62,11 +56,11 @@ struct PlatformCallbacksController {
             let message = PlatformMessage(
                 platform: .wecom, groupExternalID: group, groupName: "", platformMessageID: m.msgid, senderID: m.from.userid,
                 senderName: m.from.userid, kind: m.msgtype == "text" ? "text" : m.msgtype, text: m.text?.content ?? "", sentAt: Date())
-            _ = try await store.accept([message], from: source)
+            _ = try await ingest.accept([message], from: source)
             return Response(status: .ok)
         }
 
-        ingest.post("dingtalk/:source") { request, context -> Response in
+        routes.post("dingtalk/:source") { request, context -> Response in
             let (source, secrets) = try await source(context, kind: "dingtalk")
             guard let secret = secrets["app_secret"] else { throw HTTPError(.internalServerError, message: "该来源未配置 app_secret") }
             guard let tsText = request.headers[HTTPField.Name("timestamp")!], let ts = Int64(tsText), let sign = request.headers[HTTPField.Name("sign")!] else {
@@ -99,26 +93,28 @@ struct PlatformCallbacksController {
                 platform: .dingtalk, groupExternalID: group, groupName: m.conversationTitle ?? "", platformMessageID: m.msgId,
                 senderID: m.senderStaffId ?? m.senderId, senderName: m.senderNick ?? m.senderId, kind: m.msgtype == "text" ? "text" : m.msgtype,
                 text: text, sentAt: sentAt)
-            _ = try await store.accept([message], from: source)
+            _ = try await ingest.accept([message], from: source)
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: .init(string: "{}")))
         }
     }
 
     func source(_ context: WeiminRequestContext, kind: String) async throws -> (IngestSource, [String: String]) {
-        guard let id = UUID(uuidString: try context.parameters.require("source")), let (source, secrets) = try await store.source(id: id), source.kind == kind else {
+        guard let id = UUID(uuidString: try context.parameters.require("source")), let (source, secrets) = try await ingest.source(id: id), source.kind == kind else {
             // Unknown and wrong-kind sources look alike: nothing tells a prober which ids exist.
             throw HTTPError(.unauthorized, message: "来源不存在或未启用")
         }
         return (source, secrets)
     }
 
-    func wecom(_ context: WeiminRequestContext) async throws -> (IngestSource, WeComCrypto) {
-        let (source, secrets) = try await source(context, kind: "wecom_robot")
+    /// A WeCom source's crypto: the smart robot decrypts with receive id "", an app with its corp id.
+    func wecom(_ context: WeiminRequestContext, kind: String = "wecom_robot") async throws -> (IngestSource, WeComCrypto) {
+        let (source, secrets) = try await source(context, kind: kind)
         guard let token = secrets["token"], let key = secrets["encoding_aes_key"] else {
             throw HTTPError(.internalServerError, message: "该来源未配置 token 和 encoding_aes_key")
         }
+        let receiveID = kind == "wecom_app" ? (secrets["corp_id"] ?? secrets["receive_id"] ?? "") : (secrets["receive_id"] ?? "")
         do {
-            return (source, try WeComCrypto(token: token, encodingAESKey: key, receiveID: secrets["receive_id"] ?? ""))
+            return (source, try WeComCrypto(token: token, encodingAESKey: key, receiveID: receiveID))
         } catch {
             throw HTTPError(.internalServerError, message: "该来源的 EncodingAESKey 无效")
         }
