@@ -145,14 +145,14 @@ public enum ChatExport {
                 result.skipped.append(.init(line: start, reason: "应为「YYYY-MM-DD HH:MM:SS 名字」：\(lines[i].prefix(30))"))
                 // Resynchronise at the next header line.
                 i += 1
-                while i < lines.count, header(lines[i], utcOffset: utcOffset) == nil { i += 1 }
+                while i < lines.count, !looksLikeHeader(lines[i]) || (i > 0 && !lines[i - 1].trimmingCharacters().isEmpty) { i += 1 }
                 continue
             }
             i += 1
             var body: [Substring] = []
             while i < lines.count {
                 // A blank line followed by a header (or the end) closes the block; other blank lines belong to it.
-                if lines[i].trimmingCharacters().isEmpty, i + 1 >= lines.count || header(lines[i + 1], utcOffset: utcOffset) != nil || lines[i + 1].trimmingCharacters().isEmpty {
+                if lines[i].trimmingCharacters().isEmpty, i + 1 >= lines.count || looksLikeHeader(lines[i + 1]) || lines[i + 1].trimmingCharacters().isEmpty {
                     break
                 }
                 body.append(lines[i])
@@ -174,6 +174,21 @@ public enum ChatExport {
                 text: content, sentAt: sentAt, quotedKey: nil, line: start))
         }
         return result
+    }
+
+    /// The shape of a header ("dddd-dd-dd dd:dd:dd "), valid or not: it ends the previous block either way.
+    static func looksLikeHeader(_ line: Substring) -> Bool {
+        let u = Array(line.utf8.prefix(20))
+        guard u.count == 20 else { return false }
+        for (i, b) in u.enumerated() {
+            switch i {
+            case 4, 7: if b != 0x2D { return false }
+            case 10, 19: if b != 0x20 { return false }
+            case 13, 16: if b != 0x3A { return false }
+            default: if b < 0x30 || b > 0x39 { return false }
+            }
+        }
+        return true
     }
 
     static func header(_ line: Substring, utcOffset: Int) -> (Int64, String)? {
