@@ -44,6 +44,19 @@ enum DemoApp {
     }
 
     static func make(_ backend: Backend) async throws -> AppServices {
+        let config = try await makeConfig(backend)
+        let services = try await AppServices.open(config: config, migrate: true, logger: logger)
+        do {
+            _ = try await services.demoSeeder().seed()
+        } catch {
+            await services.shutdown()
+            throw error
+        }
+        return services
+    }
+
+    /// A configuration for a fresh database: a temporary folder, and for PostgreSQL a new database.
+    static func makeConfig(_ backend: Backend) async throws -> WeiminConfig {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("weimin-api-\(UUID().uuidString)").path
         var config = WeiminConfig(dir: dir, port: 0)
         config.bcryptCost = 4
@@ -57,14 +70,7 @@ enum DemoApp {
             c.path = "/" + name
             config.databaseURL = c.string
         }
-        let services = try await AppServices.open(config: config, migrate: true, logger: logger)
-        do {
-            _ = try await services.demoSeeder().seed()
-        } catch {
-            await services.shutdown()
-            throw error
-        }
-        return services
+        return config
     }
 
     /// A bearer token for a demo account (cached per backend and user).

@@ -90,8 +90,9 @@ public struct WeiminConfig: Sendable {
         let portText = reader.string(forKey: ConfigKey(Key.port))
         var port = defaultPort
         if let portText {
-            guard let p = Int(portText), (1...65535).contains(p) else {
-                throw ConfigError.invalid("端口 \(portText) 无效：应为 1–65535 之间的数字")
+            // 0 asks the system for a free port; the banner then shows which one.
+            guard let p = Int(portText), (0...65535).contains(p) else {
+                throw ConfigError.invalid("端口 \(portText) 无效：应为 1–65535 之间的数字（0 表示自动选择空闲端口）")
             }
             port = p
         } else if let p = reader.int(forKey: ConfigKey(Key.port)) {
