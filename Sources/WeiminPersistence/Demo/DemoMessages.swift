@@ -101,3 +101,8 @@ enum DemoMessages {
     static let surnames = ["彭", "田", "向", "龙", "石", "吴", "杨", "张", "王", "李", "梁", "符", "覃", "麻", "贾"]
     static let givenNames = ["德胜", "秀英", "光明", "桂花", "永清", "春燕", "建华", "玉兰", "志强", "小红", "大山", "金凤", "国平", "满妹", "老三"]
 }
+
+/// The demo's hand-written group messages, for benchmarks that want realistic Chinese text.
+public enum DemoCorpus {
+    public static var texts: [String] { DemoMessages.demands.flatMap { [$0.text] + ($0.followUp.map { [$0] } ?? []) } + DemoMessages.chatter }
+}

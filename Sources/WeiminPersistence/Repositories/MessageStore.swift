@@ -133,6 +133,11 @@ public struct MessageStore: Sendable {
         return try (earlier.reversed() + later).map { try $0.toCore() }
     }
 
+    /// Messages whose platform id starts with a prefix (benchmarks and checks count their own rows).
+    public func count(idPrefix: String) async throws -> Int {
+        try await MessageModel.query(on: database.db).filter(\.$platformMessageID >= idPrefix).filter(\.$platformMessageID < idPrefix + "\u{10FFFF}").count()
+    }
+
     public func count() async throws -> Int {
         try await MessageModel.query(on: database.db).count()
     }
