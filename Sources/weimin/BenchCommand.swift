@@ -18,6 +18,8 @@ struct BenchIngest: AsyncParsableCommand {
     @Option(help: "单条请求数。Single-message requests.") var singles: Int = 20_000
     @Option(help: "批量请求数（每批 1000 条）。Batch requests of 1,000.") var batches: Int = 100
     @Option(help: "单条请求的并发连接数。Connections for single requests.") var connections: Int = 32
+    @Option(name: .customLong("raw-singles"), help: "直接写库的单条事务数。Store baseline: single-message transactions.") var rawSingles: Int = 2000
+    @Option(name: .customLong("raw-batches"), help: "直接写库的批量事务数（每批 1000 条）。Store baseline: 1,000-message transactions.") var rawBatches: Int = 20
     @Flag(help: "输出 JSON。Print one JSON object.") var json = false
 
     func run() async throws {
@@ -27,6 +29,8 @@ struct BenchIngest: AsyncParsableCommand {
             options.singles = singles
             options.batches = batches
             options.connections = connections
+            options.rawSingles = rawSingles
+            options.rawBatches = rawBatches
             let quiet = json
             let result = try await IngestBenchmark(options: options) { line in if !quiet { say(line) } }.run()
             if json {
@@ -37,11 +41,13 @@ struct BenchIngest: AsyncParsableCommand {
             }
             say("")
             say("数据库：\(result.database)")
-            say(String(format: "%-58@ %9@ %10@ %8@ %8@ %7@", "", "条数", "条/秒", "p50 ms", "p99 ms", "÷上限"))
             for f in result.figures {
-                let p50 = f.p50ms.map { String(format: "%.1f", $0) } ?? "-"
-                let p99 = f.p99ms.map { String(format: "%.1f", $0) } ?? "-"
-                say("\(f.name)\n    " + String(format: "%9d %10.0f %8@ %8@ %7.2f", f.messages, f.perSecond, p50, p99, f.ratioToLimit ?? 0) + (f.failures > 0 ? "  失败 \(f.failures)" : ""))
+                var line = "    \(f.messages) 条，\(Int(f.perSecond.rounded())) 条/秒"
+                if let p50 = f.p50ms, let p99 = f.p99ms { line += String(format: "，延迟 p50 %.1f ms / p99 %.1f ms", p50, p99) }
+                if let r = f.ratioToLimit { line += String(format: "，为上限的 %.2f 倍", r) }
+                if f.failures > 0 { line += "，失败 \(f.failures)" }
+                say(f.name)
+                say(line)
             }
             say(String(format: "峰值内存（含预先生成的请求）：%.0f MB；已确认 %d 条，库中 %d 条", result.peakMemoryMB, result.acknowledged, result.stored))
         }

@@ -163,3 +163,52 @@ struct ChatExportTests {
         #expect(ChatExport.detect(fileName: "x.dat", head: "hello") == nil)
     }
 }
+
+@Suite("Message batch JSON reader")
+struct MessageBatchJSONTests {
+    func parse(_ s: String) throws -> [MessageBatchJSON.Fields] { try MessageBatchJSON.parse(Array(s.utf8)) }
+
+    @Test("one message, a batch, escapes, surrogate pairs, unknown keys skipped, null fields")
+    func shapes() throws {
+        let one = try parse(#"{"platform":"wechat","group_id":"1@chatroom","message_id":"m1","sender_id":"wxid_a","text":"路灯\"坏了\"\n😀\u4f60\ud83d\ude00","sent_at":1732500000,"extra":{"a":[1,2,{"b":null}],"c":true},"group_name":null}"#)
+        #expect(one.count == 1)
+        #expect(one[0].text == "路灯\"坏了\"\n😀你😀")
+        #expect(one[0].sentAt == .number(1_732_500_000))
+        #expect(one[0].groupName == nil && one[0].groupID == "1@chatroom")
+        let batch = try parse(#" {"messages": [ {"message_id":"a","sent_at":"2026-11-26T08:00:00+08:00"}, {"message_id":"b","quote_id":"a"} ] } "#)
+        #expect(batch.map(\.messageID) == ["a", "b"])
+        #expect(batch[0].sentAt == .text("2026-11-26T08:00:00+08:00"))
+        #expect(batch[1].quoteID == "a")
+        #expect(try parse(#"{"messages":[]}"#).isEmpty)
+    }
+
+    @Test("agrees with Foundation's decoder on generated messages")
+    func agrees() throws {
+        struct M: Codable { var message_id: String; var text: String; var sent_at: Double }
+        let alphabet = Array("村口路灯坏了 \"\\/\n\t😀a1，。！") + [Character("\u{01}"), Character("\u{7f}")]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<200 {
+            let text = String((0..<Int.random(in: 0...40, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! })
+            let m = M(message_id: "id-\(Int.random(in: 0...999_999, using: &generator))", text: text, sent_at: Double(Int.random(in: 1_600_000_000...1_800_000_000, using: &generator)))
+            let data = try JSONEncoder().encode(["messages": [m, m]])
+            let parsed = try MessageBatchJSON.parse(Array(data))
+            #expect(parsed.count == 2)
+            #expect(parsed[0].text == m.text && parsed[0].messageID == m.message_id && parsed[0].sentAt == .number(m.sent_at))
+        }
+    }
+
+    @Test("malformed input is refused with where and why", arguments: [
+        "", "[]", "{", #"{"text":"a""#, #"{"text":"a",}"#, #"{"text":'a'}"#, #"{"text":"a"} x"#, #"{"text":1}"#,
+        #"{"messages":{}}"#, #"{"messages":[1]}"#, #"{"text":"\x"}"#, #"{"text":"\ud83d"}"#, "{\"text\":\"a\u{01}b\"}",
+        "{\"text\":\"tab\there\"}", #"{"sent_at":tru}"#, #"{"k":[1,]}"#,
+    ])
+    func malformed(text: String) {
+        #expect(throws: MessageBatchJSON.Problem.self) { try MessageBatchJSON.parse(Array(text.utf8)) }
+    }
+
+    @Test("invalid UTF-8 inside a string is refused, not repaired")
+    func invalidUTF8() {
+        let bytes = Array(#"{"text":""#.utf8) + [0xE6, 0x9D] + Array(#""}"#.utf8)
+        #expect(throws: MessageBatchJSON.Problem.self) { try MessageBatchJSON.parse(bytes) }
+    }
+}

@@ -29,11 +29,8 @@ public struct HistoryImporter: Sendable {
                 IncomingMessage(groupID: groupID, countyCode: county, platform: platform, platformMessageID: $0.key, senderID: $0.senderID,
                                 senderName: $0.senderName, kind: $0.kind, text: $0.text, sentAt: $0.sentAt, quotedPlatformID: $0.quotedKey)
             }
-            for outcome in try await store.append(batch, receivedAt: now) {
-                switch outcome {
-                case .stored: summary.new += 1
-                case .duplicate: summary.duplicate += 1
-                }
+            for new in try await store.insert(batch, receivedAt: now) {
+                if new { summary.new += 1 } else { summary.duplicate += 1 }
             }
             progress(min(start + Self.chunk, total), total)
         }

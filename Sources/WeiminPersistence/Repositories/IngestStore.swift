@@ -137,9 +137,9 @@ public struct IngestStore: Sendable {
                 unknown.append((i, m, source))
             }
         }
-        let stored = try await MessageStore(database: database).append(known.map(\.1), receivedAt: now)
-        for ((i, _), o) in zip(known, stored) {
-            if case .duplicate = o { outcomes[i] = .duplicate }
+        let stored = try await MessageStore(database: database).insert(known.map(\.1), receivedAt: now)
+        for ((i, _), new) in zip(known, stored) where !new {
+            outcomes[i] = .duplicate
         }
         for (i, m, source) in unknown {
             let rows = try await database.sql.raw("""

@@ -99,12 +99,12 @@ public struct IngestBenchmark: Sendable {
         }
         log("直接写库：每事务 1 条 × \(options.rawSingles) …")
         var t0 = LoadGenerator.now()
-        for n in 0..<options.rawSingles { _ = try await store.append([incoming(n, "raw1")]) }
+        for n in 0..<options.rawSingles { _ = try await store.insert([incoming(n, "raw1")]) }
         let rawSingle = LoadGenerator.now() - t0
         log("直接写库：每事务 \(options.batchSize) 条 × \(options.rawBatches) …")
         t0 = LoadGenerator.now()
         for b in 0..<options.rawBatches {
-            _ = try await store.append((0..<options.batchSize).map { incoming(b * options.batchSize + $0, "rawN") })
+            _ = try await store.insert((0..<options.batchSize).map { incoming(b * options.batchSize + $0, "rawN") })
         }
         let rawBatch = LoadGenerator.now() - t0
         let limit = Double(options.rawBatches * options.batchSize) / rawBatch
