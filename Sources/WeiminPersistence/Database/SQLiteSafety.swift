@@ -18,6 +18,8 @@ enum SQLiteSafety {
         // in memory as the table grows (SQLite's default is 2 MB).
         _ = try await db.raw("PRAGMA cache_size = -32768").all()
         _ = try await db.raw("PRAGMA temp_store = MEMORY").all()
+        // Checkpoint the WAL every ~40 MB rather than every 4 MB: the same pages are written, with fewer syncs.
+        _ = try await db.raw("PRAGMA wal_autocheckpoint = 10000").all()
         _ = try await db.raw(SQLQueryString("PRAGMA busy_timeout = \(unsafeRaw: String(busyTimeoutMilliseconds))")).all()
     }
 

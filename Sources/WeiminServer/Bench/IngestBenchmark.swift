@@ -16,7 +16,7 @@ public struct IngestBenchmark: Sendable {
         public var batches = 100
         public var batchSize = 1000
         public var connections = 32
-        public var batchConnections = 4
+        public var batchConnections = 8
         public var rawSingles = 2000
         public var rawBatches = 20
         public init() {}
