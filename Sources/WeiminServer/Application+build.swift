@@ -43,6 +43,10 @@ public func buildApplication(
     if services.config.retentionDays > 0 {
         app.addServices(RetentionService(services: services))
     }
+    if services.config.deliveryInterval > 0 {
+        app.addServices(DeliveryService(services: services, interval: .milliseconds(services.config.deliveryInterval)))
+        app.addServices(SatisfactionService(services: services))
+    }
     return app
 }
 

@@ -43,5 +43,6 @@ public enum WeiminMigrations {
         M014CreateSealedReports(),
         M015CreateIngestSources(),
         M016AddQuotesAndRosterChanges(),
+        M017CreateOutbox(),
     ]
 }

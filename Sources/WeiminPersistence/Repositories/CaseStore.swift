@@ -191,7 +191,7 @@ public struct CaseStore: Sendable {
                 }
             default: break
             }
-            try await Self.appendEvent(
+            let sequence = try await Self.appendEvent(
                 caseRow: fresh, number: number, actor: Actor(viewer), action: plan.eventAction, from: before.state,
                 to: command.transition == nil ? nil : plan.after.state, note: plan.note, at: now, on: db)
             // The stored row plus what the row does not hold, so callers need not load the case again.
@@ -199,6 +199,8 @@ public struct CaseStore: Sendable {
             after.coHandlerIDs = plan.after.coHandlerIDs
             after.recusedUsernames = before.recusedUsernames
             after.departmentCode = after.departmentID == before.departmentID ? before.departmentCode : nil
+            // What the villager hears in the group, committed with the change that caused it.
+            try await CaseReplies.enqueue(for: command, after: after, eventSequence: sequence, on: db, at: now)
             return after
         }
     }
@@ -219,10 +221,11 @@ public struct CaseStore: Sendable {
     }
 
     /// Appends to the case's hash chain: each event's hash covers its content and the previous hash.
+    @discardableResult
     static func appendEvent(
         caseRow: CaseModel, number: CaseNumber, actor: Actor, action: String, from: CaseState?, to: CaseState?,
         note: String, at now: Date, on db: any Database
-    ) async throws {
+    ) async throws -> Int {
         let last = try await CaseEventModel.query(on: db).filter(\.$caseID == caseRow.id!).sort(\.$sequence, .descending).first()
         // Stored times are whole milliseconds so the hash recomputes identically after a round trip.
         let at = Date(timeIntervalSince1970: (now.timeIntervalSince1970 * 1000).rounded() / 1000)
@@ -248,6 +251,7 @@ public struct CaseStore: Sendable {
         try await (db as! any SQLDatabase).update("cases")
             .set("event_head", to: event.hash).set("event_count", to: event.sequence)
             .where("id", .equal, caseRow.id!).run()
+        return event.sequence
     }
 }
 

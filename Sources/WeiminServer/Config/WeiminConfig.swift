@@ -22,6 +22,8 @@ public struct WeiminConfig: Sendable {
     public var rulesFile: String?
     /// Seconds between supervision scans; 0 turns the scan off (e.g. for a read-only replica).
     public var supervisionInterval: Int = 60
+    /// How often the outbox is checked, in milliseconds; 0 turns delivery (and chat satisfaction) off.
+    public var deliveryInterval: Int = 2000
     /// Working hours, e.g. "08:30-12:00,14:30-17:30" (Beijing time by default).
     public var workHours: [WorkPeriod] = WorkCalendar.defaultPeriods
     /// Days after a case ends before its personal data is erased; 0 keeps it (not recommended).
@@ -61,6 +63,7 @@ public struct WeiminConfig: Sendable {
         public static let timezone = "timezone"
         public static let rulesFile = "rules.file"
         public static let supervisionInterval = "supervision.interval"
+        public static let deliveryInterval = "delivery.interval"
         public static let retentionDays = "retention.days"
         public static let workHours = "work.hours"
     }
@@ -118,6 +121,12 @@ public struct WeiminConfig: Sendable {
                 throw ConfigError.invalid("督办扫描间隔 \(text) 无效：应为 0–86400 秒（0 表示不扫描）")
             }
             config.supervisionInterval = seconds
+        }
+        if let text = reader.string(forKey: ConfigKey(Key.deliveryInterval)) {
+            guard let ms = Int(text), (0...600_000).contains(ms) else {
+                throw ConfigError.invalid("消息发送检查间隔 \(text) 无效：应为 0–600000 毫秒（0 表示不发送）")
+            }
+            config.deliveryInterval = ms
         }
         if let text = reader.string(forKey: ConfigKey(Key.workHours)) {
             config.workHours = try parseWorkHours(text)

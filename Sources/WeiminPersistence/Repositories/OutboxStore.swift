@@ -1,0 +1,217 @@
+import FluentKit
+import Foundation
+import SQLKit
+import WeiminCore
+
+/// A group's outbound robot, with its secrets decrypted for sending.
+public struct Robot: Sendable, Hashable {
+    public enum Kind: String, CaseIterable, Sendable {
+        case wecomRobot = "wecom_robot"
+        case dingtalkRobot = "dingtalk_robot"
+        case feishuBot = "feishu_bot"
+        case wechatbot
+        case wcf
+    }
+
+    public var id: UUID
+    public var groupID: UUID
+    public var kind: Kind
+    /// The webhook address (with its key or access token: a secret) or the bridge's base URL.
+    public var endpoint: String
+    /// The signing secret (DingTalk, Feishu) or the bridge's token.
+    public var secret: String?
+    /// Where a bridge sends: the room id or name; nil for webhooks, which are bound to one group.
+    public var target: String?
+    public var active: Bool
+    public var failure: String?
+}
+
+/// One message waiting to go out.
+public struct OutboxItem: Sendable, Hashable {
+    public var id: Int
+    public var countyCode: String
+    public var groupID: UUID
+    public var causeKey: String
+    public var kind: OutboundKind
+    public var caseID: UUID?
+    public var noticeID: UUID?
+    public var text: String
+    public var mentions: [String]
+    public var status: String
+    public var attempts: Int
+    public var lastError: String?
+}
+
+/// The outbox: messages are enqueued inside the transaction that caused them (unique per cause, so a
+/// retry of the cause cannot send twice), claimed by a delivery service with a lease (a crashed instance's
+/// claims expire and are taken again), and marked delivered, retried or failed.
+public struct OutboxStore: Sendable {
+    let database: WeiminDatabase
+    let cipher: FieldCipher
+
+    public init(database: WeiminDatabase, cipher: FieldCipher) {
+        self.database = database
+        self.cipher = cipher
+    }
+
+    // MARK: Robots
+
+    /// Binds a group to its outbound robot (replacing any earlier one); secrets are stored encrypted.
+    @discardableResult
+    public func bindRobot(groupID: UUID, kind: Robot.Kind, endpoint: String, secret: String?, target: String? = nil, at now: Date = Date()) async throws -> Robot {
+        guard let group = try await ChatGroupModel.find(groupID, on: database.db) else { throw PersistenceError.invalid("群不存在") }
+        guard let url = URL(string: endpoint), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
+            throw PersistenceError.invalid("机器人地址应为 http(s):// 开头的完整地址")
+        }
+        let id = UUID()
+        try await database.db.transaction { db in
+            try await (db as! any SQLDatabase).delete(from: "robots").where("group_id", .equal, groupID).run()
+            try await (db as! any SQLDatabase).insert(into: "robots")
+                .columns("id", "county_code", "group_id", "kind", "endpoint_cipher", "secret_cipher", "target", "active", "created_at")
+                .values(SQLBind(id), SQLBind(group.countyCode), SQLBind(groupID), SQLBind(kind.rawValue), SQLBind(try cipher.seal(endpoint)),
+                        SQLBind(try secret.map { try cipher.seal($0) }), SQLBind(target), SQLBind(true), SQLBind(now))
+                .run()
+        }
+        return Robot(id: id, groupID: groupID, kind: kind, endpoint: endpoint, secret: secret, target: target, active: true, failure: nil)
+    }
+
+    public func robot(forGroup groupID: UUID) async throws -> Robot? {
+        guard let row = try await database.sql.select().columns("*").from("robots").where("group_id", .equal, groupID).first() else { return nil }
+        guard let kind = Robot.Kind(rawValue: try row.decode(column: "kind", as: String.self)) else { return nil }
+        return Robot(
+            id: try row.decode(column: "id", as: UUID.self), groupID: groupID, kind: kind,
+            endpoint: try cipher.open(try row.decode(column: "endpoint_cipher", as: String.self)),
+            secret: try row.decode(column: "secret_cipher", as: String?.self).map { try cipher.open($0) },
+            target: try row.decode(column: "target", as: String?.self), active: try row.decode(column: "active", as: Bool.self),
+            failure: try row.decode(column: "failure", as: String?.self))
+    }
+
+    /// A robot that failed for good (bad key, bad signature) stops being used until it is bound again.
+    public func disableRobot(_ id: UUID, reason: String) async throws {
+        try await database.sql.update("robots").set("active", to: false).set("failure", to: reason).where("id", .equal, id).run()
+    }
+
+    /// Takes a place in the robot's sliding minute, or says when the next place frees up. Atomic across
+    /// server instances: one statement on SQLite, a row lock on the robot on PostgreSQL.
+    public func reserveSlot(robot: UUID, at now: Date, perMinute: Int = DeliveryPolicy.perMinute) async throws -> Date? {
+        try await database.db.transaction { db in
+            let sql = db as! any SQLDatabase
+            if sql.dialect.name == "postgresql" {
+                _ = try await sql.raw("SELECT id FROM robots WHERE id = \(bind: robot) FOR UPDATE").all()
+            }
+            let windowStart = now.addingTimeInterval(-60)
+            let inserted = try await sql.raw("""
+                INSERT INTO robot_sends (robot_id, sent_at)
+                SELECT \(bind: robot), \(bind: now) WHERE (SELECT COUNT(*) FROM robot_sends WHERE robot_id = \(bind: robot) AND sent_at > \(bind: windowStart)) < \(bind: perMinute)
+                RETURNING id
+                """).all()
+            if !inserted.isEmpty { return nil }
+            let recent = try await sql.raw("SELECT sent_at FROM robot_sends WHERE robot_id = \(bind: robot) AND sent_at > \(bind: windowStart) ORDER BY sent_at")
+                .all().map { try $0.decode(column: "sent_at", as: Date.self) }
+            return DeliveryPolicy.nextSlot(sentAt: recent, now: now, perMinute: perMinute) ?? now.addingTimeInterval(1)
+        }
+    }
+
+    /// Gives a slot back when the send did not happen (the robot refused it), so the window stays honest.
+    public func releaseSlot(robot: UUID, at: Date) async throws {
+        try await database.sql.raw("DELETE FROM robot_sends WHERE robot_id = \(bind: robot) AND sent_at = \(bind: at)").run()
+    }
+
+    // MARK: Outbox
+
+    /// Enqueues inside the caller's transaction. A second enqueue for the same cause does nothing.
+    public static func enqueue(
+        on db: any Database, county: String, groupID: UUID, causeKey: String, kind: OutboundKind, caseID: UUID? = nil, noticeID: UUID? = nil,
+        text: String, mentions: [String] = [], at now: Date
+    ) async throws {
+        let mentionsJSON = String(decoding: try JSONEncoder().encode(mentions), as: UTF8.self)
+        try await (db as! any SQLDatabase).raw("""
+            INSERT INTO outbox (county_code, group_id, cause_key, kind, case_id, notice_id, text, mentions, status, attempts, next_attempt_at, created_at)
+            VALUES (\(bind: county), \(bind: groupID), \(bind: causeKey), \(bind: kind.rawValue), \(bind: caseID), \(bind: noticeID), \(bind: text),
+                    \(bind: mentionsJSON), 'pending', 0, \(bind: now), \(bind: now))
+            ON CONFLICT (cause_key) DO NOTHING
+            """).run()
+    }
+
+    public func enqueue(county: String, groupID: UUID, causeKey: String, kind: OutboundKind, caseID: UUID? = nil, noticeID: UUID? = nil,
+                        text: String, mentions: [String] = [], at now: Date = Date()) async throws {
+        try await Self.enqueue(on: database.db, county: county, groupID: groupID, causeKey: causeKey, kind: kind, caseID: caseID, noticeID: noticeID,
+                               text: text, mentions: mentions, at: now)
+    }
+
+    /// Claims up to `limit` due messages for `owner` for `lease` seconds, oldest first, and marks them
+    /// `sending`. The mark is committed before anything goes out: if the process dies after that, the
+    /// robot may or may not have the message, and `sweep` marks it `uncertain` for an admin rather than
+    /// sending it a second time.
+    public func claim(owner: String, limit: Int, lease: TimeInterval = 60, at now: Date = Date()) async throws -> [OutboxItem] {
+        let rows = try await database.sql.raw("""
+            UPDATE outbox SET status = 'sending', lease_owner = \(bind: owner), lease_until = \(bind: now.addingTimeInterval(lease))
+            WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= \(bind: now)
+                           ORDER BY next_attempt_at, id LIMIT \(bind: limit))
+              AND status = 'pending'
+            RETURNING id, county_code, group_id, cause_key, kind, case_id, notice_id, text, mentions, status, attempts, last_error
+            """).all()
+        return try rows.map(Self.item).sorted { $0.id < $1.id }
+    }
+
+    static func item(_ row: any SQLRow) throws -> OutboxItem {
+        OutboxItem(
+            id: try row.decode(column: "id", as: Int.self), countyCode: try row.decode(column: "county_code", as: String.self),
+            groupID: try row.decode(column: "group_id", as: UUID.self), causeKey: try row.decode(column: "cause_key", as: String.self),
+            kind: OutboundKind(rawValue: try row.decode(column: "kind", as: String.self)) ?? .progress,
+            caseID: try row.decode(column: "case_id", as: UUID?.self), noticeID: try row.decode(column: "notice_id", as: UUID?.self),
+            text: try row.decode(column: "text", as: String.self),
+            mentions: (try? JSONDecoder().decode([String].self, from: Data(try row.decode(column: "mentions", as: String.self).utf8))) ?? [],
+            status: try row.decode(column: "status", as: String.self), attempts: try row.decode(column: "attempts", as: Int.self),
+            lastError: try row.decode(column: "last_error", as: String?.self))
+    }
+
+    public func markDelivered(_ id: Int, owner: String, at now: Date = Date()) async throws {
+        try await database.sql.raw("""
+            UPDATE outbox SET status = 'delivered', delivered_at = \(bind: now), attempts = attempts + 1, lease_owner = NULL, lease_until = NULL
+            WHERE id = \(bind: id) AND status = 'sending'
+            """).run()
+    }
+
+    /// Claims whose holder vanished (killed mid-delivery): the robot may have the message, so it is not
+    /// sent again but marked `uncertain` and shown to admins. Returns how many.
+    @discardableResult
+    public func sweep(at now: Date = Date()) async throws -> Int {
+        try await database.sql.raw("""
+            UPDATE outbox SET status = 'uncertain', last_error = '发送过程中服务中断，无法确认是否已送达（不重复发送，请人工核实）',
+                lease_owner = NULL, lease_until = NULL
+            WHERE status = 'sending' AND lease_until < \(bind: now) RETURNING id
+            """).all().count
+    }
+
+    /// Tries again at `next`; `countsAsAttempt` is false when the message simply waited for the rate window.
+    public func markRetry(_ id: Int, next: Date, error: String?, countsAsAttempt: Bool) async throws {
+        try await database.sql.raw("""
+            UPDATE outbox SET status = 'pending', next_attempt_at = \(bind: next), last_error = COALESCE(\(bind: error), last_error),
+                attempts = attempts + \(bind: countsAsAttempt ? 1 : 0), lease_owner = NULL, lease_until = NULL
+            WHERE id = \(bind: id) AND status = 'sending'
+            """).run()
+    }
+
+    public func markFailed(_ id: Int, error: String) async throws {
+        try await database.sql.raw("""
+            UPDATE outbox SET status = 'failed', last_error = \(bind: error), attempts = attempts + 1, lease_owner = NULL, lease_until = NULL
+            WHERE id = \(bind: id) AND status = 'sending'
+            """).run()
+    }
+
+    /// Every message of a group or a county, newest first (for admins and tests).
+    public func items(county: String, status: String? = nil, limit: Int = 200) async throws -> [OutboxItem] {
+        var q = database.sql.select().columns("id", "county_code", "group_id", "cause_key", "kind", "case_id", "notice_id", "text", "mentions", "status", "attempts", "last_error")
+            .from("outbox").where("county_code", .equal, county)
+        if let status { q = q.where("status", .equal, status) }
+        return try await q.orderBy("id", .descending).limit(limit).all().map(Self.item)
+    }
+
+    public func counts(county: String) async throws -> [String: Int] {
+        let rows = try await database.sql.raw("SELECT status, COUNT(*) AS n FROM outbox WHERE county_code = \(bind: county) GROUP BY status").all()
+        var result: [String: Int] = [:]
+        for r in rows { result[try r.decode(column: "status", as: String.self)] = try r.decode(column: "n", as: Int.self) }
+        return result
+    }
+}
