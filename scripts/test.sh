@@ -12,10 +12,11 @@ export WEIMIN_TEST_POSTGRES_URL="$WEIMIN_PG_URL"
 # The PostgreSQL suite must run, not be skipped, whenever this script is used.
 export WEIMIN_REQUIRE_POSTGRES=1
 
-# Independent clients from PyPI that play the platforms' side (wechatpy for WeCom's crypto).
-if ! python3 -c "import wechatpy.work.crypto" 2>/dev/null; then
-    echo "== installing the Python test clients (wechatpy)"
-    python3 -m pip install --quiet --disable-pip-version-check --pre wechatpy cryptography
+# Independent clients from PyPI that play the platforms' side (wechatpy for WeCom's crypto,
+# dingtalkchatbot for DingTalk's robot signing).
+if ! python3 -c "import wechatpy.work.crypto, dingtalkchatbot.chatbot" 2>/dev/null; then
+    echo "== installing the Python test clients (wechatpy, dingtalkchatbot)"
+    python3 -m pip install --quiet --disable-pip-version-check --pre wechatpy cryptography dingtalkchatbot
 fi
 export WEIMIN_REQUIRE_PYCLIENTS=1
 

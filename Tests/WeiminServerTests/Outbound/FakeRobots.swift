@@ -1,0 +1,118 @@
+import Foundation
+import Hummingbird
+import HTTPTypes
+import NIOCore
+import Synchronization
+@testable import WeiminServer
+
+/// Loopback stand-ins for the WeCom, DingTalk and Feishu robot servers, written to the published
+/// protocols (protocols.md §2): they check keys, signatures and timestamp windows, allow 20 messages a
+/// minute per robot, and answer with the documented error codes — always with HTTP 200, like the real ones.
+/// A clock tests can move forward, shared by the delivery service and the fakes.
+final class TestClock: Sendable {
+    let current: Mutex<Date>
+    init(_ start: Date = Date()) { current = Mutex(start) }
+    var now: Date { current.withLock { $0 } }
+    func advance(_ seconds: TimeInterval) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
+}
+
+actor FakeRobots {
+    let clock: TestClock
+    init(clock: TestClock) { self.clock = clock }
+
+    struct Received: Sendable, Equatable {
+        var robot: String
+        var text: String
+        var mentions: [String]
+        var at: Date
+    }
+
+    var received: [Received] = []
+    /// Robot keys/tokens the fakes know, with the signing secret where the platform signs.
+    var wecomKeys: Set<String> = []
+    var dingTalk: [String: String] = [:]
+    var feishu: [String: String] = [:]
+    /// Injected trouble: answer WeCom 45009 to this many requests for a key.
+    var wecomBusy: [String: Int] = [:]
+    var sends: [String: [Date]] = [:]
+    var refusedForRate = 0
+
+    func allowWeCom(_ key: String) { wecomKeys.insert(key) }
+    func allowDingTalk(_ token: String, secret: String) { dingTalk[token] = secret }
+    func allowFeishu(_ token: String, secret: String) { feishu[token] = secret }
+    func makeWeComBusy(_ key: String, requests: Int) { wecomBusy[key] = requests }
+    func takeBusy(_ key: String) -> Bool {
+        guard let n = wecomBusy[key], n > 0 else { return false }
+        wecomBusy[key] = n - 1
+        return true
+    }
+    func messages(for robot: String) -> [Received] { received.filter { $0.robot == robot } }
+
+    /// The sliding-minute limit every platform enforces.
+    func admit(_ robot: String, at now: Date) -> Bool {
+        var recent = (sends[robot] ?? []).filter { now.timeIntervalSince($0) < 60 }
+        guard recent.count < 20 else { refusedForRate += 1; sends[robot] = recent; return false }
+        recent.append(now)
+        sends[robot] = recent
+        return true
+    }
+
+    func record(_ robot: String, _ text: String, _ mentions: [String]) { received.append(Received(robot: robot, text: text, mentions: mentions, at: clock.now)) }
+
+    static func json(_ object: [String: Any]) -> Response {
+        let data = (try? JSONSerialization.data(withJSONObject: object)) ?? Data()
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func body(_ request: Request) async throws -> [String: Any] {
+        let buffer = try await request.body.collect(upTo: 1 << 20)
+        return (try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView))) as? [String: Any] ?? [:]
+    }
+
+    nonisolated func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        // WeCom group robot: POST /cgi-bin/webhook/send?key=KEY
+        router.post("/cgi-bin/webhook/send") { request, _ -> Response in
+            let key = request.uri.queryParameters["key"].map(String.init) ?? ""
+            guard await self.wecomKeys.contains(key) else { return Self.json(["errcode": 93000, "errmsg": "invalid webhook url, hint: [...]"]) }
+            let body = try await Self.body(request)
+            guard body["msgtype"] as? String == "text", let text = body["text"] as? [String: Any], let content = text["content"] as? String else {
+                return Self.json(["errcode": 40008, "errmsg": "invalid message type"])
+            }
+            guard content.utf8.count <= 2048 else { return Self.json(["errcode": 40058, "errmsg": "content exceed max length"]) }
+            if await self.takeBusy(key) { return Self.json(["errcode": 45009, "errmsg": "api freq out of limit"]) }
+            guard await self.admit("wecom:\(key)", at: self.clock.now) else { return Self.json(["errcode": 45009, "errmsg": "api freq out of limit"]) }
+            await self.record("wecom:\(key)", content, text["mentioned_list"] as? [String] ?? [])
+            return Self.json(["errcode": 0, "errmsg": "ok"])
+        }
+        // DingTalk custom robot: POST /robot/send?access_token=T&timestamp=MS&sign=S
+        router.post("/robot/send") { request, _ -> Response in
+            let q = request.uri.queryParameters
+            let token = q["access_token"].map(String.init) ?? ""
+            guard let secret = await self.dingTalk[token] else { return Self.json(["errcode": 300001, "errmsg": "token is not exist"]) }
+            guard let ts = q["timestamp"].flatMap({ Int64(String($0)) }), let sign = q["sign"].map(String.init),
+                PlatformSignature.withinWindow(timestampMillis: ts, now: self.clock.now),
+                sign.removingPercentEncoding == PlatformSignature.dingTalk(timestampMillis: ts, secret: secret)
+            else { return Self.json(["errcode": 310000, "errmsg": "sign not match"]) }
+            let body = try await Self.body(request)
+            guard let text = (body["text"] as? [String: Any])?["content"] as? String else { return Self.json(["errcode": 40035, "errmsg": "缺少参数 text"]) }
+            guard await self.admit("dingtalk:\(token)", at: self.clock.now) else { return Self.json(["errcode": 130101, "errmsg": "send too fast, exceed 20 times per minute"]) }
+            await self.record("dingtalk:\(token)", text, (body["at"] as? [String: Any])?["atUserIds"] as? [String] ?? [])
+            return Self.json(["errcode": 0, "errmsg": "ok"])
+        }
+        // Feishu custom bot: POST /open-apis/bot/v2/hook/TOKEN
+        router.post("/open-apis/bot/v2/hook/:token") { request, context -> Response in
+            let token = try context.parameters.require("token")
+            guard let secret = await self.feishu[token] else { return Self.json(["code": 19001, "msg": "param invalid: incoming webhook access token invalid"]) }
+            let body = try await Self.body(request)
+            guard let tsText = body["timestamp"] as? String, let ts = Int64(tsText), abs(self.clock.now.timeIntervalSince1970 - Double(ts)) < 3600,
+                body["sign"] as? String == PlatformSignature.feishu(timestampSeconds: ts, secret: secret)
+            else { return Self.json(["code": 19021, "msg": "sign match fail or timestamp is not within one hour from current time"]) }
+            guard let text = (body["content"] as? [String: Any])?["text"] as? String else { return Self.json(["code": 9499, "msg": "Bad Request"]) }
+            guard await self.admit("feishu:\(token)", at: self.clock.now) else { return Self.json(["code": 11232, "msg": "frequency limited"]) }
+            await self.record("feishu:\(token)", text, [])
+            return Self.json(["code": 0, "msg": "success"])
+        }
+        return router
+    }
+}
