@@ -19,7 +19,8 @@ extension PlatformCallbacksController {
             let data = try await Self.body(request)
             let form: MultipartForm
             do { form = try MultipartForm.parse(Array(data), boundary: boundary) } catch { throw HTTPError(.badRequest, message: "表单格式错误：\(error)") }
-            if let message = try Self.wechatbotMessage(form, now: Date()) {
+            if var message = try Self.wechatbotMessage(form, now: Date()) {
+                message.platformMessageID = ingest.bridgeMessageID(message, source: source.id, now: Date())
                 _ = try await ingest.accept([message], from: source)
             }
             // wechatbot-webhook reads the answer as an optional inline reply; we reply later, through the outbox.
@@ -102,10 +103,8 @@ extension PlatformCallbacksController {
         text = String(text.prefix(20_000))
         let group = src.room.map { $0.id } ?? "single:\(from.id)"
         let name = from.payload?.alias.flatMap { $0.isEmpty ? nil : $0 } ?? from.payload?.name ?? from.id
-        // The bridge sends no message id: the key is the group, sender, kind, words and second of arrival,
-        // so a bridge's double post is absorbed while the same words said again later are kept.
-        let second = Int64(now.timeIntervalSince1970)
-        let digest = SHA256.hash(data: Data("\(group)\u{1}\(from.id)\u{1}\(kind)\u{1}\(text)\u{1}\(second)".utf8)).prefix(12).map { String(format: "%02x", $0) }.joined()
+        // The bridge sends no message id; IngestService.bridgeMessageID gives one (see there).
+        let digest = SHA256.hash(data: Data("\(group)\u{1}\(from.id)\u{1}\(kind)\u{1}\(text)".utf8)).prefix(12).map { String(format: "%02x", $0) }.joined()
         return PlatformMessage(
             platform: .wechat, groupExternalID: group, groupName: src.room?.topic ?? src.room?.payload?.topic ?? "",
             platformMessageID: "wb:\(digest)", senderID: from.id, senderName: name, kind: kind, text: text, sentAt: now)

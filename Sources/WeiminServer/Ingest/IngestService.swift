@@ -12,6 +12,10 @@ public final class IngestService: Sendable {
     static let cacheLifetime: TimeInterval = 30
     private let tokens = Mutex<[String: (IngestSource, Date)]>([:])
     private let sources = Mutex<[UUID: (IngestSource, [String: String], Date)]>([:])
+    /// Recent id-less bridge pushes: content digest → (id given, last seen).
+    private let recentPushes = Mutex<[String: (String, Date)]>([:])
+    /// A bridge's repeat of the same push (same group, sender, kind and words) within this time is the same message.
+    static let repeatWindow: TimeInterval = 10
 
     init(database: WeiminDatabase, cipher: FieldCipher) {
         store = IngestStore(database: database, cipher: cipher)
@@ -36,6 +40,23 @@ public final class IngestService: Sendable {
             $0[id] = (source, secrets, now)
         }
         return (source, secrets)
+    }
+
+    /// An id for a message from a bridge that sends none (wechatbot-webhook). `message.platformMessageID`
+    /// holds a digest of group, sender, kind and words; a repeat within ten seconds gets the same id, so the
+    /// database absorbs it, while the same words said again later get a new one (the time is part of it).
+    func bridgeMessageID(_ message: PlatformMessage, source: UUID, now: Date) -> String {
+        let digest = "\(source.uuidString):\(message.platformMessageID)"
+        return recentPushes.withLock { recent in
+            if let (id, seen) = recent[digest], now.timeIntervalSince(seen) < Self.repeatWindow {
+                recent[digest] = (id, now)
+                return id
+            }
+            if recent.count > 5000 { recent = recent.filter { now.timeIntervalSince($0.value.1) < Self.repeatWindow } }
+            let id = "\(message.platformMessageID):\(Int64(now.timeIntervalSince1970 * 1000))"
+            recent[digest] = (id, now)
+            return id
+        }
     }
 
     func accept(_ batch: [PlatformMessage], from source: IngestSource, at now: Date = Date()) async throws -> [IngestStore.Outcome] {
