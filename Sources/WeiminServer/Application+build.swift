@@ -21,6 +21,7 @@ public func buildRouter(services: AppServices) -> Router<WeiminRequestContext> {
     cases.addActionRoutes(to: api)
     cases.addSealedRoutes(to: api)
     SupervisionController(services: services).addRoutes(to: api)
+    NoticesController(services: services).addRoutes(to: api)
     MessagesController(services: services).addRoutes(to: api)
     return router
 }

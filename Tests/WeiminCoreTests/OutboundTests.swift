@@ -82,3 +82,15 @@ struct OutboundPolicyTests {
         #expect(DeliveryPolicy.nextSlot(sentAt: twenty.map { $0.addingTimeInterval(-100) }, now: now) == nil)
     }
 }
+
+@Suite("Objections to a 公示")
+struct ObjectionDetectorTests {
+    @Test("objections are recognised; agreement and chatter are not", arguments: [
+        ("我对低保名单有异议，张三家有车有房", true), ("凭什么他家评上了", true), ("这个不公平", true), ("财务公示里修路花了八万，账不对", true),
+        ("反对！", true), ("为啥我家没有", true),
+        ("没有异议", false), ("无异议，支持", false), ("收到", false), ("好的谢谢书记", false), ("👍", false), ("同意", false),
+    ])
+    func detect(text: String, expected: Bool) {
+        #expect(ObjectionDetector.isObjection(text) == expected, "\(text)")
+    }
+}

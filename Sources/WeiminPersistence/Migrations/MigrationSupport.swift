@@ -44,5 +44,6 @@ public enum WeiminMigrations {
         M015CreateIngestSources(),
         M016AddQuotesAndRosterChanges(),
         M017CreateOutbox(),
+        M018CreateNotices(),
     ]
 }

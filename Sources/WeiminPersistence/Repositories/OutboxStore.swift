@@ -122,13 +122,13 @@ public struct OutboxStore: Sendable {
     /// Enqueues inside the caller's transaction. A second enqueue for the same cause does nothing.
     public static func enqueue(
         on db: any Database, county: String, groupID: UUID, causeKey: String, kind: OutboundKind, caseID: UUID? = nil, noticeID: UUID? = nil,
-        text: String, mentions: [String] = [], at now: Date
+        text: String, mentions: [String] = [], at now: Date, due: Date? = nil
     ) async throws {
         let mentionsJSON = String(decoding: try JSONEncoder().encode(mentions), as: UTF8.self)
         try await (db as! any SQLDatabase).raw("""
             INSERT INTO outbox (county_code, group_id, cause_key, kind, case_id, notice_id, text, mentions, status, attempts, next_attempt_at, created_at)
             VALUES (\(bind: county), \(bind: groupID), \(bind: causeKey), \(bind: kind.rawValue), \(bind: caseID), \(bind: noticeID), \(bind: text),
-                    \(bind: mentionsJSON), 'pending', 0, \(bind: now), \(bind: now))
+                    \(bind: mentionsJSON), 'pending', 0, \(bind: due ?? now), \(bind: now))
             ON CONFLICT (cause_key) DO NOTHING
             """).run()
     }

@@ -6,10 +6,12 @@ import WeiminPersistence
 
 /// Reads villagers' answers to the satisfaction question from the group and records them as the
 /// case's review (不满意 reopens it: 重办); questions unanswered for three days become a phone follow-up
-/// for the township, recorded on the case. Works on stored messages, so answers that arrive through any
+/// for the township, recorded on the case; objections to a 公示 during its window become `disclosure`
+/// cases linked to the notice. Works on stored messages, so answers that arrive through any
 /// source — or an import — count.
 public struct SatisfactionService: Service {
     let store: SatisfactionStore
+    let notices: NoticeStore
     let cases: CaseStore
     let workflow: CaseWorkflow
     let interval: Duration
@@ -18,6 +20,7 @@ public struct SatisfactionService: Service {
 
     public init(services: AppServices, interval: Duration = .seconds(15), now: @escaping @Sendable () -> Date = { Date() }) {
         store = SatisfactionStore(database: services.database)
+        notices = NoticeStore(database: services.database)
         cases = services.caseStore
         workflow = services.workflow
         self.interval = interval
@@ -35,6 +38,7 @@ public struct SatisfactionService: Service {
         public var reviewed: [CaseNumber: Satisfaction] = [:]
         public var reopened: [CaseNumber] = []
         public var followUps: [CaseNumber] = []
+        public var objections: [CaseNumber] = []
     }
 
     public func processOnce() async throws -> Pass {
@@ -61,6 +65,8 @@ public struct SatisfactionService: Service {
             try await store.markAnswered(candidate.requestID, answer: answer.satisfaction, at: now())
         }
         pass.followUps = try await store.openFollowUps(at: now())
+        // Objections to a 公示 are read from the same chat, on the same beat.
+        pass.objections = try await notices.openObjections(cases: cases, workflow: workflow, at: now())
         return pass
     }
 

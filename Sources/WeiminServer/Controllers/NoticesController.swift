@@ -1,0 +1,80 @@
+import Foundation
+import Hummingbird
+import WeiminCore
+import WeiminPersistence
+
+/// Notices to groups (公示公开、宣传教育):
+///   POST /api/v1/notices      compose and publish (now or at `publish_at`) to `groups`, a `region`, or `all`
+///   GET  /api/v1/notices      what was published in the viewer's area, with delivery per group
+///   GET  /api/v1/notices/{id} one notice: where and when it was delivered, what failed, objections raised
+struct NoticesController {
+    let services: AppServices
+
+    struct NoticeRequest: Decodable {
+        let kind: String
+        let title: String
+        let body: String
+        let attachments: [NoticeDraft.Attachment]?
+        let disclosure: Bool?
+        let objectionDays: Int?
+        let publishAt: Date?
+        let groups: [UUID]?
+        let region: String?
+        let all: Bool?
+    }
+
+    struct NoticeDTO: ResponseEncodable, Sendable {
+        let notice: NoticeRecord
+    }
+
+    func addRoutes(to group: RouterGroup<WeiminRequestContext>) {
+        group.post("notices") { request, context -> EditedResponse<NoticeDTO> in
+            let viewer = try context.requireViewer()
+            guard NoticeAccess.mayPublish(viewer.role) else { throw HTTPError(.forbidden, message: "\(CoreStrings.roleName(viewer.role))不能发布公告") }
+            let body: NoticeRequest
+            do { body = try await request.decode(as: NoticeRequest.self, context: context) } catch {
+                throw HTTPError(.badRequest, message: "请求体应为 JSON：{kind, title, body, groups | region | all, disclosure, objection_days, publish_at}（\(MessagesController.describe(error))）")
+            }
+            guard let kind = NoticeKind(rawValue: body.kind) else {
+                throw HTTPError(.badRequest, message: "kind 应为 \(NoticeKind.allCases.map(\.rawValue).joined(separator: "、"))")
+            }
+            let groupIDs: [UUID]
+            if let ids = body.groups, !ids.isEmpty {
+                groupIDs = ids
+            } else if body.all == true || body.region != nil {
+                let root = body.region.flatMap(RegionCode.init) ?? viewer.region
+                guard viewer.region.contains(root) else { throw HTTPError(.forbidden, message: "只能向本辖区的群发布") }
+                groupIDs = try await services.groups.groups(within: root, page: 1, perPage: 5000).items.map(\.id)
+            } else {
+                throw HTTPError(.badRequest, message: "请选择群：groups（群编号列表）、region（乡镇或村代码）或 all: true")
+            }
+            let draft = NoticeDraft(kind: kind, title: body.title, body: body.body, attachments: body.attachments ?? [], disclosure: body.disclosure ?? false,
+                                    objectionDays: body.objectionDays ?? 7, publishAt: body.publishAt, groupIDs: groupIDs)
+            do {
+                let record = try await NoticeStore(database: services.database).publish(draft, by: viewer)
+                return EditedResponse(status: .created, response: NoticeDTO(notice: record))
+            } catch let error as CaseOperationError {
+                switch error {
+                case .forbidden(let why): throw HTTPError(.forbidden, message: why)
+                case .invalid(let why), .conflict(let why): throw HTTPError(.badRequest, message: why)
+                case .notFound: throw HTTPError(.notFound)
+                }
+            }
+        }
+
+        group.get("notices") { _, context -> ListDTO<NoticeRecord> in
+            let viewer = try context.requireViewer()
+            return ListDTO(items: try await NoticeStore(database: services.database).list(for: viewer))
+        }
+
+        group.get("notices/:id") { _, context -> NoticeDTO in
+            let viewer = try context.requireViewer()
+            guard let id = UUID(uuidString: try context.parameters.require("id")),
+                let record = try await NoticeStore(database: services.database).record(id),
+                let region = RegionCode(record.region),
+                record.region.hasPrefix(viewer.region.scopePrefix) || viewer.region.scopePrefix.hasPrefix(region.scopePrefix)
+            else { throw HTTPError(.notFound, message: "公告不存在或无权查看") }
+            return NoticeDTO(notice: record)
+        }
+    }
+}
