@@ -5,7 +5,7 @@ import WeiminServer
 // weimin bench ingest
 
 struct BenchCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "bench", abstract: "性能测试。Benchmarks.", subcommands: [BenchIngest.self])
+    static let configuration = CommandConfiguration(commandName: "bench", abstract: "性能测试。Benchmarks.", subcommands: [BenchIngest.self, BenchOutbox.self])
 }
 
 struct BenchIngest: AsyncParsableCommand {
@@ -50,6 +50,40 @@ struct BenchIngest: AsyncParsableCommand {
                 say(line)
             }
             say(String(format: "峰值内存（含预先生成的请求）：%.0f MB；已确认 %d 条，库中 %d 条", result.peakMemoryMB, result.acknowledged, result.stored))
+        }
+    }
+}
+
+struct BenchOutbox: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "outbox",
+        abstract: "群消息发送：N 条消息经发件箱发往 R 个（本机模拟的）机器人。Outbox delivery to loopback fake robots.",
+        discussion: "Each robot takes 20 messages a minute, so 10,000 messages to 100 robots take at least 4 minutes.")
+
+    @Option(name: .customLong("database-url"), help: "用 PostgreSQL（空库）代替 SQLite。") var databaseURL: String?
+    @Option(help: "机器人数。Robots.") var robots: Int = 100
+    @Option(help: "消息数。Messages.") var messages: Int = 10_000
+    @Flag(help: "输出 JSON。") var json = false
+
+    func run() async throws {
+        try await runReportingErrors {
+            var options = OutboxBenchmark.Options()
+            options.databaseURL = databaseURL
+            options.robots = robots
+            options.messages = messages
+            let quiet = json
+            let r = try await OutboxBenchmark(options: options) { line in if !quiet { say(line) } }.run()
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                say(String(decoding: try encoder.encode(r), as: UTF8.self))
+                return
+            }
+            say("")
+            say("数据库：\(r.database)")
+            say(String(format: "%d 条消息，%d 个机器人：用时 %.0f 秒（按每分钟 20 条的下限为 %.0f 秒），%d 轮", r.messages, r.robots, r.seconds, r.floorSeconds, r.passes))
+            say("送达 \(r.delivered)，重试 \(r.retries)，等待限流窗口 \(r.waitedForWindow) 次，失败 \(r.failed)")
+            say("模拟机器人收到 \(r.received) 条：丢失 \(r.lost)，重复 \(r.doubled)，顺序错乱的机器人 \(r.outOfOrderRobots)，因超限被拒 \(r.refusedForRate) 次，任一分钟内最多 \(r.maxPerMinute) 条")
         }
     }
 }

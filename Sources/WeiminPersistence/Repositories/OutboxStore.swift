@@ -208,6 +208,14 @@ public struct OutboxStore: Sendable {
         return try await q.orderBy("id", .descending).limit(limit).all().map(Self.item)
     }
 
+    /// Cancels everything still waiting in a county (after a misconfiguration, or before a benchmark).
+    @discardableResult
+    public func cancelPending(county: String) async throws -> Int {
+        try await database.sql.raw("""
+            UPDATE outbox SET status = 'cancelled', last_error = '已取消' WHERE county_code = \(bind: county) AND status = 'pending' RETURNING id
+            """).all().count
+    }
+
     public func counts(county: String) async throws -> [String: Int] {
         let rows = try await database.sql.raw("SELECT status, COUNT(*) AS n FROM outbox WHERE county_code = \(bind: county) GROUP BY status").all()
         var result: [String: Int] = [:]

@@ -106,16 +106,19 @@ public struct DeliveryService: Service {
                     try await outbox.markDelivered(message.id, owner: owner, at: now())
                     pass.delivered += 1
                 case .retry(let reason, let after):
+                    // The robot did not take it: give the window's place back.
+                    try await outbox.releaseSlot(robot: robot.id, at: at)
+                    var next = now().addingTimeInterval(1)
                     if message.attempts + 1 >= DeliveryPolicy.maxAttempts {
                         try await outbox.markFailed(message.id, error: "多次重试仍失败：\(reason)")
                         pass.failed += 1
                     } else {
-                        let wait = after ?? DeliveryPolicy.backoff(attempt: message.attempts + 1)
-                        try await outbox.markRetry(message.id, next: now().addingTimeInterval(wait), error: reason, countsAsAttempt: true)
+                        next = now().addingTimeInterval(after ?? DeliveryPolicy.backoff(attempt: message.attempts + 1))
+                        try await outbox.markRetry(message.id, next: next, error: reason, countsAsAttempt: true)
                         pass.retried += 1
                     }
-                    // Keep the group's order: the rest wait behind it.
-                    for m in messages[(index + 1)...] { try await outbox.markRetry(m.id, next: now().addingTimeInterval(1), error: nil, countsAsAttempt: false) }
+                    // Keep the group's order: the rest wait until the retried one goes (same time, then by id).
+                    for m in messages[(index + 1)...] { try await outbox.markRetry(m.id, next: next, error: nil, countsAsAttempt: false) }
                     return pass
                 case .permanent(let reason):
                     try await outbox.markFailed(message.id, error: reason)

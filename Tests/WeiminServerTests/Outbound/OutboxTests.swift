@@ -21,7 +21,8 @@ struct OutboxFixture {
     init(_ backend: Backend) async throws {
         services = try await DemoApp.make(backend)
         clock = TestClock()
-        fakes = FakeRobots(clock: clock)
+        let c0 = clock
+        fakes = FakeRobots(now: { c0.now })
         outbox = OutboxStore(database: services.database, cipher: services.cipher)
         let c = clock
         delivery = DeliveryService(services: services, client: RobotClient(timeout: 5), now: { c.now })
@@ -229,7 +230,7 @@ struct OutboxTests {
           .enabled(if: PythonClients.dingtalkchatbot || PythonClients.required, "needs pip install dingtalkchatbot"))
     func independentDingTalkSigner() async throws {
         let clock = TestClock()
-        let fakes = FakeRobots(clock: clock)
+        let fakes = FakeRobots(now: { clock.now })
         await fakes.allowDingTalk("t-py", secret: "SECpython")
         let app = Application(router: fakes.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: DemoApp.logger)
         try await app.test(.live) { client in

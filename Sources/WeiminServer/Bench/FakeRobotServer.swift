@@ -3,31 +3,24 @@ import Hummingbird
 import HTTPTypes
 import NIOCore
 import Synchronization
-@testable import WeiminServer
+import WeiminCore
 
 /// Loopback stand-ins for the WeCom, DingTalk and Feishu robot servers, written to the published
 /// protocols (protocols.md §2): they check keys, signatures and timestamp windows, allow 20 messages a
 /// minute per robot, and answer with the documented error codes — always with HTTP 200, like the real ones.
-/// A clock tests can move forward, shared by the delivery service and the fakes.
-final class TestClock: Sendable {
-    let current: Mutex<Date>
-    init(_ start: Date = Date()) { current = Mutex(start) }
-    var now: Date { current.withLock { $0 } }
-    func advance(_ seconds: TimeInterval) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
-}
+/// Used by the tests and by `weimin bench outbox`; no machine here can reach the real platforms.
+public actor FakeRobots {
+    let now: @Sendable () -> Date
+    public init(now: @escaping @Sendable () -> Date = { Date() }) { self.now = now }
 
-actor FakeRobots {
-    let clock: TestClock
-    init(clock: TestClock) { self.clock = clock }
-
-    struct Received: Sendable, Equatable {
-        var robot: String
-        var text: String
-        var mentions: [String]
-        var at: Date
+    public struct Received: Sendable, Equatable {
+        public var robot: String
+        public var text: String
+        public var mentions: [String]
+        public var at: Date
     }
 
-    var received: [Received] = []
+    public private(set) var received: [Received] = []
     /// Robot keys/tokens the fakes know, with the signing secret where the platform signs.
     var wecomKeys: Set<String> = []
     var dingTalk: [String: String] = [:]
@@ -35,18 +28,18 @@ actor FakeRobots {
     /// Injected trouble: answer WeCom 45009 to this many requests for a key.
     var wecomBusy: [String: Int] = [:]
     var sends: [String: [Date]] = [:]
-    var refusedForRate = 0
+    public private(set) var refusedForRate = 0
 
-    func allowWeCom(_ key: String) { wecomKeys.insert(key) }
-    func allowDingTalk(_ token: String, secret: String) { dingTalk[token] = secret }
-    func allowFeishu(_ token: String, secret: String) { feishu[token] = secret }
-    func makeWeComBusy(_ key: String, requests: Int) { wecomBusy[key] = requests }
+    public func allowWeCom(_ key: String) { wecomKeys.insert(key) }
+    public func allowDingTalk(_ token: String, secret: String) { dingTalk[token] = secret }
+    public func allowFeishu(_ token: String, secret: String) { feishu[token] = secret }
+    public func makeWeComBusy(_ key: String, requests: Int) { wecomBusy[key] = requests }
     func takeBusy(_ key: String) -> Bool {
         guard let n = wecomBusy[key], n > 0 else { return false }
         wecomBusy[key] = n - 1
         return true
     }
-    func messages(for robot: String) -> [Received] { received.filter { $0.robot == robot } }
+    public func messages(for robot: String) -> [Received] { received.filter { $0.robot == robot } }
 
     /// The sliding-minute limit every platform enforces.
     func admit(_ robot: String, at now: Date) -> Bool {
@@ -57,7 +50,7 @@ actor FakeRobots {
         return true
     }
 
-    func record(_ robot: String, _ text: String, _ mentions: [String]) { received.append(Received(robot: robot, text: text, mentions: mentions, at: clock.now)) }
+    func record(_ robot: String, _ text: String, _ mentions: [String]) { received.append(Received(robot: robot, text: text, mentions: mentions, at: now())) }
 
     static func json(_ object: [String: Any]) -> Response {
         let data = (try? JSONSerialization.data(withJSONObject: object)) ?? Data()
@@ -69,7 +62,7 @@ actor FakeRobots {
         return (try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView))) as? [String: Any] ?? [:]
     }
 
-    nonisolated func router() -> Router<BasicRequestContext> {
+    public nonisolated func router() -> Router<BasicRequestContext> {
         let router = Router()
         // WeCom group robot: POST /cgi-bin/webhook/send?key=KEY
         router.post("/cgi-bin/webhook/send") { request, _ -> Response in
@@ -81,7 +74,7 @@ actor FakeRobots {
             }
             guard content.utf8.count <= 2048 else { return Self.json(["errcode": 40058, "errmsg": "content exceed max length"]) }
             if await self.takeBusy(key) { return Self.json(["errcode": 45009, "errmsg": "api freq out of limit"]) }
-            guard await self.admit("wecom:\(key)", at: self.clock.now) else { return Self.json(["errcode": 45009, "errmsg": "api freq out of limit"]) }
+            guard await self.admit("wecom:\(key)", at: self.now()) else { return Self.json(["errcode": 45009, "errmsg": "api freq out of limit"]) }
             await self.record("wecom:\(key)", content, text["mentioned_list"] as? [String] ?? [])
             return Self.json(["errcode": 0, "errmsg": "ok"])
         }
@@ -91,12 +84,12 @@ actor FakeRobots {
             let token = q["access_token"].map(String.init) ?? ""
             guard let secret = await self.dingTalk[token] else { return Self.json(["errcode": 300001, "errmsg": "token is not exist"]) }
             guard let ts = q["timestamp"].flatMap({ Int64(String($0)) }), let sign = q["sign"].map(String.init),
-                PlatformSignature.withinWindow(timestampMillis: ts, now: self.clock.now),
+                PlatformSignature.withinWindow(timestampMillis: ts, now: self.now()),
                 sign.removingPercentEncoding == PlatformSignature.dingTalk(timestampMillis: ts, secret: secret)
             else { return Self.json(["errcode": 310000, "errmsg": "sign not match"]) }
             let body = try await Self.body(request)
             guard let text = (body["text"] as? [String: Any])?["content"] as? String else { return Self.json(["errcode": 40035, "errmsg": "缺少参数 text"]) }
-            guard await self.admit("dingtalk:\(token)", at: self.clock.now) else { return Self.json(["errcode": 130101, "errmsg": "send too fast, exceed 20 times per minute"]) }
+            guard await self.admit("dingtalk:\(token)", at: self.now()) else { return Self.json(["errcode": 130101, "errmsg": "send too fast, exceed 20 times per minute"]) }
             await self.record("dingtalk:\(token)", text, (body["at"] as? [String: Any])?["atUserIds"] as? [String] ?? [])
             return Self.json(["errcode": 0, "errmsg": "ok"])
         }
@@ -105,11 +98,11 @@ actor FakeRobots {
             let token = try context.parameters.require("token")
             guard let secret = await self.feishu[token] else { return Self.json(["code": 19001, "msg": "param invalid: incoming webhook access token invalid"]) }
             let body = try await Self.body(request)
-            guard let tsText = body["timestamp"] as? String, let ts = Int64(tsText), abs(self.clock.now.timeIntervalSince1970 - Double(ts)) < 3600,
+            guard let tsText = body["timestamp"] as? String, let ts = Int64(tsText), abs(self.now().timeIntervalSince1970 - Double(ts)) < 3600,
                 body["sign"] as? String == PlatformSignature.feishu(timestampSeconds: ts, secret: secret)
             else { return Self.json(["code": 19021, "msg": "sign match fail or timestamp is not within one hour from current time"]) }
             guard let text = (body["content"] as? [String: Any])?["text"] as? String else { return Self.json(["code": 9499, "msg": "Bad Request"]) }
-            guard await self.admit("feishu:\(token)", at: self.clock.now) else { return Self.json(["code": 11232, "msg": "frequency limited"]) }
+            guard await self.admit("feishu:\(token)", at: self.now()) else { return Self.json(["code": 11232, "msg": "frequency limited"]) }
             await self.record("feishu:\(token)", text, [])
             return Self.json(["code": 0, "msg": "success"])
         }
