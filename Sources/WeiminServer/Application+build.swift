@@ -22,6 +22,7 @@ public func buildRouter(services: AppServices) -> Router<WeiminRequestContext> {
     cases.addSealedRoutes(to: api)
     SupervisionController(services: services).addRoutes(to: api)
     NoticesController(services: services).addRoutes(to: api)
+    TemplatesController(services: services).addRoutes(to: api)
     MessagesController(services: services).addRoutes(to: api)
     return router
 }

@@ -117,3 +117,36 @@ struct NoticeTests {
         }
     }
 }
+
+@Suite("Message templates over the API")
+struct TemplateAPITests {
+    @Test("admins edit templates (checked), others may not; the edited text is what the next receipt says", arguments: Backend.available)
+    func edit(backend: Backend) async throws {
+        let f = try await OutboxFixture(backend)
+        defer { Task { await f.services.shutdown() } }
+        try await f.clearOutbox()
+        let app = Application(router: buildRouter(services: f.services), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: DemoApp.logger)
+        try await app.test(.router) { client in
+            func basic(_ user: String) -> String { "Basic " + Data("\(user):\(DemoApp.password)".utf8).base64EncodedString() }
+            func put(_ user: String, _ kind: String, _ json: String) async throws -> TestResponse {
+                try await client.execute(uri: "/api/v1/templates/\(kind)", method: .put,
+                                         headers: [.authorization: basic(user), .contentType: "application/json"], body: ByteBuffer(string: json))
+            }
+            #expect(try await client.execute(uri: "/api/v1/templates", method: .get, headers: [.authorization: basic("shouli")]).status == .ok)
+            #expect(try await client.execute(uri: "/api/v1/templates", method: .get, headers: [.authorization: basic("jiaotong")]).status == .forbidden)
+            #expect(try await put("shouli", "receipt", #"{"text":"已受理 {case_number}"}"#).status == .forbidden)
+            let typo = try await put("admin", "receipt", #"{"text":"已受理 {case_numbr}"}"#)
+            #expect(typo.status == .badRequest)
+            #expect(String(buffer: typo.body).contains("case_numbr"))
+            #expect(try await put("admin", "gossip", #"{"text":"x"}"#).status == .notFound)
+            #expect(try await put("admin", "receipt", #"{"text":"【收到】{mention}编号 {case_number}，{department}办理。"}"#).status == .ok)
+        }
+        let group = try await f.group(.wecom)
+        let opened = try await f.openCase(in: group, text: "门口的水沟堵了")
+        _ = try await f.services.caseStore.execute(.accept(note: "受理"), on: opened.number, by: try await f.viewer("shouli"), workflow: f.services.workflow, at: f.clock.now)
+        let receipt = try #require(try await f.outbox.items(county: "433125").first { $0.kind == .receipt && $0.caseID == opened.id })
+        #expect(receipt.text == "【收到】@田大姐 编号 \(opened.number)，县受理中心办理。")
+        try await TemplateStore(database: f.services.database).set(.receipt, to: nil)
+        #expect(try await TemplateStore(database: f.services.database).current() == MessageTemplates.defaults)
+    }
+}
