@@ -33,6 +33,9 @@ public actor FakeRobots {
     public func allowWeCom(_ key: String) { wecomKeys.insert(key) }
     public func allowDingTalk(_ token: String, secret: String) { dingTalk[token] = secret }
     public func allowFeishu(_ token: String, secret: String) { feishu[token] = secret }
+    /// The personal-WeChat bridges' send APIs (wechatbot-webhook v2 with its token; WeChatFerry HTTP).
+    var wechatbotTokens: Set<String> = []
+    public func allowWechatbot(_ token: String) { wechatbotTokens.insert(token) }
     public func makeWeComBusy(_ key: String, requests: Int) { wecomBusy[key] = requests }
     func takeBusy(_ key: String) -> Bool {
         guard let n = wecomBusy[key], n > 0 else { return false }
@@ -105,6 +108,30 @@ public actor FakeRobots {
             guard await self.admit("feishu:\(token)", at: self.now()) else { return Self.json(["code": 11232, "msg": "frequency limited"]) }
             await self.record("feishu:\(token)", text, [])
             return Self.json(["code": 0, "msg": "success"])
+        }
+        // wechatbot-webhook: POST /webhook/msg/v2?token=T {"to", "isRoom", "data": {"type", "content"}}
+        router.post("/webhook/msg/v2") { request, _ -> Response in
+            let token = request.uri.queryParameters["token"].map(String.init) ?? ""
+            guard await self.wechatbotTokens.contains(token) else {
+                let data = Data(#"{"success":false,"message":"Unauthorized: token is invalid"}"#.utf8)
+                return Response(status: .unauthorized, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+            }
+            let body = try await Self.body(request)
+            guard let to = body["to"] as? String, let data = body["data"] as? [String: Any], let content = data["content"] as? String else {
+                return Self.json(["success": false, "message": "参数错误"])
+            }
+            await self.record("wechatbot:\(to)", content, [])
+            return Self.json(["success": true, "message": "Message sent successfully"])
+        }
+        // WeChatFerry HTTP: POST /text {"msg", "receiver", "aters"}
+        router.post("/text") { request, _ -> Response in
+            let body = try await Self.body(request)
+            guard let msg = body["msg"] as? String, let receiver = body["receiver"] as? String, !receiver.isEmpty else {
+                return Self.json(["status": -1, "message": "参数错误"])
+            }
+            let aters = (body["aters"] as? String ?? "").split(separator: ",").map(String.init)
+            await self.record("wcf:\(receiver)", msg, aters)
+            return Self.json(["status": 0, "message": "成功"])
         }
         return router
     }

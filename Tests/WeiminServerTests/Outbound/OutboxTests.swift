@@ -81,13 +81,13 @@ struct OutboxFixture {
 @Suite("Answering in the group: outbox, robots, satisfaction")
 struct OutboxTests {
     @Test("a case's whole life speaks in its group through each robot platform, in order, once",
-          arguments: Backend.available, [Robot.Kind.wecomRobot, .dingtalkRobot, .feishuBot])
+          arguments: Backend.available, Robot.Kind.allCases)
     func wholeLife(backend: Backend, kind: Robot.Kind) async throws {
         let f = try await OutboxFixture(backend)
         defer { Task { await f.services.shutdown() } }
         try await f.clearOutbox()
         let platform: Platform = kind == .wecomRobot ? .wecom : (kind == .dingtalkRobot ? .dingtalk : .wechat)
-        let group = try await f.group(platform)
+        let group = try await f.group(platform, index: kind == .wcf ? 1 : 0)
         try await f.withFakes { port in
             let robotKey: String
             switch kind {
@@ -99,7 +99,14 @@ struct OutboxTests {
                 await f.fakes.allowDingTalk("t-ding", secret: "SECtest123")
                 try await f.outbox.bindRobot(groupID: group.id, kind: kind, endpoint: "http://127.0.0.1:\(port)/robot/send?access_token=t-ding", secret: "SECtest123")
                 robotKey = "dingtalk:t-ding"
-            default:
+            case .wechatbot:
+                await f.fakes.allowWechatbot("bridge-token")
+                try await f.outbox.bindRobot(groupID: group.id, kind: kind, endpoint: "http://127.0.0.1:\(port)/", secret: "bridge-token", target: group.name)
+                robotKey = "wechatbot:\(group.name)"
+            case .wcf:
+                try await f.outbox.bindRobot(groupID: group.id, kind: kind, endpoint: "http://127.0.0.1:\(port)", secret: nil, target: group.externalID)
+                robotKey = "wcf:\(group.externalID)"
+            case .feishuBot:
                 await f.fakes.allowFeishu("h-feishu", secret: "feishusecret")
                 try await f.outbox.bindRobot(groupID: group.id, kind: kind, endpoint: "http://127.0.0.1:\(port)/open-apis/bot/v2/hook/h-feishu", secret: "feishusecret")
                 robotKey = "feishu:h-feishu"
@@ -118,7 +125,7 @@ struct OutboxTests {
             #expect(got.map { $0.text.prefix(6) } == ["【受理回执】", "【办理进展】", "【办结答复】", "【回访】@田"])
             #expect(got[0].text.contains(opened.number.description) && got[0].text.contains("@田大姐"))
             #expect(got[2].text.contains("路灯已更换"))
-            if kind != .feishuBot { #expect(got[0].mentions == ["wxid_tian0412"]) }
+            if [.wecomRobot, .dingtalkRobot, .wcf].contains(kind) { #expect(got[0].mentions == ["wxid_tian0412"]) }
             // Delivering again sends nothing new.
             #expect(try await f.drain().delivered == 0)
 
