@@ -78,7 +78,7 @@ struct OutboundPolicyTests {
         let nineteen = (0..<19).map { now.addingTimeInterval(-Double($0)) }
         #expect(DeliveryPolicy.nextSlot(sentAt: nineteen, now: now) == nil)
         let twenty = (0..<20).map { now.addingTimeInterval(-Double($0) * 2) }
-        #expect(DeliveryPolicy.nextSlot(sentAt: twenty, now: now) == now.addingTimeInterval(-38 + 60))
+        #expect(DeliveryPolicy.nextSlot(sentAt: twenty, now: now) == now.addingTimeInterval(-38 + 61.01))
         #expect(DeliveryPolicy.nextSlot(sentAt: twenty.map { $0.addingTimeInterval(-100) }, now: now) == nil)
     }
 }

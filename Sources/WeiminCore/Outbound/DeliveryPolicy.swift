@@ -13,6 +13,9 @@ public enum DeliveryResult: Sendable, Equatable {
 public enum DeliveryPolicy {
     /// Messages per robot per minute (WeCom, DingTalk and Feishu all allow 20).
     public static let perMinute = 20
+    /// The window we count in: a minute and one second, since the platform counts arrivals and ours
+    /// arrive a moment after we count them.
+    public static let window: TimeInterval = 61
     /// Attempts before a retryable failure is given up as failed (about a day with the backoff below).
     public static let maxAttempts = 30
 
@@ -43,8 +46,9 @@ public enum DeliveryPolicy {
 
     /// When the next message may go to a robot that sent at these times (a sliding minute), or nil for now.
     public static func nextSlot(sentAt: [Date], now: Date, perMinute: Int = perMinute) -> Date? {
-        let recent = sentAt.filter { now.timeIntervalSince($0) < 60 }.sorted()
+        let recent = sentAt.filter { now.timeIntervalSince($0) < window }.sorted()
         guard recent.count >= perMinute else { return nil }
-        return recent[recent.count - perMinute].addingTimeInterval(60)
+        // A hundredth of a second past the edge, so the oldest send is surely out of the window then.
+        return recent[recent.count - perMinute].addingTimeInterval(window + 0.01)
     }
 }

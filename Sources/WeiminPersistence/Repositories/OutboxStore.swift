@@ -99,7 +99,8 @@ public struct OutboxStore: Sendable {
             if sql.dialect.name == "postgresql" {
                 _ = try await sql.raw("SELECT id FROM robots WHERE id = \(bind: robot) FOR UPDATE").all()
             }
-            let windowStart = now.addingTimeInterval(-60)
+            // One second of margin: the platform counts arrivals, and ours leave a moment after they are counted here.
+            let windowStart = now.addingTimeInterval(-DeliveryPolicy.window)
             let inserted = try await sql.raw("""
                 INSERT INTO robot_sends (robot_id, sent_at)
                 SELECT \(bind: robot), \(bind: now) WHERE (SELECT COUNT(*) FROM robot_sends WHERE robot_id = \(bind: robot) AND sent_at > \(bind: windowStart)) < \(bind: perMinute)
@@ -110,6 +111,14 @@ public struct OutboxStore: Sendable {
                 .all().map { try $0.decode(column: "sent_at", as: Date.self) }
             return DeliveryPolicy.nextSlot(sentAt: recent, now: now, perMinute: perMinute) ?? now.addingTimeInterval(1)
         }
+    }
+
+    /// Holds back every waiting message of a group until `until`, so none overtakes an earlier one that
+    /// has to wait (rate window or retry): a group's messages arrive in the order they were written.
+    public func deferGroup(_ groupID: UUID, until: Date) async throws {
+        try await database.sql.raw("""
+            UPDATE outbox SET next_attempt_at = \(bind: until) WHERE group_id = \(bind: groupID) AND status = 'pending' AND next_attempt_at < \(bind: until)
+            """).run()
     }
 
     /// Gives a slot back when the send did not happen (the robot refused it), so the window stays honest.
@@ -139,13 +148,13 @@ public struct OutboxStore: Sendable {
                                text: text, mentions: mentions, at: now)
     }
 
-    /// Claims up to `limit` due messages for `owner` for `lease` seconds, oldest first, and marks them
-    /// `sending`. The mark is committed before anything goes out: if the process dies after that, the
-    /// robot may or may not have the message, and `sweep` marks it `uncertain` for an admin rather than
-    /// sending it a second time.
-    public func claim(owner: String, limit: Int, lease: TimeInterval = 60, at now: Date = Date()) async throws -> [OutboxItem] {
+    /// Claims up to `limit` due messages for `owner` for `lease` seconds, oldest first (`claimed`). Each is
+    /// marked `sending` just before it goes out (`markSending`, committed first): if the process dies after
+    /// that, the robot may or may not have it, and `sweep` marks it `uncertain` for a person to check rather
+    /// than sending it a second time. Claimed messages never attempted simply go back to `pending`.
+    public func claim(owner: String, limit: Int, lease: TimeInterval = 20, at now: Date = Date()) async throws -> [OutboxItem] {
         let rows = try await database.sql.raw("""
-            UPDATE outbox SET status = 'sending', lease_owner = \(bind: owner), lease_until = \(bind: now.addingTimeInterval(lease))
+            UPDATE outbox SET status = 'claimed', lease_owner = \(bind: owner), lease_until = \(bind: now.addingTimeInterval(lease))
             WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= \(bind: now)
                            ORDER BY next_attempt_at, id LIMIT \(bind: limit))
               AND status = 'pending'
@@ -169,15 +178,28 @@ public struct OutboxStore: Sendable {
     public func markDelivered(_ id: Int, owner: String, at now: Date = Date()) async throws {
         try await database.sql.raw("""
             UPDATE outbox SET status = 'delivered', delivered_at = \(bind: now), attempts = attempts + 1, lease_owner = NULL, lease_until = NULL
-            WHERE id = \(bind: id) AND status = 'sending'
+            WHERE id = \(bind: id) AND status IN ('claimed', 'sending')
             """).run()
     }
 
-    /// Claims whose holder vanished (killed mid-delivery): the robot may have the message, so it is not
-    /// sent again but marked `uncertain` and shown to admins. Returns how many.
+    /// The last step before a message goes out, committed on its own. False when the claim was lost
+    /// meanwhile (its lease ran out and another instance took it): then this one must not send it.
+    public func markSending(_ id: Int, owner: String, at now: Date = Date(), timeout: TimeInterval = 30) async throws -> Bool {
+        try await !database.sql.raw("""
+            UPDATE outbox SET status = 'sending', lease_until = \(bind: now.addingTimeInterval(timeout))
+            WHERE id = \(bind: id) AND status = 'claimed' AND lease_owner = \(bind: owner) RETURNING id
+            """).all().isEmpty
+    }
+
+    /// Claims whose holder vanished (killed mid-delivery): a message that was being sent may have reached
+    /// the robot, so it is not sent again but marked `uncertain` and shown to admins; one only claimed goes
+    /// back to the queue. Returns how many became uncertain.
     @discardableResult
     public func sweep(at now: Date = Date()) async throws -> Int {
         try await database.sql.raw("""
+            UPDATE outbox SET status = 'pending', lease_owner = NULL, lease_until = NULL WHERE status = 'claimed' AND lease_until < \(bind: now)
+            """).run()
+        return try await database.sql.raw("""
             UPDATE outbox SET status = 'uncertain', last_error = '发送过程中服务中断，无法确认是否已送达（不重复发送，请人工核实）',
                 lease_owner = NULL, lease_until = NULL
             WHERE status = 'sending' AND lease_until < \(bind: now) RETURNING id
@@ -189,14 +211,14 @@ public struct OutboxStore: Sendable {
         try await database.sql.raw("""
             UPDATE outbox SET status = 'pending', next_attempt_at = \(bind: next), last_error = COALESCE(\(bind: error), last_error),
                 attempts = attempts + \(bind: countsAsAttempt ? 1 : 0), lease_owner = NULL, lease_until = NULL
-            WHERE id = \(bind: id) AND status = 'sending'
+            WHERE id = \(bind: id) AND status IN ('claimed', 'sending')
             """).run()
     }
 
     public func markFailed(_ id: Int, error: String) async throws {
         try await database.sql.raw("""
             UPDATE outbox SET status = 'failed', last_error = \(bind: error), attempts = attempts + 1, lease_owner = NULL, lease_until = NULL
-            WHERE id = \(bind: id) AND status = 'sending'
+            WHERE id = \(bind: id) AND status IN ('claimed', 'sending')
             """).run()
     }
 

@@ -110,7 +110,7 @@ public struct OutboxBenchmark: Sendable {
             waited += p.waited
             failed += p.failed
             let counts = try await outbox.counts(county: "433125")
-            if (counts["pending"] ?? 0) + (counts["sending"] ?? 0) == 0 { break }
+            if (counts["pending"] ?? 0) + (counts["claimed"] ?? 0) + (counts["sending"] ?? 0) == 0 { break }
             if passes % 50 == 0 { log("  已送达 \(delivered)，用时 \(Int(LoadGenerator.now() - start)) 秒") }
             if p.claimed == 0 { try await Task.sleep(for: .milliseconds(500)) }
         }

@@ -98,7 +98,13 @@ public struct DeliveryService: Service {
                 if let slot = try await outbox.reserveSlot(robot: robot.id, at: at) {
                     // The window is full: this and the rest of the group wait, in order, without counting an attempt.
                     for m in messages[index...] { try await outbox.markRetry(m.id, next: slot, error: nil, countsAsAttempt: false) }
+                    try await outbox.deferGroup(group, until: slot)
                     pass.waited += messages.count - index
+                    return pass
+                }
+                guard try await outbox.markSending(message.id, owner: owner, at: at) else {
+                    // Another instance holds it now; the rest of this group's claim is stale too.
+                    try await outbox.releaseSlot(robot: robot.id, at: at)
                     return pass
                 }
                 switch await client.send(robot, text: message.text, mentions: message.mentions, now: at) {
@@ -119,6 +125,7 @@ public struct DeliveryService: Service {
                     }
                     // Keep the group's order: the rest wait until the retried one goes (same time, then by id).
                     for m in messages[(index + 1)...] { try await outbox.markRetry(m.id, next: next, error: nil, countsAsAttempt: false) }
+                    try await outbox.deferGroup(group, until: next)
                     return pass
                 case .permanent(let reason):
                     try await outbox.markFailed(message.id, error: reason)

@@ -104,7 +104,7 @@ struct NoticeTests {
             }
             var first = try await f.drain(passes: 40)
             #expect(first.delivered == 2000 && first.failed == 0)
-            f.clock.advance(61)
+            f.clock.advance(62)
             first = try await f.drain(passes: 40)
             #expect(first.delivered == 200)
             #expect(await f.fakes.refusedForRate == 0)
