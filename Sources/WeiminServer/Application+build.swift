@@ -23,6 +23,7 @@ public func buildRouter(services: AppServices) -> Router<WeiminRequestContext> {
     SupervisionController(services: services).addRoutes(to: api)
     NoticesController(services: services).addRoutes(to: api)
     TemplatesController(services: services).addRoutes(to: api)
+    OutboxController(services: services).addRoutes(to: api)
     MessagesController(services: services).addRoutes(to: api)
     return router
 }

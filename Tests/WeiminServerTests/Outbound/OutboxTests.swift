@@ -207,6 +207,16 @@ struct OutboxTests {
             let robot = try #require(try await f.outbox.robot(forGroup: group.id))
             #expect(!robot.active && robot.failure?.contains("93000") == true)
             #expect(await f.fakes.received.isEmpty)
+            // Admins see it over the API; a department handler may not look.
+            let app = Application(router: buildRouter(services: f.services), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: DemoApp.logger)
+            try await app.test(.router) { client in
+                func basic(_ user: String) -> String { "Basic " + Data("\(user):\(DemoApp.password)".utf8).base64EncodedString() }
+                let seen = try await client.execute(uri: "/api/v1/outbox?status=failed", method: .get, headers: [.authorization: basic("admin")])
+                #expect(seen.status == .ok)
+                #expect(String(buffer: seen.body).contains("93000"))
+                #expect(try await client.execute(uri: "/api/v1/outbox", method: .get, headers: [.authorization: basic("jiaotong")]).status == .forbidden)
+                #expect(try await client.execute(uri: "/api/v1/outbox?status=lost", method: .get, headers: [.authorization: basic("admin")]).status == .badRequest)
+            }
         }
     }
 
