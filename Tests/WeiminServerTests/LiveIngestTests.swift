@@ -32,16 +32,7 @@ enum PythonClients {
     /// CI installs them (`.ci/run`) and sets WEIMIN_REQUIRE_PYCLIENTS=1, so there the test cannot be skipped.
     static let required = ProcessInfo.processInfo.environment["WEIMIN_REQUIRE_PYCLIENTS"] == "1"
     static let python = ProcessInfo.processInfo.environment["WEIMIN_PYTHON"] ?? "/usr/bin/env"
-    static let wechatpy: Bool = {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", "import wechatpy.work.crypto"]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        guard (try? p.run()) != nil else { return false }
-        p.waitUntilExit()
-        return p.terminationStatus == 0
-    }()
+    static let wechatpy: Bool = importable("wechatpy.work.crypto")
     static let dingtalkchatbot: Bool = importable("dingtalkchatbot.chatbot")
     static func importable(_ module: String) -> Bool {
         let p = Process()
@@ -90,8 +81,6 @@ struct LiveIngestTests {
 
     @Test("kill -9 right after the last acknowledgement: every acknowledged message is there after restart", arguments: Backend.available)
     func killNine(backend: Backend) async throws {
-        let binary = Bundle.module.bundleURL.deletingLastPathComponent().appendingPathComponent("weimin").path
-        try #require(FileManager.default.isExecutableFile(atPath: binary), "build the weimin executable first (swift build --build-tests)")
         let config = try await DemoApp.makeConfig(backend)
         // Prepare: schema, demo regions and groups, a source token; then close, as an installer would.
         let (token, group) = try await ServerRunner.withServices(config: config, migrate: true) { services in
@@ -100,30 +89,9 @@ struct LiveIngestTests {
             let group = try #require(try await services.groups.groups(within: Self.county, page: 1, perPage: 100).items.first { $0.platform == .wechat })
             return (token, group)
         }
-        var arguments = ["serve", "--host", "127.0.0.1", "--port", "0", "--dir", config.dir, "--log-level", "error"]
-        if let url = config.databaseURL { arguments += ["--database-url", url] }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = out
-        let banner = Mutex("")
-        out.fileHandleForReading.readabilityHandler = { h in
-            let chunk = String(decoding: h.availableData, as: UTF8.self)
-            banner.withLock { $0 += chunk }
-        }
-        try process.run()
+        let (process, port) = try await ServeProcess.start(config)
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-        var port: Int?
-        for _ in 0..<200 where port == nil {
-            try await Task.sleep(for: .milliseconds(100))
-            let text = banner.withLock { $0 }
-            if let r = text.range(of: #"http://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
-                port = Int(text[r].split(separator: ":").last!)
-            }
-        }
-        let base = try #require(port.map { "http://127.0.0.1:\($0)/api/v1/messages" }, "server did not start: \(banner.withLock { $0 })")
+        let base = "http://127.0.0.1:\(port)/api/v1/messages"
         func send(_ ids: [String]) async throws -> Bool {
             var request = URLRequest(url: URL(string: base)!)
             request.httpMethod = "POST"
@@ -149,7 +117,6 @@ struct LiveIngestTests {
         }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
-        out.fileHandleForReading.readabilityHandler = nil
         #expect(acknowledged.count == 8 * 90)
         let stored = try await ServerRunner.withServices(config: config) { services in
             try await services.database.sql.raw("SELECT platform_message_id FROM messages WHERE platform_message_id LIKE 'k9-%'").all()

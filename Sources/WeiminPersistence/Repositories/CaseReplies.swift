@@ -9,12 +9,17 @@ import WeiminCore
 enum CaseReplies {
     static let templatesKey = "outbound.templates"
 
-    static func templates(on db: any Database) async throws -> MessageTemplates {
+    /// The county's edits, by kind (what is stored in settings).
+    static func edits(on db: any Database) async throws -> [OutboundKind: String] {
         guard let row = try await SettingModel.find(templatesKey, on: db),
-            let edited = try? JSONDecoder().decode([String: String].self, from: Data(row.value.utf8))
-        else { return .defaults }
+            let map = try? JSONDecoder().decode([String: String].self, from: Data(row.value.utf8))
+        else { return [:] }
+        return Dictionary(uniqueKeysWithValues: map.compactMap { k, v in OutboundKind(rawValue: k).map { ($0, v) } })
+    }
+
+    static func templates(on db: any Database) async throws -> MessageTemplates {
         var t = MessageTemplates.defaults
-        for (k, v) in edited { if let kind = OutboundKind(rawValue: k) { t.texts[kind] = v } }
+        t.texts.merge(try await edits(on: db)) { $1 }
         return t
     }
 

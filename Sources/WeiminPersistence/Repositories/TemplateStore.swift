@@ -14,10 +14,7 @@ public struct TemplateStore: Sendable {
 
     /// The kinds the county changed.
     public func edited() async throws -> Set<OutboundKind> {
-        guard let row = try await SettingModel.find(CaseReplies.templatesKey, on: database.db),
-            let map = try? JSONDecoder().decode([String: String].self, from: Data(row.value.utf8))
-        else { return [] }
-        return Set(map.keys.compactMap(OutboundKind.init(rawValue:)))
+        Set(try await CaseReplies.edits(on: database.db).keys)
     }
 
     /// Saves an edited template after checking it; `nil` restores the default.
@@ -25,7 +22,7 @@ public struct TemplateStore: Sendable {
         if let text { try MessageTemplates.validate(text, for: kind) }
         try await database.db.transaction { db in
             let row = try await SettingModel.find(CaseReplies.templatesKey, on: db)
-            var map = row.flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.value.utf8)) } ?? [:]
+            var map = Dictionary(uniqueKeysWithValues: try await CaseReplies.edits(on: db).map { ($0.key.rawValue, $0.value) })
             map[kind.rawValue] = text
             let value = String(decoding: try JSONEncoder().encode(map), as: UTF8.self)
             if let row {

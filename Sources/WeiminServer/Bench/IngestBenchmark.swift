@@ -1,7 +1,5 @@
 import Foundation
 import Hummingbird
-import Logging
-import ServiceLifecycle
 import WeiminCore
 import WeiminPersistence
 
@@ -50,23 +48,7 @@ public struct IngestBenchmark: Sendable {
     }
 
     public func run() async throws -> Result {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("weimin-bench-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        var config = WeiminConfig(dir: dir, host: "127.0.0.1", port: 0)
-        config.databaseURL = options.databaseURL
-        config.supervisionInterval = 0
-        config.retentionDays = 0
-        var logger = Logger(label: "weimin.bench")
-        logger.logLevel = .error
-        let services = try await AppServices.open(config: config, migrate: true, logger: logger)
-        do {
-            let result = try await measure(services)
-            await services.shutdown()
-            return result
-        } catch {
-            await services.shutdown()
-            throw error
-        }
+        try await BenchSupport.withFreshServices(databaseURL: options.databaseURL) { try await measure($0) }
     }
 
     struct Target {
@@ -110,15 +92,9 @@ public struct IngestBenchmark: Sendable {
         let limit = Double(options.rawBatches * options.batchSize) / rawBatch
 
         // Over HTTP, through the running server.
-        let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
         // The router alone, not buildApplication: the database stays open (and counted) after the server stops.
-        let app = Application(
-            router: buildRouter(services: services), configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "weimin"),
-            onServerRunning: { channel in portContinuation.yield(channel.localAddress?.port ?? 0) }, logger: services.logger)
-        let group = ServiceGroup(configuration: .init(services: [app], logger: services.logger))
-        let server = Task { try await group.run() }
-        var iterator = portStream.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw HTTPError(.internalServerError) }
+        let server = try await BenchSupport.start(buildRouter(services: services), logger: services.logger)
+        let port = server.port
 
         func request(_ body: String) -> [UInt8] {
             let bytes = Array(body.utf8)
@@ -139,8 +115,7 @@ public struct IngestBenchmark: Sendable {
         let single = await Task.detached { generator.run(singles) }.value
         log("HTTP 批量：\(options.batches) 批 × \(options.batchSize) 条，\(options.batchConnections) 个连接 …")
         let batched = await Task.detached { LoadGenerator(port: UInt16(port), connections: options.batchConnections).run(batches) }.value
-        await group.triggerGracefulShutdown()
-        _ = try? await server.value
+        await server.stop()
 
         let stored = try await services.messages.count(idPrefix: "http")
         let acknowledged = (single.requests - single.failures) + (batched.requests - batched.failures) * options.batchSize

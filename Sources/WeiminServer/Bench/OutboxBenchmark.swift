@@ -1,7 +1,5 @@
 import Foundation
 import Hummingbird
-import Logging
-import ServiceLifecycle
 import WeiminCore
 import WeiminPersistence
 
@@ -47,21 +45,7 @@ public struct OutboxBenchmark: Sendable {
     }
 
     public func run() async throws -> Result {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("weimin-bench-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        var config = WeiminConfig(dir: dir, host: "127.0.0.1", port: 0)
-        config.databaseURL = options.databaseURL
-        var logger = Logger(label: "weimin.bench")
-        logger.logLevel = .error
-        let services = try await AppServices.open(config: config, migrate: true, logger: logger)
-        do {
-            let r = try await measure(services)
-            await services.shutdown()
-            return r
-        } catch {
-            await services.shutdown()
-            throw error
-        }
+        try await BenchSupport.withFreshServices(databaseURL: options.databaseURL) { try await measure($0) }
     }
 
     func measure(_ services: AppServices) async throws -> Result {
@@ -81,13 +65,8 @@ public struct OutboxBenchmark: Sendable {
         }
         groups = Array(groups.prefix(options.robots))
         let fakes = FakeRobots()
-        let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let app = Application(router: fakes.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { portContinuation.yield($0.localAddress?.port ?? 0) }, logger: services.logger)
-        let group = ServiceGroup(configuration: .init(services: [app], logger: services.logger))
-        let server = Task { try await group.run() }
-        var iterator = portStream.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw HTTPError(.internalServerError) }
+        let server = try await BenchSupport.start(fakes.router(), logger: services.logger)
+        let port = server.port
         let outbox = OutboxStore(database: services.database, cipher: services.cipher)
         for (i, g) in groups.enumerated() {
             await fakes.allowWeCom("k\(i)")
@@ -115,8 +94,7 @@ public struct OutboxBenchmark: Sendable {
             if p.claimed == 0 { try await Task.sleep(for: .milliseconds(500)) }
         }
         let seconds = LoadGenerator.now() - start
-        await group.triggerGracefulShutdown()
-        _ = try? await server.value
+        await server.stop()
 
         let received = await fakes.received
         var lost = 0, doubled = 0, outOfOrder = 0, maxPerMinute = 0

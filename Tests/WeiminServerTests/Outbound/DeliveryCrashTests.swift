@@ -9,35 +9,6 @@ import WeiminCore
 
 @Suite("Outbox across kill -9 of the real server")
 struct DeliveryCrashTests {
-    /// Starts `weimin serve` on a free port; returns the process once its banner is out.
-    static func serve(_ config: WeiminConfig) async throws -> Process {
-        let binary = Bundle.module.bundleURL.deletingLastPathComponent().appendingPathComponent("weimin").path
-        try #require(FileManager.default.isExecutableFile(atPath: binary), "build the weimin executable first (swift build --build-tests)")
-        var arguments = ["serve", "--host", "127.0.0.1", "--port", "0", "--dir", config.dir, "--log-level", "error"]
-        if let url = config.databaseURL { arguments += ["--database-url", url] }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["WEIMIN_DELIVERY_INTERVAL"] = "50"
-        process.environment = environment
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = out
-        let banner = Mutex("")
-        out.fileHandleForReading.readabilityHandler = { h in
-            let chunk = String(decoding: h.availableData, as: UTF8.self)
-            banner.withLock { $0 += chunk }
-        }
-        try process.run()
-        for _ in 0..<200 {
-            if banner.withLock({ $0.contains("http://127.0.0.1:") }) { return process }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        kill(process.processIdentifier, SIGKILL)
-        throw PersistenceError.configuration("server did not start: \(banner.withLock { $0 })")
-    }
-
     @Test("killed mid-delivery and restarted: nothing is sent twice, everything not in flight at the kill is delivered once",
           arguments: Backend.available)
     func killMidDelivery(backend: Backend) async throws {
@@ -60,14 +31,14 @@ struct DeliveryCrashTests {
                     try await outbox.enqueue(county: "433125", groupID: groups[m % robots].id, causeKey: "crash:\(m)", kind: .notice, text: "第\(m)条")
                 }
             }
-            var server = try await Self.serve(config)
+            var server = try await ServeProcess.start(config, environment: ["WEIMIN_DELIVERY_INTERVAL": "50"]).process
             // Let some go out, then kill it without warning.
             for _ in 0..<300 where await fakes.received.count < 40 { try await Task.sleep(for: .milliseconds(20)) }
             kill(server.processIdentifier, SIGKILL)
             server.waitUntilExit()
             let atKill = await fakes.received.count
             #expect(atKill >= 40 && atKill < total)
-            server = try await Self.serve(config)
+            server = try await ServeProcess.start(config, environment: ["WEIMIN_DELIVERY_INTERVAL": "50"]).process
             defer { kill(server.processIdentifier, SIGKILL) }
             var counts: [String: Int] = [:]
             // Claims of the killed process return after their 20-second lease.

@@ -24,9 +24,7 @@ struct NoticeTests {
             await f.fakes.allowWeCom("k-village")
             try await f.outbox.bindRobot(groupID: group.id, kind: .wecomRobot, endpoint: "http://127.0.0.1:\(port)/cgi-bin/webhook/send?key=k-village", secret: nil)
             let noticeID: UUID? = try await app.test(.router) { client -> UUID? in
-                // This fixture has its own database: sign in with the demo password (HTTP Basic).
-                func basic(_ user: String) -> String { "Basic " + Data("\(user):\(DemoApp.password)".utf8).base64EncodedString() }
-                let secretary = basic("dabaiyan"), handler = basic("jiaotong")
+                let secretary = DemoApp.basic("dabaiyan"), handler = DemoApp.basic("jiaotong")
                 func post(_ auth: String, _ json: String) async throws -> TestResponse {
                     try await client.execute(uri: "/api/v1/notices", method: .post,
                                              headers: [.authorization: auth, .contentType: "application/json"], body: ByteBuffer(string: json))
@@ -127,13 +125,12 @@ struct TemplateAPITests {
         try await f.clearOutbox()
         let app = Application(router: buildRouter(services: f.services), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: DemoApp.logger)
         try await app.test(.router) { client in
-            func basic(_ user: String) -> String { "Basic " + Data("\(user):\(DemoApp.password)".utf8).base64EncodedString() }
             func put(_ user: String, _ kind: String, _ json: String) async throws -> TestResponse {
                 try await client.execute(uri: "/api/v1/templates/\(kind)", method: .put,
-                                         headers: [.authorization: basic(user), .contentType: "application/json"], body: ByteBuffer(string: json))
+                                         headers: [.authorization: DemoApp.basic(user), .contentType: "application/json"], body: ByteBuffer(string: json))
             }
-            #expect(try await client.execute(uri: "/api/v1/templates", method: .get, headers: [.authorization: basic("shouli")]).status == .ok)
-            #expect(try await client.execute(uri: "/api/v1/templates", method: .get, headers: [.authorization: basic("jiaotong")]).status == .forbidden)
+            #expect(try await client.execute(uri: "/api/v1/templates", method: .get, headers: [.authorization: DemoApp.basic("shouli")]).status == .ok)
+            #expect(try await client.execute(uri: "/api/v1/templates", method: .get, headers: [.authorization: DemoApp.basic("jiaotong")]).status == .forbidden)
             #expect(try await put("shouli", "receipt", #"{"text":"已受理 {case_number}"}"#).status == .forbidden)
             let typo = try await put("admin", "receipt", #"{"text":"已受理 {case_numbr}"}"#)
             #expect(typo.status == .badRequest)

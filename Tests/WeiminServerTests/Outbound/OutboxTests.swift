@@ -210,12 +210,11 @@ struct OutboxTests {
             // Admins see it over the API; a department handler may not look.
             let app = Application(router: buildRouter(services: f.services), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: DemoApp.logger)
             try await app.test(.router) { client in
-                func basic(_ user: String) -> String { "Basic " + Data("\(user):\(DemoApp.password)".utf8).base64EncodedString() }
-                let seen = try await client.execute(uri: "/api/v1/outbox?status=failed", method: .get, headers: [.authorization: basic("admin")])
+                let seen = try await client.execute(uri: "/api/v1/outbox?status=failed", method: .get, headers: [.authorization: DemoApp.basic("admin")])
                 #expect(seen.status == .ok)
                 #expect(String(buffer: seen.body).contains("93000"))
-                #expect(try await client.execute(uri: "/api/v1/outbox", method: .get, headers: [.authorization: basic("jiaotong")]).status == .forbidden)
-                #expect(try await client.execute(uri: "/api/v1/outbox?status=lost", method: .get, headers: [.authorization: basic("admin")]).status == .badRequest)
+                #expect(try await client.execute(uri: "/api/v1/outbox", method: .get, headers: [.authorization: DemoApp.basic("jiaotong")]).status == .forbidden)
+                #expect(try await client.execute(uri: "/api/v1/outbox?status=lost", method: .get, headers: [.authorization: DemoApp.basic("admin")]).status == .badRequest)
             }
         }
     }
