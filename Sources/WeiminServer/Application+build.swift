@@ -24,6 +24,7 @@ public func buildRouter(services: AppServices) -> Router<WeiminRequestContext> {
     NoticesController(services: services).addRoutes(to: api)
     TemplatesController(services: services).addRoutes(to: api)
     OutboxController(services: services).addRoutes(to: api)
+    AlertsController(services: services).addRoutes(to: api)
     MessagesController(services: services).addRoutes(to: api)
     return router
 }

@@ -8,7 +8,11 @@ public enum OutboundKind: String, CaseIterable, Codable, Sendable, Hashable {
     case satisfaction       // 满意度回访
     case supervision        // 督办通知
     case notice             // 公告 / 公示
-    case adminAlert = "admin_alert"  // 发送失败，提醒群管理员
+    case privateReply = "private_reply"  // 对反映干部问题者的私信答复（仅私信，从不进群）
+
+    /// Notices and supervision read better with a bold heading where the robot renders markdown
+    /// (WeCom, DingTalk); case replies stay plain text, which every client shows the same way.
+    public var prefersMarkdown: Bool { self == .notice || self == .supervision }
 }
 
 public struct MessageTemplates: Sendable, Equatable, Codable {
@@ -21,7 +25,7 @@ public struct MessageTemplates: Sendable, Equatable, Codable {
         .satisfaction: "【回访】{mention}请对编号 {case_number}“{title}”的办理结果评价，直接回复数字：1 满意 / 2 基本满意 / 3 不满意",
         .supervision: "【督办】编号 {case_number}“{title}”已{level}，请{department}抓紧办理并答复群众。",
         .notice: "【{notice_kind}】{title}\n{body}{objection}",
-        .adminAlert: "【系统提醒】本群机器人消息发送失败（{reason}），请群管理员检查机器人设置。",
+        .privateReply: "【私信答复】您反映的问题已{stage}（编号 {case_number}），将依规依纪处理，您的身份信息严格保密。如需补充，请直接联系县纪委监委（12388）。",
     ])
 
     /// The placeholders each kind may use.
@@ -32,7 +36,7 @@ public struct MessageTemplates: Sendable, Equatable, Codable {
         .satisfaction: ["mention", "title", "case_number"],
         .supervision: ["title", "case_number", "level", "department"],
         .notice: ["notice_kind", "title", "body", "objection"],
-        .adminAlert: ["reason"],
+        .privateReply: ["case_number", "stage"],
     ]
 
     public init(texts: [OutboundKind: String]) { self.texts = texts }

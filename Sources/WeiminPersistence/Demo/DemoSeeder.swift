@@ -149,13 +149,13 @@ public struct DemoSeeder: Sendable {
                     g.name = "\(townshipName)\(villageName)村民群"
                     g.createdAt = now.addingTimeInterval(-400 * 86400)
                     try await g.create(on: db)
-                    var members: [(String, String, PersonKind, Bool)] = [
-                        ("sec_\(vc)", "\(villageName)支书", .villageCadre, true),
-                        ("acc_\(vc)", "\(villageName)文书", .villageCadre, false),
-                        ("cadre_\(vc)", "\(townshipName)包村干部", .townshipCadre, false),
+                    var members: [(String, String, PersonKind, Bool, UUID?)] = [
+                        ("sec_\(vc)", "\(villageName)支书", .villageCadre, true, nil),
+                        ("acc_\(vc)", "\(villageName)文书", .villageCadre, false, nil),
+                        ("cadre_\(vc)", "\(townshipName)包村干部", .townshipCadre, false, nil),
                     ]
                     // A few groups still lack a police officer, so 覆盖率 has something to show.
-                    if withPolice { members.append(("police_\(vc)", "\(townshipName)派出所民警", .police, false)) }
+                    if withPolice { members.append(("police_\(vc)", "\(townshipName)派出所民警", .police, false, nil)) }
                     for (i, villager) in villagers.enumerated() {
                         let p = PersonModel()
                         p.id = UUID()
@@ -169,11 +169,12 @@ public struct DemoSeeder: Sendable {
                         p.phoneIndex = cipher.blindIndex(phone)
                         p.createdAt = now
                         try await p.create(on: db)
-                        members.append((villager.0, villager.1, .villager, false))
+                        members.append((villager.0, villager.1, .villager, false, p.id))
                     }
-                    for (uid, name, kind, admin) in members {
+                    for (uid, name, kind, admin, person) in members {
                         let m = GroupMemberModel()
                         m.id = UUID()
+                        m.personID = person
                         m.groupID = gid
                         m.countyCode = county
                         m.platformUserID = uid

@@ -45,5 +45,6 @@ public enum WeiminMigrations {
         M016AddQuotesAndRosterChanges(),
         M017CreateOutbox(),
         M018CreateNotices(),
+        M019AddOutboundFilesAndAlerts(),
     ]
 }

@@ -23,15 +23,33 @@ enum CaseReplies {
         return t
     }
 
+    static let sealedReplyKey = "outbound.sealed_reply"
+
+    /// How a sealed case's reporter is answered: privately through the group's bridge (a group robot
+    /// cannot write to one person), or not at all. Off unless the county turns it on: the discipline
+    /// commission often prefers to call the reporter itself.
+    static func sealedReply(on db: any Database) async throws -> SealedReplyMode {
+        try await SettingModel.find(sealedReplyKey, on: db).flatMap { SealedReplyMode(rawValue: $0.value) } ?? .silent
+    }
+
     static func enqueue(for command: CaseCommand, after: Case, eventSequence: Int, on db: any Database, at now: Date) async throws {
-        guard !after.sealed, let group = after.groupID else { return }
         let sql = db as! any SQLDatabase
+        if after.sealed {
+            try await answerReporter(for: command, after: after, eventSequence: eventSequence, on: db, at: now)
+            return
+        }
+        guard let group = after.groupID else { return }
         let origin = try await sql.raw("""
-            SELECT m.sender_id, m.sender_name FROM case_messages cm JOIN messages m ON m.id = cm.message_id
+            SELECT m.sender_id, m.sender_name, gm.person_id, p.phone_cipher FROM case_messages cm JOIN messages m ON m.id = cm.message_id
+            LEFT JOIN group_members gm ON gm.group_id = m.group_id AND gm.platform_user_id = m.sender_id
+            LEFT JOIN people p ON p.id = gm.person_id
             WHERE cm.case_id = \(bind: after.id) AND cm.relation = 'origin' ORDER BY m.sent_at LIMIT 1
             """).first()
         let villagerID = try origin?.decode(column: "sender_id", as: String.self)
         let villagerName = try origin?.decode(column: "sender_name", as: String.self)
+        // A villager whose mobile the county knows can be @-mentioned by it (DingTalk); the number itself is
+        // read only when the message goes out.
+        let personWithPhone = try origin?.decode(column: "phone_cipher", as: String?.self) != nil ? try origin?.decode(column: "person_id", as: UUID?.self) : nil
         var department = "县受理中心"
         if let d = after.departmentID, let row = try await DepartmentModel.find(d, on: db) { department = row.name }
         let templates = try await templates(on: db)
@@ -39,7 +57,7 @@ enum CaseReplies {
             "title": after.title, "case_number": after.number.description, "department": department,
             "mention": villagerName.map { "@\($0) " } ?? "", "deadline": deadline(after.dueAt ?? after.responseDueAt),
         ]
-        let mentions = villagerID.map { [$0] } ?? []
+        let mentions = (villagerID.map { [$0] } ?? []) + (personWithPhone.map { ["person:\($0.uuidString)"] } ?? [])
         func put(_ kind: OutboundKind, _ extra: [String: String] = [:], mention: Bool = true) async throws {
             let text = templates.render(kind, values.merging(extra) { $1 })
             try await OutboxStore.enqueue(
@@ -73,6 +91,29 @@ enum CaseReplies {
         default:
             break
         }
+    }
+
+    /// The private answer to a sealed case's reporter, when the county wants one: on acceptance and on
+    /// resolution only, in words that say nothing about the report, to the sender id kept sealed.
+    static func answerReporter(for command: CaseCommand, after: Case, eventSequence: Int, on db: any Database, at now: Date) async throws {
+        let stage: String
+        switch command {
+        case .accept: stage = "受理"
+        case .resolve: stage = "办结"
+        default: return
+        }
+        guard try await sealedReply(on: db) == .privately else { return }
+        let sql = db as! any SQLDatabase
+        guard let report = try await sql.raw("""
+            SELECT source_group_id, reporter_platform_id_cipher FROM sealed_reports WHERE case_id = \(bind: after.id) AND erased_at IS NULL
+            """).first(),
+            let group = try report.decode(column: "source_group_id", as: UUID?.self),
+            let recipient = try report.decode(column: "reporter_platform_id_cipher", as: String?.self)
+        else { return }
+        let text = try await templates(on: db).render(.privateReply, ["case_number": after.number.description, "stage": stage])
+        try await OutboxStore.enqueue(
+            on: db, county: after.countyCode.rawValue, groupID: group, causeKey: "case:\(after.id.uuidString):\(eventSequence):private_reply",
+            kind: .privateReply, caseID: after.id, text: text, recipientCipher: recipient, at: now)
     }
 
     /// "12月3日 17:30", Beijing time, as people say it.

@@ -8,7 +8,15 @@ public struct NoticeDraft: Sendable {
     public struct Attachment: Sendable, Codable, Hashable {
         public var name: String
         public var url: String?
-        public init(name: String, url: String? = nil) { self.name = name; self.url = url }
+        /// A file kept by Weimin and sent into the groups after the notice (WeCom robots send the file itself).
+        public var fileID: UUID?
+        public var size: Int?
+        public init(name: String, url: String? = nil, fileID: UUID? = nil, size: Int? = nil) {
+            self.name = name
+            self.url = url
+            self.fileID = fileID
+            self.size = size
+        }
     }
 
     public var kind: NoticeKind
@@ -21,9 +29,12 @@ public struct NoticeDraft: Sendable {
     /// nil: now.
     public var publishAt: Date?
     public var groupIDs: [UUID]
+    /// Files to send with the notice, each after it as its own message.
+    public var files: [OutboundFile]
 
-    public init(kind: NoticeKind, title: String, body: String, attachments: [Attachment] = [], disclosure: Bool = false, objectionDays: Int = 7,
-                publishAt: Date? = nil, groupIDs: [UUID]) {
+    public init(kind: NoticeKind, title: String, body: String, attachments: [Attachment] = [], files: [OutboundFile] = [], disclosure: Bool = false,
+                objectionDays: Int = 7, publishAt: Date? = nil, groupIDs: [UUID]) {
+        self.files = files
         self.kind = kind
         self.title = title
         self.body = body
@@ -77,8 +88,13 @@ public struct NoticeStore: Sendable {
         guard !body.isEmpty, body.utf8.count <= 3000 else { throw CaseOperationError.invalid("请填写正文（最多约 1000 字：群机器人单条消息有长度限制）") }
         guard !draft.groupIDs.isEmpty, draft.groupIDs.count <= 5000 else { throw CaseOperationError.invalid("请选择要发送的群（1–5000 个）") }
         guard !draft.disclosure || (1...90).contains(draft.objectionDays) else { throw CaseOperationError.invalid("异议期应为 1–90 天") }
-        guard draft.attachments.count <= 20, draft.attachments.allSatisfy({ !$0.name.isEmpty && $0.name.count <= 200 }) else {
+        guard draft.attachments.count + draft.files.count <= 20,
+            draft.attachments.allSatisfy({ !$0.name.isEmpty && $0.name.count <= 200 }), draft.files.allSatisfy({ !$0.name.isEmpty && $0.name.count <= 200 })
+        else {
             throw CaseOperationError.invalid("附件最多 20 个，每个须有名称")
+        }
+        if let big = draft.files.first(where: { $0.data.count > OutboxStore.maxFileBytes || $0.data.isEmpty }) {
+            throw CaseOperationError.invalid("附件“\(big.name)”\(big.data.isEmpty ? "是空文件" : "超过 20 MB，群机器人无法发送")")
         }
         let publishAt = max(draft.publishAt ?? now, now)
         guard publishAt < now.addingTimeInterval(366 * 86400) else { throw CaseOperationError.invalid("发布时间最多可预约一年以内") }
@@ -90,19 +106,25 @@ public struct NoticeStore: Sendable {
         let until = draft.disclosure ? publishAt.addingTimeInterval(Double(draft.objectionDays) * 86400) : nil
         let templates = try await CaseReplies.templates(on: database.db)
         var text = body
-        if !draft.attachments.isEmpty {
-            text += "\n附件：" + draft.attachments.map { a in a.url.map { "\(a.name) \($0)" } ?? a.name }.joined(separator: "；")
-        }
+        let named = draft.attachments.map { a in a.url.map { "\(a.name) \($0)" } ?? a.name } + draft.files.map { "\($0.name)（随后发送）" }
+        if !named.isEmpty { text += "\n附件：" + named.joined(separator: "；") }
         let message = templates.render(.notice, [
             "notice_kind": draft.disclosure ? "\(draft.kind.name)·公示" : draft.kind.name, "title": title, "body": text,
             "objection": until.map { "\n公示期至 \(CaseReplies.deadline($0))，如有异议请在群里回复，或向村委会反映。" } ?? "",
         ])
-        let attachments = String(decoding: try JSONEncoder().encode(draft.attachments), as: UTF8.self)
         let county = viewer.region.countyCode?.rawValue ?? viewer.region.rawValue
         let author = viewer.username
         let region = viewer.region.rawValue
         try await database.db.transaction { db in
             let sql = db as! any SQLDatabase
+            var kept = draft.attachments
+            var fileIDs: [(UUID, String)] = []
+            for f in draft.files {
+                let fileID = try await OutboxStore.storeFile(on: db, county: county, name: f.name, contentType: f.contentType, data: f.data, at: now)
+                kept.append(NoticeDraft.Attachment(name: f.name, fileID: fileID, size: f.data.count))
+                fileIDs.append((fileID, f.name))
+            }
+            let attachments = String(decoding: try JSONEncoder().encode(kept), as: UTF8.self)
             try await sql.raw("""
                 INSERT INTO notices (id, county_code, region_code, author, kind, title, body, attachments, disclosure, publish_at, objection_until, created_at)
                 VALUES (\(bind: id), \(bind: county), \(bind: region), \(bind: author), \(bind: draft.kind.rawValue), \(bind: title), \(bind: body),
@@ -113,6 +135,11 @@ public struct NoticeStore: Sendable {
                 try await OutboxStore.enqueue(
                     on: db, county: g.countyCode, groupID: g.id!, causeKey: "notice:\(id.uuidString):\(g.id!.uuidString)", kind: .notice, noticeID: id,
                     text: message, at: now, due: publishAt)
+                for (n, (fileID, name)) in fileIDs.enumerated() {
+                    try await OutboxStore.enqueue(
+                        on: db, county: g.countyCode, groupID: g.id!, causeKey: "notice:\(id.uuidString):\(g.id!.uuidString):file:\(n)", kind: .notice,
+                        noticeID: id, text: "【附件】\(name)", fileID: fileID, at: now, due: publishAt)
+                }
             }
         }
         return try await record(id)!
@@ -123,7 +150,7 @@ public struct NoticeStore: Sendable {
         let deliveries = try await database.sql.raw("""
             SELECT ng.group_id, g.name, o.status, o.delivered_at, o.last_error FROM notice_groups ng
             JOIN chat_groups g ON g.id = ng.group_id
-            LEFT JOIN outbox o ON o.notice_id = ng.notice_id AND o.group_id = ng.group_id
+            LEFT JOIN outbox o ON o.notice_id = ng.notice_id AND o.group_id = ng.group_id AND o.file_id IS NULL
             WHERE ng.notice_id = \(bind: id) ORDER BY g.village_code
             """).all().map {
             NoticeRecord.Delivery(groupID: try $0.decode(column: "group_id", as: UUID.self), groupName: try $0.decode(column: "name", as: String.self),
@@ -161,8 +188,14 @@ public struct NoticeStore: Sendable {
 
     /// Messages in a 公示's groups during its window that object to it become `disclosure` cases linked to
     /// the notice (each message once). Windows closed within the last day are still read, for late arrivals.
+    /// Messages are read once, in id order, from a cursor kept in settings (ordinary chat in a 公示's groups
+    /// would otherwise be read again on every pass); only messages stored 10 s ago or more are read, so one
+    /// committed late by a concurrent writer is not skipped. The caller holds the service lease.
     @discardableResult
     public func openObjections(cases: CaseStore, workflow: CaseWorkflow, at now: Date) async throws -> [CaseNumber] {
+        let cursorKey = "notice.objection_cursor"
+        let cursor = try await SettingModel.find(cursorKey, on: database.db).flatMap { Int($0.value) } ?? 0
+        let settled = now.addingTimeInterval(-10)
         let rows = try await database.sql.raw("""
             SELECT n.id AS notice_id, n.title AS title, n.county_code AS county, m.id AS message_id, m.text AS text, g.id AS group_id, g.village_code AS village
             FROM notices n JOIN notice_groups ng ON ng.notice_id = n.id
@@ -170,6 +203,7 @@ public struct NoticeStore: Sendable {
             JOIN chat_groups g ON g.id = m.group_id
             WHERE n.disclosure = \(bind: true) AND n.publish_at <= \(bind: now) AND n.objection_until >= \(bind: now.addingTimeInterval(-86400))
               AND m.sent_at >= n.publish_at AND m.sent_at <= n.objection_until AND m.kind = 'text'
+              AND m.id > \(bind: cursor) AND m.received_at <= \(bind: settled)
               AND NOT EXISTS (SELECT 1 FROM notice_objections o WHERE o.message_id = m.id)
             ORDER BY m.id LIMIT 1000
             """).all()
@@ -178,7 +212,10 @@ public struct NoticeStore: Sendable {
             let text = try r.decode(column: "text", as: String.self)
             guard ObjectionDetector.isObjection(text), let county = RegionCode(try r.decode(column: "county", as: String.self)),
                 let village = RegionCode(try r.decode(column: "village", as: String.self))
-            else { continue }
+            else {
+                try await saveCursor(cursorKey, try r.decode(column: "message_id", as: Int.self), at: now)
+                continue
+            }
             let title = try r.decode(column: "title", as: String.self)
             let messageID = try r.decode(column: "message_id", as: Int.self)
             let c = try await cases.open(
@@ -189,8 +226,16 @@ public struct NoticeStore: Sendable {
                 INSERT INTO notice_objections (id, notice_id, case_id, message_id, created_at)
                 VALUES (\(bind: UUID()), \(bind: try r.decode(column: "notice_id", as: UUID.self)), \(bind: c.id), \(bind: messageID), \(bind: now))
                 """).run()
+            try await saveCursor(cursorKey, messageID, at: now)
             opened.append(c.number)
         }
         return opened
+    }
+
+    func saveCursor(_ key: String, _ id: Int, at now: Date) async throws {
+        try await (database.db as! any SQLDatabase).raw("""
+            INSERT INTO system_settings (key, value, updated_at) VALUES (\(bind: key), \(bind: String(id)), \(bind: now))
+            ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+            """).run()
     }
 }

@@ -1,3 +1,4 @@
+import Crypto
 import FluentKit
 import Foundation
 import SQLKit
@@ -40,6 +41,35 @@ public struct OutboxItem: Sendable, Hashable {
     public var status: String
     public var attempts: Int
     public var lastError: String?
+    /// A file sent as its own message (a notice's attachment).
+    public var fileID: UUID?
+    /// A private answer to one person (a sealed case's reporter); the recipient is stored encrypted.
+    public var isPrivate: Bool
+}
+
+/// A file to send, as the robot receives it.
+public struct OutboundFile: Sendable, Hashable {
+    public var name: String
+    public var contentType: String
+    public var data: [UInt8]
+    public init(name: String, contentType: String, data: [UInt8]) { self.name = name; self.contentType = contentType; self.data = data }
+}
+
+/// An outbox item made ready to send: mentions resolved (a villager's mobile is decrypted only now, never
+/// stored in clear), the private recipient opened, the file loaded.
+public struct OutboundMessage: Sendable, Hashable {
+    public var kind: OutboundKind
+    public var text: String
+    public var mentions: Mentions
+    public var privateTo: String?
+    public var file: OutboundFile?
+    public init(kind: OutboundKind, text: String, mentions: Mentions = Mentions(), privateTo: String? = nil, file: OutboundFile? = nil) {
+        self.kind = kind
+        self.text = text
+        self.mentions = mentions
+        self.privateTo = privateTo
+        self.file = file
+    }
 }
 
 /// The outbox: messages are enqueued inside the transaction that caused them (unique per cause, so a
@@ -71,6 +101,11 @@ public struct OutboxStore: Sendable {
                 .values(SQLBind(id), SQLBind(group.countyCode), SQLBind(groupID), SQLBind(kind.rawValue), SQLBind(try cipher.seal(endpoint)),
                         SQLBind(try secret.map { try cipher.seal($0) }), SQLBind(target), SQLBind(true), SQLBind(now))
                 .run()
+            // What waited for a robot in the last day still matters to the villagers; older messages would be stale news.
+            try await (db as! any SQLDatabase).raw("""
+                UPDATE outbox SET status = 'pending', next_attempt_at = \(bind: now), last_error = NULL
+                WHERE group_id = \(bind: groupID) AND status = 'unbound' AND created_at >= \(bind: now.addingTimeInterval(-86400))
+                """).run()
         }
         return Robot(id: id, groupID: groupID, kind: kind, endpoint: endpoint, secret: secret, target: target, active: true, failure: nil)
     }
@@ -87,8 +122,17 @@ public struct OutboxStore: Sendable {
     }
 
     /// A robot that failed for good (bad key, bad signature) stops being used until it is bound again.
-    public func disableRobot(_ id: UUID, reason: String) async throws {
-        try await database.sql.update("robots").set("active", to: false).set("failure", to: reason).where("id", .equal, id).run()
+    /// The group's admins are alerted in the console, once per robot.
+    public func disableRobot(_ id: UUID, reason: String, at now: Date = Date()) async throws {
+        try await database.db.transaction { db in
+            let sql = db as! any SQLDatabase
+            let rows = try await sql.raw("UPDATE robots SET active = \(bind: false), failure = \(bind: reason) WHERE id = \(bind: id) RETURNING group_id").all()
+            for r in rows {
+                try await AlertStore.raise(
+                    on: sql, groupID: try r.decode(column: "group_id", as: UUID.self), kind: "robot_failed",
+                    message: "本群发送机器人已停用：\(reason)。群里收不到受理回执和答复，请重新绑定机器人（weimin robot bind）。", key: "robot_failed:\(id)", at: now)
+            }
+        }
     }
 
     /// Takes a place in the robot's sliding minute, or says when the next place frees up. Atomic across
@@ -131,13 +175,14 @@ public struct OutboxStore: Sendable {
     /// Enqueues inside the caller's transaction. A second enqueue for the same cause does nothing.
     public static func enqueue(
         on db: any Database, county: String, groupID: UUID, causeKey: String, kind: OutboundKind, caseID: UUID? = nil, noticeID: UUID? = nil,
-        text: String, mentions: [String] = [], at now: Date, due: Date? = nil
+        text: String, mentions: [String] = [], fileID: UUID? = nil, recipientCipher: String? = nil, at now: Date, due: Date? = nil
     ) async throws {
         let mentionsJSON = String(decoding: try JSONEncoder().encode(mentions), as: UTF8.self)
         try await (db as! any SQLDatabase).raw("""
-            INSERT INTO outbox (county_code, group_id, cause_key, kind, case_id, notice_id, text, mentions, status, attempts, next_attempt_at, created_at)
+            INSERT INTO outbox (county_code, group_id, cause_key, kind, case_id, notice_id, text, mentions, status, attempts, next_attempt_at, created_at,
+                                file_id, recipient_cipher)
             VALUES (\(bind: county), \(bind: groupID), \(bind: causeKey), \(bind: kind.rawValue), \(bind: caseID), \(bind: noticeID), \(bind: text),
-                    \(bind: mentionsJSON), 'pending', 0, \(bind: due ?? now), \(bind: now))
+                    \(bind: mentionsJSON), 'pending', 0, \(bind: due ?? now), \(bind: now), \(bind: fileID), \(bind: recipientCipher))
             ON CONFLICT (cause_key) DO NOTHING
             """).run()
     }
@@ -158,10 +203,12 @@ public struct OutboxStore: Sendable {
             WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= \(bind: now)
                            ORDER BY next_attempt_at, id LIMIT \(bind: limit))
               AND status = 'pending'
-            RETURNING id, county_code, group_id, cause_key, kind, case_id, notice_id, text, mentions, status, attempts, last_error
+            RETURNING \(unsafeRaw: Self.itemColumns)
             """).all()
         return try rows.map(Self.item).sorted { $0.id < $1.id }
     }
+
+    static let itemColumns = "id, county_code, group_id, cause_key, kind, case_id, notice_id, text, mentions, status, attempts, last_error, file_id, recipient_cipher"
 
     static func item(_ row: any SQLRow) throws -> OutboxItem {
         OutboxItem(
@@ -172,7 +219,70 @@ public struct OutboxStore: Sendable {
             text: try row.decode(column: "text", as: String.self),
             mentions: (try? JSONDecoder().decode([String].self, from: Data(try row.decode(column: "mentions", as: String.self).utf8))) ?? [],
             status: try row.decode(column: "status", as: String.self), attempts: try row.decode(column: "attempts", as: Int.self),
-            lastError: try row.decode(column: "last_error", as: String?.self))
+            lastError: try row.decode(column: "last_error", as: String?.self), fileID: try row.decode(column: "file_id", as: UUID?.self),
+            isPrivate: try row.decode(column: "recipient_cipher", as: String?.self) != nil)
+    }
+
+    /// Makes an item ready to send. `person:<id>` mentions become that person's mobile (for DingTalk
+    /// `atMobiles`, WeCom `mentioned_mobile_list`); a person without one is simply not mentioned.
+    public func prepare(_ item: OutboxItem) async throws -> OutboundMessage {
+        var mentions = Mentions()
+        for m in item.mentions {
+            if m.hasPrefix("person:") {
+                guard let id = UUID(uuidString: String(m.dropFirst(7))),
+                    let row = try await database.sql.raw("SELECT phone_cipher FROM people WHERE id = \(bind: id)").first(),
+                    let sealed = try row.decode(column: "phone_cipher", as: String?.self)
+                else { continue }
+                let phone = try cipher.open(sealed)
+                if OutboundFormat.isMobile(phone) { mentions.mobiles.append(phone) }
+            } else {
+                mentions.userIDs.append(m)
+            }
+        }
+        var message = OutboundMessage(kind: item.kind, text: item.text, mentions: mentions)
+        if item.isPrivate, let row = try await database.sql.raw("SELECT recipient_cipher FROM outbox WHERE id = \(bind: item.id)").first(),
+            let sealed = try row.decode(column: "recipient_cipher", as: String?.self) {
+            message.privateTo = try cipher.open(sealed)
+        }
+        if let fileID = item.fileID {
+            guard let row = try await database.sql.raw("SELECT name, content_type, data FROM files WHERE id = \(bind: fileID)").first() else {
+                throw PersistenceError.invalid("附件已不存在")
+            }
+            message.file = OutboundFile(name: try row.decode(column: "name", as: String.self), contentType: try row.decode(column: "content_type", as: String.self),
+                                        data: Array(try row.decode(column: "data", as: Data.self)))
+        }
+        return message
+    }
+
+    // MARK: Files
+
+    /// Largest file a WeCom robot accepts through `upload_media`.
+    public static let maxFileBytes = 20 * 1024 * 1024
+
+    /// Keeps a file to send (a notice's attachment); the same content in the same county is kept once.
+    public static func storeFile(on db: any Database, county: String, name: String, contentType: String, data: [UInt8], at now: Date) async throws -> UUID {
+        guard !data.isEmpty else { throw PersistenceError.invalid("附件“\(name)”是空文件") }
+        guard data.count <= maxFileBytes else { throw PersistenceError.invalid("附件“\(name)”超过 20 MB，群机器人无法发送") }
+        let digest = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        let sql = db as! any SQLDatabase
+        if let row = try await sql.raw("SELECT id FROM files WHERE county_code = \(bind: county) AND sha256 = \(bind: digest) AND name = \(bind: name)").first() {
+            return try row.decode(column: "id", as: UUID.self)
+        }
+        let id = UUID()
+        try await sql.raw("""
+            INSERT INTO files (id, county_code, name, content_type, size, sha256, data, created_at)
+            VALUES (\(bind: id), \(bind: county), \(bind: name), \(bind: contentType), \(bind: data.count), \(bind: digest), \(bind: Data(data)), \(bind: now))
+            """).run()
+        return id
+    }
+
+    /// Marks a message that has no robot to go through: kept (not failed, not retried) so the admins
+    /// see which groups still need a robot; binding one picks up the last day's messages.
+    public func markUnbound(_ id: Int) async throws {
+        try await database.sql.raw("""
+            UPDATE outbox SET status = 'unbound', last_error = '本群未绑定发送机器人', lease_owner = NULL, lease_until = NULL
+            WHERE id = \(bind: id) AND status IN ('claimed', 'sending')
+            """).run()
     }
 
     public func markDelivered(_ id: Int, owner: String, at now: Date = Date()) async throws {
@@ -199,11 +309,18 @@ public struct OutboxStore: Sendable {
         try await database.sql.raw("""
             UPDATE outbox SET status = 'pending', lease_owner = NULL, lease_until = NULL WHERE status = 'claimed' AND lease_until < \(bind: now)
             """).run()
-        return try await database.sql.raw("""
+        let uncertain = try await database.sql.raw("""
             UPDATE outbox SET status = 'uncertain', last_error = '发送过程中服务中断，无法确认是否已送达（不重复发送，请人工核实）',
                 lease_owner = NULL, lease_until = NULL
-            WHERE status = 'sending' AND lease_until < \(bind: now) RETURNING id
-            """).all().count
+            WHERE status = 'sending' AND lease_until < \(bind: now) RETURNING id, group_id
+            """).all()
+        for r in uncertain {
+            let id = try r.decode(column: "id", as: Int.self)
+            try await AlertStore.raise(
+                on: database.sql, groupID: try r.decode(column: "group_id", as: UUID.self), kind: "uncertain",
+                message: "第 \(id) 条群消息发送时服务中断，无法确认群里是否收到；为免重复未再发送，请到群里核实，必要时手工补发。", key: "uncertain:\(id)", at: now)
+        }
+        return uncertain.count
     }
 
     /// Tries again at `next`; `countsAsAttempt` is false when the message simply waited for the rate window.
@@ -223,10 +340,14 @@ public struct OutboxStore: Sendable {
     }
 
     /// Every message of a group or a county, newest first (for admins and tests).
-    public func items(county: String, status: String? = nil, limit: Int = 200) async throws -> [OutboxItem] {
-        var q = database.sql.select().columns("id", "county_code", "group_id", "cause_key", "kind", "case_id", "notice_id", "text", "mentions", "status", "attempts", "last_error")
-            .from("outbox").where("county_code", .equal, county)
+    /// Group messages, or the private answers to sealed cases' reporters — listed apart, for the discipline
+    /// role only: their case number alone would tell an admin that a sealed report exists.
+    public enum Audience: Sendable { case groups, privateAnswers }
+
+    public func items(county: String, status: String? = nil, audience: Audience = .groups, limit: Int = 200) async throws -> [OutboxItem] {
+        var q = database.sql.select().column(SQLRaw(Self.itemColumns)).from("outbox").where("county_code", .equal, county)
         if let status { q = q.where("status", .equal, status) }
+        q = q.where("recipient_cipher", audience == .groups ? .is : .isNot, SQLLiteral.null)
         return try await q.orderBy("id", .descending).limit(limit).all().map(Self.item)
     }
 
@@ -238,8 +359,11 @@ public struct OutboxStore: Sendable {
             """).all().count
     }
 
-    public func counts(county: String) async throws -> [String: Int] {
-        let rows = try await database.sql.raw("SELECT status, COUNT(*) AS n FROM outbox WHERE county_code = \(bind: county) GROUP BY status").all()
+    public func counts(county: String, audience: Audience = .groups) async throws -> [String: Int] {
+        let rows = try await database.sql.raw("""
+            SELECT status, COUNT(*) AS n FROM outbox WHERE county_code = \(bind: county)
+              AND recipient_cipher \(unsafeRaw: audience == .groups ? "IS NULL" : "IS NOT NULL") GROUP BY status
+            """).all()
         var result: [String: Int] = [:]
         for r in rows { result[try r.decode(column: "status", as: String.self)] = try r.decode(column: "n", as: Int.self) }
         return result

@@ -45,6 +45,11 @@ public struct SupervisionStore: Sendable {
         return !rows.isEmpty
     }
 
+    /// Gives a lease back early, so the next instance need not wait for it to run out.
+    public func releaseLease(_ name: String, holder: String, at now: Date) async throws {
+        try await database.sql.raw("UPDATE service_leases SET until = \(bind: now) WHERE name = \(bind: name) AND holder = \(bind: holder)").run()
+    }
+
     /// One scan: every case with a running clock, every new rung stored with its case event and
     /// recipients, then department notices (三件超期).
     public func scan(policy: SupervisionPolicy, now: Date, holder: String, leaseSeconds: TimeInterval = 50) async throws -> ScanResult {
@@ -105,12 +110,25 @@ public struct SupervisionStore: Sendable {
                 try await CaseStore.appendEvent(
                     caseRow: row, number: number, actor: .system, action: "supervise", from: nil, to: nil,
                     note: "\(f.level.chineseName)：\(f.message)（送：\(to)）", at: now, on: db)
+                try await Self.tellGroup(f, key: key, case: row, departmentName: departmentName, on: db, at: now)
                 return true
             }
         } catch {
             // A concurrent change to the case (its event sequence) wins; the next scan retries this one.
             return false
         }
+    }
+
+    /// A 督办单 or 通报 on a villager's case is also said in the group it came from, so the villager sees
+    /// the county chasing it (a 预警 is internal). Never for sealed cases.
+    static func tellGroup(_ f: SupervisionFinding, key: String, case row: CaseModel, departmentName: String?, on db: any Database, at now: Date) async throws {
+        guard f.level != .warning, !row.sealed, let group = row.groupID else { return }
+        let text = try await CaseReplies.templates(on: db).render(.supervision, [
+            "case_number": row.number, "title": row.title, "department": departmentName ?? "承办单位",
+            "level": f.level == .order ? "超期督办" : "超期通报",
+        ])
+        try await OutboxStore.enqueue(
+            on: db, county: row.countyCode, groupID: group, causeKey: "supervise:\(key)", kind: .supervision, caseID: row.id, text: text, at: now)
     }
 
     /// Inserts an order unless its dedupe key exists; true if this call stored it.

@@ -38,4 +38,21 @@ public struct TemplateStore: Sendable {
             }
         }
     }
+
+    public func sealedReply() async throws -> SealedReplyMode {
+        try await CaseReplies.sealedReply(on: database.db)
+    }
+
+    public func setSealedReply(_ mode: SealedReplyMode, at now: Date = Date()) async throws {
+        try await database.db.transaction { db in
+            let row = try await SettingModel.find(CaseReplies.sealedReplyKey, on: db) ?? {
+                let new = SettingModel()
+                new.id = CaseReplies.sealedReplyKey
+                return new
+            }()
+            row.value = mode.rawValue
+            row.updatedAt = now
+            try await row.save(on: db)
+        }
+    }
 }

@@ -18,6 +18,13 @@ public actor FakeRobots {
         public var text: String
         public var mentions: [String]
         public var at: Date
+        /// "text", "markdown" or "file".
+        public var format: String = "text"
+        /// For a file: its name and bytes as uploaded.
+        public var fileName: String?
+        public var fileBytes: [UInt8]?
+        /// wechatbot-webhook: false when sent to one person rather than a room.
+        public var isRoom: Bool = true
     }
 
     public private(set) var received: [Received] = []
@@ -53,7 +60,39 @@ public actor FakeRobots {
         return true
     }
 
-    func record(_ robot: String, _ text: String, _ mentions: [String]) { received.append(Received(robot: robot, text: text, mentions: mentions, at: now())) }
+    func record(_ robot: String, _ text: String, _ mentions: [String], format: String = "text", file: (String, [UInt8])? = nil, isRoom: Bool = true) {
+        received.append(Received(robot: robot, text: text, mentions: mentions, at: now(), format: format, fileName: file?.0, fileBytes: file?.1, isRoom: isRoom))
+    }
+
+    /// Files uploaded to WeCom's `upload_media`, by media id (valid three days there; for the whole run here).
+    var media: [String: (key: String, name: String, bytes: [UInt8])] = [:]
+    func keep(_ key: String, name: String, bytes: [UInt8]) -> String {
+        let id = "media-\(media.count + 1)"
+        media[id] = (key, name, bytes)
+        return id
+    }
+    func medium(_ id: String) -> (key: String, name: String, bytes: [UInt8])? { media[id] }
+
+    /// `<@userid>` mentions in WeCom markdown.
+    static func markdownMentions(_ content: String) -> [String] {
+        var found: [String] = []
+        var rest = content[...]
+        while let open = rest.range(of: "<@") {
+            rest = rest[open.upperBound...]
+            guard let close = rest.firstIndex(of: ">") else { break }
+            found.append(String(rest[..<close]))
+            rest = rest[rest.index(after: close)...]
+        }
+        return found
+    }
+
+    /// The one `media` part of a multipart upload: its filename and bytes (nil when malformed).
+    static func mediaPart(_ body: [UInt8], contentType: String) -> (name: String, bytes: [UInt8])? {
+        guard let boundary = MultipartForm.boundary(contentType: contentType), let form = try? MultipartForm.parse(body, boundary: boundary),
+            let part = form.part("media"), let name = part.filename, !name.isEmpty
+        else { return nil }
+        return (name, part.body)
+    }
 
     static func json(_ object: [String: Any]) -> Response {
         let data = (try? JSONSerialization.data(withJSONObject: object)) ?? Data()
@@ -72,14 +111,48 @@ public actor FakeRobots {
             let key = request.uri.queryParameters["key"].map(String.init) ?? ""
             guard await self.wecomKeys.contains(key) else { return Self.json(["errcode": 93000, "errmsg": "invalid webhook url, hint: [...]"]) }
             let body = try await Self.body(request)
-            guard body["msgtype"] as? String == "text", let text = body["text"] as? [String: Any], let content = text["content"] as? String else {
+            let type = body["msgtype"] as? String ?? ""
+            var content = "", mentions: [String] = [], file: (String, [UInt8])?
+            switch type {
+            case "text":
+                guard let text = body["text"] as? [String: Any], let c = text["content"] as? String else { return Self.json(["errcode": 40008, "errmsg": "invalid message type"]) }
+                guard c.utf8.count <= 2048 else { return Self.json(["errcode": 40058, "errmsg": "content exceed max length"]) }
+                content = c
+                mentions = (text["mentioned_list"] as? [String] ?? []) + (text["mentioned_mobile_list"] as? [String] ?? [])
+            case "markdown":
+                guard let c = (body["markdown"] as? [String: Any])?["content"] as? String else { return Self.json(["errcode": 40008, "errmsg": "invalid message type"]) }
+                guard c.utf8.count <= 4096 else { return Self.json(["errcode": 40058, "errmsg": "markdown.content exceed max length 4096"]) }
+                content = c
+                mentions = Self.markdownMentions(c)
+            case "file":
+                // A media id is good only for the robot (key) that uploaded it.
+                guard let id = (body["file"] as? [String: Any])?["media_id"] as? String, let m = await self.medium(id), m.key == key else {
+                    return Self.json(["errcode": 40007, "errmsg": "invalid media_id"])
+                }
+                content = m.name
+                file = (m.name, m.bytes)
+            default:
                 return Self.json(["errcode": 40008, "errmsg": "invalid message type"])
             }
-            guard content.utf8.count <= 2048 else { return Self.json(["errcode": 40058, "errmsg": "content exceed max length"]) }
             if await self.takeBusy(key) { return Self.json(["errcode": 45009, "errmsg": "api freq out of limit"]) }
             guard await self.admit("wecom:\(key)", at: self.now()) else { return Self.json(["errcode": 45009, "errmsg": "api freq out of limit"]) }
-            await self.record("wecom:\(key)", content, text["mentioned_list"] as? [String] ?? [])
+            await self.record("wecom:\(key)", content, mentions, format: type, file: file)
             return Self.json(["errcode": 0, "errmsg": "ok"])
+        }
+        // WeCom group robot file upload: POST /cgi-bin/webhook/upload_media?key=KEY&type=file, multipart `media`.
+        router.post("/cgi-bin/webhook/upload_media") { request, _ -> Response in
+            let key = request.uri.queryParameters["key"].map(String.init) ?? ""
+            guard await self.wecomKeys.contains(key) else { return Self.json(["errcode": 93000, "errmsg": "invalid webhook url"]) }
+            guard request.uri.queryParameters["type"] == "file" || request.uri.queryParameters["type"] == "voice" else {
+                return Self.json(["errcode": 40004, "errmsg": "invalid media type"])
+            }
+            let buffer = try await request.body.collect(upTo: 21 << 20)
+            guard let part = Self.mediaPart(Array(buffer.readableBytesView), contentType: request.headers[.contentType] ?? "") else {
+                return Self.json(["errcode": 41001, "errmsg": "missing media"])
+            }
+            guard part.bytes.count > 5, part.bytes.count <= 20 << 20 else { return Self.json(["errcode": 40006, "errmsg": "invalid media size"]) }
+            let id = await self.keep(key, name: part.name, bytes: part.bytes)
+            return Self.json(["errcode": 0, "errmsg": "ok", "type": "file", "media_id": id, "created_at": String(Int(self.now().timeIntervalSince1970))])
         }
         // DingTalk custom robot: POST /robot/send?access_token=T&timestamp=MS&sign=S
         router.post("/robot/send") { request, _ -> Response in
@@ -91,9 +164,23 @@ public actor FakeRobots {
                 sign.removingPercentEncoding == PlatformSignature.dingTalk(timestampMillis: ts, secret: secret)
             else { return Self.json(["errcode": 310000, "errmsg": "sign not match"]) }
             let body = try await Self.body(request)
-            guard let text = (body["text"] as? [String: Any])?["content"] as? String else { return Self.json(["errcode": 40035, "errmsg": "缺少参数 text"]) }
+            let type = body["msgtype"] as? String ?? ""
+            let text: String
+            switch type {
+            case "text":
+                guard let t = (body["text"] as? [String: Any])?["content"] as? String else { return Self.json(["errcode": 40035, "errmsg": "缺少参数 text"]) }
+                text = t
+            case "markdown":
+                guard let md = body["markdown"] as? [String: Any], let title = md["title"] as? String, !title.isEmpty, let t = md["text"] as? String else {
+                    return Self.json(["errcode": 40035, "errmsg": "缺少参数 markdown.title 或 markdown.text"])
+                }
+                text = t
+            default:
+                return Self.json(["errcode": 40035, "errmsg": "不支持的 msgtype"])
+            }
             guard await self.admit("dingtalk:\(token)", at: self.now()) else { return Self.json(["errcode": 130101, "errmsg": "send too fast, exceed 20 times per minute"]) }
-            await self.record("dingtalk:\(token)", text, (body["at"] as? [String: Any])?["atUserIds"] as? [String] ?? [])
+            let at = body["at"] as? [String: Any]
+            await self.record("dingtalk:\(token)", text, (at?["atMobiles"] as? [String] ?? []) + (at?["atUserIds"] as? [String] ?? []), format: type)
             return Self.json(["errcode": 0, "errmsg": "ok"])
         }
         // Feishu custom bot: POST /open-apis/bot/v2/hook/TOKEN
@@ -120,7 +207,7 @@ public actor FakeRobots {
             guard let to = body["to"] as? String, let data = body["data"] as? [String: Any], let content = data["content"] as? String else {
                 return Self.json(["success": false, "message": "参数错误"])
             }
-            await self.record("wechatbot:\(to)", content, [])
+            await self.record("wechatbot:\(to)", content, [], isRoom: body["isRoom"] as? Bool ?? false)
             return Self.json(["success": true, "message": "Message sent successfully"])
         }
         // WeChatFerry HTTP: POST /text {"msg", "receiver", "aters"}

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 import WeiminCore
 import WeiminPersistence
 
@@ -14,7 +15,7 @@ struct NoticesController {
         let kind: String
         let title: String
         let body: String
-        let attachments: [NoticeDraft.Attachment]?
+        let attachments: [AttachmentRequest]?
         let disclosure: Bool?
         let objectionDays: Int?
         let publishAt: Date?
@@ -22,6 +23,17 @@ struct NoticesController {
         let region: String?
         let all: Bool?
     }
+
+    /// A link (`url`) or a file (`content_base64`, up to 20 MB, what a WeCom robot can upload).
+    struct AttachmentRequest: Decodable {
+        let name: String
+        let url: String?
+        let contentBase64: String?
+        let contentType: String?
+    }
+
+    /// 20 files of 20 MB would not fit in memory comfortably; a notice carries at most 40 MB of files.
+    static let maxBody = 56 << 20
 
     struct NoticeDTO: ResponseEncodable, Sendable {
         let notice: NoticeRecord
@@ -32,9 +44,26 @@ struct NoticesController {
             let viewer = try context.requireViewer()
             guard NoticeAccess.mayPublish(viewer.role) else { throw HTTPError(.forbidden, message: "\(CoreStrings.roleName(viewer.role))不能发布公告") }
             let body: NoticeRequest
-            do { body = try await request.decode(as: NoticeRequest.self, context: context) } catch {
-                throw HTTPError(.badRequest, message: "请求体应为 JSON：{kind, title, body, groups | region | all, disclosure, objection_days, publish_at}（\(MessagesController.describe(error))）")
+            let bytes: ByteBuffer
+            do { bytes = try await request.body.collect(upTo: Self.maxBody) } catch {
+                throw HTTPError(.contentTooLarge, message: "公告连同附件最多 40 MB")
             }
+            do { body = try APIJSON.decoder.decode(NoticeRequest.self, from: Data(bytes.readableBytesView)) } catch {
+                throw HTTPError(.badRequest, message: "请求体应为 JSON：{kind, title, body, groups | region | all, disclosure, objection_days, publish_at, attachments: [{name, url | content_base64}]}（\(MessagesController.describe(error))）")
+            }
+            var links: [NoticeDraft.Attachment] = []
+            var files: [OutboundFile] = []
+            for a in body.attachments ?? [] {
+                if let encoded = a.contentBase64 {
+                    guard let data = Data(base64Encoded: encoded, options: .ignoreUnknownCharacters) else {
+                        throw HTTPError(.badRequest, message: "附件“\(a.name)”的 content_base64 不是有效的 Base64")
+                    }
+                    files.append(OutboundFile(name: a.name, contentType: a.contentType ?? "application/octet-stream", data: Array(data)))
+                } else {
+                    links.append(NoticeDraft.Attachment(name: a.name, url: a.url))
+                }
+            }
+            guard files.reduce(0, { $0 + $1.data.count }) <= 40 << 20 else { throw HTTPError(.contentTooLarge, message: "公告连同附件最多 40 MB") }
             guard let kind = NoticeKind(rawValue: body.kind) else {
                 throw HTTPError(.badRequest, message: "kind 应为 \(NoticeKind.allCases.map(\.rawValue).joined(separator: "、"))")
             }
@@ -48,7 +77,7 @@ struct NoticesController {
             } else {
                 throw HTTPError(.badRequest, message: "请选择群：groups（群编号列表）、region（乡镇或村代码）或 all: true")
             }
-            let draft = NoticeDraft(kind: kind, title: body.title, body: body.body, attachments: body.attachments ?? [], disclosure: body.disclosure ?? false,
+            let draft = NoticeDraft(kind: kind, title: body.title, body: body.body, attachments: links, files: files, disclosure: body.disclosure ?? false,
                                     objectionDays: body.objectionDays ?? 7, publishAt: body.publishAt, groupIDs: groupIDs)
             do {
                 let record = try await NoticeStore(database: services.database).publish(draft, by: viewer)

@@ -36,6 +36,8 @@ public struct DeliveryService: Service {
         public var waited = 0
         public var failed = 0
         public var uncertain = 0
+        /// Messages for groups with no robot bound (kept as `unbound`).
+        public var unbound = 0
     }
 
     public func run() async throws {
@@ -70,6 +72,7 @@ public struct DeliveryService: Service {
                 total.retried += p.retried
                 total.waited += p.waited
                 total.failed += p.failed
+                total.unbound += p.unbound
             }
             return total
         }
@@ -77,6 +80,7 @@ public struct DeliveryService: Service {
         pass.retried = results.retried
         pass.waited = results.waited
         pass.failed = results.failed
+        pass.unbound = results.unbound
         return pass
     }
 
@@ -89,8 +93,25 @@ public struct DeliveryService: Service {
         }
         for (index, message) in messages.enumerated() {
             do {
-                guard let robot, robot.active else {
-                    try await outbox.markFailed(message.id, error: robot?.failure.map { "机器人已停用：\($0)" } ?? "本群未绑定发送机器人")
+                guard let robot else {
+                    try await outbox.markUnbound(message.id)
+                    pass.unbound += 1
+                    continue
+                }
+                guard robot.active else {
+                    try await outbox.markFailed(message.id, error: robot.failure.map { "机器人已停用：\($0)" } ?? "机器人已停用")
+                    pass.failed += 1
+                    continue
+                }
+                let outbound: OutboundMessage
+                do { outbound = try await outbox.prepare(message) } catch {
+                    try await outbox.markFailed(message.id, error: "无法准备消息：\(error)")
+                    pass.failed += 1
+                    continue
+                }
+                if outbound.privateTo != nil, robot.kind != .wechatbot, robot.kind != .wcf {
+                    // Only the bridges can write to one person; a group robot cannot, and must not post it in the group.
+                    try await outbox.markFailed(message.id, error: "本群机器人不能私信，未答复")
                     pass.failed += 1
                     continue
                 }
@@ -107,7 +128,7 @@ public struct DeliveryService: Service {
                     try await outbox.releaseSlot(robot: robot.id, at: at)
                     return pass
                 }
-                switch await client.send(robot, text: message.text, mentions: message.mentions, now: at) {
+                switch await client.send(robot, message: outbound, now: at) {
                 case .delivered:
                     try await outbox.markDelivered(message.id, owner: owner, at: now())
                     pass.delivered += 1
@@ -129,7 +150,7 @@ public struct DeliveryService: Service {
                     return pass
                 case .permanent(let reason):
                     try await outbox.markFailed(message.id, error: reason)
-                    try await outbox.disableRobot(robot.id, reason: reason)
+                    try await outbox.disableRobot(robot.id, reason: reason, at: now())
                     logger.error("robot disabled", metadata: ["group": "\(group)", "reason": "\(reason)"])
                     pass.failed += 1
                     for m in messages[(index + 1)...] { try await outbox.markFailed(m.id, error: "机器人已停用：\(reason)") }

@@ -31,35 +31,70 @@ public struct RobotClient: Sendable {
         return out + "…"
     }
 
-    public func request(_ robot: Robot, text: String, mentions: [String], now: Date = Date()) throws -> URLRequest {
-        func json(_ object: [String: Any]) throws -> Data { try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) }
+    static func json(_ object: [String: Any]) throws -> Data { try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) }
+
+    /// A file on a robot that cannot carry one (DingTalk and Feishu custom robots, the bridges' text
+    /// APIs) is announced by name instead, so the group knows to ask for it.
+    static func fileNotice(_ file: OutboundFile) -> String {
+        let kb = max(1, (file.data.count + 1023) / 1024)
+        return "【附件】\(file.name)（\(kb) KB）本群机器人不能直接发送文件，请向村委会索取。"
+    }
+
+    /// The request that sends `message` (for a WeCom file: the send that follows `upload_media`).
+    public func request(_ robot: Robot, message: OutboundMessage, mediaID: String? = nil, now: Date = Date()) throws -> URLRequest {
         var url = robot.endpoint
         let body: Data
+        let mentions = message.mentions
+        var text = message.text
+        if let file = message.file, mediaID == nil { text = Self.fileNotice(file) }
+        let markdown = message.kind.prefersMarkdown
+        if message.privateTo != nil, robot.kind != .wechatbot, robot.kind != .wcf { throw RobotError.cannotMessagePrivately }
         switch robot.kind {
         case .wecomRobot:
-            var content: [String: Any] = ["content": Self.clip(text, bytes: 2048)]
-            if !mentions.isEmpty { content["mentioned_list"] = mentions }
-            body = try json(["msgtype": "text", "text": content])
+            if let mediaID {
+                body = try Self.json(["msgtype": "file", "file": ["media_id": mediaID]])
+            } else if markdown || (!mentions.userIDs.isEmpty && mentions.mobiles.isEmpty) {
+                // Markdown mentions by `<@userid>`; it has no mobile mentions, so those stay with text.
+                var content = markdown ? OutboundFormat.markdown(text).body : OutboundFormat.neutralise(text)
+                if !mentions.userIDs.isEmpty { content += "\n" + mentions.userIDs.map { "<@\($0)>" }.joined(separator: " ") }
+                body = try Self.json(["msgtype": "markdown", "markdown": ["content": Self.clip(content, bytes: 4096)]])
+            } else {
+                var content: [String: Any] = ["content": Self.clip(text, bytes: 2048)]
+                if !mentions.userIDs.isEmpty { content["mentioned_list"] = mentions.userIDs }
+                if !mentions.mobiles.isEmpty { content["mentioned_mobile_list"] = mentions.mobiles }
+                body = try Self.json(["msgtype": "text", "text": content])
+            }
         case .dingtalkRobot:
             if let secret = robot.secret {
                 let ms = Int64(now.timeIntervalSince1970 * 1000)
                 url += (url.contains("?") ? "&" : "?") + "timestamp=\(ms)&sign=\(PlatformSignature.dingTalkURLEncoded(timestampMillis: ms, secret: secret))"
             }
-            body = try json(["msgtype": "text", "text": ["content": Self.clip(text, bytes: 4000)], "at": ["atUserIds": mentions, "isAtAll": false]])
+            // DingTalk highlights a mention only when the text also carries "@mobile" / "@userId".
+            let tags = (mentions.mobiles + mentions.userIDs).map { "@\($0)" }.joined(separator: " ")
+            let at: [String: Any] = ["atMobiles": mentions.mobiles, "atUserIds": mentions.userIDs, "isAtAll": false]
+            if markdown && message.file == nil {
+                let md = OutboundFormat.markdown(text)
+                body = try Self.json(["msgtype": "markdown", "markdown": ["title": String(md.title.prefix(30)), "text": Self.clip(md.body + (tags.isEmpty ? "" : "\n\n" + tags), bytes: 4000)], "at": at])
+            } else {
+                body = try Self.json(["msgtype": "text", "text": ["content": Self.clip(tags.isEmpty ? text : text + "\n" + tags, bytes: 4000)], "at": at])
+            }
         case .feishuBot:
-            var object: [String: Any] = ["msg_type": "text", "content": ["text": Self.clip(text, bytes: 4000)]]
+            let tags = mentions.userIDs.map { "<at user_id=\"\($0)\"></at>" }.joined(separator: " ")
+            var object: [String: Any] = ["msg_type": "text", "content": ["text": Self.clip(tags.isEmpty ? text : text + "\n" + tags, bytes: 4000)]]
             if let secret = robot.secret {
                 let ts = Int64(now.timeIntervalSince1970)
                 object["timestamp"] = String(ts)
                 object["sign"] = PlatformSignature.feishu(timestampSeconds: ts, secret: secret)
             }
-            body = try json(object)
+            body = try Self.json(object)
         case .wechatbot:
             url = url.trimmingSuffix("/") + "/webhook/msg/v2" + (robot.secret.map { "?token=\($0)" } ?? "")
-            body = try json(["to": robot.target ?? "", "isRoom": true, "data": ["type": "text", "content": text]])
+            let to = message.privateTo ?? robot.target ?? ""
+            body = try Self.json(["to": to, "isRoom": message.privateTo == nil, "data": ["type": "text", "content": text]])
         case .wcf:
             url = url.trimmingSuffix("/") + "/text"
-            body = try json(["msg": text, "receiver": robot.target ?? "", "aters": mentions.joined(separator: ",")])
+            let receiver = message.privateTo ?? robot.target ?? ""
+            body = try Self.json(["msg": text, "receiver": receiver, "aters": message.privateTo == nil ? mentions.userIDs.joined(separator: ",") : ""])
         }
         guard let address = URL(string: url) else { throw RobotError.badEndpoint }
         var request = URLRequest(url: address)
@@ -69,12 +104,56 @@ public struct RobotClient: Sendable {
         return request
     }
 
-    enum RobotError: Error { case badEndpoint }
+    /// WeCom's `upload_media` (the webhook's address with `send` → `upload_media`, `type=file`):
+    /// multipart with one `media` part; answers a `media_id` valid for three days.
+    public func uploadRequest(_ robot: Robot, file: OutboundFile, boundary: String = "weimin-\(UUID().uuidString)") throws -> URLRequest {
+        guard robot.kind == .wecomRobot, let range = robot.endpoint.range(of: "/webhook/send") else { throw RobotError.badEndpoint }
+        var url = robot.endpoint.replacingCharacters(in: range, with: "/webhook/upload_media")
+        url += (url.contains("?") ? "&" : "?") + "type=file"
+        guard let address = URL(string: url) else { throw RobotError.badEndpoint }
+        // The filename is sent as UTF-8 in quotes (what WeCom reads); quotes and line breaks are dropped.
+        let safeName = file.name.filter { $0 != "\"" && $0 != "\r" && $0 != "\n" }
+        var body = Data()
+        body.append(Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"media\"; filename=\"\(safeName)\"; filelength=\(file.data.count)\r\n".utf8))
+        body.append(Data("Content-Type: application/octet-stream\r\n\r\n".utf8))
+        body.append(contentsOf: file.data)
+        body.append(Data("\r\n--\(boundary)--\r\n".utf8))
+        var request = URLRequest(url: address)
+        request.httpMethod = "POST"
+        request.setValue("multipart/form-data; boundary=\(boundary)", forHTTPHeaderField: "Content-Type")
+        request.httpBody = body
+        return request
+    }
+
+    enum RobotError: Error { case badEndpoint, cannotMessagePrivately }
+
+    /// Plain text with user-id mentions (what the signing checks and the bench send).
+    public func send(_ robot: Robot, text: String, mentions: [String], now: Date = Date()) async -> DeliveryResult {
+        await send(robot, message: OutboundMessage(kind: .progress, text: text, mentions: Mentions(userIDs: mentions)), now: now)
+    }
 
     /// Sends and reads the answer. Network errors and timeouts are retryable.
-    public func send(_ robot: Robot, text: String, mentions: [String], now: Date = Date()) async -> DeliveryResult {
+    public func send(_ robot: Robot, message: OutboundMessage, now: Date = Date()) async -> DeliveryResult {
+        var mediaID: String?
+        if robot.kind == .wecomRobot, let file = message.file {
+            do {
+                let (data, response) = try await session.data(for: try uploadRequest(robot, file: file))
+                let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+                let result = Self.read(.wecomRobot, status: status, body: data)
+                guard case .delivered = result else { return result }
+                let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
+                guard let id = object["media_id"] as? String, !id.isEmpty else { return .retry(reason: "企业微信上传附件未返回 media_id", after: nil) }
+                mediaID = id
+            } catch RobotError.badEndpoint {
+                return .permanent(reason: "机器人地址无效")
+            } catch {
+                return .retry(reason: "网络错误：\(error.localizedDescription.prefix(80))", after: nil)
+            }
+        }
         let request: URLRequest
-        do { request = try self.request(robot, text: text, mentions: mentions, now: now) } catch {
+        do { request = try self.request(robot, message: message, mediaID: mediaID, now: now) } catch RobotError.cannotMessagePrivately {
+            return .permanent(reason: "该机器人不能私信")
+        } catch {
             return .permanent(reason: "机器人地址无效")
         }
         do {

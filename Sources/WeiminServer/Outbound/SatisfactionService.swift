@@ -11,6 +11,7 @@ import WeiminPersistence
 /// source — or an import — count.
 public struct SatisfactionService: Service {
     let store: SatisfactionStore
+    let leases: SupervisionStore
     let notices: NoticeStore
     let cases: CaseStore
     let workflow: CaseWorkflow
@@ -20,6 +21,7 @@ public struct SatisfactionService: Service {
 
     public init(services: AppServices, interval: Duration = .seconds(15), now: @escaping @Sendable () -> Date = { Date() }) {
         store = SatisfactionStore(database: services.database)
+        leases = SupervisionStore(database: services.database)
         notices = NoticeStore(database: services.database)
         cases = services.caseStore
         workflow = services.workflow
@@ -41,7 +43,23 @@ public struct SatisfactionService: Service {
         public var objections: [CaseNumber] = []
     }
 
+    let holder = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))"
+
+    /// One pass, by one server instance at a time (a lease, given back at the end): two instances reading
+    /// the same answer or objection would otherwise record it twice.
     public func processOnce() async throws -> Pass {
+        guard try await leases.acquireLease("satisfaction", holder: holder, now: now(), for: 120) else { return Pass() }
+        do {
+            let pass = try await processLeased()
+            try await leases.releaseLease("satisfaction", holder: holder, at: now())
+            return pass
+        } catch {
+            try? await leases.releaseLease("satisfaction", holder: holder, at: now())
+            throw error
+        }
+    }
+
+    func processLeased() async throws -> Pass {
         var pass = Pass()
         var done: Set<UUID> = []
         for candidate in try await store.candidates() where !done.contains(candidate.requestID) {

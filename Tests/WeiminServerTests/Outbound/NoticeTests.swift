@@ -47,7 +47,9 @@ struct NoticeTests {
             try await f.drain()
             let sent = await f.fakes.messages(for: "wecom:k-village")
             #expect(sent.count == 1)
-            #expect(sent.first?.text.hasPrefix("【财务公开·公示】2026年第三季度村级财务收支公示") == true)
+            // Notices go as markdown with the title as a bold heading.
+            #expect(sent.first?.format == "markdown")
+            #expect(sent.first?.text.hasPrefix("**【财务公开·公示】2026年第三季度村级财务收支公示**") == true)
             #expect(sent.first?.text.contains("公示期至") == true && sent.first?.text.contains("收支明细表.xlsx") == true)
 
             // In the window: one objection, one agreement. After the window: an objection that no longer counts.
@@ -109,7 +111,7 @@ struct NoticeTests {
             let received = await f.fakes.received
             #expect(received.count == 2200)
             for i in [0, 37, 99] {
-                #expect(await f.fakes.messages(for: "wecom:k\(i)").map { $0.text.prefix(9) } == (0..<22).map { "【政策宣传】政策宣传第\($0)期".prefix(9) })
+                #expect(await f.fakes.messages(for: "wecom:k\(i)").map { $0.text.prefix(11) } == (0..<22).map { "**【政策宣传】政策宣传第\($0)期".prefix(11) })
             }
             #expect(try await f.outbox.counts(county: "433125") == ["delivered": 2200])
         }

@@ -56,6 +56,7 @@ struct OutboxFixture {
             total.waited += p.waited
             total.failed += p.failed
             total.uncertain += p.uncertain
+            total.unbound += p.unbound
             if p.claimed == 0 { break }
         }
         return total

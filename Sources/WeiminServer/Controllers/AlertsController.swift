@@ -1,0 +1,61 @@
+import Foundation
+import Hummingbird
+import WeiminCore
+import WeiminPersistence
+
+/// System alerts for the people who run the groups (a robot refused for good, a send that could not be
+/// confirmed), in the viewer's part of the county:
+///   GET  /api/v1/alerts[?all=1]           open alerts (with `all`, also the last month's handled ones)
+///   POST /api/v1/alerts/{id}/resolve      mark one handled (who and when is kept)
+///   GET  /api/v1/settings/sealed-reply    how a sealed case's reporter is answered: "none" or "private"
+///   PUT  /api/v1/settings/sealed-reply    {"mode": "none" | "private"} — admin or discipline
+struct AlertsController {
+    let services: AppServices
+
+    struct AlertDTO: ResponseEncodable, Sendable {
+        let alert: Alert
+    }
+
+    struct SealedReplyDTO: Codable, ResponseEncodable, Sendable {
+        let mode: String
+    }
+
+    func addRoutes(to group: RouterGroup<WeiminRequestContext>) {
+        let store = AlertStore(database: services.database)
+        group.get("alerts") { request, context -> ListDTO<Alert> in
+            let viewer = try context.requireViewer()
+            guard AlertStore.maySee(viewer.role) else { throw HTTPError(.forbidden, message: "\(CoreStrings.roleName(viewer.role))无权查看系统提醒") }
+            let all = request.uri.queryParameters["all"].map { $0 == "1" || $0 == "true" } ?? false
+            return ListDTO(items: try await store.list(for: viewer, includeResolved: all))
+        }
+        group.post("alerts/:id/resolve") { _, context -> AlertDTO in
+            let viewer = try context.requireViewer()
+            guard AlertStore.maySee(viewer.role) else { throw HTTPError(.forbidden, message: "\(CoreStrings.roleName(viewer.role))无权处理系统提醒") }
+            guard let id = UUID(uuidString: try context.parameters.require("id")), let alert = try await store.resolve(id, by: viewer) else {
+                throw HTTPError(.notFound, message: "没有这条提醒，或不在您的辖区")
+            }
+            return AlertDTO(alert: alert)
+        }
+
+        let templates = TemplateStore(database: services.database)
+        @Sendable func mayConfigure(_ context: WeiminRequestContext) throws {
+            let viewer = try context.requireViewer()
+            guard viewer.role == .admin || viewer.role == .discipline else {
+                throw HTTPError(.forbidden, message: "只有系统管理员或纪委监委可以设置对反映人的答复方式")
+            }
+        }
+        group.get("settings/sealed-reply") { _, context -> SealedReplyDTO in
+            try mayConfigure(context)
+            return SealedReplyDTO(mode: try await templates.sealedReply().rawValue)
+        }
+        group.put("settings/sealed-reply") { request, context -> SealedReplyDTO in
+            try mayConfigure(context)
+            let body = try? await request.decode(as: SealedReplyDTO.self, context: context)
+            guard let mode = body.flatMap({ SealedReplyMode(rawValue: $0.mode) }) else {
+                throw HTTPError(.badRequest, message: "请求体应为 JSON：{\"mode\": \"none\"}（不答复）或 {\"mode\": \"private\"}（经个人微信桥私信答复）")
+            }
+            try await templates.setSealedReply(mode)
+            return SealedReplyDTO(mode: mode.rawValue)
+        }
+    }
+}
