@@ -233,13 +233,14 @@ public enum ChatExport {
 }
 
 /// RFC 4180 CSV: quoted fields with doubled quotes and line breaks inside, CRLF or LF, a BOM tolerated.
+/// The same reader takes tab-separated files (`delimiter: 0x09`).
 enum CSV {
     struct Row {
         var fields: [String]
         var line: Int
     }
 
-    static func rows(_ text: String) throws(ChatExport.Problem) -> [Row] {
+    static func rows(_ text: String, delimiter: UInt8 = 0x2C) throws(ChatExport.Problem) -> [Row] {
         var rows: [Row] = []
         var field: [UInt8] = []
         var fields: [String] = []
@@ -265,7 +266,7 @@ enum CSV {
             }
             switch b {
             case 0x22 where field.isEmpty: quoted = true
-            case 0x2C: endField()
+            case delimiter: endField()
             case 0x0D: break
             case 0x0A:
                 endField()

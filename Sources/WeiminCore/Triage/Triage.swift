@@ -1,0 +1,234 @@
+import Foundation
+
+/// What triage decided about one message, with its scores and reasons a person can read.
+public struct TriageDecision: Sendable, Hashable, Codable {
+    public var category: Category
+    /// Calibrated probability of `category`.
+    public var categoryScore: Double
+    /// Every category's probability.
+    public var categoryScores: [String: Double]
+    /// A department code from the county's catalogue (nil when nothing is to be done).
+    public var department: String?
+    public var departmentScore: Double
+    public var urgency: Urgency
+    public var urgencyScore: Double
+    /// 0 (none) … 3 (high).
+    public var opinionRisk: Int
+    public var reportsCadre: Bool
+    public var cadreScore: Double
+    public var entities: Entities
+    /// Which rule fired on which words; which words weighed most for the model.
+    public var reasons: [String]
+    /// The model could not decide (its best guess is below the county's threshold): a person looks.
+    public var undecided: Bool
+    public var modelVersion: String
+
+    /// Opens or joins a case.
+    public var isActionable: Bool { category.isActionable && !undecided }
+}
+
+/// Triage for one county: the trained model, the rule lists, the places of the county and the dispatch
+/// catalogue's keywords. One `Triager` per thread (it owns scratch buffers); `triage` allocates nothing for
+/// the model's part once warm.
+public struct Triager: Sendable {
+    public let model: TextModel
+    public let rules: CompiledRules
+    public let entities: EntityExtractor
+    /// Department code → keywords (the county's 派单目录); a keyword match decides the department.
+    public let catalogue: [(code: String, keywords: [String])]
+    /// Below this probability, the category is left to a person.
+    public var decideAbove: Double = 0.45
+    /// The model's version, computed once (it hashes every weight).
+    public let modelVersion: String
+    var extractor: FeatureExtractor
+    /// The heads, looked up once (the hot path does no dictionary or label lookups).
+    let categoryHead: LinearClassifier?
+    let departmentHead: LinearClassifier?
+    let riskHead: LinearClassifier?
+    let urgencyHead: (LinearClassifier, Int)?
+    let cadreHead: (LinearClassifier, Int)?
+    var vector = SparseVector()
+    var probs: [Float] = []
+    var folded: [UInt32] = []
+    var raw: [UInt32] = []
+
+    public init(model: TextModel, rules: TriageRules = .defaults, places: [(code: String, name: String)] = [], catalogue: [(code: String, keywords: [String])] = []) {
+        self.model = model
+        self.rules = CompiledRules(rules)
+        self.entities = EntityExtractor(places: places)
+        self.catalogue = catalogue
+        modelVersion = model.version
+        extractor = model.extractor()
+        categoryHead = model.heads["category"]
+        departmentHead = model.heads["department"]
+        riskHead = model.heads["risk"]
+        urgencyHead = model.heads["urgency"].flatMap { h in h.labels.firstIndex(of: Urgency.urgent.rawValue).map { (h, $0) } }
+        cadreHead = model.heads["cadre"].flatMap { h in h.labels.firstIndex(of: "yes").map { (h, $0) } }
+        vector.indices.reserveCapacity(512)
+        vector.values.reserveCapacity(512)
+    }
+
+    /// The head's best label, with its probability.
+    mutating func best(_ head: LinearClassifier?) -> (label: String, p: Double)? {
+        guard let h = head else { return nil }
+        h.probabilities(vector, into: &probs)
+        var bi = 0
+        for i in probs.indices where probs[i] > probs[bi] { bi = i }
+        return (h.labels[bi], Double(probs[bi]))
+    }
+
+    mutating func probability(_ head: (LinearClassifier, Int)?) -> Double? {
+        guard let (h, i) = head else { return nil }
+        h.probabilities(vector, into: &probs)
+        return Double(probs[i])
+    }
+
+    /// Triages one message. `explain` adds the words that weighed most (slower; for what people see).
+    public mutating func triage(_ text: String, explain: Bool = true) -> TriageDecision {
+        extractor.extract(text, into: &vector)
+        folded.removeAll(keepingCapacity: true)
+        raw.removeAll(keepingCapacity: true)
+        for u in text.unicodeScalars {
+            raw.append(u.value)
+            folded.append(CompiledRules.fold(u.value))
+        }
+        var reasons: [String] = []
+
+        // Category, from the model.
+        var category = Category.none
+        var categoryScore = 1.0
+        var categoryScores: [String: Double] = [:]
+        if let h = categoryHead {
+            h.probabilities(vector, into: &probs)
+            var bi = 0
+            for i in probs.indices {
+                categoryScores[h.labels[i]] = Double(probs[i])
+                if probs[i] > probs[bi] { bi = i }
+            }
+            category = Category(rawValue: h.labels[bi]) ?? .none
+            categoryScore = Double(probs[bi])
+        }
+        var undecided = categoryScore < decideAbove
+
+        // Rules: urgency, risk, reports about cadres.
+        let (urgentHits, riskHits, cadreHits) = folded.withUnsafeBufferPointer { s in
+            (rules.hits(.urgent, in: s), rules.hits(.risk, in: s), rules.hits(.cadre, in: s))
+        }
+        let urgentModel = probability(urgencyHead) ?? 0
+        var urgency = Urgency.normal
+        if let hit = urgentHits.first {
+            urgency = .urgent
+            reasons.append("紧急规则“\(hit.rule)”命中：\(hit.words.joined(separator: "、"))")
+        } else if urgentModel >= 0.8 {
+            urgency = .urgent
+            reasons.append("模型判断紧急（\(Self.pct(urgentModel))）")
+        }
+        var risk = min(3, riskHits.reduce(0) { $0 + $1.weight })
+        for hit in riskHits { reasons.append("舆情规则“\(hit.rule)”命中：\(hit.words.joined(separator: "、"))") }
+        if let m = best(riskHead), let level = Int(m.label), level > risk, m.p >= 0.6 {
+            risk = level
+            reasons.append("模型判断舆情风险 \(level) 级（\(Self.pct(m.p))）")
+        }
+        let cadreModel = probability(cadreHead) ?? 0
+        var cadre = false
+        if let hit = cadreHits.first {
+            cadre = true
+            reasons.append("反映干部规则“\(hit.rule)”命中：\(hit.words.joined(separator: "、"))")
+        } else if cadreModel >= 0.7 {
+            cadre = true
+            reasons.append("模型判断为反映干部问题（\(Self.pct(cadreModel))）")
+        }
+
+        // What the rules change: a report about a cadre is a sealed petition for the discipline commission;
+        // an emergency or a high risk needs action whatever the model thought.
+        if cadre {
+            if category != .petition { reasons.append("反映干部问题，按信访举报（密封件）办理") }
+            category = .petition
+            undecided = false
+        } else if urgency == .urgent && (category == .none || undecided) {
+            category = .service
+            undecided = false
+            reasons.append("紧急情况须处置，归入便民服务")
+        } else if risk >= 2 && (category == .none || undecided) {
+            category = .opinion
+            undecided = false
+            reasons.append("舆情风险 \(risk) 级，归入舆情管控")
+        }
+
+        // Department: the catalogue's words first (the county's own 派单目录), then the model.
+        var department: String?
+        var departmentScore = 0.0
+        if cadre {
+            department = "jwjw"
+            departmentScore = 1
+        } else if category.isActionable {
+            if let (code, word) = catalogueMatch() {
+                department = code
+                departmentScore = 1
+                reasons.append("派单目录关键词“\(word)” → \(code)")
+            } else if let m = best(departmentHead), m.label != "-" && m.label != "none" {
+                department = m.label
+                departmentScore = m.p
+            }
+        }
+
+        if explain, category.isActionable || undecided {
+            let words = topWords(text, head: "category", label: category.rawValue, count: 3)
+            let lead = undecided ? "模型拿不准（最可能：\(CoreStrings.categoryName(category)) \(Self.pct(categoryScore))），请人工判断" :
+                "模型：\(CoreStrings.categoryName(category)) \(Self.pct(categoryScore))"
+            reasons.insert(words.isEmpty ? lead : lead + "，权重最高的字词：" + words.map { "“\($0)”" }.joined(separator: " "), at: 0)
+        }
+
+        return TriageDecision(
+            category: category, categoryScore: categoryScore, categoryScores: categoryScores, department: department,
+            departmentScore: departmentScore, urgency: urgency, urgencyScore: urgency == .urgent && !urgentHits.isEmpty ? 1 : urgentModel,
+            opinionRisk: risk, reportsCadre: cadre, cadreScore: cadre && !cadreHits.isEmpty ? 1 : cadreModel,
+            entities: entities.extract(scalars: raw), reasons: reasons, undecided: undecided, modelVersion: modelVersion)
+    }
+
+    func catalogueMatch() -> (String, String)? {
+        guard !catalogue.isEmpty else { return nil }
+        let text = String(String.UnicodeScalarView(folded.compactMap(Unicode.Scalar.init)))
+        var best: (String, String)?
+        for (code, words) in catalogue {
+            for w in words where w.count >= 2 && text.contains(w) {
+                if best == nil || w.count > best!.1.count { best = (code, w) }
+            }
+        }
+        return best
+    }
+
+    /// The grams that pushed most towards `label`: the strongest buckets of this message first (no strings
+    /// made), then only those buckets turned back into the words that produced them.
+    mutating func topWords(_ text: String, head: String, label: String, count: Int) -> [String] {
+        guard let h = model.heads[head], let c = h.labels.firstIndex(of: label) else { return [] }
+        let k = h.labels.count
+        var top: [(bucket: Int32, weight: Float)] = []
+        for (j, b) in vector.indices.enumerated() {
+            let contribution = h.weights[Int(b) * k + c] * vector.values[j]
+            guard contribution > 0 else { continue }
+            if top.count < 8 {
+                top.append((b, contribution))
+            } else if let m = top.indices.min(by: { top[$0].weight < top[$1].weight }), top[m].weight < contribution {
+                top[m] = (b, contribution)
+            }
+        }
+        guard !top.isEmpty else { return [] }
+        top.sort { $0.weight > $1.weight }
+        let wanted = Dictionary(top.enumerated().map { ($1.bucket, $0) }, uniquingKeysWith: { a, _ in a })
+        var found = [String?](repeating: nil, count: top.count)
+        for (gram, bucket) in extractor.grams(text, only: Set(wanted.keys)) {
+            if let rank = wanted[bucket], found[rank] == nil { found[rank] = gram }
+        }
+        var out: [String] = []
+        for case let g? in found {
+            let t = g.trimmingCharacters()
+            guard !t.isEmpty, !t.unicodeScalars.contains(" "), !out.contains(where: { $0.contains(t) || t.contains($0) }) else { continue }
+            out.append(t)
+            if out.count == count { break }
+        }
+        return out
+    }
+
+    static func pct(_ p: Double) -> String { "\(Int((p * 100).rounded()))%" }
+}

@@ -1,0 +1,224 @@
+import Foundation
+
+/// The transparent layer beside the model: word lists a county can edit (a JSON file), each rule with a
+/// name people recognise, so every flag says which rule fired on which words. Urgency must not wait for a
+/// model to be sure: "着火了" at 3 a.m. is urgent the first time it is seen.
+public struct TriageRules: Sendable, Codable, Hashable {
+    /// A named list of phrases. `all` (optional) are groups of which one phrase each must also appear
+    /// within `window` characters — "村会计" near "优亲厚友", not anywhere in a long message.
+    public struct Rule: Sendable, Codable, Hashable {
+        public var name: String
+        public var any: [String]
+        public var all: [[String]]?
+        public var window: Int?
+        /// For risk: how much it adds (1–3).
+        public var weight: Int?
+
+        public init(name: String, any: [String], all: [[String]]? = nil, window: Int? = nil, weight: Int? = nil) {
+            self.name = name
+            self.any = any
+            self.all = all
+            self.window = window
+            self.weight = weight
+        }
+    }
+
+    public var urgent: [Rule]
+    public var risk: [Rule]
+    public var cadre: [Rule]
+    /// Words that cancel a phrase right before it ("没有着火", "不是打架").
+    public var negators: [String]
+
+    public init(urgent: [Rule], risk: [Rule], cadre: [Rule], negators: [String]) {
+        self.urgent = urgent
+        self.risk = risk
+        self.cadre = cadre
+        self.negators = negators
+    }
+
+    /// A rule that fired, on which words.
+    public struct Hit: Sendable, Hashable, Codable {
+        public var rule: String
+        public var words: [String]
+        public var weight: Int
+    }
+
+    public func urgentHits(_ text: String) -> [Hit] { CompiledRules(self).hits(.urgent, in: text) }
+    public func riskHits(_ text: String) -> [Hit] { CompiledRules(self).hits(.risk, in: text) }
+    public func cadreHits(_ text: String) -> [Hit] { CompiledRules(self).hits(.cadre, in: text) }
+
+    /// The defaults, written for the county's villages; a county adds its own words in its rules file.
+    public static let defaults = TriageRules(
+        urgent: [
+            Rule(name: "火灾", any: ["着火", "失火", "起火", "火灾", "烧起来了", "火烧", "冒烟了", "火很大", "烧着了"]),
+            Rule(name: "洪水内涝", any: ["发大水", "洪水", "水淹", "淹了", "被淹", "涨大水", "山洪", "决堤", "溃坝", "漫过"]),
+            Rule(name: "山体滑坡泥石流", any: ["滑坡", "泥石流", "塌方了", "山垮了", "垮山", "落石", "山体开裂"]),
+            Rule(name: "受伤急救", any: ["受伤", "流血", "出血", "昏迷", "晕倒", "不省人事", "急救", "120", "摔断", "骨折", "被咬", "触电", "中毒", "喘不过气"]),
+            Rule(name: "暴力", any: ["打人", "砍人", "动刀", "拿刀", "持刀", "打起来了", "打架", "斗殴", "捅了", "杀人", "家暴"]),
+            Rule(name: "儿童走失", any: ["孩子不见了", "小孩不见了", "娃不见了", "孩子走丢", "小孩走丢", "走失", "找不到孩子", "伢儿不见", "娃娃不见"]),
+            Rule(name: "轻生", any: ["不想活", "活不下去", "寻短见", "跳河", "跳楼", "喝农药", "喝药", "上吊", "想死", "轻生", "自杀"]),
+            Rule(name: "燃气危化", any: ["煤气泄漏", "天然气泄漏", "液化气", "爆炸", "闻到煤气"]),
+            Rule(name: "交通事故", any: ["车祸", "翻车", "撞人", "撞了人", "掉下坎", "翻到沟里", "侧翻"]),
+        ],
+        risk: [
+            Rule(name: "号召聚集", any: ["一起去", "都去", "集体去", "大家去", "聚集", "围堵", "堵路", "拉横幅", "集体上访", "去县里", "去乡政府", "找政府要个说法", "讨说法"], weight: 2),
+            Rule(name: "扬言曝光", any: ["曝光", "发抖音", "发到网上", "找记者", "找媒体", "上热搜", "发微博", "找电视台", "网上发", "快手上发", "记者", "媒体", "上新闻"], weight: 1),
+            Rule(name: "传播谣言", any: ["听说", "据说", "有人说", "传言", "谣言", "都在传", "转发", "千万别"], all: [["要", "会", "了", "马上", "全部"]], window: 12, weight: 1),
+            Rule(name: "情绪激烈", any: ["忍无可忍", "受够了", "欺人太甚", "没天理", "太过分", "气死", "黑心", "狗官", "不给说法", "拼了", "豁出去"], weight: 1),
+            Rule(name: "威胁对抗", any: ["拼命", "同归于尽", "要他好看", "走着瞧", "砸了", "烧了他"], weight: 2),
+        ],
+        cadre: [
+            Rule(name: "反映干部问题", any: ["村支书", "支书", "书记", "村主任", "主任", "村会计", "会计", "村干部", "干部", "组长", "包村干部", "乡干部", "镇干部", "网格员", "村长", "文书", "村委"],
+                 all: [["贪", "吃回扣", "回扣", "优亲厚友", "截留", "克扣", "挪用", "私分", "收钱", "收了", "索要", "吃拿卡要", "好处费", "红包", "违规", "虚报", "冒领", "套取",
+                        "关系户", "自家亲戚", "亲戚", "小舅子", "侄子", "女婿", "自家人", "骗", "打人", "骂人", "不作为", "侵占", "霸占", "中饱私囊", "报假账", "假账", "赌博", "公款", "卖了", "私自"]],
+                 window: 24),
+            Rule(name: "举报", any: ["举报", "实名举报", "检举", "揭发"], all: [["村", "干部", "书记", "主任", "会计", "乡", "镇", "组长", "领导"]], window: 30),
+        ],
+        negators: ["没有", "没", "不是", "未", "不会", "无"]
+    )
+
+    /// Reads a county's rules file: the defaults, with each list the file names replaced.
+    public static func merged(json: Data) throws -> TriageRules {
+        struct Partial: Decodable {
+            var urgent: [Rule]?
+            var risk: [Rule]?
+            var cadre: [Rule]?
+            var negators: [String]?
+        }
+        let p = try JSONDecoder().decode(Partial.self, from: json)
+        var r = defaults
+        if let u = p.urgent { r.urgent = u }
+        if let x = p.risk { r.risk = x }
+        if let c = p.cadre { r.cadre = c }
+        if let n = p.negators { r.negators = n }
+        return r
+    }
+}
+
+/// Rules ready to match quickly: phrases as scalar arrays indexed by their first scalar, matched in one
+/// pass over the message. Nothing is allocated unless a rule fires.
+public struct CompiledRules: Sendable {
+    public enum Kind: Sendable { case urgent, risk, cadre }
+
+    struct Phrase: Sendable {
+        var scalars: [UInt32]
+        var text: String
+        /// (rule index, group): group −1 is the rule's `any` list, 0… its `all` groups.
+        var rule: Int
+        var group: Int
+    }
+
+    struct CompiledRule: Sendable {
+        var name: String
+        var weight: Int
+        var window: Int
+        var groups: Int
+    }
+
+    struct Set_: Sendable {
+        var rules: [CompiledRule] = []
+        var byFirst: [UInt32: [Phrase]] = [:]
+    }
+
+    var sets: [Set_] = []
+    var negators: [[UInt32]]
+
+    public init(_ r: TriageRules) {
+        negators = r.negators.map(Self.scalars)
+        for list in [r.urgent, r.risk, r.cadre] {
+            var set = Set_()
+            for (i, rule) in list.enumerated() {
+                set.rules.append(CompiledRule(name: rule.name, weight: rule.weight ?? 1, window: rule.window ?? 20, groups: rule.all?.count ?? 0))
+                for p in rule.any where !p.isEmpty {
+                    let sc = Self.scalars(p)
+                    set.byFirst[sc[0], default: []].append(Phrase(scalars: sc, text: p, rule: i, group: -1))
+                }
+                for (g, group) in (rule.all ?? []).enumerated() {
+                    for p in group where !p.isEmpty {
+                        let sc = Self.scalars(p)
+                        set.byFirst[sc[0], default: []].append(Phrase(scalars: sc, text: p, rule: i, group: g))
+                    }
+                }
+            }
+            sets.append(set)
+        }
+    }
+
+    /// Lower-case ASCII and full-width forms folded, as the message is.
+    static func fold(_ v: UInt32) -> UInt32 {
+        var v = v
+        if v >= 0xFF01 && v <= 0xFF5E { v -= 0xFEE0 }
+        if v >= 0x41 && v <= 0x5A { v += 0x20 }
+        return v
+    }
+
+    static func scalars(_ s: String) -> [UInt32] { s.unicodeScalars.map { fold($0.value) } }
+
+    public func hits(_ kind: Kind, in text: String) -> [Hit] {
+        var buffer: [UInt32] = []
+        buffer.reserveCapacity(text.utf8.count)
+        for u in text.unicodeScalars { buffer.append(Self.fold(u.value)) }
+        return buffer.withUnsafeBufferPointer { hits(kind, in: $0) }
+    }
+
+    public typealias Hit = TriageRules.Hit
+
+    /// Hits in already-folded scalars.
+    public func hits(_ kind: Kind, in s: UnsafeBufferPointer<UInt32>) -> [Hit] {
+        let set = sets[kind == .urgent ? 0 : (kind == .risk ? 1 : 2)]
+        // First pass: where does each rule's `any` list first match (not negated)?
+        var firstAny: [(rule: Int, word: String, at: Int)] = []
+        for i in 0..<s.count {
+            guard let candidates = set.byFirst[s[i]] else { continue }
+            for p in candidates where p.group == -1 && matches(p.scalars, s, at: i) && !negated(s, at: i) {
+                if !firstAny.contains(where: { $0.rule == p.rule }) { firstAny.append((p.rule, p.text, i)) }
+            }
+        }
+        guard !firstAny.isEmpty else { return [] }
+        var result: [Hit] = []
+        for (r, word, at) in firstAny.sorted(by: { $0.rule < $1.rule }) {
+            let rule = set.rules[r]
+            var words = [word]
+            if rule.groups > 0 {
+                let lo = max(0, at - rule.window), hi = min(s.count, at + word.unicodeScalars.count + rule.window)
+                for g in 0..<rule.groups {
+                    var found: String?
+                    var i = lo
+                    while i < hi && found == nil {
+                        if let candidates = set.byFirst[s[i]] {
+                            for p in candidates where p.rule == r && p.group == g && i + p.scalars.count <= hi && matches(p.scalars, s, at: i) && !negated(s, at: i) {
+                                found = p.text
+                                break
+                            }
+                        }
+                        i += 1
+                    }
+                    guard let f = found else { words = []; break }
+                    words.append(f)
+                }
+                if words.isEmpty { continue }
+            }
+            result.append(Hit(rule: rule.name, words: words, weight: rule.weight))
+        }
+        return result
+    }
+
+    @inline(__always)
+    func matches(_ p: [UInt32], _ s: UnsafeBufferPointer<UInt32>, at i: Int) -> Bool {
+        guard i + p.count <= s.count else { return false }
+        for k in 0..<p.count where s[i + k] != p[k] { return false }
+        return true
+    }
+
+    /// A negator directly before the phrase, or with one character between ("没着火", "没有人打架" is not caught: fine).
+    func negated(_ s: UnsafeBufferPointer<UInt32>, at i: Int) -> Bool {
+        for n in negators {
+            for start in [i - n.count, i - n.count - 1] where start >= 0 {
+                var ok = true
+                for k in 0..<n.count where s[start + k] != n[k] { ok = false; break }
+                if ok { return true }
+            }
+        }
+        return false
+    }
+}
