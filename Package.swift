@@ -71,6 +71,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            resources: [.copy("Resources/triage.wmtm")],
             swiftSettings: swiftSettings
         ),
         // The command line: parses arguments and calls into the modules above.

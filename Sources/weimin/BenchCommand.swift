@@ -5,7 +5,7 @@ import WeiminServer
 // weimin bench ingest
 
 struct BenchCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "bench", abstract: "性能测试。Benchmarks.", subcommands: [BenchIngest.self, BenchOutbox.self])
+    static let configuration = CommandConfiguration(commandName: "bench", abstract: "性能测试。Benchmarks.", subcommands: [BenchIngest.self, BenchOutbox.self, BenchTriage.self])
 }
 
 struct BenchIngest: AsyncParsableCommand {
@@ -84,6 +84,43 @@ struct BenchOutbox: AsyncParsableCommand {
             say(String(format: "%d 条消息，%d 个机器人：用时 %.0f 秒（按每分钟 20 条的下限为 %.0f 秒），%d 轮", r.messages, r.robots, r.seconds, r.floorSeconds, r.passes))
             say("送达 \(r.delivered)，重试 \(r.retries)，等待限流窗口 \(r.waitedForWindow) 次，失败 \(r.failed)")
             say("模拟机器人收到 \(r.received) 条：丢失 \(r.lost)，重复 \(r.doubled)，顺序错乱的机器人 \(r.outOfOrderRobots)，因超限被拒 \(r.refusedForRate) 次，任一分钟内最多 \(r.maxPerMinute) 条")
+        }
+    }
+}
+
+struct BenchTriage: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "triage",
+        abstract: "分诊速度（单核）、训练时间、模型大小、峰值内存。Triage speed on one core, training time for 10k/100k rows, model size, peak memory.",
+        discussion: "Run from the project folder (reads data/triage/corpus.tsv). Example: weimin bench triage --json")
+
+    @Option(help: "模型文件（默认内置模型）。Model file.") var model: String?
+    @Option(help: "带表头的消息文件。Messages (with a header row).") var data: String = "data/triage/corpus.tsv"
+    @Option(name: .customLong("text-column")) var textColumn: String = "text"
+    @Option(help: "计时的模型头。Head timed for prediction.") var head: String = "category"
+    @Flag(name: .customLong("predict-only"), help: "只测预测速度。Only time prediction.") var predictOnly = false
+    @Option(help: "每项计时的秒数。Seconds per timed loop.") var seconds: Double = 3
+    @Option(help: "训练计时的数据量，逗号分隔（空：不测训练）。Training sizes to time.") var train: String = "10000,100000"
+    @Flag(help: "输出 JSON。Print one JSON object.") var json = false
+
+    func run() async throws {
+        try await runReportingErrors {
+            var options = TriageBenchmark.Options()
+            options.trainSizes = train.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            options.modelPath = model
+            options.dataPath = data
+            options.textColumn = textColumn
+            options.head = head
+            options.predictOnly = predictOnly
+            options.seconds = seconds
+            let quiet = json
+            let result = try TriageBenchmark(options: options) { line in if !quiet { say(line) } }.run()
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                encoder.keyEncodingStrategy = .convertToSnakeCase
+                say(String(decoding: try encoder.encode(result), as: UTF8.self))
+            }
         }
     }
 }

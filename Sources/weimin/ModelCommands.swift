@@ -1,0 +1,176 @@
+import ArgumentParser
+import Foundation
+import WeiminCore
+import WeiminServer
+
+// weimin model train | eval,  weimin classify
+
+struct ModelCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "model",
+        abstract: "训练、评估分类模型。Train and evaluate the triage model (or a model on your own labelled data).",
+        subcommands: [Train.self, Eval.self])
+
+    struct DataFile: ParsableArguments {
+        @Option(help: "带表头的 CSV 或 TSV（UTF-8，可带 BOM）。Labelled data with a header row.") var data: String
+        @Option(name: .customLong("text-column"), help: "文本所在的列名。Column holding the text.") var textColumn: String = "text"
+        @Option(name: .customLong("label-column"), help: "标签列名，多个用逗号分隔。Label column(s), comma-separated.") var labelColumn: String = "category"
+        @Option(help: "分隔符 tab | comma（默认按扩展名或表头判断）。Delimiter.") var delimiter: String?
+
+        var labelColumns: [String] { labelColumn.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+
+        func load() throws -> LabelledData.Loaded {
+            guard let bytes = FileManager.default.contents(atPath: data) else { throw ValidationError("读不到文件 \(data)") }
+            guard let text = String(data: bytes, encoding: .utf8) else {
+                throw ValidationError("\(data) 不是 UTF-8 编码；请先转换：iconv -f GBK -t UTF-8 \(data) > 新文件")
+            }
+            let sep: UInt8
+            switch delimiter {
+            case nil: sep = LabelledData.delimiter(fileName: data, head: String(text.prefix(2000)))
+            case "tab", "\\t": sep = 0x09
+            case "comma", ",": sep = 0x2C
+            default: throw ValidationError("--delimiter 应为 tab 或 comma")
+            }
+            do {
+                let loaded = try LabelledData.read(text, delimiter: sep, textColumn: textColumn, labelColumns: labelColumns)
+                if !loaded.skipped.isEmpty {
+                    let shown = loaded.skipped.prefix(5).map { "第 \($0.line) 行：\($0.reason)" }.joined(separator: "；")
+                    FileHandle.standardError.write(Data("跳过 \(loaded.skipped.count) 行（\(shown)\(loaded.skipped.count > 5 ? "…" : "")）\n".utf8))
+                }
+                return loaded
+            } catch {
+                throw ValidationError("\(data)：\(error.description)")
+            }
+        }
+    }
+
+    struct Train: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "在标注数据上训练模型。Train a model; the same data always gives the same file.",
+            discussion: "Example: weimin model train --data data/triage/corpus.tsv --label-column category,department,urgency,risk,cadre --out triage.wmtm")
+
+        @OptionGroup var file: DataFile
+        @Option(help: "输出的模型文件。Model file to write.") var out: String
+        @Option(help: "训练轮数。Epochs.") var epochs: Int = LinearTrainer().epochs
+        @Option(name: .customLong("max-n"), help: "最长的字 n 元组。Longest character n-gram.") var maxN: Int = 3
+        @Option(help: "特征桶数（2 的幂）。Hashed feature buckets (power of two).") var buckets: Int = 1 << 18
+        @Option(name: .customLong("learning-rate"), help: "学习率。AdaGrad learning rate.") var learningRate: Float = LinearTrainer().learningRate
+        @Option(help: "L2 正则。L2 regularisation.") var l2: Float = LinearTrainer().l2
+        @Flag(help: "以 JSON 输出训练结果（秒数、大小、版本）。Print one JSON object.") var json = false
+        @Option(help: "某列的某个取值不作为该列的训练数据，如 department=-。Rows with this label are not training data for that column.")
+        var ignore: [String] = []
+        @Option(help: "类别权重的幂（0 不加权，1 完全平衡；默认多类 1、二类 0.5）。Class-weight power.") var balance: Double?
+
+        func run() async throws {
+            let loaded = try file.load()
+            guard buckets > 0, buckets & (buckets - 1) == 0 else { throw ValidationError("--buckets 应为 2 的幂，如 262144") }
+            let start = ContinuousClock.now
+            var trainer = LinearTrainer()
+            trainer.epochs = epochs
+            trainer.learningRate = learningRate
+            trainer.l2 = l2
+            trainer.balancePower = balance
+            var ignoring: [String: Set<String>] = [:]
+            for rule in ignore {
+                let parts = rule.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2, file.labelColumns.contains(parts[0]) else { throw ValidationError("--ignore 应为 列名=取值，且列名在 --label-column 中：\(rule)") }
+                ignoring[parts[0], default: []].insert(parts[1])
+            }
+            let model: TextModel
+            do {
+                model = try TextModelTraining.train(
+                    loaded.examples, labelColumns: file.labelColumns, features: FeatureConfig(dimension: buckets, minN: 1, maxN: maxN), trainer: trainer,
+                    ignoring: ignoring,
+                    notes: ["rows": String(loaded.examples.count), "data": URL(fileURLWithPath: file.data).lastPathComponent])
+            } catch { throw ValidationError(error.description) }
+            let elapsed = ContinuousClock.now - start
+            let bytes = try model.serialized()
+            try bytes.write(to: URL(fileURLWithPath: out))
+            if json {
+                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                print(#"{"rows":\#(loaded.examples.count),"seconds":\#(seconds),"bytes":\#(bytes.count),"version":"\#(model.version)"}"#)
+                return
+            }
+            print("训练完成 trained: \(loaded.examples.count) 条，\(file.labelColumns.joined(separator: ", "))；用时 \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow)))")
+            print("模型 model: \(out)（\(bytes.count / 1024) KB，版本 \(model.version)）")
+        }
+    }
+
+    struct Eval: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "在标注数据上评估模型。Accuracy, macro-F1, per-class scores and the confusion matrix.",
+            discussion: "Example: weimin model eval --model triage.wmtm --data test.tsv --label-column category --json")
+
+        @Option(help: "模型文件。Model file.") var model: String
+        @OptionGroup var file: DataFile
+        @Flag(help: "以一个 JSON 对象输出到标准输出。One JSON object on stdout.") var json = false
+
+        func run() async throws {
+            guard let bytes = FileManager.default.contents(atPath: model) else { throw ValidationError("读不到模型文件 \(model)") }
+            let m: TextModel
+            do { m = try TextModel.load(bytes) } catch { throw ValidationError("\(model)：\(error)") }
+            let loaded = try file.load()
+            var reports: [String: EvaluationReport] = [:]
+            for column in file.labelColumns {
+                guard m.heads[column] != nil else {
+                    throw ValidationError("模型里没有“\(column)”；模型有：\(m.heads.keys.sorted().joined(separator: "、"))")
+                }
+                reports[column] = TextModelTraining.evaluate(m, head: column, loaded.examples)
+            }
+            if json {
+                let encoder = JSONEncoder()
+                encoder.keyEncodingStrategy = .convertToSnakeCase
+                encoder.outputFormatting = [.sortedKeys]
+                let data = file.labelColumns.count == 1 ? try encoder.encode(reports[file.labelColumns[0]]!) : try encoder.encode(reports)
+                print(String(decoding: data, as: UTF8.self))
+            } else {
+                for column in file.labelColumns {
+                    print("== \(column)")
+                    print(reports[column]!.table)
+                }
+            }
+        }
+    }
+}
+
+struct ClassifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "classify",
+        abstract: "对消息分诊：类别、部门、紧急程度、舆情风险、是否反映干部问题，及理由。Triage messages.",
+        discussion: "Examples: weimin classify \"村口的路塌了，车过不去\"   ·   weimin classify --file messages.txt (one per line)")
+
+    @Argument(help: "要分诊的文本。Text to triage.") var text: [String] = []
+    @Option(help: "每行一条消息的文件。File with one message per line.") var file: String?
+    @Option(help: "模型文件（默认内置模型）。Model file (default: the shipped model).") var model: String?
+    @Option(help: "县的分诊规则 JSON（默认内置规则）。County rules file.") var rules: String?
+    @Flag(help: "每条输出一行 JSON。One JSON object per line.") var json = false
+
+    func run() async throws {
+        // Each argument is one message (quote a message that has spaces).
+        var texts = text.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        if let file {
+            guard let bytes = FileManager.default.contents(atPath: file), let content = String(data: bytes, encoding: .utf8) else {
+                throw ValidationError("读不到 UTF-8 文件 \(file)")
+            }
+            texts += content.split(whereSeparator: \.isNewline).map(String.init).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        }
+        guard !texts.isEmpty else { throw ValidationError("请给出文本，或用 --file 指定文件") }
+        var triager = try TriageSetup.triager(modelPath: model, rulesPath: rules)
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        for t in texts {
+            let d = triager.triage(t)
+            if json {
+                print(String(decoding: try encoder.encode(ClassifiedLine(text: PIIMask.redact(t), decision: d)), as: UTF8.self))
+            } else {
+                print(TriageSetup.describe(t, d))
+            }
+        }
+    }
+
+    struct ClassifiedLine: Encodable {
+        let text: String
+        let decision: TriageDecision
+    }
+}
