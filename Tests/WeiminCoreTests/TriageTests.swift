@@ -169,3 +169,61 @@ struct TriageTests {
         #expect(!d.modelVersion.isEmpty)
     }
 }
+
+@Suite("Threads and hot issues")
+struct ThreadAndClusterTests {
+    let t0 = Date(timeIntervalSince1970: 1_796_000_000)
+    let road = UUID(), water = UUID()
+
+    var open: [OpenCaseSummary] {
+        [OpenCaseSummary(caseID: road, originSender: "tian", openedAt: t0, lastActivity: t0, text: "三组到四组的路上有个大坑，晚上骑摩托车危险得很"),
+         OpenCaseSummary(caseID: water, originSender: "long", openedAt: t0.addingTimeInterval(-86400), lastActivity: t0.addingTimeInterval(-3600), text: "我们组停水三天了")]
+    }
+
+    var recent: [ThreadMessage] {
+        [ThreadMessage(id: 1, sender: "long", sentAt: t0.addingTimeInterval(-86400), text: "我们组停水三天了", caseID: water),
+         ThreadMessage(id: 2, sender: "tian", sentAt: t0, text: "三组到四组的路上有个大坑，晚上骑摩托车危险得很", caseID: road)]
+    }
+
+    @Test("a burst, a quote, a follow-up, a +1 and the same demand in other words join one case; chat is ignored")
+    func attach() {
+        let a = ThreadAttacher()
+        func decide(_ id: Int, _ sender: String, _ after: TimeInterval, _ text: String, quote: Int? = nil, actionable: Bool = false) -> ThreadDecision {
+            a.decide(ThreadMessage(id: id, sender: sender, sentAt: t0.addingTimeInterval(after), text: text, quoteOf: quote), actionable: actionable, recent: recent, open: open)
+        }
+        guard case .join(road, _) = decide(3, "tian", 120, "就在老李家门口那里", actionable: true) else { Issue.record("burst"); return }
+        guard case .join(water, _) = decide(4, "wang", 5000, "我们这边也停了", quote: 1) else { Issue.record("quote"); return }
+        guard case .join(water, let why) = decide(5, "long", 3 * 86400, "水还没修好吗，都几天了") else { Issue.record("follow-up"); return }
+        #expect(why.contains("追问"))
+        guard case .join(road, _) = decide(6, "peng", 1800, "+1") else { Issue.record("support"); return }
+        guard case .join(road, let similar) = decide(7, "shi", 2 * 86400, "三组到四组的路上那个大坑，晚上骑摩托车太危险了", actionable: true) else { Issue.record("similar"); return }
+        #expect(similar.contains("相近"))
+        #expect(decide(8, "shi", 2 * 86400, "学校门口的校车开得太快了", actionable: true) == .open)
+        #expect(decide(9, "shi", 2 * 86400, "大家早上好") == .ignore)
+        // Too late to be a burst; and a support long after the case went quiet opens nothing.
+        #expect(decide(10, "tian", 3 * 3600, "哈哈") == .ignore)
+        #expect(decide(11, "peng", 5 * 3600, "+1") == .ignore)
+    }
+
+    @Test("near-duplicates across villages form a hot issue with counts by township and week; unrelated messages do not")
+    func clusters() {
+        let c = HotIssueClusterer()
+        let day = 86400.0
+        var items: [HotIssueItem] = []
+        let texts = ["今年医保怎么又涨了，去年才三百多", "医保今年怎么又涨价了，去年才三百多块", "今年的医保怎么又涨了这么多，去年三百多",
+                     "医保又涨了，去年才三百多，今年怎么这么多"]
+        for (i, t) in texts.enumerated() {
+            items.append(HotIssueItem(id: i + 1, text: t, township: i % 2 == 0 ? "433125111" : "433125100", sentAt: t0.addingTimeInterval(Double(i) * 3 * day)))
+        }
+        for (i, t) in ["村口的路灯坏了", "谁家的狗跑丢了", "明天赶场", "学校的饭太少了", "猪肉涨价了，十八一斤了"].enumerated() {
+            items.append(HotIssueItem(id: 100 + i, text: t, township: "433125111", sentAt: t0))
+        }
+        let found = c.clusters(items)
+        #expect(found.count == 1)
+        let hot = found[0]
+        #expect(hot.messageIDs == [1, 2, 3, 4])
+        #expect(hot.byTownship == ["433125111": 2, "433125100": 2])
+        #expect(hot.byWeek.values.reduce(0, +) == 4 && hot.byWeek.count >= 2)
+        #expect(MinHasher.similarity(MinHasher().signature(texts[0]), MinHasher().signature("明天赶场")) < 0.2)
+    }
+}
