@@ -25,6 +25,7 @@ public func buildRouter(services: AppServices) -> Router<WeiminRequestContext> {
     TemplatesController(services: services).addRoutes(to: api)
     OutboxController(services: services).addRoutes(to: api)
     AlertsController(services: services).addRoutes(to: api)
+    TriageController(services: services).addRoutes(to: api)
     MessagesController(services: services).addRoutes(to: api)
     return router
 }
@@ -46,6 +47,9 @@ public func buildApplication(
     }
     if services.config.retentionDays > 0 {
         app.addServices(RetentionService(services: services))
+    }
+    if services.config.triageInterval > 0 {
+        app.addServices(TriageService(services: services, interval: .milliseconds(services.config.triageInterval)))
     }
     if services.config.deliveryInterval > 0 {
         app.addServices(DeliveryService(services: services, interval: .milliseconds(services.config.deliveryInterval)))

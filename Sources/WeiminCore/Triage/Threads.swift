@@ -57,8 +57,8 @@ public struct ThreadAttacher: Sendable {
 
     public init() {}
 
-    static let followUps = ["还没修", "还没好", "还没人", "还是没", "怎么还", "咋还", "催一下", "催催", "有进展", "什么时候修", "什么时候能", "啥时候", "多久能", "有人管吗", "没人管", "没人来", "又坏了", "又停了", "又塌了"]
-    static let supports = ["+1", "＋1", "我家也是", "我们家也是", "我们也是", "我也是", "同样", "一样的", "附议", "顶", "同问", "我们组也", "我家也", "也是这样"]
+    public static let followUps = ["还没修", "还没好", "还没人", "还是没", "怎么还", "咋还", "催一下", "催催", "有进展", "什么时候修", "什么时候能", "啥时候", "多久能", "有人管吗", "没人管", "没人来", "又坏了", "又停了", "又塌了"]
+    public static let supports = ["+1", "＋1", "我家也是", "我们家也是", "我们也是", "我也是", "同样", "一样的", "附议", "顶", "同问", "我们组也", "我家也", "也是这样"]
 
     /// `recent`: the group's messages of the last hours, oldest first; `open`: the group's open cases.
     public func decide(_ m: ThreadMessage, actionable: Bool, recent: [ThreadMessage], open: [OpenCaseSummary]) -> ThreadDecision {

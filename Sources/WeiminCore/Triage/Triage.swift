@@ -34,7 +34,7 @@ public struct Triager: Sendable {
     public let model: TextModel
     public let rules: CompiledRules
     public let entities: EntityExtractor
-    /// Department code → keywords (the county's 派单目录); a keyword match decides the department.
+    /// Department code → keywords (the county's 派单目录): they decide the department when the model is unsure.
     public let catalogue: [(code: String, keywords: [String])]
     /// Below this probability, the category is left to a person.
     public var decideAbove: Double = 0.45
@@ -162,11 +162,16 @@ public struct Triager: Sendable {
             department = "jwjw"
             departmentScore = 1
         } else if category.isActionable {
-            if let (code, word) = catalogueMatch() {
+            // The model when it is sure; otherwise the county's own 派单目录 words; otherwise the model's best guess.
+            let m = best(departmentHead)
+            if let m, m.p >= 0.5, m.label != "-" {
+                department = m.label
+                departmentScore = m.p
+            } else if let (code, word) = catalogueMatch() {
                 department = code
                 departmentScore = 1
                 reasons.append("派单目录关键词“\(word)” → \(code)")
-            } else if let m = best(departmentHead), m.label != "-" && m.label != "none" {
+            } else if let m, m.label != "-" && m.label != "none" {
                 department = m.label
                 departmentScore = m.p
             }

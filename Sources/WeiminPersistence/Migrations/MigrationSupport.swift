@@ -46,5 +46,6 @@ public enum WeiminMigrations {
         M017CreateOutbox(),
         M018CreateNotices(),
         M019AddOutboundFilesAndAlerts(),
+        M020CreateMessageTriage(),
     ]
 }

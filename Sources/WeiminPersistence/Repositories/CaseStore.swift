@@ -146,6 +146,12 @@ public struct CaseStore: Sendable {
         return (c, row)
     }
 
+    /// A case by its id, without visibility checks.
+    public func find(id: UUID) async throws -> Case? {
+        guard let row = try await CaseModel.find(id, on: database.db), let number = CaseNumber(row.number) else { return nil }
+        return try await find(number: number)
+    }
+
     /// A case with its department code and co-handlers, without visibility checks (the workflow checks).
     public func find(number: CaseNumber) async throws -> Case? {
         try await load(number: number)?.0

@@ -12,6 +12,7 @@ enum BenchSupport {
         var config = WeiminConfig(dir: dir, host: "127.0.0.1", port: 0)
         config.databaseURL = databaseURL
         config.supervisionInterval = 0
+        config.triageInterval = 0
         config.retentionDays = 0
         var logger = Logger(label: "weimin.bench")
         logger.logLevel = .error

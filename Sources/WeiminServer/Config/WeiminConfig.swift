@@ -24,6 +24,12 @@ public struct WeiminConfig: Sendable {
     public var supervisionInterval: Int = 60
     /// How often the outbox is checked, in milliseconds; 0 turns delivery (and chat satisfaction) off.
     public var deliveryInterval: Int = 2000
+    /// How often new messages are triaged, in milliseconds; 0 turns triage in the flow off.
+    public var triageInterval: Int = 1000
+    /// A triage model trained on the county's own data (default: the shipped model).
+    public var triageModel: String?
+    /// A county's triage word lists (JSON; default: the shipped lists).
+    public var triageRules: String?
     /// Working hours, e.g. "08:30-12:00,14:30-17:30" (Beijing time by default).
     public var workHours: [WorkPeriod] = WorkCalendar.defaultPeriods
     /// Days after a case ends before its personal data is erased; 0 keeps it (not recommended).
@@ -64,6 +70,9 @@ public struct WeiminConfig: Sendable {
         public static let rulesFile = "rules.file"
         public static let supervisionInterval = "supervision.interval"
         public static let deliveryInterval = "delivery.interval"
+        public static let triageInterval = "triage.interval"
+        public static let triageModel = "triage.model"
+        public static let triageRules = "triage.rules"
         public static let retentionDays = "retention.days"
         public static let workHours = "work.hours"
     }
@@ -128,6 +137,14 @@ public struct WeiminConfig: Sendable {
             }
             config.deliveryInterval = ms
         }
+        if let text = reader.string(forKey: ConfigKey(Key.triageInterval)) {
+            guard let ms = Int(text), (0...600_000).contains(ms) else {
+                throw ConfigError.invalid("分诊检查间隔 \(text) 无效：应为 0–600000 毫秒（0 表示不分诊）")
+            }
+            config.triageInterval = ms
+        }
+        config.triageModel = reader.string(forKey: ConfigKey(Key.triageModel)) ?? config.triageModel
+        config.triageRules = reader.string(forKey: ConfigKey(Key.triageRules)) ?? config.triageRules
         if let text = reader.string(forKey: ConfigKey(Key.workHours)) {
             config.workHours = try parseWorkHours(text)
         }

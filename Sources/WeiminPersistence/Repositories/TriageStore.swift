@@ -1,0 +1,254 @@
+import FluentKit
+import Foundation
+import SQLKit
+import WeiminCore
+
+/// Triage in the flow: every text message stored after triage was switched on is read once (in id order,
+/// from a cursor), decided, and the decision kept with its model version. A message that needs action
+/// joins the case it belongs to (threading) or opens a new one in state `new`; a report about a cadre
+/// opens a sealed case for the discipline commission. One instance at a time does this (a lease).
+public struct TriageStore: Sendable {
+    let database: WeiminDatabase
+    let cipher: FieldCipher
+    static let cursorKey = "triage.cursor"
+
+    public init(database: WeiminDatabase, cipher: FieldCipher) {
+        self.database = database
+        self.cipher = cipher
+    }
+
+    /// What a Triager needs to know of the counties: their places (for entities) and their 派单目录 words.
+    public func countyKnowledge() async throws -> (places: [(code: String, name: String)], catalogue: [(code: String, keywords: [String])]) {
+        let places = try await RegionModel.query(on: database.db).all().compactMap { r -> (String, String)? in
+            (r.level == "township" || r.level == "village") && r.id != nil ? (r.id!, r.name) : nil
+        }
+        let departments = Dictionary(try await DepartmentModel.query(on: database.db).all().map { ($0.id!, $0.code) }) { a, _ in a }
+        var words: [String: [String]] = [:]
+        for e in try await DispatchEntryModel.query(on: database.db).all() {
+            guard let code = departments[e.$department.id] else { continue }
+            words[code, default: []] += e.keywords.split(separator: "|").map(String.init)
+        }
+        return (places, words.keys.sorted().map { ($0, words[$0]!) })
+    }
+
+    public struct Pass: Sendable, Equatable {
+        public init() {}
+        public var triaged = 0
+        public var opened = 0
+        public var joined = 0
+        public var sealed = 0
+        public var undecided = 0
+    }
+
+    struct Pending {
+        var id: Int
+        var groupID: UUID
+        var county: String
+        var village: String
+        var senderID: String
+        var senderName: String
+        var text: String
+        var sentAt: Date
+        var quoteOf: Int?
+        var inCase: Bool
+    }
+
+    func cursor(on sql: any SQLDatabase) async throws -> Int? {
+        try await sql.raw("SELECT value FROM system_settings WHERE key = \(bind: Self.cursorKey)").first()
+            .flatMap { Int(try $0.decode(column: "value", as: String.self)) }
+    }
+
+    func saveCursor(_ id: Int, on sql: any SQLDatabase, at now: Date) async throws {
+        try await sql.raw("""
+            INSERT INTO system_settings (key, value, updated_at) VALUES (\(bind: Self.cursorKey), \(bind: String(id)), \(bind: now))
+            ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+            """).run()
+    }
+
+    /// Triages up to `limit` messages stored at least a second ago (so one committed late by a concurrent
+    /// writer is not skipped). The first run starts after the newest message: history is not re-triaged.
+    public func runOnce(triager: inout Triager, cases: CaseStore, workflow: CaseWorkflow, limit: Int = 500, at now: Date = Date()) async throws -> Pass {
+        let sql = database.sql
+        var pass = Pass()
+        guard let cursor = try await cursor(on: sql) else {
+            let newest = try await sql.raw("SELECT MAX(id) AS id FROM messages").first()?.decode(column: "id", as: Int?.self) ?? 0
+            try await saveCursor(newest ?? 0, on: sql, at: now)
+            return pass
+        }
+        let rows = try await sql.raw("""
+            SELECT m.id, m.group_id, m.county_code, g.village_code, m.sender_id, m.sender_name, m.text, m.sent_at, m.quote_of, m.kind, m.sealed,
+                   EXISTS (SELECT 1 FROM case_messages cm WHERE cm.message_id = m.id) AS in_case
+            FROM messages m JOIN chat_groups g ON g.id = m.group_id
+            WHERE m.id > \(bind: cursor) AND m.received_at <= \(bind: now.addingTimeInterval(-1))
+            ORDER BY m.id LIMIT \(bind: limit)
+            """).all()
+        guard !rows.isEmpty else { return pass }
+        let departments = Dictionary(try await DepartmentModel.query(on: database.db).all().map { ("\($0.countyCode):\($0.code)", $0.id!) }) { a, _ in a }
+        let attacher = ThreadAttacher()
+        var last = cursor
+        for r in rows {
+            let id = try r.decode(column: "id", as: Int.self)
+            last = id
+            guard try r.decode(column: "kind", as: String.self) == "text", try r.decode(column: "sealed", as: Bool?.self) != true else { continue }
+            let m = Pending(
+                id: id, groupID: try r.decode(column: "group_id", as: UUID.self), county: try r.decode(column: "county_code", as: String.self),
+                village: try r.decode(column: "village_code", as: String.self), senderID: try r.decode(column: "sender_id", as: String.self),
+                senderName: try r.decode(column: "sender_name", as: String.self), text: try r.decode(column: "text", as: String.self),
+                sentAt: try r.decode(column: "sent_at", as: Date.self), quoteOf: try r.decode(column: "quote_of", as: Int?.self),
+                inCase: try r.decode(column: "in_case", as: Bool.self))
+            let d = triager.triage(m.text, explain: true)
+            pass.triaged += 1
+            if d.undecided { pass.undecided += 1 }
+            var caseID: UUID?
+            var threadReason: String?
+            if !m.inCase, let county = RegionCode(m.county), let village = RegionCode(m.village) {
+                if d.reportsCadre {
+                    let c = try await cases.open(newCase(m, d, county: county, village: village, department: departments["\(m.county):jwjw"], sealed: true),
+                                                 actor: Actor.system, at: now, workflow: workflow)
+                    try await SealedReportStore(database: database, cipher: cipher).seal(
+                        caseID: c.id, reporter: .init(name: m.senderName, platformID: m.senderID, phone: nil), originalText: m.text,
+                        accused: nil, accusedUsernames: [], at: now)
+                    caseID = c.id
+                    pass.sealed += 1
+                } else {
+                    let (recent, open) = try await context(group: m.groupID, before: m.sentAt)
+                    let message = ThreadMessage(id: m.id, sender: m.senderID, sentAt: m.sentAt, text: m.text, quoteOf: m.quoteOf)
+                    switch attacher.decide(message, actionable: d.isActionable, recent: recent, open: open) {
+                    case .join(let c, let reason):
+                        try await join(message: m.id, case: c, reason: reason, county: m.county, at: now)
+                        caseID = c
+                        threadReason = reason
+                        pass.joined += 1
+                    case .open:
+                        let c = try await cases.open(
+                            newCase(m, d, county: county, village: village, department: d.department.flatMap { departments["\(m.county):\($0)"] }, sealed: false),
+                            actor: Actor.system, at: now, workflow: workflow)
+                        caseID = c.id
+                        pass.opened += 1
+                    case .ignore:
+                        break
+                    }
+                }
+            }
+            try await record(m, d, caseID: caseID, threadReason: threadReason, at: now)
+        }
+        try await saveCursor(last, on: sql, at: now)
+        return pass
+    }
+
+    func newCase(_ m: Pending, _ d: TriageDecision, county: RegionCode, village: RegionCode, department: UUID?, sealed: Bool) -> NewCase {
+        let title = sealed ? "反映干部问题（密封件）" : String(PIIMask.redact(m.text).prefix(30))
+        return NewCase(county: county, township: village.townshipCode, village: village, groupID: m.groupID, category: d.category,
+                       departmentID: department, urgency: d.urgency, sealed: sealed, title: title, summary: m.text, opinionRisk: d.opinionRisk,
+                       messageIDs: [m.id])
+    }
+
+    /// The group's last six hours (with the case each message is in) and its open cases of the last month.
+    func context(group: UUID, before: Date) async throws -> ([ThreadMessage], [OpenCaseSummary]) {
+        let sql = database.sql
+        let recent = try await sql.raw("""
+            SELECT m.id, m.sender_id, m.sent_at, m.text, m.quote_of, cm.case_id FROM messages m
+            LEFT JOIN case_messages cm ON cm.message_id = m.id
+            WHERE m.group_id = \(bind: group) AND m.sent_at >= \(bind: before.addingTimeInterval(-6 * 3600)) AND m.sent_at <= \(bind: before)
+            ORDER BY m.sent_at, m.id LIMIT 500
+            """).all().map {
+            ThreadMessage(id: try $0.decode(column: "id", as: Int.self), sender: try $0.decode(column: "sender_id", as: String.self),
+                          sentAt: try $0.decode(column: "sent_at", as: Date.self), text: try $0.decode(column: "text", as: String.self),
+                          quoteOf: try $0.decode(column: "quote_of", as: Int?.self), caseID: try $0.decode(column: "case_id", as: UUID?.self))
+        }
+        let openStates = CaseState.allCases.filter(\.isOpen).map(\.rawValue)
+        let open = try await sql.raw("""
+            SELECT c.id, m.sent_at AS opened, c.updated_at, m.sender_id, m.text FROM cases c
+            JOIN case_messages cm ON cm.case_id = c.id AND cm.relation = 'origin' JOIN messages m ON m.id = cm.message_id
+            WHERE c.group_id = \(bind: group) AND c.sealed = \(bind: false) AND c.state IN (\(unsafeRaw: openStates.map { "'\($0)'" }.joined(separator: ",")))
+              AND c.created_at >= \(bind: before.addingTimeInterval(-30 * 86400))
+            ORDER BY c.created_at DESC LIMIT 50
+            """).all().map {
+            OpenCaseSummary(caseID: try $0.decode(column: "id", as: UUID.self), originSender: try $0.decode(column: "sender_id", as: String.self),
+                            // When the villager raised it (not when triage got to it), and when the case last moved.
+                            openedAt: try $0.decode(column: "opened", as: Date.self), lastActivity: try $0.decode(column: "updated_at", as: Date.self),
+                            text: try $0.decode(column: "text", as: String.self))
+        }
+        return (recent, open)
+    }
+
+    /// Links the message to the case and says so in the case's history.
+    func join(message: Int, case id: UUID, reason: String, county: String, at now: Date) async throws {
+        try await database.db.transaction { db -> Void in
+            guard let row = try await CaseModel.find(id, on: db), let number = CaseNumber(row.number) else { return }
+            let link = CaseMessageModel()
+            link.caseID = id
+            link.messageID = message
+            link.countyCode = county
+            link.relation = "thread"
+            link.createdAt = now
+            try await link.create(on: db)
+            _ = try await CaseStore.appendEvent(caseRow: row, number: number, actor: Actor.system, action: "thread", from: nil, to: nil,
+                                                note: "群消息并入：\(reason)", at: now, on: db)
+        }
+    }
+
+    func record(_ m: Pending, _ d: TriageDecision, caseID: UUID?, threadReason: String?, at now: Date) async throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        try await database.sql.raw("""
+            INSERT INTO message_triage (message_id, county_code, group_id, category, category_score, department, urgency, opinion_risk, reports_cadre,
+                                        undecided, reasons, entities, model_version, case_id, thread_reason, decided_at)
+            VALUES (\(bind: m.id), \(bind: m.county), \(bind: m.groupID), \(bind: d.category.rawValue), \(bind: d.categoryScore), \(bind: d.department),
+                    \(bind: d.urgency.rawValue), \(bind: d.opinionRisk), \(bind: d.reportsCadre), \(bind: d.undecided),
+                    \(bind: String(decoding: try encoder.encode(d.reasons), as: UTF8.self)), \(bind: String(decoding: try encoder.encode(d.entities), as: UTF8.self)),
+                    \(bind: d.modelVersion), \(bind: caseID), \(bind: threadReason), \(bind: now))
+            ON CONFLICT (message_id) DO NOTHING
+            """).run()
+    }
+
+    /// A stored decision, as the API shows it (reasons and masked entities included).
+    public struct Stored: Sendable, Codable {
+        public var messageID: Int
+        public var category: String
+        public var categoryScore: Double
+        public var department: String?
+        public var urgency: String
+        public var opinionRisk: Int
+        public var reportsCadre: Bool
+        public var undecided: Bool
+        public var reasons: [String]
+        public var entities: Entities
+        public var modelVersion: String
+        public var caseID: UUID?
+        public var threadReason: String?
+        public var decidedAt: Date
+    }
+
+    public func decision(message id: Int) async throws -> Stored? {
+        guard let r = try await database.sql.raw("SELECT * FROM message_triage WHERE message_id = \(bind: id)").first() else { return nil }
+        return Stored(
+            messageID: id, category: try r.decode(column: "category", as: String.self), categoryScore: try r.decode(column: "category_score", as: Double.self),
+            department: try r.decode(column: "department", as: String?.self), urgency: try r.decode(column: "urgency", as: String.self),
+            opinionRisk: try r.decode(column: "opinion_risk", as: Int.self), reportsCadre: try r.decode(column: "reports_cadre", as: Bool.self),
+            undecided: try r.decode(column: "undecided", as: Bool.self),
+            reasons: (try? JSONDecoder().decode([String].self, from: Data(try r.decode(column: "reasons", as: String.self).utf8))) ?? [],
+            entities: (try? JSONDecoder().decode(Entities.self, from: Data(try r.decode(column: "entities", as: String.self).utf8))) ?? Entities(),
+            modelVersion: try r.decode(column: "model_version", as: String.self), caseID: try r.decode(column: "case_id", as: UUID?.self),
+            threadReason: try r.decode(column: "thread_reason", as: String?.self), decidedAt: try r.decode(column: "decided_at", as: Date.self))
+    }
+
+    /// The village a message's group belongs to (for scope checks).
+    public func village(ofMessage id: Int) async throws -> String? {
+        try await database.sql.raw("SELECT g.village_code FROM messages m JOIN chat_groups g ON g.id = m.group_id WHERE m.id = \(bind: id)").first()?
+            .decode(column: "village_code", as: String.self)
+    }
+
+    /// Actionable messages in an area since a time (not reports about cadres), for hot-issue clustering.
+    public func hotIssueItems(scopePrefix: String, since: Date, limit: Int = 20000) async throws -> [HotIssueItem] {
+        try await database.sql.raw("""
+            SELECT m.id, m.text, m.sent_at, g.township_code FROM message_triage t JOIN messages m ON m.id = t.message_id
+            JOIN chat_groups g ON g.id = m.group_id
+            WHERE t.category <> 'none' AND t.reports_cadre = \(bind: false) AND g.village_code LIKE \(bind: scopePrefix + "%") AND m.sent_at >= \(bind: since)
+            ORDER BY m.id DESC LIMIT \(bind: limit)
+            """).all().map {
+            HotIssueItem(id: try $0.decode(column: "id", as: Int.self), text: PIIMask.redact(try $0.decode(column: "text", as: String.self)),
+                         township: try $0.decode(column: "township_code", as: String.self), sentAt: try $0.decode(column: "sent_at", as: Date.self))
+        }
+    }
+}
