@@ -32,7 +32,8 @@ public final class WeiminDatabase: Sendable {
             if !dir.isEmpty {
                 try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             }
-            databases.use(.sqlite(.file(path), sqlLogLevel: nil), as: .sqlite)
+            // Under a burst on two cores, work waits for a connection rather than failing after 10 s.
+            databases.use(.sqlite(.file(path), connectionPoolTimeout: .seconds(60), sqlLogLevel: nil), as: .sqlite)
         case .postgres(let url):
             var config: SQLPostgresConfiguration
             do {
@@ -41,7 +42,7 @@ public final class WeiminDatabase: Sendable {
                 throw PersistenceError.configuration("PostgreSQL 地址格式不对：\(DatabaseLocation.redact(url))。示例：postgres://weimin:密码@127.0.0.1:5432/weimin")
             }
             config.searchPath = nil
-            databases.use(.postgres(configuration: config, maxConnectionsPerEventLoop: 4, sqlLogLevel: .trace), as: .psql)
+            databases.use(.postgres(configuration: config, maxConnectionsPerEventLoop: 4, connectionPoolTimeout: .seconds(60), sqlLogLevel: .trace), as: .psql)
         }
         self.databases = databases
     }
