@@ -18,13 +18,6 @@ public enum OutboundFormat {
         s.replacing("<@", with: "＜@")
     }
 
-    /// A mainland mobile number (11 digits starting 13–19): what DingTalk `atMobiles` and WeCom
-    /// `mentioned_mobile_list` accept.
-    public static func isMobile(_ s: String) -> Bool {
-        let u = Array(s.utf8)
-        guard u.count == 11, u[0] == UInt8(ascii: "1"), (UInt8(ascii: "3")...UInt8(ascii: "9")).contains(u[1]) else { return false }
-        return u.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
-    }
 }
 
 /// The people a message @-mentions, as the platforms address them.

@@ -43,10 +43,6 @@ public struct TriageRules: Sendable, Codable, Hashable {
         public var weight: Int
     }
 
-    public func urgentHits(_ text: String) -> [Hit] { CompiledRules(self).hits(.urgent, in: text) }
-    public func riskHits(_ text: String) -> [Hit] { CompiledRules(self).hits(.risk, in: text) }
-    public func cadreHits(_ text: String) -> [Hit] { CompiledRules(self).hits(.cadre, in: text) }
-
     /// The defaults, written for the county's villages; a county adds its own words in its rules file.
     public static let defaults = TriageRules(
         urgent: [

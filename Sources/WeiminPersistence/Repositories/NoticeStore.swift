@@ -194,7 +194,7 @@ public struct NoticeStore: Sendable {
     @discardableResult
     public func openObjections(cases: CaseStore, workflow: CaseWorkflow, at now: Date) async throws -> [CaseNumber] {
         let cursorKey = "notice.objection_cursor"
-        let cursor = try await SettingModel.find(cursorKey, on: database.db).flatMap { Int($0.value) } ?? 0
+        let cursor = try await Settings.value(cursorKey, on: database.sql).flatMap(Int.init) ?? 0
         let settled = now.addingTimeInterval(-10)
         let rows = try await database.sql.raw("""
             SELECT n.id AS notice_id, n.title AS title, n.county_code AS county, m.id AS message_id, m.text AS text, g.id AS group_id, g.village_code AS village
@@ -213,7 +213,7 @@ public struct NoticeStore: Sendable {
             guard ObjectionDetector.isObjection(text), let county = RegionCode(try r.decode(column: "county", as: String.self)),
                 let village = RegionCode(try r.decode(column: "village", as: String.self))
             else {
-                try await saveCursor(cursorKey, try r.decode(column: "message_id", as: Int.self), at: now)
+                try await Settings.put(cursorKey, String(try r.decode(column: "message_id", as: Int.self)), on: database.sql, at: now)
                 continue
             }
             let title = try r.decode(column: "title", as: String.self)
@@ -226,16 +226,10 @@ public struct NoticeStore: Sendable {
                 INSERT INTO notice_objections (id, notice_id, case_id, message_id, created_at)
                 VALUES (\(bind: UUID()), \(bind: try r.decode(column: "notice_id", as: UUID.self)), \(bind: c.id), \(bind: messageID), \(bind: now))
                 """).run()
-            try await saveCursor(cursorKey, messageID, at: now)
+            try await Settings.put(cursorKey, String(messageID), on: database.sql, at: now)
             opened.append(c.number)
         }
         return opened
     }
 
-    func saveCursor(_ key: String, _ id: Int, at now: Date) async throws {
-        try await (database.db as! any SQLDatabase).raw("""
-            INSERT INTO system_settings (key, value, updated_at) VALUES (\(bind: key), \(bind: String(id)), \(bind: now))
-            ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
-            """).run()
-    }
 }

@@ -43,8 +43,9 @@ public struct OutboxItem: Sendable, Hashable {
     public var lastError: String?
     /// A file sent as its own message (a notice's attachment).
     public var fileID: UUID?
-    /// A private answer to one person (a sealed case's reporter); the recipient is stored encrypted.
-    public var isPrivate: Bool
+    /// A private answer to one person (a sealed case's reporter): the recipient, still encrypted.
+    var recipientCipher: String?
+    public var isPrivate: Bool { recipientCipher != nil }
 }
 
 /// A file to send, as the robot receives it.
@@ -220,7 +221,7 @@ public struct OutboxStore: Sendable {
             mentions: (try? JSONDecoder().decode([String].self, from: Data(try row.decode(column: "mentions", as: String.self).utf8))) ?? [],
             status: try row.decode(column: "status", as: String.self), attempts: try row.decode(column: "attempts", as: Int.self),
             lastError: try row.decode(column: "last_error", as: String?.self), fileID: try row.decode(column: "file_id", as: UUID?.self),
-            isPrivate: try row.decode(column: "recipient_cipher", as: String?.self) != nil)
+            recipientCipher: try row.decode(column: "recipient_cipher", as: String?.self))
     }
 
     /// Makes an item ready to send. `person:<id>` mentions become that person's mobile (for DingTalk
@@ -234,16 +235,13 @@ public struct OutboxStore: Sendable {
                     let sealed = try row.decode(column: "phone_cipher", as: String?.self)
                 else { continue }
                 let phone = try cipher.open(sealed)
-                if OutboundFormat.isMobile(phone) { mentions.mobiles.append(phone) }
+                if PIIMask.isMobile(phone) { mentions.mobiles.append(phone) }
             } else {
                 mentions.userIDs.append(m)
             }
         }
         var message = OutboundMessage(kind: item.kind, text: item.text, mentions: mentions)
-        if item.isPrivate, let row = try await database.sql.raw("SELECT recipient_cipher FROM outbox WHERE id = \(bind: item.id)").first(),
-            let sealed = try row.decode(column: "recipient_cipher", as: String?.self) {
-            message.privateTo = try cipher.open(sealed)
-        }
+        if let sealed = item.recipientCipher { message.privateTo = try cipher.open(sealed) }
         if let fileID = item.fileID {
             guard let row = try await database.sql.raw("SELECT name, content_type, data FROM files WHERE id = \(bind: fileID)").first() else {
                 throw PersistenceError.invalid("附件已不存在")

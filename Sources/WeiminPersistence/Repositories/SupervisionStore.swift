@@ -50,6 +50,21 @@ public struct SupervisionStore: Sendable {
         try await database.sql.raw("UPDATE service_leases SET until = \(bind: now) WHERE name = \(bind: name) AND holder = \(bind: holder)").run()
     }
 
+    /// Runs `body` while holding the named lease, and gives it back after (also when `body` throws); nil
+    /// when another instance holds it.
+    public func withLease<T: Sendable>(_ name: String, holder: String, now: Date, for seconds: TimeInterval,
+                                       _ body: () async throws -> T) async throws -> T? {
+        guard try await acquireLease(name, holder: holder, now: now, for: seconds) else { return nil }
+        do {
+            let result = try await body()
+            try await releaseLease(name, holder: holder, at: now)
+            return result
+        } catch {
+            try? await releaseLease(name, holder: holder, at: now)
+            throw error
+        }
+    }
+
     /// One scan: every case with a running clock, every new rung stored with its case event and
     /// recipients, then department notices (三件超期).
     public func scan(policy: SupervisionPolicy, now: Date, holder: String, leaseSeconds: TimeInterval = 50) async throws -> ScanResult {

@@ -53,26 +53,14 @@ public struct TriageStore: Sendable {
         var inCase: Bool
     }
 
-    func cursor(on sql: any SQLDatabase) async throws -> Int? {
-        try await sql.raw("SELECT value FROM system_settings WHERE key = \(bind: Self.cursorKey)").first()
-            .flatMap { Int(try $0.decode(column: "value", as: String.self)) }
-    }
-
-    func saveCursor(_ id: Int, on sql: any SQLDatabase, at now: Date) async throws {
-        try await sql.raw("""
-            INSERT INTO system_settings (key, value, updated_at) VALUES (\(bind: Self.cursorKey), \(bind: String(id)), \(bind: now))
-            ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
-            """).run()
-    }
-
     /// Triages up to `limit` messages stored at least a second ago (so one committed late by a concurrent
     /// writer is not skipped). The first run starts after the newest message: history is not re-triaged.
     public func runOnce(triager: inout Triager, cases: CaseStore, workflow: CaseWorkflow, limit: Int = 500, at now: Date = Date()) async throws -> Pass {
         let sql = database.sql
         var pass = Pass()
-        guard let cursor = try await cursor(on: sql) else {
+        guard let cursor = try await Settings.value(Self.cursorKey, on: sql).flatMap(Int.init) else {
             let newest = try await sql.raw("SELECT MAX(id) AS id FROM messages").first()?.decode(column: "id", as: Int?.self) ?? 0
-            try await saveCursor(newest ?? 0, on: sql, at: now)
+            try await Settings.put(Self.cursorKey, String(newest ?? 0), on: sql, at: now)
             return pass
         }
         let rows = try await sql.raw("""
@@ -132,7 +120,7 @@ public struct TriageStore: Sendable {
             }
             try await record(m, d, caseID: caseID, threadReason: threadReason, at: now)
         }
-        try await saveCursor(last, on: sql, at: now)
+        try await Settings.put(Self.cursorKey, String(last), on: sql, at: now)
         return pass
     }
 

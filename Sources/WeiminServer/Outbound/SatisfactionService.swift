@@ -48,15 +48,7 @@ public struct SatisfactionService: Service {
     /// One pass, by one server instance at a time (a lease, given back at the end): two instances reading
     /// the same answer or objection would otherwise record it twice.
     public func processOnce() async throws -> Pass {
-        guard try await leases.acquireLease("satisfaction", holder: holder, now: now(), for: 120) else { return Pass() }
-        do {
-            let pass = try await processLeased()
-            try await leases.releaseLease("satisfaction", holder: holder, at: now())
-            return pass
-        } catch {
-            try? await leases.releaseLease("satisfaction", holder: holder, at: now())
-            throw error
-        }
+        try await leases.withLease("satisfaction", holder: holder, now: now(), for: 120) { try await processLeased() } ?? Pass()
     }
 
     func processLeased() async throws -> Pass {

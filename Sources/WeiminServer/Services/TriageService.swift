@@ -32,15 +32,12 @@ public struct TriageService: Service {
 
     /// One pass (for tests and for the loop).
     public func runOnce(triager: inout Triager, now: Date = Date()) async throws -> TriageStore.Pass {
-        guard try await leases.acquireLease("triage", holder: holder, now: now, for: 60) else { return TriageStore.Pass() }
-        do {
-            let pass = try await store.runOnce(triager: &triager, cases: services.caseStore, workflow: services.workflow, at: now)
-            try await leases.releaseLease("triage", holder: holder, at: now)
-            return pass
-        } catch {
-            try? await leases.releaseLease("triage", holder: holder, at: now)
-            throw error
+        var working = triager
+        let pass = try await leases.withLease("triage", holder: holder, now: now, for: 60) {
+            try await store.runOnce(triager: &working, cases: services.caseStore, workflow: services.workflow, at: now)
         }
+        triager = working
+        return pass ?? TriageStore.Pass()
     }
 
     public func run() async throws {
