@@ -71,7 +71,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            resources: [.copy("Resources/triage.wmtm")],
+            resources: [.copy("Resources/triage.wmtm"), .copy("Resources/triage-corpus.tsv")],
             swiftSettings: swiftSettings
         ),
         // The command line: parses arguments and calls into the modules above.

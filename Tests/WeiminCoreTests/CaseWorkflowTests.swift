@@ -249,10 +249,38 @@ struct CaseWorkflowTests {
     @Test("the console's list of available actions follows role and state")
     func available() throws {
         let c = makeCase(.initial)
-        #expect(workflow.available(on: c, to: user(.intakeOperator)) == ["accept", "decline", "merge"])
+        #expect(workflow.available(on: c, to: user(.intakeOperator)) == ["accept", "decline", "merge", "reclassify", "dismiss"])
         #expect(workflow.available(on: c, to: user(.leader)).isEmpty)
         var d = try workflow.plan(.accept(note: ""), on: c, by: user(.intakeOperator), at: at("2026-11-23", 9)).after
         d = try workflow.plan(.dispatch(lead: zjj, coHandlers: [], note: ""), on: d, by: user(.intakeOperator), at: at("2026-11-23", 9)).after
         #expect(Set(workflow.available(on: d, to: user(.departmentHandler))) == ["return", "start", "suspend", "request_extension"])
+    }
+
+    @Test("改类 moves the case to another function and its clocks to that function's rules; 非诉求 closes a new case quietly")
+    func reclassify() throws {
+        let operatorUser = user(.intakeOperator)
+        let c = makeCase(.initial, created: at("2026-11-26", 11))
+        #expect(c.acceptanceDueAt == nil)
+        let plan = try workflow.plan(.reclassify(.petition, note: "是对征地补偿的投诉"), on: c, by: operatorUser, at: at("2026-11-26", 11, 10))
+        #expect(plan.after.category == .petition && plan.after.state == .new)
+        #expect(plan.after.acceptanceDueAt != nil, "a petition must be answered on acceptance within its limit")
+        #expect(plan.note.contains("便民服务") && plan.note.contains("信访举报") && plan.note.contains("征地补偿"))
+
+        // Accepted: the handling clock restarts from when it started, under the new rule.
+        let accepted = try workflow.plan(.accept(note: ""), on: c, by: operatorUser, at: at("2026-11-26", 11, 30)).after
+        let moved = try workflow.plan(.reclassify(.opinion, note: "有人在群里煽动"), on: accepted, by: operatorUser, at: at("2026-11-26", 14, 30)).after
+        #expect(accepted.clock.ruleID == "handling.service" && moved.clock.ruleID == "handling.opinion")
+        #expect(moved.clock.startedAt == accepted.clock.startedAt && moved.dueAt! < accepted.dueAt!)
+
+        let dispatched = try workflow.plan(.dispatch(lead: zjj, coHandlers: [], note: ""), on: accepted, by: operatorUser, at: at("2026-11-26", 12)).after
+        #expect(outcome(.reclassify(.opinion, note: "x"), dispatched, operatorUser) == .conflict)
+        #expect(outcome(.reclassify(.opinion, note: "x"), c, user(.departmentHandler)) == .forbidden)
+        #expect(outcome(.reclassify(.service, note: "x"), c, operatorUser) == .invalid)
+        #expect(outcome(.reclassify(.none, note: "x"), c, operatorUser) == .invalid)
+        #expect(outcome(.reclassify(.opinion, note: " "), c, operatorUser) == .invalid)
+
+        let dismissed = try workflow.plan(.dismiss(note: "群聊闲谈"), on: c, by: operatorUser, at: at("2026-11-26", 11, 5))
+        #expect(dismissed.after.state == .declined && dismissed.eventAction == "dismiss")
+        #expect(outcome(.dismiss(note: "x"), accepted, operatorUser) == .conflict)
     }
 }

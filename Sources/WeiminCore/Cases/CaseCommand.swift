@@ -26,12 +26,17 @@ public enum CaseCommand: Sendable, Hashable {
     case requestReview(note: String)
     /// 复查 / 复核 opinion issued.
     case decideReview(note: String)
+    /// 改类: the centre files the case under another function. Kept as a correction for `weimin model retrain`.
+    case reclassify(Category, note: String)
+    /// 非诉求: triage opened a case for a message that asks for nothing (chit-chat, thanks). It is closed
+    /// as declined without a word in the group, and kept as a correction (category none) for retraining.
+    case dismiss(note: String)
 
     /// The state-machine step this command takes, if it changes state.
     public var transition: CaseAction? {
         switch self {
         case .accept: return .accept
-        case .decline: return .decline
+        case .decline, .dismiss: return .decline
         case .merge: return .merge
         case .dispatch: return .dispatch
         case .returnToCentre: return .returnToCentre
@@ -43,7 +48,7 @@ public enum CaseCommand: Sendable, Hashable {
         case .review(let s, _): return .review(s)
         case .reopen: return .reopen
         case .close: return .close
-        case .requestExtension, .decideExtension, .notifyAcceptance, .requestReview, .decideReview: return nil
+        case .requestExtension, .decideExtension, .notifyAcceptance, .requestReview, .decideReview, .reclassify: return nil
         }
     }
 
@@ -55,6 +60,8 @@ public enum CaseCommand: Sendable, Hashable {
         case .notifyAcceptance: return "notify_acceptance"
         case .requestReview: return "request_review"
         case .decideReview: return "decide_review"
+        case .reclassify: return "reclassify"
+        case .dismiss: return "dismiss"
         default: return transition!.name
         }
     }
@@ -63,14 +70,15 @@ public enum CaseCommand: Sendable, Hashable {
         switch self {
         case .accept(let n), .decline(let n), .merge(_, let n), .dispatch(_, _, let n), .returnToCentre(let n), .reassign(_, _, let n),
             .start(let n), .suspend(let n), .resume(let n), .resolve(let n), .review(_, let n), .reopen(let n), .close(let n),
-            .requestExtension(_, let n), .decideExtension(_, _, let n), .notifyAcceptance(let n), .requestReview(let n), .decideReview(let n):
+            .requestExtension(_, let n), .decideExtension(_, _, let n), .notifyAcceptance(let n), .requestReview(let n), .decideReview(let n),
+            .reclassify(_, let n), .dismiss(let n):
             return n
         }
     }
 
     public static let allNames = [
         "accept", "decline", "merge", "dispatch", "return", "reassign", "start", "suspend", "resume", "resolve", "review", "reopen", "close",
-        "request_extension", "decide_extension", "notify_acceptance", "request_review", "decide_review",
+        "request_extension", "decide_extension", "notify_acceptance", "request_review", "decide_review", "reclassify", "dismiss",
     ]
 }
 

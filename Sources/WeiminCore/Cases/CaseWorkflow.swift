@@ -62,7 +62,8 @@ public struct CaseWorkflow: Sendable {
         case .accept:
             startHandlingClock(&after, at: now)
             if after.respondedAt == nil { after.respondedAt = now }
-        case .decline, .merge:
+        case .decline, .merge, .dismiss:
+            if case .dismiss = command, c.state != .new { throw .conflict("只有新工单可以标为非诉求；已受理的请用不予受理") }
             if after.respondedAt == nil { after.respondedAt = now }
             if case .merge(let into, _) = command {
                 guard into != c.id else { throw .invalid("不能合并到自身") }
@@ -167,6 +168,21 @@ public struct CaseWorkflow: Sendable {
             if next == .reviewDecided, let r = rules.rule(for: .recheckRequest, category: .petition, urgency: c.urgency, sealed: c.sealed) {
                 after.petition.dueAt = calendar.deadline(from: now, limit: r.limit)
             }
+        case .reclassify(let category, let reason):
+            guard [.new, .accepted].contains(c.state) else { throw .conflict("工单交办后不能再改类；如确属分类错误，请退回受理中心后再改") }
+            guard category.isActionable else { throw .invalid("请选择五类事项之一；不是诉求的请用“非诉求”") }
+            guard category != c.category else { throw .invalid("该工单已是\(CoreStrings.categoryName(category))类") }
+            after.category = category
+            // The clocks follow the new category's rules, counted from when each started.
+            let reopened = opening(after)
+            if after.respondedAt == nil { after.responseDueAt = reopened.responseDueAt }
+            if after.acceptanceNotifiedAt == nil { after.acceptanceDueAt = reopened.acceptanceDueAt }
+            if let started = c.clock.startedAt {
+                after.clock = CaseClock()
+                startHandlingClock(&after, at: started)
+            }
+            let change = "类别由“\(CoreStrings.categoryName(c.category))”改为“\(CoreStrings.categoryName(category))”"
+            return CasePlan(after: after, eventAction: command.name, note: "\(change)：\(reason)")
         }
         return CasePlan(after: after, eventAction: command.name, note: command.note)
     }
@@ -207,8 +223,8 @@ public struct CaseWorkflow: Sendable {
         let isTownshipHandler = role == .townshipCadre && c.departmentCode == v.region.rawValue
         let isHandler = isLeadHandler || isTownshipHandler
         switch command {
-        case .accept, .decline, .merge, .dispatch, .reassign, .notifyAcceptance, .requestReview:
-            guard role == .intakeOperator else { throw .forbidden("\(CoreStrings.actionName(command.transition ?? .accept))由受理员办理，\(roleName)无此权限") }
+        case .accept, .decline, .merge, .dispatch, .reassign, .notifyAcceptance, .requestReview, .reclassify, .dismiss:
+            guard role == .intakeOperator else { throw .forbidden("\(Self.verb(command))由受理员办理，\(roleName)无此权限") }
         case .start, .returnToCentre, .requestExtension:
             guard isHandler else {
                 throw .forbidden(role == .departmentHandler ? "只有主办部门可以\(Self.verb(command))，协办部门请配合主办部门" : "\(roleName)不能\(Self.verb(command))")
@@ -242,6 +258,7 @@ public struct CaseWorkflow: Sendable {
         case .requestExtension(_, let r): try need(r, "延期理由（将告知群众）")
         case .notifyAcceptance(let n): try need(n, "告知内容")
         case .decideReview(let n): try need(n, "复查（复核）意见")
+        case .reclassify(_, let n): try need(n, "改类原因")
         case .dispatch(_, let co, _), .reassign(_, let co, _):
             if co.count > 10 { throw .invalid("协办部门最多10个") }
         default: break
@@ -302,6 +319,8 @@ public struct CaseWorkflow: Sendable {
         case .notifyAcceptance: return "告知受理情况"
         case .requestReview: return "登记复查复核申请"
         case .decideReview: return "出具复查复核意见"
+        case .reclassify: return "改类"
+        case .dismiss: return "标为非诉求"
         default: return CoreStrings.actionName(c.transition!)
         }
     }
@@ -329,6 +348,8 @@ public struct CaseWorkflow: Sendable {
         case "notify_acceptance": return .notifyAcceptance(note: x)
         case "request_review": return .requestReview(note: x)
         case "decide_review": return .decideReview(note: x)
+        case "reclassify": return .reclassify(c.category == .service ? .opinion : .service, note: x)
+        case "dismiss": return .dismiss(note: x)
         default: return nil
         }
     }

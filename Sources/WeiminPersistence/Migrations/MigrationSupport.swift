@@ -47,5 +47,6 @@ public enum WeiminMigrations {
         M018CreateNotices(),
         M019AddOutboundFilesAndAlerts(),
         M020CreateMessageTriage(),
+        M021CreateTriageCorrections(),
     ]
 }

@@ -207,6 +207,8 @@ public struct CaseStore: Sendable {
             after.departmentCode = after.departmentID == before.departmentID ? before.departmentCode : nil
             // What the villager hears in the group, committed with the change that caused it.
             try await CaseReplies.enqueue(for: command, after: after, eventSequence: sequence, on: db, at: now)
+            // A category or department a person chose is kept for retraining triage.
+            try await TriageCorrections.record(command, after: after, actor: viewer.username, eventSequence: sequence, on: db, at: now)
             return after
         }
     }

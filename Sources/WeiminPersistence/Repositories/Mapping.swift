@@ -61,6 +61,7 @@ extension CaseModel {
         state = c.status.state.rawValue
         resumeState = c.status.resumeState?.rawValue
         lastReview = c.status.lastReview?.rawValue
+        category = c.category.rawValue
         departmentID = c.departmentID
         updatedAt = c.updatedAt
         responseDueAt = c.responseDueAt

@@ -103,7 +103,7 @@ public struct SealedReportStore: Sendable {
             reporterPhone: try open(report?.reporterPhoneCipher), originalText: try open(report?.originalTextCipher), accused: try open(report?.accusedCipher),
             sourceGroupName: group, messages: messages, recused: recused, erased: report?.erasedAt != nil)
         // Every read of sealed material is itself on the record.
-        try await db.transaction { tx in
+        _ = try await db.transaction { tx in
             try await CaseStore.appendEvent(
                 caseRow: c, number: number, actor: Actor(viewer), action: "read_sealed", from: nil, to: nil,
                 note: "查阅密封材料（举报人身份与原始内容）", at: now, on: tx)

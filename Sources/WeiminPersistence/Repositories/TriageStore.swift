@@ -60,7 +60,7 @@ public struct TriageStore: Sendable {
         var pass = Pass()
         guard let cursor = try await Settings.value(Self.cursorKey, on: sql).flatMap(Int.init) else {
             let newest = try await sql.raw("SELECT MAX(id) AS id FROM messages").first()?.decode(column: "id", as: Int?.self) ?? 0
-            try await Settings.put(Self.cursorKey, String(newest ?? 0), on: sql, at: now)
+            try await Settings.put(Self.cursorKey, String(newest), on: sql, at: now)
             return pass
         }
         let rows = try await sql.raw("""

@@ -37,6 +37,17 @@ public struct WeiminConfig: Sendable {
     /// bcrypt work factor for new passwords; lowered only by tests.
     public var bcryptCost: UInt8 = 11
 
+    /// The model triage uses: the configured file, else one `weimin model retrain` wrote into the data
+    /// folder, else nil (the shipped model).
+    public var activeTriageModel: String? {
+        if let triageModel { return triageModel }
+        let retrained = retrainedModelPath
+        return FileManager.default.fileExists(atPath: retrained) ? retrained : nil
+    }
+
+    /// Where `weimin model retrain` writes by default.
+    public var retrainedModelPath: String { (dir as NSString).appendingPathComponent("triage.wmtm") }
+
     public static let defaultDir = "./weimin-data"
     public static let defaultPort = 8080
 

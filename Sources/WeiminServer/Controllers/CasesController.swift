@@ -83,6 +83,7 @@ extension CasesController {
         let limit: String?
         let approve: Bool?
         let villagerNotified: Bool?
+        let category: String?
 
         /// The free text, whichever name the client used for it.
         var text: String { reply ?? reason ?? note ?? "" }
@@ -171,6 +172,12 @@ extension CasesController {
         case "notify_acceptance": return .notifyAcceptance(note: body.text)
         case "request_review": return .requestReview(note: body.text)
         case "decide_review": return .decideReview(note: body.text)
+        case "reclassify":
+            guard let raw = body.category, let category = Category(rawValue: raw), category.isActionable else {
+                throw HTTPError(.badRequest, message: "改类需要 category：publicity（宣传教育）、disclosure（公示公开）、service（便民服务）、petition（信访举报）或 opinion（舆情管控）")
+            }
+            return .reclassify(category, note: body.text)
+        case "dismiss": return .dismiss(note: body.text.isEmpty ? "非诉求（分诊误判）" : body.text)
         default:
             throw HTTPError(.badRequest, message: "未知的操作 \(body.action)。可选：\(CaseCommand.allNames.joined(separator: ", "))")
         }

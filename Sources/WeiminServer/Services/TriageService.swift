@@ -26,7 +26,7 @@ public struct TriageService: Service {
     /// The county's triager: the configured or shipped model and rules, with its places and catalogue.
     public static func triager(services: AppServices, store: TriageStore) async throws -> Triager {
         let knowledge = try await store.countyKnowledge()
-        return try TriageSetup.triager(modelPath: services.config.triageModel, rulesPath: services.config.triageRules,
+        return try TriageSetup.triager(modelPath: services.config.activeTriageModel, rulesPath: services.config.triageRules,
                                        places: knowledge.places, catalogue: knowledge.catalogue)
     }
 
@@ -40,6 +40,12 @@ public struct TriageService: Service {
         return pass ?? TriageStore.Pass()
     }
 
+    /// The model file's path, size and modification time: what tells that it changed.
+    static func modelStamp(_ path: String?) -> String {
+        guard let path, let a = try? FileManager.default.attributesOfItem(atPath: path) else { return "shipped" }
+        return "\(path)|\(a[.size] ?? 0)|\((a[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)"
+    }
+
     public func run() async throws {
         var triager: Triager
         do { triager = try await Self.triager(services: services, store: store) } catch {
@@ -47,7 +53,19 @@ public struct TriageService: Service {
             return
         }
         logger.info("triage on", metadata: ["model": "\(triager.modelVersion)"])
+        var loaded = Self.modelStamp(services.config.activeTriageModel)
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            // A model retrained (or replaced) while the server runs is picked up on the next pass.
+            let stamp = Self.modelStamp(services.config.activeTriageModel)
+            if stamp != loaded {
+                do {
+                    triager = try await Self.triager(services: services, store: store)
+                    logger.info("triage model reloaded", metadata: ["model": "\(triager.modelVersion)"])
+                } catch {
+                    logger.error("the new triage model could not be loaded; keeping the old one", metadata: ["error": "\(error)"])
+                }
+                loaded = stamp
+            }
             do {
                 let pass = try await runOnce(triager: &triager)
                 if pass.triaged >= 500 { continue }
