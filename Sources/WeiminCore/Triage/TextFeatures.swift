@@ -194,12 +194,16 @@ public struct FeatureExtractor: Sendable {
 
     /// The grams of `text` with their buckets, for explaining a decision; with `only`, just the grams that
     /// fall in those buckets (the strings are made for those alone).
-    public mutating func grams(_ text: String, only: Set<Int32>? = nil) -> [(gram: String, bucket: Int32)] {
+    /// For each bucket, the first gram of `text` that falls in it, as normalised scalars (nil if none): what
+    /// a weight stands for.
+    public mutating func firstGrams(_ text: String, buckets: [Int32]) -> [ArraySlice<UInt32>?] {
         TextNormalizer.normalize(text, into: &scalars)
-        var result: [(String, Int32)] = []
+        var found = [ArraySlice<UInt32>?](repeating: nil, count: buckets.count)
+        var missing = buckets.count
         let mask = UInt32(config.dimension - 1)
         let count = scalars.count
-        for i in 0..<count {
+        var i = 0
+        while i < count && missing > 0 {
             var h: UInt32 = 0x811C_9DC5
             var n = 0
             while n < config.maxN && i + n < count {
@@ -207,12 +211,13 @@ public struct FeatureExtractor: Sendable {
                 n += 1
                 if n < config.minN || (n == 1 && scalars[i] == 0x20) { continue }
                 let bucket = Int32(bitPattern: Self.finish(h, length: n) & mask)
-                if let only, !only.contains(bucket) { continue }
-                var g = ""
-                for k in i..<(i + n) { if let u = Unicode.Scalar(scalars[k]) { g.unicodeScalars.append(u) } }
-                result.append((g, bucket))
+                for r in buckets.indices where buckets[r] == bucket && found[r] == nil {
+                    found[r] = scalars[i..<(i + n)]
+                    missing -= 1
+                }
             }
+            i += 1
         }
-        return result
+        return found
     }
 }

@@ -26,7 +26,7 @@ public enum TextModelTraining {
             extractor.extract(e.text, into: &x)
             xs.append(x)
         }
-        var heads: [String: LinearClassifier] = [:]
+        var jobs: [(column: String, rows: [Int], labels: [String], ys: [Int])] = []
         for column in labelColumns {
             // Rows whose label is ignored for this column are not its training data (the triage model's
             // department head learns only from messages that need a department).
@@ -37,9 +37,18 @@ public enum TextModelTraining {
                 throw LabelledData.Problem(description: "“\(column)”列只有一种取值（\(labels.first ?? "")），无法训练")
             }
             let index = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) })
-            let ys = rows.map { index[examples[$0].labels[column]!]! }
-            heads[column] = trainer.train(rows.map { xs[$0] }, ys, classes: labels, dimension: features.dimension)
+            jobs.append((column, rows, labels, rows.map { index[examples[$0].labels[column]!]! }))
         }
+        // Heads are independent and each is seeded, so they train on all cores and still give the same
+        // model bit for bit.
+        let trained = Trained(count: jobs.count)
+        let work = jobs, vectors = xs, dimension = features.dimension
+        DispatchQueue.concurrentPerform(iterations: work.count) { j in
+            let job = work[j]
+            trained.put(j, trainer.train(job.rows.map { vectors[$0] }, job.ys, classes: job.labels, dimension: dimension))
+        }
+        var heads: [String: LinearClassifier] = [:]
+        for (j, job) in jobs.enumerated() { heads[job.column] = trained.items[j]! }
         return TextModel(features: features, heads: heads, idf: idf, notes: notes)
     }
 
@@ -60,5 +69,19 @@ public enum TextModelTraining {
 
     public static func evaluate(_ model: TextModel, head: String, _ examples: [LabelledExample]) -> EvaluationReport {
         EvaluationReport(gold: examples.map { $0.labels[head] ?? "" }, predicted: predict(model, head: head, examples))
+    }
+}
+
+/// Heads trained on several threads, collected under a lock.
+private final class Trained: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var items: [LinearClassifier?]
+
+    init(count: Int) { items = Array(repeating: nil, count: count) }
+
+    func put(_ i: Int, _ head: LinearClassifier) {
+        lock.lock()
+        items[i] = head
+        lock.unlock()
     }
 }

@@ -42,12 +42,15 @@ public struct Triager: Sendable {
     public let modelVersion: String
     var extractor: FeatureExtractor
     /// The heads, looked up once (the hot path does no dictionary or label lookups).
-    let categoryHead: LinearClassifier?
     let departmentHead: LinearClassifier?
-    let riskHead: LinearClassifier?
-    let urgencyHead: (LinearClassifier, Int)?
-    let cadreHead: (LinearClassifier, Int)?
+    /// Category, urgency, risk and cadre scored in one pass (`FusedHeads`); the indices say which is which.
+    let fused: FusedHeads?
+    let categoryIndex: Int?
+    let riskIndex: Int?
+    let urgencyIndex: (head: Int, urgent: Int)?
+    let cadreIndex: (head: Int, yes: Int)?
     var vector = SparseVector()
+    var scores: [Float] = []
     var probs: [Float] = []
     var folded: [UInt32] = []
     var raw: [UInt32] = []
@@ -59,11 +62,18 @@ public struct Triager: Sendable {
         self.catalogue = catalogue
         modelVersion = model.version
         extractor = model.extractor()
-        categoryHead = model.heads["category"]
         departmentHead = model.heads["department"]
-        riskHead = model.heads["risk"]
-        urgencyHead = model.heads["urgency"].flatMap { h in h.labels.firstIndex(of: Urgency.urgent.rawValue).map { (h, $0) } }
-        cadreHead = model.heads["cadre"].flatMap { h in h.labels.firstIndex(of: "yes").map { (h, $0) } }
+        var small: [LinearClassifier] = []
+        func add(_ name: String) -> Int? {
+            guard let h = model.heads[name] else { return nil }
+            small.append(h)
+            return small.count - 1
+        }
+        categoryIndex = add("category")
+        riskIndex = add("risk")
+        urgencyIndex = add("urgency").flatMap { i in small[i].labels.firstIndex(of: Urgency.urgent.rawValue).map { (i, $0) } }
+        cadreIndex = add("cadre").flatMap { i in small[i].labels.firstIndex(of: "yes").map { (i, $0) } }
+        fused = small.isEmpty ? nil : FusedHeads(small)
         vector.indices.reserveCapacity(512)
         vector.values.reserveCapacity(512)
     }
@@ -77,9 +87,19 @@ public struct Triager: Sendable {
         return (h.labels[bi], Double(probs[bi]))
     }
 
-    mutating func probability(_ head: (LinearClassifier, Int)?) -> Double? {
-        guard let (h, i) = head else { return nil }
-        h.probabilities(vector, into: &probs)
+    /// One fused head's best label, with its probability (from `scores`).
+    mutating func best(fused h: Int?) -> (label: String, p: Double)? {
+        guard let h, let fused else { return nil }
+        fused.probabilities(head: h, from: scores, into: &probs)
+        var bi = 0
+        for i in probs.indices where probs[i] > probs[bi] { bi = i }
+        return (fused.heads[h].labels[bi], Double(probs[bi]))
+    }
+
+    /// One fused head's probability of one class (from `scores`).
+    mutating func probability(_ head: (Int, Int)?) -> Double? {
+        guard let (h, i) = head, let fused else { return nil }
+        fused.probabilities(head: h, from: scores, into: &probs)
         return Double(probs[i])
     }
 
@@ -98,8 +118,10 @@ public struct Triager: Sendable {
         var category = Category.none
         var categoryScore = 1.0
         var categoryScores: [String: Double] = [:]
-        if let h = categoryHead {
-            h.probabilities(vector, into: &probs)
+        fused?.scores(vector, into: &scores)
+        if let c = categoryIndex, let fused {
+            let h = fused.heads[c]
+            fused.probabilities(head: c, from: scores, into: &probs)
             var bi = 0
             for i in probs.indices {
                 categoryScores[h.labels[i]] = Double(probs[i])
@@ -114,7 +136,7 @@ public struct Triager: Sendable {
         let (urgentHits, riskHits, cadreHits) = folded.withUnsafeBufferPointer { s in
             (rules.hits(.urgent, in: s), rules.hits(.risk, in: s), rules.hits(.cadre, in: s))
         }
-        let urgentModel = probability(urgencyHead) ?? 0
+        let urgentModel = probability(urgencyIndex) ?? 0
         var urgency = Urgency.normal
         if let hit = urgentHits.first {
             urgency = .urgent
@@ -125,11 +147,11 @@ public struct Triager: Sendable {
         }
         var risk = min(3, riskHits.reduce(0) { $0 + $1.weight })
         for hit in riskHits { reasons.append("舆情规则“\(hit.rule)”命中：\(hit.words.joined(separator: "、"))") }
-        if let m = best(riskHead), let level = Int(m.label), level > risk, m.p >= 0.6 {
+        if let m = best(fused: riskIndex), let level = Int(m.label), level > risk, m.p >= 0.6 {
             risk = level
             reasons.append("模型判断舆情风险 \(level) 级（\(Self.pct(m.p))）")
         }
-        let cadreModel = probability(cadreHead) ?? 0
+        let cadreModel = probability(cadreIndex) ?? 0
         var cadre = false
         if let hit = cadreHits.first {
             cadre = true
@@ -178,7 +200,10 @@ public struct Triager: Sendable {
         }
 
         if explain, category.isActionable || undecided {
-            let words = topWords(text, head: "category", label: category.rawValue, count: 3)
+            var words: [String] = []
+            if let ci = categoryIndex, let h = fused?.heads[ci], let c = h.labels.firstIndex(of: category.rawValue) {
+                words = topWords(text, head: h, class: c, count: 3)
+            }
             let lead = undecided ? "模型拿不准（最可能：\(CoreStrings.categoryName(category)) \(Self.pct(categoryScore))），请人工判断" :
                 "模型：\(CoreStrings.categoryName(category)) \(Self.pct(categoryScore))"
             reasons.insert(words.isEmpty ? lead : lead + "，权重最高的字词：" + words.map { "“\($0)”" }.joined(separator: " "), at: 0)
@@ -203,36 +228,47 @@ public struct Triager: Sendable {
         return best
     }
 
-    /// The grams that pushed most towards `label`: the strongest buckets of this message first (no strings
-    /// made), then only those buckets turned back into the words that produced them.
-    mutating func topWords(_ text: String, head: String, label: String, count: Int) -> [String] {
-        guard let h = model.heads[head], let c = h.labels.firstIndex(of: label) else { return [] }
+    /// The grams that pushed most towards class `c` of `h`: the strongest buckets of this message first (no
+    /// strings made), then only those buckets turned back into the words that produced them.
+    mutating func topWords(_ text: String, head h: LinearClassifier, class c: Int, count: Int) -> [String] {
         let k = h.labels.count
         var top: [(bucket: Int32, weight: Float)] = []
-        for (j, b) in vector.indices.enumerated() {
-            let contribution = h.weights[Int(b) * k + c] * vector.values[j]
-            guard contribution > 0 else { continue }
-            if top.count < 8 {
-                top.append((b, contribution))
-            } else if let m = top.indices.min(by: { top[$0].weight < top[$1].weight }), top[m].weight < contribution {
-                top[m] = (b, contribution)
+        h.weights.withUnsafeBufferPointer { w in
+            for (j, b) in vector.indices.enumerated() {
+                let contribution = w[Int(b) * k + c] * vector.values[j]
+                guard contribution > 0 else { continue }
+                if top.count < 8 {
+                    top.append((b, contribution))
+                } else if let m = top.indices.min(by: { top[$0].weight < top[$1].weight }), top[m].weight < contribution {
+                    top[m] = (b, contribution)
+                }
             }
         }
         guard !top.isEmpty else { return [] }
         top.sort { $0.weight > $1.weight }
-        let wanted = Dictionary(top.enumerated().map { ($1.bucket, $0) }, uniquingKeysWith: { a, _ in a })
-        var found = [String?](repeating: nil, count: top.count)
-        for (gram, bucket) in extractor.grams(text, only: Set(wanted.keys)) {
-            if let rank = wanted[bucket], found[rank] == nil { found[rank] = gram }
+        // Whole words only (no gram across a space), and none inside another already chosen: compared as
+        // scalars, since Foundation's substring search costs more than all of the scoring.
+        var chosen: [ArraySlice<UInt32>] = []
+        for case let g? in extractor.firstGrams(text, buckets: top.map(\.bucket)) {
+            guard !g.isEmpty, !g.contains(0x20), !chosen.contains(where: { Self.contains($0, g) || Self.contains(g, $0) }) else { continue }
+            chosen.append(g)
+            if chosen.count == count { break }
         }
-        var out: [String] = []
-        for case let g? in found {
-            let t = g.trimmingCharacters()
-            guard !t.isEmpty, !t.unicodeScalars.contains(" "), !out.contains(where: { $0.contains(t) || t.contains($0) }) else { continue }
-            out.append(t)
-            if out.count == count { break }
+        return chosen.map { g in
+            var s = ""
+            for v in g { if let u = Unicode.Scalar(v) { s.unicodeScalars.append(u) } }
+            return s
         }
-        return out
+    }
+
+    static func contains(_ a: ArraySlice<UInt32>, _ b: ArraySlice<UInt32>) -> Bool {
+        guard b.count <= a.count else { return false }
+        var i = a.startIndex
+        while i + b.count <= a.endIndex {
+            if a[i..<(i + b.count)].elementsEqual(b) { return true }
+            i += 1
+        }
+        return false
     }
 
     static func pct(_ p: Double) -> String { "\(Int((p * 100).rounded()))%" }

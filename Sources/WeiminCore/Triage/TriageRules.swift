@@ -114,6 +114,21 @@ public struct CompiledRules: Sendable {
     struct Set_: Sendable {
         var rules: [CompiledRule] = []
         var byFirst: [UInt32: [Phrase]] = [:]
+        /// One bit per BMP character: does any phrase start with it? Most characters of a message start
+        /// none, and a bit test is much cheaper than the dictionary lookup it saves.
+        var starts = [UInt64](repeating: 0, count: 1024)
+
+        mutating func add(_ p: Phrase) {
+            byFirst[p.scalars[0], default: []].append(p)
+            let v = p.scalars[0]
+            if v < 65536 { starts[Int(v >> 6)] |= 1 << UInt64(v & 63) }
+        }
+
+        @inline(__always)
+        func candidates(_ v: UInt32) -> [Phrase]? {
+            if v < 65536 && starts[Int(v >> 6)] & (1 << UInt64(v & 63)) == 0 { return nil }
+            return byFirst[v]
+        }
     }
 
     var sets: [Set_] = []
@@ -127,12 +142,12 @@ public struct CompiledRules: Sendable {
                 set.rules.append(CompiledRule(name: rule.name, weight: rule.weight ?? 1, window: rule.window ?? 20, groups: rule.all?.count ?? 0))
                 for p in rule.any where !p.isEmpty {
                     let sc = Self.scalars(p)
-                    set.byFirst[sc[0], default: []].append(Phrase(scalars: sc, text: p, rule: i, group: -1))
+                    set.add(Phrase(scalars: sc, text: p, rule: i, group: -1))
                 }
                 for (g, group) in (rule.all ?? []).enumerated() {
                     for p in group where !p.isEmpty {
                         let sc = Self.scalars(p)
-                        set.byFirst[sc[0], default: []].append(Phrase(scalars: sc, text: p, rule: i, group: g))
+                        set.add(Phrase(scalars: sc, text: p, rule: i, group: g))
                     }
                 }
             }
@@ -165,7 +180,7 @@ public struct CompiledRules: Sendable {
         // First pass: where does each rule's `any` list first match (not negated)?
         var firstAny: [(rule: Int, word: String, at: Int)] = []
         for i in 0..<s.count {
-            guard let candidates = set.byFirst[s[i]] else { continue }
+            guard let candidates = set.candidates(s[i]) else { continue }
             for p in candidates where p.group == -1 && matches(p.scalars, s, at: i) && !negated(s, at: i) {
                 if !firstAny.contains(where: { $0.rule == p.rule }) { firstAny.append((p.rule, p.text, i)) }
             }
@@ -181,7 +196,7 @@ public struct CompiledRules: Sendable {
                     var found: String?
                     var i = lo
                     while i < hi && found == nil {
-                        if let candidates = set.byFirst[s[i]] {
+                        if let candidates = set.candidates(s[i]) {
                             for p in candidates where p.rule == r && p.group == g && i + p.scalars.count <= hi && matches(p.scalars, s, at: i) && !negated(s, at: i) {
                                 found = p.text
                                 break
