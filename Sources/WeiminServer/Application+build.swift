@@ -13,6 +13,15 @@ public func buildRouter(services: AppServices) -> Router<WeiminRequestContext> {
     HealthController(database: services.database).addRoutes(to: router)
     HomeController(services: services).addRoutes(to: router)
     PlatformCallbacksController(services: services).addRoutes(to: router)
+    // The web console: cookie sessions, forms with CSRF tokens, server-rendered pages.
+    let signIn = SignInStore(database: services.database, cipher: services.cipher, staff: services.staff)
+    router.get("static/weimin.css") { _, _ -> Response in
+        Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=3600"],
+                 body: .init(byteBuffer: ByteBuffer(string: WebViews.stylesheet)))
+    }
+    let console = router.group().add(middleware: WebSessionMiddleware(signIn: signIn))
+    SignInController(services: services, signIn: signIn).addRoutes(to: console)
+    WorkbenchController(services: services).addRoutes(to: console)
     let api = router.group("api/v1").add(middleware: AuthenticationMiddleware(staff: services.staff))
     SessionsController(staff: services.staff).addRoutes(to: api)
     RegionsController(services: services).addRoutes(to: api)

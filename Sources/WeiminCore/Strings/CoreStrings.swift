@@ -18,6 +18,51 @@ public enum CoreStrings {
         }
     }
 
+    /// Working time in words: "45 分钟", "3 小时 20 分", "2 个工作日 1 小时" (a working day is `dayMinutes`).
+    public static func workingTime(_ minutes: Double, dayMinutes: Double) -> String {
+        let m = max(0, Int(minutes.rounded()))
+        if m < 60 { return "\(m) 分钟" }
+        let day = max(1, Int(dayMinutes))
+        if m < day { return "\(m / 60) 小时" + (m % 60 > 0 ? " \(m % 60) 分" : "") }
+        let hours = (m % day) / 60
+        return "\(m / day) 个工作日" + (hours > 0 ? " \(hours) 小时" : "")
+    }
+
+    /// A case command by its API name (`CaseCommand.allNames`), for buttons and lists.
+    public static func commandName(_ name: String) -> String {
+        switch name {
+        case "accept": return "受理"
+        case "decline": return "不予受理"
+        case "merge": return "合并"
+        case "dispatch": return "派单"
+        case "return": return "退回"
+        case "reassign": return "改派"
+        case "start": return "签收"
+        case "suspend": return "挂起"
+        case "resume": return "恢复"
+        case "resolve": return "办结"
+        case "review": return "回访"
+        case "reopen": return "重办"
+        case "close": return "归档"
+        case "request_extension": return "申请延期"
+        case "decide_extension": return "审批延期"
+        case "notify_acceptance": return "受理告知"
+        case "request_review": return "复查申请"
+        case "decide_review": return "复查意见"
+        case "reclassify": return "改类"
+        case "dismiss": return "非诉求"
+        default: return name
+        }
+    }
+
+    public static func supervisionLevelName(_ l: SupervisionLevel) -> String {
+        switch l {
+        case .warning: return "预警"
+        case .order: return "督办单"
+        case .notice: return "通报"
+        }
+    }
+
     public static func categoryName(_ c: Category) -> String {
         switch c {
         case .publicity: return "宣传教育"

@@ -48,5 +48,6 @@ public enum WeiminMigrations {
         M019AddOutboundFilesAndAlerts(),
         M020CreateMessageTriage(),
         M021CreateTriageCorrections(),
+        M022AddSignInSecurity(),
     ]
 }

@@ -239,4 +239,28 @@ public struct TriageStore: Sendable {
                          township: try $0.decode(column: "township_code", as: String.self), sentAt: try $0.decode(column: "sent_at", as: Date.self))
         }
     }
+
+    /// A message triage could not decide, for a person to look at (text masked).
+    public struct Undecided: Sendable {
+        public var messageID: Int
+        public var text: String
+        public var groupName: String
+        public var sentAt: Date
+        public var guess: String
+        public var score: Double
+    }
+
+    /// Undecided messages in an area that joined no case, newest first (reports about cadres never listed).
+    public func undecided(scopePrefix: String, limit: Int = 20) async throws -> [Undecided] {
+        try await database.sql.raw("""
+            SELECT m.id, m.text, m.sent_at, g.name, t.category, t.category_score FROM message_triage t JOIN messages m ON m.id = t.message_id
+            JOIN chat_groups g ON g.id = m.group_id
+            WHERE t.undecided = \(bind: true) AND t.case_id IS NULL AND t.reports_cadre = \(bind: false) AND g.village_code LIKE \(bind: scopePrefix + "%")
+            ORDER BY m.id DESC LIMIT \(bind: limit)
+            """).all().map {
+            Undecided(messageID: try $0.decode(column: "id", as: Int.self), text: PIIMask.redact(try $0.decode(column: "text", as: String.self)),
+                      groupName: try $0.decode(column: "name", as: String.self), sentAt: try $0.decode(column: "sent_at", as: Date.self),
+                      guess: try $0.decode(column: "category", as: String.self), score: try $0.decode(column: "category_score", as: Double.self))
+        }
+    }
 }

@@ -6,10 +6,13 @@ import WeiminCore
 public struct WeiminRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public var viewer: Viewer?
+    /// The browser session, for console pages (nil for API clients).
+    public var web: WebSession?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.viewer = nil
+        self.web = nil
     }
 
     public var responseEncoder: JSONEncoder { APIJSON.encoder }

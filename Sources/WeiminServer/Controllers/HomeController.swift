@@ -21,7 +21,7 @@ struct HomeController {
                 <body><h1>为民 Weimin</h1>
                 <p>村级群众诉求受理、派单、限时办结、督办和全程留痕服务正在运行（\(location)）。</p>
                 \(warning)
-                <p>网页工作台正在建设中。目前可通过接口使用：</p>
+                <p><a href="/login">登录网页工作台</a>（待办工单、督办、待人工判断的消息）。也可通过接口使用：</p>
                 <ul><li>登录：<code>POST /api/v1/sessions</code>（用户名、密码）</li>
                 <li>工单台账：<code>GET /api/v1/cases</code>；单个工单：<code>GET /api/v1/cases/工单编号</code></li>
                 <li>办理操作：<code>POST /api/v1/cases/工单编号/actions</code></li>

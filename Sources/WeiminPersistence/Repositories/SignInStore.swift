@@ -1,0 +1,225 @@
+import Crypto
+import FluentKit
+import Foundation
+import SQLKit
+import WeiminCore
+
+/// Sign-in to the web console: the password step with its lock (5 failures → 15 minutes), the TOTP secret
+/// (sealed with the data key), and browser sessions that end when idle. Only a hash of the session cookie is
+/// stored, so a copy of the database cannot be used to sign in.
+public struct SignInStore: Sendable {
+    let database: WeiminDatabase
+    let cipher: FieldCipher
+    let staff: StaffDirectory
+
+    public static let maxFailures = 5
+    public static let lockDuration: TimeInterval = 15 * 60
+    public static let idleLimit: TimeInterval = 30 * 60
+    public static let absoluteLimit: TimeInterval = 12 * 3600
+
+    public init(database: WeiminDatabase, cipher: FieldCipher, staff: StaffDirectory) {
+        self.database = database
+        self.cipher = cipher
+        self.staff = staff
+    }
+
+    public enum SecondFactor: Sendable, Equatable {
+        /// Not needed (optional for this role and not set up).
+        case none
+        /// Set up: the code is asked for.
+        case verify
+        /// Required for the role but not yet set up: the user sets it up now.
+        case enrol
+    }
+
+    public enum PasswordOutcome: Sendable, Equatable {
+        case accepted(Viewer, SecondFactor)
+        case wrong(attemptsLeft: Int)
+        case locked(until: Date)
+    }
+
+    /// Roles that must use two factors: they can see sealed reports or change who may do what.
+    public static func requiresSecondFactor(_ role: Role) -> Bool {
+        [.supervisor, .discipline, .admin].contains(role)
+    }
+
+    public func passwordStep(username: String, password: String, at now: Date = Date()) async throws -> PasswordOutcome {
+        let user = try await StaffUserModel.query(on: database.db).filter(\.$username == username.lowercased()).first()
+        if let id = user?.id, let state = try await state(id), let until = state.lockedUntil, until > now {
+            return .locked(until: until)
+        }
+        guard let viewer = try await staff.authenticate(username: username, password: password) else {
+            // Unknown names get the same answer as known ones (no list of accounts by trial).
+            guard let id = user?.id else { return .wrong(attemptsLeft: Self.maxFailures - 1) }
+            return try await recordFailure(id, at: now)
+        }
+        try await upsert(viewer.userID) { $0.failedCount = 0; $0.lockedUntil = nil }
+        let confirmed = try await state(viewer.userID)?.totpConfirmedAt != nil
+        let factor: SecondFactor = confirmed ? .verify : (Self.requiresSecondFactor(viewer.role) ? .enrol : .none)
+        return .accepted(viewer, factor)
+    }
+
+    /// A wrong password or code: counts towards the lock.
+    public func recordFailure(_ user: UUID, at now: Date = Date()) async throws -> PasswordOutcome {
+        let after = try await upsert(user) { s in
+            s.failedCount += 1
+            if s.failedCount >= Self.maxFailures {
+                s.failedCount = 0
+                s.lockedUntil = now.addingTimeInterval(Self.lockDuration)
+            }
+        }
+        if let until = after.lockedUntil, until > now { return .locked(until: until) }
+        return .wrong(attemptsLeft: Self.maxFailures - after.failedCount)
+    }
+
+    public func lockedUntil(_ user: UUID, at now: Date = Date()) async throws -> Date? {
+        guard let until = try await state(user)?.lockedUntil, until > now else { return nil }
+        return until
+    }
+
+    /// An administrator lifts a lock (and, with `resetSecondFactor`, makes the user set up TOTP again).
+    public func unlock(_ user: UUID, resetSecondFactor: Bool = false) async throws {
+        try await upsert(user) { s in
+            s.failedCount = 0
+            s.lockedUntil = nil
+            if resetSecondFactor {
+                s.totpCipher = nil
+                s.totpConfirmedAt = nil
+            }
+        }
+        if resetSecondFactor { try await endSessions(of: user) }
+    }
+
+    // MARK: TOTP
+
+    /// The user's TOTP secret and whether it has been confirmed with a code.
+    public func totp(_ user: UUID) async throws -> (secret: String, confirmed: Bool)? {
+        guard let s = try await state(user), let sealed = s.totpCipher else { return nil }
+        return (try cipher.open(sealed), s.totpConfirmedAt != nil)
+    }
+
+    /// A new secret for setting up an authenticator app (replaces an unconfirmed one; a confirmed one stays
+    /// until an administrator resets it).
+    public func beginEnrolment(_ user: UUID) async throws -> String {
+        if let existing = try await totp(user) {
+            if existing.confirmed { throw StaffError.invalid("已设置双因素认证；如需更换，请管理员重置") }
+            return existing.secret
+        }
+        // 20 characters from the Base32 alphabet: 100 bits, easy to type if the QR code cannot be scanned.
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+        var rng = SystemRandomNumberGenerator()
+        let secret = String((0..<20).map { _ in alphabet[Int(rng.next() % 32)] })
+        let sealed = try cipher.seal(secret)
+        try await upsert(user) { $0.totpCipher = sealed; $0.totpConfirmedAt = nil }
+        return secret
+    }
+
+    public func confirmEnrolment(_ user: UUID, at now: Date = Date()) async throws {
+        try await upsert(user) { $0.totpConfirmedAt = now }
+    }
+
+    // MARK: Sessions
+
+    public struct Session: Sendable {
+        public var viewer: Viewer
+        public var csrf: String
+        public var secondFactorDone: Bool
+        public var expiresAt: Date
+    }
+
+    /// A new browser session; returns the cookie value (shown once, stored only as a hash) and its CSRF token.
+    public func startSession(for viewer: Viewer, secondFactorDone: Bool, at now: Date = Date()) async throws -> (cookie: String, csrf: String) {
+        let cookie = Self.randomToken()
+        let csrf = Self.randomToken()
+        try await database.sql.raw("""
+            INSERT INTO web_sessions (id, user_id, csrf, second_factor_done, created_at, last_seen_at, expires_at)
+            VALUES (\(bind: Self.hash(cookie)), \(bind: viewer.userID), \(bind: csrf), \(bind: secondFactorDone), \(bind: now), \(bind: now),
+                    \(bind: now.addingTimeInterval(Self.absoluteLimit)))
+            """).run()
+        if secondFactorDone { try await upsert(viewer.userID) { $0.lastSignInAt = now } }
+        return (cookie, csrf)
+    }
+
+    /// The session a cookie belongs to, if it is neither idle too long nor past its absolute end; using it
+    /// keeps it alive (written at most once a minute).
+    public func session(cookie: String, at now: Date = Date()) async throws -> Session? {
+        guard cookie.count >= 20, cookie.count < 100 else { return nil }
+        let id = Self.hash(cookie)
+        guard let row = try await database.sql.raw("""
+            SELECT user_id, csrf, second_factor_done, last_seen_at, expires_at FROM web_sessions WHERE id = \(bind: id)
+            """).first() else { return nil }
+        let lastSeen = try row.decode(column: "last_seen_at", as: Date.self)
+        let expires = try row.decode(column: "expires_at", as: Date.self)
+        guard expires > now, now.timeIntervalSince(lastSeen) < Self.idleLimit else {
+            try await database.sql.raw("DELETE FROM web_sessions WHERE id = \(bind: id)").run()
+            return nil
+        }
+        guard let user = try await StaffUserModel.find(try row.decode(column: "user_id", as: UUID.self), on: database.db), user.active else { return nil }
+        if now.timeIntervalSince(lastSeen) > 60 {
+            try await database.sql.raw("UPDATE web_sessions SET last_seen_at = \(bind: now) WHERE id = \(bind: id)").run()
+        }
+        return Session(viewer: try StaffDirectory.viewer(user), csrf: try row.decode(column: "csrf", as: String.self),
+                       secondFactorDone: try row.decode(column: "second_factor_done", as: Bool.self), expiresAt: expires)
+    }
+
+    public func completeSecondFactor(cookie: String, user: UUID, at now: Date = Date()) async throws {
+        try await database.sql.raw("UPDATE web_sessions SET second_factor_done = \(bind: true) WHERE id = \(bind: Self.hash(cookie))").run()
+        try await upsert(user) { $0.lastSignInAt = now }
+    }
+
+    public func endSession(cookie: String) async throws {
+        try await database.sql.raw("DELETE FROM web_sessions WHERE id = \(bind: Self.hash(cookie))").run()
+    }
+
+    public func endSessions(of user: UUID) async throws {
+        try await database.sql.raw("DELETE FROM web_sessions WHERE user_id = \(bind: user)").run()
+    }
+
+    // MARK: Storage
+
+    struct State {
+        var failedCount = 0
+        var lockedUntil: Date?
+        var totpCipher: String?
+        var totpConfirmedAt: Date?
+        var lastSignInAt: Date?
+        var mustChangePassword = false
+    }
+
+    func state(_ user: UUID, on sql: (any SQLDatabase)? = nil) async throws -> State? {
+        guard let row = try await (sql ?? database.sql).raw("""
+            SELECT failed_count, locked_until, totp_cipher, totp_confirmed_at, last_sign_in_at, must_change_password FROM staff_sign_in WHERE user_id = \(bind: user)
+            """).first() else { return nil }
+        return State(
+            failedCount: try row.decode(column: "failed_count", as: Int.self), lockedUntil: try row.decode(column: "locked_until", as: Date?.self),
+            totpCipher: try row.decode(column: "totp_cipher", as: String?.self), totpConfirmedAt: try row.decode(column: "totp_confirmed_at", as: Date?.self),
+            lastSignInAt: try row.decode(column: "last_sign_in_at", as: Date?.self), mustChangePassword: try row.decode(column: "must_change_password", as: Bool.self))
+    }
+
+    @discardableResult
+    func upsert(_ user: UUID, _ change: @escaping @Sendable (inout State) -> Void) async throws -> State {
+        try await database.db.transaction { db in
+            let sql = db as! any SQLDatabase
+            // Bump first so concurrent attempts serialise on the row (SQLite takes the write lock, PostgreSQL the row lock).
+            try await sql.raw("""
+                INSERT INTO staff_sign_in (user_id, failed_count, must_change_password) VALUES (\(bind: user), 0, \(bind: false))
+                ON CONFLICT (user_id) DO UPDATE SET failed_count = staff_sign_in.failed_count
+                """).run()
+            guard var s = try await state(user, on: sql) else { return State() }
+            change(&s)
+            try await sql.raw("""
+                UPDATE staff_sign_in SET failed_count = \(bind: s.failedCount), locked_until = \(bind: s.lockedUntil), totp_cipher = \(bind: s.totpCipher),
+                    totp_confirmed_at = \(bind: s.totpConfirmedAt), last_sign_in_at = \(bind: s.lastSignInAt), must_change_password = \(bind: s.mustChangePassword)
+                WHERE user_id = \(bind: user)
+                """).run()
+            return s
+        }
+    }
+
+    public static func randomToken() -> String {
+        SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    static func hash(_ token: String) -> String { StaffDirectory.tokenHash(token) }
+}

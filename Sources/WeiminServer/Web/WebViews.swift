@@ -1,0 +1,66 @@
+import Foundation
+import Hummingbird
+import Mustache
+import WeiminCore
+
+/// The console's Mustache templates (Resources/Views), read once. Pages inherit `layout`; the words on them
+/// are the console's strings table.
+struct WebViews: Sendable {
+    let library: MustacheLibrary
+
+    static let shared: WebViews = {
+        var library = MustacheLibrary()
+        if let dir = Bundle.module.url(forResource: "Views", withExtension: nil),
+            let files = try? FileManager.default.contentsOfDirectory(at: dir, includingPropertiesForKeys: nil)
+        {
+            for f in files where f.pathExtension == "mustache" {
+                if let text = try? String(contentsOf: f, encoding: .utf8) {
+                    // A broken template is a build mistake; the page test for it fails loudly.
+                    try? library.register(text, named: f.deletingPathExtension().lastPathComponent)
+                }
+            }
+        }
+        return WebViews(library: library)
+    }()
+
+    static var stylesheet: String {
+        Bundle.module.url(forResource: "Views/weimin", withExtension: "css").flatMap { try? String(contentsOf: $0, encoding: .utf8) } ?? ""
+    }
+
+    func render(_ name: String, _ object: Any, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        let html = library.render(object, withTemplate: name) ?? "<!doctype html><p>页面模板 \(name) 缺失（安装不完整）</p>"
+        var h = headers
+        h[.contentType] = "text/html; charset=utf-8"
+        return Response(status: status, headers: h, body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    static func redirect(_ to: String, headers: HTTPFields = [:]) -> Response {
+        var h = headers
+        h[.location] = to
+        return Response(status: .seeOther, headers: h)
+    }
+}
+
+/// What every page's layout needs: who is signed in, the CSRF token for forms, the navigation.
+struct PageChrome {
+    let signedIn: Bool
+    let displayName: String
+    let roleName: String
+    let csrf: String
+    let nav: [NavItem]
+
+    struct NavItem {
+        let href: String
+        let label: String
+        let current: Bool
+    }
+
+    init(session: WebSession?, current: String) {
+        signedIn = session?.secondFactorDone == true
+        displayName = session?.viewer.displayName ?? ""
+        roleName = session.map { CoreStrings.roleName($0.viewer.role) } ?? ""
+        csrf = session?.csrf ?? ""
+        nav = signedIn ? [NavItem(href: "/workbench", label: "工作台", current: current == "workbench")] : []
+    }
+}
+
