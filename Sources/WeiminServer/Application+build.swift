@@ -22,6 +22,8 @@ public func buildRouter(services: AppServices) -> Router<WeiminRequestContext> {
     let console = router.group().add(middleware: WebSessionMiddleware(signIn: signIn))
     SignInController(services: services, signIn: signIn).addRoutes(to: console)
     WorkbenchController(services: services).addRoutes(to: console)
+    LedgerController(services: services).addRoutes(to: console)
+    CasePageController(services: services).addRoutes(to: console)
     let api = router.group("api/v1").add(middleware: AuthenticationMiddleware(staff: services.staff))
     SessionsController(staff: services.staff).addRoutes(to: api)
     RegionsController(services: services).addRoutes(to: api)

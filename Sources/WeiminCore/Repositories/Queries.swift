@@ -11,6 +11,8 @@ public struct CaseQuery: Sendable, Hashable, Codable {
     public var overdueAt: Date?
     public var createdFrom: Date?
     public var createdTo: Date?
+    /// Words that must all appear in the case's number, title or summary (Chinese text search).
+    public var text: String?
     public var sort: CaseSort
     public var page: Int
     public var perPage: Int
@@ -18,8 +20,9 @@ public struct CaseQuery: Sendable, Hashable, Codable {
     public init(
         states: [CaseState]? = nil, category: Category? = nil, townshipCode: RegionCode? = nil,
         villageCode: RegionCode? = nil, departmentID: UUID? = nil, urgency: Urgency? = nil, overdueAt: Date? = nil,
-        createdFrom: Date? = nil, createdTo: Date? = nil, sort: CaseSort = .newest, page: Int = 1, perPage: Int = 50
+        createdFrom: Date? = nil, createdTo: Date? = nil, text: String? = nil, sort: CaseSort = .newest, page: Int = 1, perPage: Int = 50
     ) {
+        self.text = text
         self.states = states
         self.category = category
         self.townshipCode = townshipCode
@@ -35,6 +38,13 @@ public struct CaseQuery: Sendable, Hashable, Codable {
     }
 
     public static let maxPerPage = 200
+
+    /// The search words: split on spaces, LIKE's wildcards removed, lower-cased (as the index is), at most 5.
+    public var searchTerms: [String] {
+        guard let text else { return [] }
+        let cleaned = text.lowercased().map { $0 == "%" || $0 == "_" || $0 == "\\" ? " " : $0 }
+        return Array(String(cleaned).split(whereSeparator: \.isWhitespace).map(String.init).prefix(5))
+    }
 }
 
 public enum CaseSort: String, Sendable, Hashable, Codable, CaseIterable {

@@ -49,5 +49,6 @@ public enum WeiminMigrations {
         M020CreateMessageTriage(),
         M021CreateTriageCorrections(),
         M022AddSignInSecurity(),
+        M023CreateCaseSearch(),
     ]
 }

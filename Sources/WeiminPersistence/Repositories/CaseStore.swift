@@ -128,6 +128,7 @@ public struct CaseStore: Sendable {
                 link.createdAt = now
                 try await link.create(on: db)
             }
+            try await FluentCaseRepository.index(caseID: row.id!, number: row.number, title: row.title, summary: row.summary, on: db)
             try await Self.appendEvent(
                 caseRow: row, number: number, actor: actor, action: "open", from: nil, to: .new,
                 note: CoreStrings.categoryName(new.category), at: now, on: db)

@@ -1,4 +1,5 @@
 import FluentKit
+import SQLKit
 import Foundation
 import WeiminCore
 
@@ -6,6 +7,16 @@ public struct FluentCaseRepository: CaseRepository {
     let database: WeiminDatabase
 
     public init(database: WeiminDatabase) { self.database = database }
+
+    /// At most this many cases match a text search (then the user narrows it with more words or filters).
+    public static let searchCap = 10_000
+
+    /// Keeps a case's searchable text current (on opening and when its summary is erased).
+    static func index(caseID: UUID, number: String, title: String, summary: String, on db: any Database) async throws {
+        let sql = db as! any SQLDatabase
+        try await sql.raw("DELETE FROM case_search WHERE case_id = \(bind: caseID)").run()
+        try await sql.raw("INSERT INTO case_search (case_id, body) VALUES (\(bind: caseID), \(bind: "\(number) \(title) \(summary)".lowercased()))").run()
+    }
 
     /// Applies the viewer's visibility inside the query, so totals and pages never count what the
     /// viewer may not know exists (sealed reports in particular).
@@ -50,6 +61,15 @@ public struct FluentCaseRepository: CaseRepository {
         }
         if let from = query.createdFrom { q.filter(\.$createdAt >= from) }
         if let to = query.createdTo { q.filter(\.$createdAt < to) }
+        let terms = query.searchTerms
+        if !terms.isEmpty {
+            // The index answers the words; the rest of the filters (and visibility) apply to what it found.
+            var sqlQuery = SQLQueryString("SELECT case_id FROM case_search WHERE 1 = 1")
+            for t in terms { sqlQuery.appendInterpolation(unsafeRaw: " AND body LIKE "); sqlQuery.appendInterpolation(bind: "%\(t)%") }
+            sqlQuery.appendInterpolation(unsafeRaw: " LIMIT \(Self.searchCap)")
+            let ids = try await database.sql.raw(sqlQuery).all().map { try $0.decode(column: "case_id", as: UUID.self) }
+            q.filter(\.$id ~~ ids)
+        }
         let total = try await q.count()
         switch query.sort {
         case .newest: q.sort(\.$createdAt, .descending).sort(\.$number, .descending)

@@ -49,6 +49,7 @@ public struct RetentionStore: Sendable {
                         .set("accused_cipher", to: String?.none).set("erased_at", to: now)
                         .where("case_id", .equal, id).run()
                     try await sql.update("cases").set("summary", to: Self.erasedText).set("erased_at", to: now).where("id", .equal, id).run()
+                    try await FluentCaseRepository.index(caseID: id, number: row.number, title: row.title, summary: Self.erasedText, on: db)
                     try await CaseStore.appendEvent(
                         caseRow: row, number: number, actor: .system, action: "erase_personal_data", from: nil, to: nil,
                         note: "保存期限（\(days)日）届满，已删除群众个人信息（消息\(messageIDs.count)条）", at: now, on: db)

@@ -254,6 +254,10 @@ enum QueryParsing {
             // `to` is inclusive of the whole day when given as a date.
             query.createdTo = (q["to"].map(String.init)?.count == 10) ? to.addingTimeInterval(86400) : to
         }
+        if let text = q["q"].map(String.init), !text.trimmingCharacters(in: .whitespaces).isEmpty {
+            guard text.count <= 100 else { throw HTTPError(.badRequest, message: "q 搜索词过长（最多100字）") }
+            query.text = text
+        }
         if let s = q["sort"].map(String.init), !s.isEmpty {
             guard let sort = CaseSort(rawValue: s) else {
                 throw HTTPError(.badRequest, message: "sort 参数无效：\(s)。可选：\(CaseSort.allCases.map(\.rawValue).joined(separator: ", "))")

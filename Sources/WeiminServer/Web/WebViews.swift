@@ -60,7 +60,10 @@ struct PageChrome {
         displayName = session?.viewer.displayName ?? ""
         roleName = session.map { CoreStrings.roleName($0.viewer.role) } ?? ""
         csrf = session?.csrf ?? ""
-        nav = signedIn ? [NavItem(href: "/workbench", label: "工作台", current: current == "workbench")] : []
+        nav = signedIn ? [
+            NavItem(href: "/workbench", label: "工作台", current: current == "workbench"),
+            NavItem(href: "/cases", label: "台账", current: current == "cases"),
+        ] : []
     }
 }
 

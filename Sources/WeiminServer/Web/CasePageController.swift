@@ -1,0 +1,254 @@
+import Foundation
+import Hummingbird
+import WeiminCore
+import WeiminPersistence
+
+/// 工单页面: the case with the messages it came from inside their group conversation, triage's decision and
+/// reasons, its deadlines with working time left, its full record from the audit chain, and a form for each
+/// action the user's role allows in this state. Actions go through the same workflow as the API.
+struct CasePageController {
+    let services: AppServices
+    let views = WebViews.shared
+
+    struct Line {
+        let sender: String
+        let text: String
+        let time: String
+        let own: Bool
+    }
+
+    struct Conversation {
+        let group: String
+        let lines: [Line]
+    }
+
+    struct Deadline {
+        let label: String
+        let due: String
+        let left: String
+        let overdue: Bool
+    }
+
+    struct Event {
+        let time: String
+        let actor: String
+        let action: String
+        let note: String
+        let hash: String
+    }
+
+    struct Option {
+        let value: String
+        let label: String
+    }
+
+    struct ActionForm {
+        let name: String
+        let label: String
+        let noteLabel: String
+        let noteRequired: Bool
+        let department: Bool
+        let category: Bool
+        let satisfaction: Bool
+        let into: Bool
+        let limit: Bool
+        let approve: Bool
+        let confirm: String
+    }
+
+    struct Page {
+        let chrome: PageChrome
+        let number: String
+        let title: String
+        let summary: String
+        let category: String
+        let state: String
+        let urgent: Bool
+        let sealed: Bool
+        let place: String
+        let department: String
+        let createdAt: String
+        let deadlines: [Deadline]
+        let conversations: [Conversation]
+        let triage: [String]
+        let triageHead: String
+        let events: [Event]
+        let actions: [ActionForm]
+        let hasActions: Bool
+        let departments: [Option]
+        let categories: [Option]
+        let csrf: String
+        let done: String?
+        let error: String?
+    }
+
+    func addRoutes(to router: RouterGroup<WeiminRequestContext>) {
+        router.get("cases/:number") { request, context -> Response in
+            guard let viewer = context.viewer, let web = context.web else { return WebViews.redirect(context.web != nil ? "/login/code" : "/login") }
+            let number = try Self.number(context)
+            let done = request.uri.queryParameters["done"].map { "已\(CoreStrings.commandName(String($0)))。" }
+            return try await render(number, viewer: viewer, web: web, done: done, error: nil, status: .ok)
+        }
+
+        router.post("cases/:number/act") { request, context -> Response in
+            guard let viewer = context.viewer, let web = context.web else { return WebViews.redirect("/login") }
+            let number = try Self.number(context)
+            let raw = String(buffer: try await request.body.collect(upTo: 64 * 1024))
+            guard Self.field("_csrf", in: raw) == web.csrf else {
+                return try await render(number, viewer: viewer, web: web, done: nil, error: "页面已过期，请刷新后再操作。", status: .forbidden)
+            }
+            let body: CasesController.ActionRequest
+            do {
+                body = try URLEncodedFormDecoder().decode(CasesController.ActionRequest.self, from: raw)
+            } catch {
+                return try await render(number, viewer: viewer, web: web, done: nil, error: "表单内容无法识别，请刷新后重试。", status: .badRequest)
+            }
+            let api = CasesController(services: services)
+            do {
+                guard let current = try await services.caseStore.find(number: number), viewer.caseVisibility.allows(current) else {
+                    throw HTTPError(.notFound, message: "工单 \(number) 不存在或无权查看")
+                }
+                let command = try await api.command(from: body, for: current, viewer: viewer)
+                _ = try await services.caseStore.execute(command, on: number, by: viewer, workflow: services.workflow, at: Date())
+                return WebViews.redirect("/cases/\(number)?done=\(body.action)")
+            } catch let e as HTTPError {
+                return try await render(number, viewer: viewer, web: web, done: nil, error: e.body, status: e.status)
+            } catch let e as CaseOperationError {
+                let status: HTTPResponse.Status
+                switch e {
+                case .notFound: status = .notFound
+                case .forbidden: status = .forbidden
+                case .invalid: status = .badRequest
+                case .conflict: status = .conflict
+                }
+                return try await render(number, viewer: viewer, web: web, done: nil, error: e.description, status: status)
+            } catch let e as CaseStoreError {
+                return try await render(number, viewer: viewer, web: web, done: nil, error: e.description, status: .conflict)
+            }
+        }
+    }
+
+    static func number(_ context: WeiminRequestContext) throws -> CaseNumber {
+        guard let n = CaseNumber(try context.parameters.require("number")) else {
+            throw HTTPError(.badRequest, message: "工单编号格式应为 县代码-年份-序号，例如 433125-2026-000123")
+        }
+        return n
+    }
+
+    static func field(_ name: String, in form: String) -> String? {
+        for part in form.split(separator: "&") {
+            let kv = part.split(separator: "=", maxSplits: 1)
+            if kv.count == 2, kv[0] == name { return String(kv[1]).removingPercentEncoding }
+        }
+        return nil
+    }
+
+    func render(_ number: CaseNumber, viewer: Viewer, web: WebSession, done: String?, error: String?, status: HTTPResponse.Status) async throws -> Response {
+        guard let detail = try await services.cases.detail(number: number, visibility: viewer.caseVisibility) else {
+            throw HTTPError(.notFound, message: "工单 \(number) 不存在或无权查看")
+        }
+        return views.render("case", try await page(detail, viewer: viewer, web: web, done: done, error: error), status: status)
+    }
+
+    func page(_ detail: CaseDetail, viewer: Viewer, web: WebSession, done: String?, error: String?, now: Date = Date()) async throws -> Page {
+        let c = detail.case
+        let calendar = services.workflow.calendar
+        let dayMinutes = Double(calendar.periods.reduce(0) { $0 + ($1.end - $1.start) })
+        func deadline(_ label: String, _ due: Date?) -> Deadline? {
+            guard let due else { return nil }
+            let overdue = due < now && c.state.isOpen
+            let left = !c.state.isOpen ? "" : overdue
+                ? "已超期 " + CoreStrings.workingTime(calendar.workingMinutes(from: due, to: now), dayMinutes: dayMinutes)
+                : "剩 " + CoreStrings.workingTime(calendar.workingMinutes(from: now, to: due), dayMinutes: dayMinutes)
+            return Deadline(label: label, due: WorkbenchController.time(due), left: c.state == .suspended ? "已挂起，计时暂停" : left, overdue: overdue)
+        }
+        let deadlines = [
+            deadline("首次响应", c.respondedAt == nil ? c.responseDueAt : nil),
+            deadline("受理告知", c.acceptanceNotifiedAt == nil ? c.acceptanceDueAt : nil),
+            deadline("办结期限", c.dueAt),
+            deadline("可退回至", c.returnDueAt),
+            deadline("复查/复核期限", c.petition.dueAt),
+        ].compactMap { $0 }
+
+        // The messages the case came from, each inside its conversation (sealed material never here: it is
+        // read through the discipline commission's own, audited route).
+        var conversations: [Conversation] = []
+        var triage: [String] = []
+        var triageHead = ""
+        if !c.sealed {
+            let own = Set(detail.messages.map(\.id))
+            var shownAround: [Date] = []
+            for m in detail.messages.prefix(3) where !shownAround.contains(where: { abs($0.timeIntervalSince(m.sentAt)) < 600 }) {
+                shownAround.append(m.sentAt)
+                let lines = try await services.messages.conversation(groupID: m.groupID, around: m.sentAt, before: 3, after: 3)
+                let group = try await services.groups.group(id: m.groupID)?.name ?? ""
+                conversations.append(Conversation(group: group, lines: lines.map {
+                    Line(sender: $0.senderName, text: PIIMask.redact($0.text), time: WorkbenchController.time($0.sentAt), own: own.contains($0.id))
+                }))
+            }
+            if let origin = detail.messages.first,
+                let d = try await TriageStore(database: services.database, cipher: services.cipher).decision(message: origin.id)
+            {
+                triageHead = "分诊：\(CoreStrings.categoryName(Category(rawValue: d.category) ?? .none)) \(Int((d.categoryScore * 100).rounded()))%"
+                    + (d.department.map { "，建议部门 \($0)" } ?? "") + (d.urgency == "urgent" ? "，紧急" : "") + (d.opinionRisk > 0 ? "，舆情风险 \(d.opinionRisk) 级" : "")
+                    + "（模型 \(d.modelVersion.prefix(8))）"
+                triage = d.reasons
+            }
+        }
+
+        let county = c.countyCode
+        let departments = try await services.departments.departments(county: county)
+        let place = [c.townshipCode, c.villageCode].compactMap { $0 }.last.map { $0.rawValue } ?? c.countyCode.rawValue
+        let placeName = try await services.regions.region(RegionCode(place) ?? c.countyCode)?.name ?? place
+        let actions = services.workflow.available(on: c, to: viewer).map(Self.form)
+        return Page(
+            chrome: PageChrome(session: web, current: "cases"), number: c.number.description, title: c.title, summary: PIIMask.redact(c.summary),
+            category: CoreStrings.categoryName(c.category), state: CoreStrings.stateName(c.state), urgent: c.urgency == .urgent, sealed: c.sealed,
+            place: placeName, department: detail.departmentName ?? "县受理中心", createdAt: WorkbenchController.time(c.createdAt),
+            deadlines: deadlines, conversations: conversations, triage: triage, triageHead: triageHead,
+            events: detail.events.map {
+                Event(time: WorkbenchController.time($0.occurredAt), actor: $0.actor, action: Self.eventName($0.action), note: $0.note, hash: String($0.hash.prefix(12)))
+            },
+            actions: actions, hasActions: !actions.isEmpty,
+            departments: departments.map { Option(value: $0.code, label: $0.name) },
+            categories: Category.actionable.filter { $0 != c.category }.map { Option(value: $0.rawValue, label: CoreStrings.categoryName($0)) },
+            csrf: web.csrf, done: done, error: error)
+    }
+
+    static func eventName(_ action: String) -> String {
+        switch action {
+        case "open": return "立案"
+        case "thread": return "并入后续消息"
+        case "read_sealed": return "查阅密封内容"
+        case "erase_personal_data": return "删除个人信息"
+        case "supervision": return "督办"
+        default: return CoreStrings.commandName(action)
+        }
+    }
+
+    /// What each action's form asks for.
+    static func form(_ name: String) -> ActionForm {
+        let label = CoreStrings.commandName(name)
+        var noteLabel = "说明（可不填）", required = false, confirm = ""
+        var department = false, category = false, satisfaction = false, into = false, limit = false, approve = false
+        switch name {
+        case "decline": (noteLabel, required, confirm) = ("不予受理的理由（将告知群众）", true, "确定不予受理？理由会发到群里。")
+        case "dispatch", "reassign": department = true
+        case "return": (noteLabel, required) = ("退回理由", true)
+        case "suspend": (noteLabel, required) = ("挂起原因", true)
+        case "resolve": (noteLabel, required, confirm) = ("答复群众的内容（将发到群里）", true, "确定办结？答复会发到群里。")
+        case "review": satisfaction = true
+        case "reopen": (noteLabel, required) = ("重办原因", true)
+        case "request_extension": (noteLabel, required, limit) = ("延期理由（将告知群众）", true, true)
+        case "decide_extension": approve = true
+        case "notify_acceptance": (noteLabel, required) = ("告知内容", true)
+        case "decide_review": (noteLabel, required) = ("复查（复核）意见", true)
+        case "reclassify": (noteLabel, required, category) = ("改类原因", true, true)
+        case "merge": into = true
+        case "dismiss": confirm = "确定这条不是诉求？工单将关闭，群里不会收到消息。"
+        default: break
+        }
+        return ActionForm(name: name, label: label, noteLabel: noteLabel, noteRequired: required, department: department, category: category,
+                          satisfaction: satisfaction, into: into, limit: limit, approve: approve, confirm: confirm)
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import SQLKit
+import Testing
+import WeiminCore
+@testable import WeiminPersistence
+@testable import WeiminServer
+
+@Suite("Console pages: the ledger with search and filters, the case page and its actions, by role")
+struct ConsolePagesTests {
+    /// A signed-in browser session for a demo user (the sign-in itself is tested in ConsoleSignInTests).
+    func session(_ services: AppServices, _ username: String) async throws -> (cookie: HTTPFields, csrf: String) {
+        let viewer = try #require(try await services.staff.user(named: username))
+        let s = try await SignInStore(database: services.database, cipher: services.cipher, staff: services.staff).startSession(for: viewer, secondFactorDone: true)
+        return ([.cookie: "weimin_session=\(s.cookie)"], s.csrf)
+    }
+
+    func form(_ fields: [(String, String)]) -> ByteBuffer {
+        ByteBuffer(string: fields.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&"))
+    }
+
+    @Test("the ledger finds cases by Chinese words and filters, pages, keeps sealed cases to the discipline role; the API takes q too",
+          arguments: Backend.available)
+    func ledger(backend: Backend) async throws {
+        let services = try await DemoApp.make(backend)
+        defer { Task { await services.shutdown() } }
+        // A case whose words we know, to search for.
+        let sample = try #require(try await services.cases.cases(CaseQuery(states: [.inProgress], perPage: 1), visibility: CaseVisibility(regionPrefix: "433125", departmentID: nil, includeSealed: true, onlySealed: false)).items.first)
+        let word = String(sample.title.prefix(3))
+        let app = Application(router: buildRouter(services: services), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: DemoApp.logger)
+        try await app.test(.router) { client in
+            #expect(try await client.execute(uri: "/cases", method: .get).headers[.location] == "/login")
+            let op = try await session(services, "shouli")
+            let all = try await client.execute(uri: "/cases", method: .get, headers: op.cookie)
+            let allHTML = String(buffer: all.body)
+            #expect(all.status == .ok && allHTML.contains("工单台账") && allHTML.contains("共 "))
+            #expect(!allHTML.contains("badge\">密封"), "no sealed case in the operator's ledger")
+
+            let search = try await client.execute(uri: "/cases?q=\(word.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)", method: .get, headers: op.cookie)
+            let html = String(buffer: search.body)
+            #expect(search.status == .ok && html.contains(sample.number.description), "searching “\(word)” finds \(sample.number)")
+            // Every row found contains the word (a search that matched everything would pass the line above).
+            let found = try await services.cases.cases(CaseQuery(text: word, perPage: 200), visibility: CaseVisibility(regionPrefix: "433125", departmentID: nil, includeSealed: true, onlySealed: false)).items
+            #expect(!found.isEmpty && found.allSatisfy { "\($0.number) \($0.title) \($0.summary)".lowercased().contains(word.lowercased()) })
+            let none = try await client.execute(uri: "/cases?q=%E5%92%A9%E5%92%A9%E4%B8%8D%E5%AD%98%E5%9C%A8", method: .get, headers: op.cookie)
+            #expect(String(buffer: none.body).contains("没有符合条件的工单"))
+            // Filters combine; a bad one is explained on the page.
+            let filtered = try await client.execute(uri: "/cases?state=in_progress&category=\(sample.category.rawValue)&q=\(word.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)", method: .get, headers: op.cookie)
+            #expect(String(buffer: filtered.body).contains(sample.number.description))
+            let bad = try await client.execute(uri: "/cases?state=flying", method: .get, headers: op.cookie)
+            #expect(bad.status == .badRequest && String(buffer: bad.body).contains("state 参数无效"))
+            let page2 = try await client.execute(uri: "/cases?page=2&per_page=10", method: .get, headers: op.cookie)
+            #expect(String(buffer: page2.body).contains("第 11–20 件"))
+
+            let jj = try await session(services, "jijian")
+            #expect(String(buffer: try await client.execute(uri: "/cases", method: .get, headers: jj.cookie).body).contains("badge\">密封"))
+
+            let api = try await client.execute(uri: "/api/v1/cases?q=\(word.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)", method: .get,
+                                               headers: [.authorization: DemoApp.basic("shouli")])
+            #expect(api.status == .ok && String(buffer: api.body).contains(sample.number.description))
+        }
+    }
+
+    @Test("the case page shows the conversation, deadlines and record; the operator dispatches from it; a leader only reads",
+          arguments: Backend.available)
+    func casePage(backend: Backend) async throws {
+        let services = try await DemoApp.make(backend)
+        defer { Task { await services.shutdown() } }
+        let accepted = try #require(try await services.cases.cases(CaseQuery(states: [.accepted], perPage: 50), visibility: CaseVisibility(regionPrefix: "433125", departmentID: nil, includeSealed: true, onlySealed: false)).items
+            .first { !$0.sealed && $0.groupID != nil })
+        let app = Application(router: buildRouter(services: services), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: DemoApp.logger)
+        try await app.test(.router) { client in
+            let op = try await session(services, "shouli")
+            let page = try await client.execute(uri: "/cases/\(accepted.number)", method: .get, headers: op.cookie)
+            let html = String(buffer: page.body)
+            #expect(page.status == .ok && html.contains("群聊原文") && html.contains("办理记录") && html.contains("时限"))
+            #expect(html.contains("value=\"dispatch\"") && html.contains("办结期限"))
+
+            let headers = op.cookie + [.contentType: "application/x-www-form-urlencoded"]
+            // Without the page's token: refused, nothing done.
+            let forged = try await client.execute(uri: "/cases/\(accepted.number)/act", method: .post, headers: headers,
+                                                  body: form([("action", "dispatch"), ("department", "jtj"), ("_csrf", "nope")]))
+            #expect(forged.status == .forbidden)
+            #expect(try await services.caseStore.find(number: accepted.number)?.state == .accepted)
+            // A wrong department is explained.
+            let wrongDept = try await client.execute(uri: "/cases/\(accepted.number)/act", method: .post, headers: headers,
+                                                     body: form([("action", "dispatch"), ("department", "nosuch"), ("_csrf", op.csrf)]))
+            #expect(wrongDept.status == .badRequest && String(buffer: wrongDept.body).contains("部门 nosuch 不存在"))
+            let ok = try await client.execute(uri: "/cases/\(accepted.number)/act", method: .post, headers: headers,
+                                              body: form([("action", "dispatch"), ("department", "jtj"), ("note", "请交通局处理"), ("_csrf", op.csrf)]))
+            #expect(ok.status == .seeOther && ok.headers[.location] == "/cases/\(accepted.number)?done=dispatch")
+            let after = try await client.execute(uri: ok.headers[.location]!, method: .get, headers: op.cookie)
+            let afterHTML = String(buffer: after.body)
+            #expect(afterHTML.contains("已派单") && afterHTML.contains("交通运输局") && afterHTML.contains("请交通局处理"))
+            #expect(try await services.caseStore.find(number: accepted.number)?.state == .dispatched)
+
+            // The department then sees it on its workbench and may sign for it; the leader may not act.
+            let dept = try await session(services, "jiaotong")
+            #expect(String(buffer: try await client.execute(uri: "/workbench", method: .get, headers: dept.cookie).body).contains(accepted.number.description))
+            let leader = try await session(services, "lingdao")
+            let view = try await client.execute(uri: "/cases/\(accepted.number)", method: .get, headers: leader.cookie)
+            #expect(view.status == .ok && String(buffer: view.body).contains("您当前不能对此工单进行操作"))
+            let refused = try await client.execute(uri: "/cases/\(accepted.number)/act", method: .post, headers: leader.cookie + [.contentType: "application/x-www-form-urlencoded"],
+                                                   body: form([("action", "start"), ("_csrf", leader.csrf)]))
+            #expect(refused.status == .forbidden)
+            // A village admin from elsewhere cannot even open it.
+            let sealedCase = try #require(try await services.cases.cases(CaseQuery(perPage: 200), visibility: CaseVisibility(regionPrefix: "433125", departmentID: nil, includeSealed: true, onlySealed: false)).items.first { $0.sealed })
+            #expect(try await client.execute(uri: "/cases/\(sealedCase.number)", method: .get, headers: op.cookie).status == .notFound)
+        }
+    }
+}
+
+private func + (a: HTTPFields, b: HTTPFields) -> HTTPFields {
+    var out = a
+    for f in b { out.append(f) }
+    return out
+}
