@@ -111,6 +111,48 @@ struct ConsolePagesTests {
     }
 }
 
+
+extension ConsolePagesTests {
+    @Test("the dashboard shows counts, trend, departments and the month's assessment; a supervisor's 核减 is audited and listed for all",
+          arguments: [Backend.sqlite])
+    func dashboard(backend: Backend) async throws {
+        let services = try await DemoApp.make(backend)
+        defer { Task { await services.shutdown() } }
+        let app = Application(router: buildRouter(services: services), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: DemoApp.logger)
+        let target = try #require(try await services.cases.cases(CaseQuery(states: [.inProgress], perPage: 50),
+            visibility: CaseVisibility(regionPrefix: "433125", departmentID: nil, includeSealed: false, onlySealed: false)).items.first)
+        try await app.test(.router) { client in
+            let leader = try await session(services, "lingdao")
+            let page = try await client.execute(uri: "/dashboard", method: .get, headers: leader.cookie)
+            let html = String(buffer: page.body)
+            #expect(page.status == .ok && html.contains("领导驾驶舱") && html.contains("assessment-townships") && html.contains("<svg"))
+            #expect(html.contains("长潭河乡") && html.contains("按时办结率"))
+            #expect(try await client.execute(uri: "/dashboard?month=2026-13", method: .get, headers: leader.cookie).status == .badRequest)
+
+            // Only a supervisor may exclude, with a reason.
+            let op = try await session(services, "shouli")
+            let denied = try await client.execute(uri: "/cases/\(target.number)/exclude", method: .post, headers: op.cookie + [.contentType: "application/x-www-form-urlencoded"],
+                                                  body: form([("reason", "无理诉求"), ("_csrf", op.csrf)]))
+            #expect(denied.status == .forbidden)
+            let sup = try await session(services, "duban")
+            let empty = try await client.execute(uri: "/cases/\(target.number)/exclude", method: .post, headers: sup.cookie + [.contentType: "application/x-www-form-urlencoded"],
+                                                 body: form([("reason", " "), ("_csrf", sup.csrf)]))
+            #expect(empty.status == .badRequest)
+            let ok = try await client.execute(uri: "/cases/\(target.number)/exclude", method: .post, headers: sup.cookie + [.contentType: "application/x-www-form-urlencoded"],
+                                              body: form([("reason", "诉求人要求为他人违规办理，不合理"), ("_csrf", sup.csrf)]))
+            #expect(ok.status == .seeOther)
+            let again = try await client.execute(uri: "/cases/\(target.number)/exclude", method: .post, headers: sup.cookie + [.contentType: "application/x-www-form-urlencoded"],
+                                                 body: form([("reason", "再次"), ("_csrf", sup.csrf)]))
+            #expect(again.status == .conflict)
+            let listed = String(buffer: try await client.execute(uri: "/dashboard", method: .get, headers: leader.cookie).body)
+            #expect(listed.contains(target.number.description) && listed.contains("违规办理"))
+            let record = String(buffer: try await client.execute(uri: "/cases/\(target.number)", method: .get, headers: op.cookie).body)
+            #expect(record.contains("核减") && record.contains("诉求人要求为他人违规办理"))
+        }
+        #expect(try await AuditLedger(database: services.database).verifyAll().breaks.isEmpty, "the exclusion is a link in the case's chain")
+    }
+}
+
 private func + (a: HTTPFields, b: HTTPFields) -> HTTPFields {
     var out = a
     for f in b { out.append(f) }

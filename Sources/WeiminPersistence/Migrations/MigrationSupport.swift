@@ -50,5 +50,6 @@ public enum WeiminMigrations {
         M021CreateTriageCorrections(),
         M022AddSignInSecurity(),
         M023CreateCaseSearch(),
+        M024CreateAssessmentExclusions(),
     ]
 }

@@ -80,6 +80,9 @@ struct CasePageController {
         let csrf: String
         let done: String?
         let error: String?
+        /// 核减: a supervisor may exclude the case from the assessment, once, with a reason shown to all assessed.
+        let mayExclude: Bool
+        let exclusion: String?
     }
 
     func addRoutes(to router: RouterGroup<WeiminRequestContext>) {
@@ -88,6 +91,29 @@ struct CasePageController {
             let number = try Self.number(context)
             let done = request.uri.queryParameters["done"].map { "已\(CoreStrings.commandName(String($0)))。" }
             return try await render(number, viewer: viewer, web: web, done: done, error: nil, status: .ok)
+        }
+
+        router.post("cases/:number/exclude") { request, context -> Response in
+            guard let viewer = context.viewer, let web = context.web else { return WebViews.redirect("/login") }
+            let number = try Self.number(context)
+            let raw = String(buffer: try await request.body.collect(upTo: 64 * 1024))
+            guard Self.field("_csrf", in: raw) == web.csrf else {
+                return try await render(number, viewer: viewer, web: web, done: nil, error: "页面已过期，请刷新后再操作。", status: .forbidden)
+            }
+            let reason = (Self.field("reason", in: raw.replacingOccurrences(of: "+", with: " ")) ?? "")
+            do {
+                try await AssessmentStore(database: services.database).exclude(number, reason: reason, by: viewer)
+                return WebViews.redirect("/cases/\(number)?done=exclude")
+            } catch let e as CaseOperationError {
+                let status: HTTPResponse.Status
+                switch e {
+                case .notFound: status = .notFound
+                case .forbidden: status = .forbidden
+                case .invalid: status = .badRequest
+                case .conflict: status = .conflict
+                }
+                return try await render(number, viewer: viewer, web: web, done: nil, error: e.description, status: status)
+            }
         }
 
         router.post("cases/:number/act") { request, context -> Response in
@@ -201,6 +227,8 @@ struct CasePageController {
         let place = [c.townshipCode, c.villageCode].compactMap { $0 }.last.map { $0.rawValue } ?? c.countyCode.rawValue
         let placeName = try await services.regions.region(RegionCode(place) ?? c.countyCode)?.name ?? place
         let actions = services.workflow.available(on: c, to: viewer).map(Self.form)
+        let exclusion = c.sealed ? nil : try await AssessmentStore(database: services.database).exclusions(county: c.countyCode.rawValue)
+            .first { $0.caseID == c.id }.map { "已核减（\($0.actor)，\(WorkbenchController.time($0.at))）：\($0.reason)" }
         return Page(
             chrome: PageChrome(session: web, current: "cases"), number: c.number.description, title: c.title, summary: PIIMask.redact(c.summary),
             category: CoreStrings.categoryName(c.category), state: CoreStrings.stateName(c.state), urgent: c.urgency == .urgent, sealed: c.sealed,
@@ -212,7 +240,7 @@ struct CasePageController {
             actions: actions, hasActions: !actions.isEmpty,
             departments: departments.map { Option(value: $0.code, label: $0.name) },
             categories: Category.actionable.filter { $0 != c.category }.map { Option(value: $0.rawValue, label: CoreStrings.categoryName($0)) },
-            csrf: web.csrf, done: done, error: error)
+            csrf: web.csrf, done: done, error: error, mayExclude: viewer.role == .supervisor && !c.sealed && exclusion == nil, exclusion: exclusion)
     }
 
     static func eventName(_ action: String) -> String {
@@ -222,6 +250,7 @@ struct CasePageController {
         case "read_sealed": return "查阅密封内容"
         case "erase_personal_data": return "删除个人信息"
         case "supervision": return "督办"
+        case "assessment_exclusion": return "核减"
         default: return CoreStrings.commandName(action)
         }
     }

@@ -63,6 +63,7 @@ struct PageChrome {
         nav = signedIn ? [
             NavItem(href: "/workbench", label: "工作台", current: current == "workbench"),
             NavItem(href: "/cases", label: "台账", current: current == "cases"),
+            NavItem(href: "/dashboard", label: "驾驶舱", current: current == "dashboard"),
         ] : []
     }
 }
