@@ -22,3 +22,16 @@ export WEIMIN_REQUIRE_PYCLIENTS=1
 
 swift build --build-tests
 swift test --skip-build "$@"
+
+# The web console in a real browser (Debian's chromium + chromedriver, Selenium from PyPI), on the whole run only.
+if [ $# -eq 0 ]; then
+    if command -v chromedriver >/dev/null && python3 -c "import selenium" 2>/dev/null; then
+        echo "== browser test (screenshots in test-output/screenshots)"
+        python3 tests/browser/console_e2e.py --weimin .build/debug/weimin
+    elif [ "${WEIMIN_REQUIRE_BROWSER:-}" = 1 ]; then
+        echo "browser test required but chromium/chromedriver or selenium is missing" >&2
+        exit 1
+    else
+        echo "== browser test skipped: apt-get install chromium chromium-driver fonts-noto-cjk && pip install selenium"
+    fi
+fi

@@ -53,7 +53,8 @@ struct CasePageController {
         let into: Bool
         let limit: Bool
         let approve: Bool
-        let confirm: String
+        /// nil: no confirmation (Mustache treats an empty string as present).
+        let confirm: String?
     }
 
     struct Page {
@@ -278,6 +279,6 @@ struct CasePageController {
         default: break
         }
         return ActionForm(name: name, label: label, noteLabel: noteLabel, noteRequired: required, department: department, category: category,
-                          satisfaction: satisfaction, into: into, limit: limit, approve: approve, confirm: confirm)
+                          satisfaction: satisfaction, into: into, limit: limit, approve: approve, confirm: confirm.isEmpty ? nil : confirm)
     }
 }

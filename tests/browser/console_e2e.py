@@ -1,0 +1,217 @@
+#!/usr/bin/env python3
+"""A case's whole life in a real browser (Debian's chromium + chromedriver, driven by Selenium from PyPI),
+against the demo server on loopback:
+
+  1. 督办 (supervisor) signs in and sets up TOTP from the key the page shows, looks at the dashboard;
+  2. 受理员 (operator) signs in, finds an accepted case in the ledger by a Chinese search, dispatches it to 交通运输局;
+  3. 交通局 (department) signs for it and resolves it with a reply;
+  4. 督办 signs in again with a TOTP code; the dashboard's open count for 县受理中心 went down by one.
+
+Every page is saved as a screenshot at desktop (1366×768) and phone (375 px) width in test-output/screenshots,
+and the server time for each page (navigation timing) goes to test-output/page-timings.json.
+
+    python3 tests/browser/console_e2e.py [--weimin .build/debug/weimin]
+"""
+import argparse, base64, hashlib, hmac, json, os, pathlib, socket, struct, subprocess, sys, tempfile, time, urllib.request
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support import expected_conditions as EC
+
+root = pathlib.Path(__file__).resolve().parent.parent.parent
+ap = argparse.ArgumentParser()
+ap.add_argument("--weimin", default=str(root / ".build/debug/weimin"))
+ap.add_argument("--out", default=str(root / "test-output"))
+args = ap.parse_args()
+out = pathlib.Path(args.out)
+shots = out / "screenshots"
+shots.mkdir(parents=True, exist_ok=True)
+PASSWORD = "weimin-demo-2026"
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def totp(base32_key, at=None):
+    """RFC 6238 (SHA-1, 30 s, 6 digits), written here so the test does not trust the server's own code."""
+    key = base64.b32decode(base32_key + "=" * (-len(base32_key) % 8))
+    counter = int((at or time.time()) // 30)
+    digest = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    value = (struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF) % 1_000_000
+    return f"{value:06d}"
+
+
+assert totp("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", at=59) == "287082", "RFC 6238 test vector (8 digits 94287082)"
+
+port = free_port()
+data = tempfile.mkdtemp(prefix="weimin-browser-")
+server = subprocess.Popen([args.weimin, "demo", "--dir", data, "--port", str(port), "--log-level", "warning"],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+base = f"http://127.0.0.1:{port}"
+for _ in range(600):
+    try:
+        urllib.request.urlopen(base + "/healthz", timeout=1)
+        break
+    except Exception:
+        if server.poll() is not None:
+            sys.exit("the demo server exited: " + server.stderr.read().decode()[-2000:])
+        time.sleep(0.2)
+else:
+    sys.exit("the demo server did not start")
+
+options = webdriver.ChromeOptions()
+for binary in ("/usr/bin/chromium", "/usr/bin/chromium-browser"):
+    if os.path.exists(binary):
+        options.binary_location = binary
+for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--lang=zh-CN", "--window-size=1366,768"):
+    options.add_argument(flag)
+driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+driver.set_page_load_timeout(30)
+wait = WebDriverWait(driver, 15)
+timings = {}
+
+
+def page(name):
+    """Screenshots at desktop and phone width, and the server's time for this page."""
+    t = driver.execute_script("const n = performance.getEntriesByType('navigation')[0]; return n ? [n.responseStart - n.requestStart, n.duration] : null")
+    if t:
+        timings.setdefault(name, []).append({"server_ms": round(t[0], 1), "load_ms": round(t[1], 1)})
+    driver.set_window_size(1366, 768)
+    driver.save_screenshot(str(shots / f"{name}-desktop.png"))
+    driver.set_window_size(375, 812)
+    # The phone layout must not scroll sideways (tables scroll inside their own box).
+    overflow = driver.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 2, f"{name}: the page is {overflow}px wider than a 375-px phone"
+    driver.save_screenshot(str(shots / f"{name}-phone.png"))
+    driver.set_window_size(1366, 768)
+    font = driver.execute_script("return parseFloat(getComputedStyle(document.body).fontSize)")
+    assert font >= 16, f"{name}: base font {font}px"
+
+
+def sign_in(user):
+    driver.get(base + "/login")
+    driver.find_element(By.ID, "username").send_keys(user)
+    driver.find_element(By.ID, "password").send_keys(PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, "form[action='/login'] button").click()
+
+
+def sign_out():
+    driver.find_element(By.CSS_SELECTOR, "form.who button").click()
+    wait.until(EC.url_contains("/login"))
+
+
+def open_count(name):
+    for row in driver.find_elements(By.CSS_SELECTOR, "#by-department tbody tr"):
+        cells = [c.text for c in row.find_elements(By.TAG_NAME, "td")]
+        if cells and cells[0] == name:
+            return int(cells[1])
+    return 0
+
+
+try:
+    # 1. The supervisor sets up TOTP on first sign-in.
+    driver.get(base + "/login")
+    page("login")
+    sign_in("duban")
+    wait.until(EC.presence_of_element_located((By.ID, "secret")))
+    key = driver.find_element(By.ID, "secret").text.replace(" ", "")
+    page("totp-setup")
+    driver.find_element(By.ID, "code").send_keys("000000" if totp(key) != "000000" else "111111")
+    driver.find_element(By.CSS_SELECTOR, "form[action='/login/code'] button").click()
+    assert "验证码不正确" in driver.page_source, "a wrong code must be refused"
+    driver.find_element(By.ID, "code").send_keys(totp(key))
+    driver.find_element(By.CSS_SELECTOR, "form[action='/login/code'] button").click()
+    wait.until(EC.url_contains("/workbench"))
+    page("workbench-supervisor")
+    driver.get(base + "/dashboard")
+    page("dashboard")
+    before = open_count("县受理中心")
+    assert before > 0, "the demo has cases waiting at the centre"
+    sign_out()
+
+    # 2. The operator finds an accepted case by a Chinese search and dispatches it.
+    sign_in("shouli")
+    wait.until(EC.url_contains("/workbench"))
+    page("workbench-operator")
+    driver.get(base + "/cases?state=accepted")
+    first = driver.find_element(By.CSS_SELECTOR, "#ledger tbody tr")
+    number = first.find_element(By.CSS_SELECTOR, "td.num a").text
+    title = first.find_elements(By.TAG_NAME, "td")[1].text.replace("紧急", "").strip()
+    word = title[:3]
+    driver.get(base + "/cases")
+    box = driver.find_element(By.ID, "q")
+    box.send_keys(word)
+    box.submit()
+    wait.until(EC.presence_of_element_located((By.ID, "summary")))
+    page("ledger-search")
+    found = [a.text for a in driver.find_elements(By.CSS_SELECTOR, "#ledger td.num a")]
+    assert number in found, f"searching {word!r} should find {number}; found {found[:5]}"
+    driver.find_element(By.LINK_TEXT, number).click()
+    wait.until(EC.presence_of_element_located((By.ID, "case-number")))
+    page("case-accepted")
+    form = driver.find_element(By.XPATH, "//input[@name='action'][@value='dispatch']/..")
+    form.find_element(By.XPATH, "./..").find_element(By.TAG_NAME, "summary").click()
+    Select(form.find_element(By.NAME, "department")).select_by_value("jtj")
+    form.find_element(By.NAME, "note").send_keys("请交通运输局尽快处理")
+    form.find_element(By.TAG_NAME, "button").click()
+    wait.until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "p.notice"), "已派单"))
+    assert "交通运输局" in driver.find_element(By.ID, "case-department").text
+    page("case-dispatched")
+    sign_out()
+
+    # 3. The department signs for it and resolves it.
+    sign_in("jiaotong")
+    wait.until(EC.url_contains("/workbench"))
+    assert number in driver.page_source, "the dispatched case is on the department's workbench"
+    driver.get(base + f"/cases/{number}")
+
+    def act(name, text=None):
+        form = driver.find_element(By.XPATH, f"//input[@name='action'][@value='{name}']/..")
+        form.find_element(By.XPATH, "./..").find_element(By.TAG_NAME, "summary").click()
+        if text:
+            form.find_element(By.NAME, "note").send_keys(text)
+        form.find_element(By.TAG_NAME, "button").click()
+        try:
+            WebDriverWait(driver, 2).until(EC.alert_is_present())
+            driver.switch_to.alert.accept()
+        except Exception:
+            pass
+
+    act("start")
+    wait.until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "p.notice"), "已签收"))
+    act("resolve", "已派人到现场修复，请群众监督。")
+    wait.until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "p.notice"), "已办结"))
+    assert "已办结" in driver.find_element(By.ID, "case-state").text
+    page("case-resolved")
+    sign_out()
+
+    # 4. The supervisor signs in with a code; the dashboard changed.
+    sign_in("duban")
+    wait.until(EC.presence_of_element_located((By.ID, "code")))
+    code = totp(key)
+    driver.find_element(By.ID, "code").send_keys(code)
+    driver.find_element(By.CSS_SELECTOR, "form[action='/login/code'] button").click()
+    wait.until(EC.url_contains("/workbench"))
+    driver.get(base + "/dashboard")
+    after = open_count("县受理中心")
+    assert after == before - 1, f"open at the centre: {before} before, {after} after"
+    page("dashboard-after")
+    (out / "page-timings.json").write_text(json.dumps(timings, ensure_ascii=False, indent=1))
+    worst = max(t["server_ms"] for v in timings.values() for t in v)
+    print(f"browser test passed: case {number} dispatched and resolved; {len(list(shots.glob('*.png')))} screenshots in {shots}; "
+          f"slowest server time {worst} ms (test-output/page-timings.json)")
+finally:
+    driver.quit()
+    server.terminate()
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.kill()
