@@ -153,6 +153,89 @@ extension ConsolePagesTests {
     }
 }
 
+
+extension PythonClients {
+    static let openpyxl: Bool = importable("openpyxl")
+}
+
+extension ConsolePagesTests {
+    @Test("exports: the filtered ledger and the monthly assessment as CSV (BOM) and as xlsx that openpyxl reads, sealed cases only for discipline",
+          .enabled(if: PythonClients.openpyxl || PythonClients.required, "needs pip install openpyxl"), arguments: [Backend.sqlite])
+    func exports(backend: Backend) async throws {
+        let services = try await DemoApp.make(backend)
+        defer { Task { await services.shutdown() } }
+        let app = Application(router: buildRouter(services: services), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: DemoApp.logger)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("export-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let visible = CaseVisibility(regionPrefix: "433125", departmentID: nil, includeSealed: false, onlySealed: false)
+        let inProgress = try await services.cases.cases(CaseQuery(states: [.inProgress], perPage: 1), visibility: visible).total
+        try await app.test(.router) { client in
+            #expect(try await client.execute(uri: "/exports/cases.csv", method: .get).status == .unauthorized)
+            let op = try await session(services, "shouli")
+            let csv = try await client.execute(uri: "/exports/cases.csv?state=in_progress", method: .get, headers: op.cookie)
+            let bytes = Array(csv.body.readableBytesView)
+            #expect(csv.status == .ok && bytes.starts(with: [0xEF, 0xBB, 0xBF]), "UTF-8 with a BOM")
+            #expect(csv.headers[.contentDisposition]?.contains("filename*=UTF-8''") == true)
+            let lines = String(decoding: bytes.dropFirst(3), as: UTF8.self).split(separator: "\r\n")
+            #expect(lines.first?.hasPrefix("工单编号,受理时间,类别,状态") == true && lines.count == inProgress + 1)
+            #expect(try await client.execute(uri: "/exports/cases.pdf", method: .get, headers: op.cookie).status == .notFound)
+
+            let xlsx = try await client.execute(uri: "/exports/cases.xlsx?state=in_progress", method: .get, headers: op.cookie)
+            #expect(xlsx.status == .ok && Array(xlsx.body.readableBytesView.prefix(2)) == [0x50, 0x4B])
+            let ledgerFile = dir.appendingPathComponent("ledger.xlsx")
+            try Data(xlsx.body.readableBytesView).write(to: ledgerFile)
+            let jj = try await session(services, "jijian")
+            let sealedFile = dir.appendingPathComponent("sealed.xlsx")
+            try Data(try await client.execute(uri: "/exports/cases.xlsx", method: .get, headers: jj.cookie).body.readableBytesView).write(to: sealedFile)
+            let opAll = dir.appendingPathComponent("op-all.xlsx")
+            try Data(try await client.execute(uri: "/exports/cases.xlsx", method: .get, headers: op.cookie).body.readableBytesView).write(to: opAll)
+            let report = dir.appendingPathComponent("assessment.xlsx")
+            let assessment = try await client.execute(uri: "/exports/assessment.xlsx", method: .get, headers: op.cookie)
+            #expect(assessment.status == .ok)
+            try Data(assessment.body.readableBytesView).write(to: report)
+            let assessmentCSV = String(decoding: Array(try await client.execute(uri: "/exports/assessment.csv", method: .get, headers: op.cookie).body.readableBytesView).dropFirst(3), as: UTF8.self)
+            #expect(assessmentCSV.hasPrefix("类型,排名,乡镇") && assessmentCSV.contains("\r\n乡镇,") && assessmentCSV.contains("\r\n部门,"))
+
+            // A real reader: openpyxl opens each file and reads the cells back.
+            let script = """
+                import json, sys, datetime, openpyxl
+                out = {}
+                wb = openpyxl.load_workbook(sys.argv[1])
+                ws = wb.active
+                out["title"] = ws.title
+                out["header"] = [c.value for c in ws[1]]
+                out["rows"] = ws.max_row - 1
+                out["created_is_date"] = isinstance(ws["B2"].value, datetime.datetime)
+                out["width_a"] = ws.column_dimensions["A"].width
+                out["frozen"] = ws.freeze_panes
+                sealed = lambda p: sum(1 for r in openpyxl.load_workbook(p).active.iter_rows(min_row=2, values_only=True) if r[13] == "是")
+                out["sealed_jijian"] = sealed(sys.argv[2])
+                out["sealed_operator"] = sealed(sys.argv[3])
+                rep = openpyxl.load_workbook(sys.argv[4])
+                out["sheets"] = rep.sheetnames
+                out["township_header"] = [c.value for c in rep["乡镇"][1]]
+                out["townships"] = rep["乡镇"].max_row - 1
+                print(json.dumps(out, ensure_ascii=False))
+                """
+            let (status, output) = try await run("/usr/bin/env", ["python3", "-c", script, ledgerFile.path, sealedFile.path, opAll.path, report.path])
+            #expect(status == 0, "\(output)")
+            // The last line is the JSON (a reader's warnings, if any, come before it).
+            let json = output.split(separator: "\n").last.map(String.init) ?? ""
+            let parsed = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any], "\(output)")
+            #expect(parsed["title"] as? String == "工单台账")
+            #expect((parsed["header"] as? [String])?.prefix(3) == ["工单编号", "受理时间", "类别"])
+            #expect(parsed["rows"] as? Int == inProgress)
+            #expect(parsed["created_is_date"] as? Bool == true, "dates are dates, not text")
+            #expect((parsed["width_a"] as? Double ?? 0) >= 20)
+            #expect(parsed["frozen"] as? String == "A2")
+            #expect((parsed["sealed_jijian"] as? Int ?? 0) > 0 && parsed["sealed_operator"] as? Int == 0)
+            #expect(parsed["sheets"] as? [String] == ["乡镇", "部门", "村", "核减清单"])
+            #expect((parsed["township_header"] as? [String])?.contains("按时办结率%") == true && parsed["townships"] as? Int == 12)
+        }
+    }
+}
+
 private func + (a: HTTPFields, b: HTTPFields) -> HTTPFields {
     var out = a
     for f in b { out.append(f) }

@@ -57,9 +57,8 @@ struct LoadGenerator {
     }
 
     static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+        // Monotonic, as CLOCK_MONOTONIC.
+        Double(DispatchTime.now().uptimeNanoseconds) / 1e9
     }
 
     static func connect(port: UInt16) -> Int32? {

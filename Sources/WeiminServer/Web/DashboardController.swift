@@ -118,11 +118,8 @@ struct DashboardController {
             return Column(label: weekFormat.string(from: w.0), value: w.1, x: 10 + i * 60, y: 160 - h, height: h, labelX: 30 + i * 60)
         }
 
-        let cases = try await store.cases(county: county, month: month)
-        let coverage = try await store.coverage(county: county)
-        let exclusions = try await store.exclusions(county: county)
-        let excluded = Set(exclusions.map(\.caseID))
-        let w = try await store.weights()
+        let report = try await assessment(county: county, month: month, now: now)
+        let w = report.weights
         func lines(_ rows: [AssessmentRow]) -> [AssessmentLine] {
             rows.map { r in
                 AssessmentLine(rank: r.rank.map(String.init) ?? "—", unit: r.unit, response: Self.rate(r.response), onTime: Self.rate(r.onTime),
@@ -130,8 +127,6 @@ struct DashboardController {
                                score: r.score.map { String(format: "%.1f", $0) } ?? "—")
             }
         }
-        let townshipNames = try await services.regions.regions(level: .township, within: RegionCode(county)!).map(\.name)
-        let departmentNames = try await services.departments.departments(county: RegionCode(county)!).map(\.name)
         let hotItems = try await TriageStore(database: services.database, cipher: services.cipher)
             .hotIssueItems(scopePrefix: viewer.region.scopePrefix, since: now.addingTimeInterval(-30 * 86400))
         let townshipName = Dictionary(try await services.regions.regions(level: .township, within: RegionCode(county)!).map { ($0.code.rawValue, $0.name) }) { a, _ in a }
@@ -151,14 +146,45 @@ struct DashboardController {
             townships: bars(counts.byTownship), weeks: weeks,
             departments: counts.byDepartment.map { DepartmentLine(name: $0.name, open: $0.open, overdue: $0.overdue) },
             hot: Array(hot),
-            townshipAssessment: lines(Assessment.rows(cases: cases, month: month, unit: { $0.township }, units: townshipNames,
-                                                      coverage: coverage.townships, excluded: excluded, weights: w, now: now)),
-            villageAssessment: lines(Assessment.rows(cases: cases, month: month, unit: { $0.village }, coverage: coverage.villages,
-                                                     excluded: excluded, weights: w, now: now)),
-            departmentAssessment: lines(Assessment.rows(cases: cases, month: month, unit: { $0.department }, units: departmentNames,
-                                                        excluded: excluded, weights: AssessmentWeights(response: w.response, onTime: w.onTime, satisfaction: w.satisfaction, coverage: 0), now: now)),
-            exclusions: exclusions.map { ExclusionLine(number: $0.number, unit: $0.unit, reason: $0.reason, actor: $0.actor, at: WorkbenchController.time($0.at)) },
+            townshipAssessment: lines(report.townships), villageAssessment: lines(report.villages), departmentAssessment: lines(report.departments),
+            exclusions: report.exclusions.map { ExclusionLine(number: $0.number, unit: $0.unit, reason: $0.reason, actor: $0.actor, at: WorkbenchController.time($0.at)) },
             weights: String(format: "响应率 %.0f%%、按时办结率 %.0f%%、满意率 %.0f%%、覆盖率 %.0f%%", w.response * 100, w.onTime * 100, w.satisfaction * 100, w.coverage * 100))
+    }
+
+    struct Report {
+        let townships: [AssessmentRow]
+        let villages: [AssessmentRow]
+        let departments: [AssessmentRow]
+        let exclusions: [AssessmentStore.Exclusion]
+        let weights: AssessmentWeights
+    }
+
+    /// The month's assessment for a county: what the dashboard shows and the monthly report exports.
+    func assessment(county: String, month: DateInterval, now: Date = Date()) async throws -> Report {
+        let store = AssessmentStore(database: services.database)
+        let cases = try await store.cases(county: county, month: month)
+        let coverage = try await store.coverage(county: county)
+        let exclusions = try await store.exclusions(county: county)
+        let excluded = Set(exclusions.map(\.caseID))
+        let w = try await store.weights()
+        let code = RegionCode(county)!
+        let townshipNames = try await services.regions.regions(level: .township, within: code).map(\.name)
+        let departmentNames = try await services.departments.departments(county: code).map(\.name)
+        return Report(
+            townships: Assessment.rows(cases: cases, month: month, unit: { $0.township }, units: townshipNames, coverage: coverage.townships,
+                                       excluded: excluded, weights: w, now: now),
+            villages: Assessment.rows(cases: cases, month: month, unit: { $0.village }, coverage: coverage.villages, excluded: excluded, weights: w, now: now),
+            // Departments have no groups: coverage does not weigh in their score.
+            departments: Assessment.rows(cases: cases, month: month, unit: { $0.department }, units: departmentNames, excluded: excluded,
+                                         weights: AssessmentWeights(response: w.response, onTime: w.onTime, satisfaction: w.satisfaction, coverage: 0), now: now),
+            exclusions: exclusions, weights: w)
+    }
+
+    static func monthLabel(_ month: DateInterval) -> String {
+        let f = DateFormatter()
+        f.timeZone = TimeZone(identifier: "Asia/Shanghai")
+        f.dateFormat = "yyyy年M月"
+        return f.string(from: month.start)
     }
 
     static func rate(_ r: Rate) -> String {

@@ -54,6 +54,8 @@ struct LedgerController {
         let pages: [PageLink]
         let error: String?
         let capped: Bool
+        /// The current filters, for the export links.
+        let queryString: String
     }
 
     func addRoutes(to router: RouterGroup<WeiminRequestContext>) {
@@ -126,6 +128,8 @@ struct LedgerController {
             rows: rows, hasRows: !rows.isEmpty, total: found.total,
             summary: found.total == 0 ? "没有符合条件的工单" : "共 \(found.total) 件，第 \(first)–\(first + rows.count - 1) 件",
             pages: lastPage > 1 ? pages : [], error: error,
-            capped: !query.searchTerms.isEmpty && found.total >= FluentCaseRepository.searchCap)
+            capped: !query.searchTerms.isEmpty && found.total >= FluentCaseRepository.searchCap,
+            queryString: params.filter { $0.key != "page" && $0.key != "per_page" }
+                .map { String($0.key) + "=" + (String($0.value).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "") }.joined(separator: "&"))
     }
 }
