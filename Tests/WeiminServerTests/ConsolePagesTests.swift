@@ -236,6 +236,46 @@ extension ConsolePagesTests {
     }
 }
 
+
+extension ConsolePagesTests {
+    @Test("the groups page lists every group in scope with its coverage; the centre registers a quarantined group and its messages join it",
+          arguments: [Backend.sqlite])
+    func groups(backend: Backend) async throws {
+        let services = try await DemoApp.make(backend)
+        defer { Task { await services.shutdown() } }
+        let (_, token) = try await IngestStore(database: services.database, cipher: services.cipher).addSource(county: RegionCode("433125")!, kind: "generic", name: "测试")
+        let app = Application(router: buildRouter(services: services), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: DemoApp.logger)
+        try await app.test(.router) { client in
+            let posted = try await client.execute(uri: "/api/v1/messages", method: .post, headers: [.authorization: "Bearer \(token)", .contentType: "application/json"],
+                                                  body: IngestAPITests.body(IngestAPITests.message(id: "gq1", group: "newgroup@chatroom")))
+            #expect(posted.status == .ok)
+            let op = try await session(services, "shouli")
+            let page = String(buffer: try await client.execute(uri: "/groups", method: .get, headers: op.cookie).body)
+            #expect(page.contains("村级群组") && page.contains("覆盖率") && page.contains("newgroup@chatroom"))
+            let rows = page.components(separatedBy: "<tr class=").count - 1
+            #expect(rows == 36, "12 townships × 3 villages, one group each")
+            #expect(page.contains("class=\"missing\">缺"), "the demo has groups without a police officer")
+
+            // A village admin sees only their own village's group and no quarantine.
+            let village = try await session(services, "dabaiyan")
+            let own = String(buffer: try await client.execute(uri: "/groups", method: .get, headers: village.cookie).body)
+            #expect(own.components(separatedBy: "<tr class=").count - 1 == 1 && !own.contains("newgroup@chatroom"))
+            let denied = try await client.execute(uri: "/groups/register", method: .post, headers: village.cookie + [.contentType: "application/x-www-form-urlencoded"],
+                                                  body: form([("platform", "wechat"), ("external_id", "newgroup@chatroom"), ("village", "433125111201"), ("_csrf", village.csrf)]))
+            #expect(denied.status == .forbidden)
+
+            let before = try await services.messages.count()
+            let ok = try await client.execute(uri: "/groups/register", method: .post, headers: op.cookie + [.contentType: "application/x-www-form-urlencoded"],
+                                              body: form([("platform", "wechat"), ("external_id", "newgroup@chatroom"), ("name", "新建村民群"), ("village", "433125111202"),
+                                                          ("_csrf", op.csrf)]))
+            #expect(ok.status == .seeOther && ok.headers[.location] == "/groups?registered=1")
+            #expect(try await services.messages.count() == before + 1)
+            let after = String(buffer: try await client.execute(uri: "/groups", method: .get, headers: op.cookie).body)
+            #expect(after.contains("新建村民群") && !after.contains("<code>newgroup@chatroom</code>"))
+        }
+    }
+}
+
 private func + (a: HTTPFields, b: HTTPFields) -> HTTPFields {
     var out = a
     for f in b { out.append(f) }

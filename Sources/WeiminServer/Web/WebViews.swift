@@ -64,6 +64,7 @@ struct PageChrome {
             NavItem(href: "/workbench", label: "工作台", current: current == "workbench"),
             NavItem(href: "/cases", label: "台账", current: current == "cases"),
             NavItem(href: "/dashboard", label: "驾驶舱", current: current == "dashboard"),
+            NavItem(href: "/groups", label: "群组", current: current == "groups"),
         ] : []
     }
 }
