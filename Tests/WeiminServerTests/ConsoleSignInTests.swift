@@ -139,6 +139,67 @@ struct ConsoleSignInTests {
     }
 }
 
+
+extension ConsoleSignInTests {
+    @Test("password change checks the current one and ends other sessions; an admin resets a password (must be changed), unlocks, resets TOTP; others may not",
+          arguments: [Backend.sqlite])
+    func account(backend: Backend) async throws {
+        let services = try await DemoApp.make(backend)
+        defer { Task { await services.shutdown() } }
+        let store = SignInStore(database: services.database, cipher: services.cipher, staff: services.staff)
+        let app = Application(router: buildRouter(services: services), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: DemoApp.logger)
+        @Sendable func session(_ user: String) async throws -> (HTTPFields, String, String) {
+            let v = try #require(try await services.staff.user(named: user))
+            let s = try await store.startSession(for: v, secondFactorDone: true)
+            return ([.cookie: "weimin_session=\(s.cookie)", .contentType: "application/x-www-form-urlencoded"], s.csrf, s.cookie)
+        }
+        try await app.test(.router) { client in
+            let (mine, csrf, _) = try await session("jiaotong")
+            let (other, _, _) = try await session("jiaotong")
+            let wrong = try await client.execute(uri: "/account/password", method: .post, headers: mine,
+                                                 body: form(["current": "nope", "new": "a-new-password-1", "confirm": "a-new-password-1", "_csrf": csrf]))
+            #expect(wrong.status == .badRequest && String(buffer: wrong.body).contains("当前密码不正确"))
+            let mismatch = try await client.execute(uri: "/account/password", method: .post, headers: mine,
+                                                    body: form(["current": "weimin-demo-2026", "new": "a-new-password-1", "confirm": "other", "_csrf": csrf]))
+            #expect(mismatch.status == .badRequest)
+            let ok = try await client.execute(uri: "/account/password", method: .post, headers: mine,
+                                              body: form(["current": "weimin-demo-2026", "new": "a-new-password-1", "confirm": "a-new-password-1", "_csrf": csrf]))
+            #expect(ok.status == .seeOther)
+            #expect(try await client.execute(uri: "/workbench", method: .get, headers: mine).status == .ok, "this session stays")
+            #expect(try await client.execute(uri: "/workbench", method: .get, headers: other).headers[.location] == "/login", "the other ends")
+            #expect(try await services.staff.authenticate(username: "jiaotong", password: "a-new-password-1") != nil)
+
+            // Only the administrator manages accounts.
+            let (op, opCSRF, _) = try await session("shouli")
+            #expect(try await client.execute(uri: "/admin/users", method: .get, headers: op).status == .forbidden)
+            #expect(try await client.execute(uri: "/admin/users/jiaotong/reset-password", method: .post, headers: op, body: form(["_csrf": opCSRF])).status == .forbidden)
+            let (admin, adminCSRF, _) = try await session("admin")
+            let list = String(buffer: try await client.execute(uri: "/admin/users", method: .get, headers: admin).body)
+            #expect(list.contains("jiaotong") && list.contains("重置密码"))
+            let reset = try await client.execute(uri: "/admin/users/jiaotong/reset-password", method: .post, headers: admin, body: form(["_csrf": adminCSRF]))
+            let html = String(buffer: reset.body)
+            let temporary = try #require(html.range(of: "临时密码：").map { String(html[$0.upperBound...].prefix(12)) })
+            #expect(try await services.staff.authenticate(username: "jiaotong", password: temporary) != nil)
+            #expect(try await client.execute(uri: "/workbench", method: .get, headers: mine).headers[.location] == "/login", "sessions ended by the reset")
+            // Signed in with the temporary password, every page leads to the account page until it is changed.
+            let (fresh, _, _) = try await session("jiaotong")
+            #expect(try await client.execute(uri: "/workbench", method: .get, headers: fresh).headers[.location] == "/account?must=1")
+            #expect(try await client.execute(uri: "/account", method: .get, headers: fresh).status == .ok)
+
+            // Unlock and TOTP reset.
+            let duban = try #require(try await services.staff.user(named: "duban"))
+            for _ in 0..<5 { _ = try await store.passwordStep(username: "duban", password: "bad") }
+            #expect(try await store.lockedUntil(duban.userID) != nil)
+            _ = try await client.execute(uri: "/admin/users/duban/unlock", method: .post, headers: admin, body: form(["_csrf": adminCSRF]))
+            #expect(try await store.lockedUntil(duban.userID) == nil)
+            _ = try await store.beginEnrolment(duban.userID)
+            try await store.confirmEnrolment(duban.userID)
+            _ = try await client.execute(uri: "/admin/users/duban/reset-totp", method: .post, headers: admin, body: form(["_csrf": adminCSRF]))
+            #expect(try await store.totp(duban.userID) == nil)
+        }
+    }
+}
+
 private func + (a: HTTPFields, b: HTTPFields) -> HTTPFields {
     var out = a
     for f in b { out.append(f) }

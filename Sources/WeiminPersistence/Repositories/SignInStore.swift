@@ -90,6 +90,52 @@ public struct SignInStore: Sendable {
         if resetSecondFactor { try await endSessions(of: user) }
     }
 
+    /// What the account page and the administrators' list show of a user's sign-in.
+    public struct Summary: Sendable {
+        public var lockedUntil: Date?
+        public var secondFactor: Bool
+        public var lastSignInAt: Date?
+        public var mustChangePassword: Bool
+    }
+
+    public func summary(_ user: UUID, at now: Date = Date()) async throws -> Summary {
+        let s = try await state(user) ?? State()
+        return Summary(lockedUntil: s.lockedUntil.flatMap { $0 > now ? $0 : nil }, secondFactor: s.totpConfirmedAt != nil,
+                       lastSignInAt: s.lastSignInAt, mustChangePassword: s.mustChangePassword)
+    }
+
+    /// A user changes their own password: the current one is checked, every other session ends.
+    public func changePassword(_ viewer: Viewer, current: String, new: String, keeping cookie: String?) async throws {
+        guard try await staff.authenticate(username: viewer.username, password: current) != nil else {
+            throw StaffError.invalid("当前密码不正确")
+        }
+        guard new != current else { throw StaffError.invalid("新密码不能与当前密码相同") }
+        try await staff.setPassword(username: viewer.username, password: new)
+        try await upsert(viewer.userID) { $0.mustChangePassword = false }
+        if let cookie {
+            try await database.sql.raw("DELETE FROM web_sessions WHERE user_id = \(bind: viewer.userID) AND id <> \(bind: Self.hash(cookie))").run()
+        } else {
+            try await endSessions(of: viewer.userID)
+        }
+    }
+
+    /// An administrator resets a password: a temporary one, shown once, that must be changed at the next
+    /// sign-in; the lock is lifted and every session of that user ends.
+    public func resetPassword(username: String) async throws -> String {
+        guard let user = try await staff.user(named: username) else { throw StaffError.invalid("用户 \(username) 不存在") }
+        let alphabet = Array("abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+        var rng = SystemRandomNumberGenerator()
+        let temporary = String((0..<12).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] })
+        try await staff.setPassword(username: username, password: temporary)
+        try await upsert(user.userID) { s in
+            s.mustChangePassword = true
+            s.failedCount = 0
+            s.lockedUntil = nil
+        }
+        try await endSessions(of: user.userID)
+        return temporary
+    }
+
     // MARK: TOTP
 
     /// The user's TOTP secret and whether it has been confirmed with a code.

@@ -23,7 +23,16 @@ struct WebSessionMiddleware: RouterMiddleware {
         var context = context
         if let cookie = WebCookies.value(WebCookies.session, in: request), let s = try await signIn.session(cookie: cookie) {
             context.web = WebSession(cookie: cookie, csrf: s.csrf, viewer: s.viewer, secondFactorDone: s.secondFactorDone)
-            if s.secondFactorDone { context.viewer = s.viewer }
+            if s.secondFactorDone {
+                context.viewer = s.viewer
+                // A password an administrator reset must be replaced before anything else.
+                let path = request.uri.path
+                if path != "/account" && path != "/logout" && !path.hasPrefix("/static/"),
+                    try await signIn.summary(s.viewer.userID).mustChangePassword
+                {
+                    return WebViews.redirect("/account?must=1")
+                }
+            }
         }
         var response = try await next(request, context)
         // Console pages are personal and change with every action: never cached, never framed.

@@ -65,7 +65,7 @@ struct PageChrome {
             NavItem(href: "/cases", label: "台账", current: current == "cases"),
             NavItem(href: "/dashboard", label: "驾驶舱", current: current == "dashboard"),
             NavItem(href: "/groups", label: "群组", current: current == "groups"),
-        ] : []
+        ] + (session?.viewer.role == .admin ? [NavItem(href: "/admin/users", label: "账号管理", current: current == "admin")] : []) : []
     }
 }
 
