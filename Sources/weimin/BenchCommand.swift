@@ -5,7 +5,7 @@ import WeiminServer
 // weimin bench ingest
 
 struct BenchCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "bench", abstract: "性能测试。Benchmarks.", subcommands: [BenchIngest.self, BenchOutbox.self, BenchTriage.self])
+    static let configuration = CommandConfiguration(commandName: "bench", abstract: "性能测试。Benchmarks.", subcommands: [BenchIngest.self, BenchOutbox.self, BenchTriage.self, BenchLedger.self])
 }
 
 struct BenchIngest: AsyncParsableCommand {
@@ -119,6 +119,34 @@ struct BenchTriage: AsyncParsableCommand {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys]
                 encoder.keyEncodingStrategy = .convertToSnakeCase
+                say(String(decoding: try encoder.encode(result), as: UTF8.self))
+            }
+        }
+    }
+}
+
+struct BenchLedger: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ledger",
+        abstract: "台账查询：百万工单下的筛选、搜索、分页。The ledger's queries on a county with a million cases.",
+        discussion: "Run from the project folder (titles come from data/triage/corpus.tsv). Example: weimin bench ledger --cases 1000000")
+
+    @Option(name: .customLong("database-url"), help: "用 PostgreSQL（空库）代替 SQLite。Benchmark PostgreSQL instead of SQLite.") var databaseURL: String?
+    @Option(help: "工单数。Cases to write.") var cases: Int = 1_000_000
+    @Option(help: "每个查询计时次数（取中位数）。Runs per query (median).") var runs: Int = 5
+    @Flag(help: "输出 JSON。Print one JSON object.") var json = false
+
+    func run() async throws {
+        try await runReportingErrors {
+            var options = LedgerBenchmark.Options()
+            options.databaseURL = databaseURL
+            options.cases = cases
+            options.runs = runs
+            let quiet = json
+            let result = try await LedgerBenchmark(options: options) { line in if !quiet { say(line) } }.run()
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
                 say(String(decoding: try encoder.encode(result), as: UTF8.self))
             }
         }
