@@ -275,9 +275,3 @@ extension ConsolePagesTests {
         }
     }
 }
-
-private func + (a: HTTPFields, b: HTTPFields) -> HTTPFields {
-    var out = a
-    for f in b { out.append(f) }
-    return out
-}

@@ -199,9 +199,3 @@ extension ConsoleSignInTests {
         }
     }
 }
-
-private func + (a: HTTPFields, b: HTTPFields) -> HTTPFields {
-    var out = a
-    for f in b { out.append(f) }
-    return out
-}

@@ -119,3 +119,10 @@ extension TestResponse {
 
     var text: String { String(buffer: body) }
 }
+
+/// Header fields one after the other (a cookie plus a content type, say).
+func + (a: HTTPFields, b: HTTPFields) -> HTTPFields {
+    var out = a
+    for f in b { out.append(f) }
+    return out
+}

@@ -52,6 +52,9 @@ public struct WorkCalendar: Sendable {
     public var holidays: HolidayCalendar
     /// Ordered, non-overlapping; default 08:30–12:00 and 14:30–17:30.
     public var periods: [WorkPeriod]
+
+    /// Working minutes in a full working day (6.5 hours by default).
+    public var minutesPerDay: Int { periods.reduce(0) { $0 + ($1.end - $1.start) } }
     public var timeZone: TimeZone
 
     public static let defaultPeriods = [WorkPeriod(start: 8 * 60 + 30, end: 12 * 60), WorkPeriod(start: 14 * 60 + 30, end: 17 * 60 + 30)]

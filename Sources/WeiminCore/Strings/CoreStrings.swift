@@ -1,3 +1,5 @@
+import Foundation
+
 /// The Simplified Chinese words users see for domain values, in one table so wording stays consistent
 /// between the API, the console, the CLI and exports.
 public enum CoreStrings {
@@ -62,6 +64,13 @@ public enum CoreStrings {
         case .order: return "督办单"
         case .notice: return "通报"
         }
+    }
+
+    /// "剩 2 个工作日 1 小时" before a deadline, "已超期 3 小时" after it, in working time.
+    public static func timeLeft(until due: Date, now: Date, calendar: WorkCalendar) -> String {
+        let day = Double(calendar.minutesPerDay)
+        return due < now ? "已超期 " + workingTime(calendar.workingMinutes(from: due, to: now), dayMinutes: day)
+            : "剩 " + workingTime(calendar.workingMinutes(from: now, to: due), dayMinutes: day)
     }
 
     public static func categoryName(_ c: Category) -> String {

@@ -113,12 +113,7 @@ extension CasesController {
                 }
                 return CaseDTO(after, now: Date(), allowed: services.workflow.available(on: after, to: viewer), rules: services.workflow.rules)
             } catch let error as CaseOperationError {
-                switch error {
-                case .notFound: throw HTTPError(.notFound, message: "工单 \(number) 不存在或无权查看")
-                case .forbidden(let why): throw HTTPError(.forbidden, message: why)
-                case .invalid(let why): throw HTTPError(.badRequest, message: why)
-                case .conflict(let why): throw HTTPError(.conflict, message: why)
-                }
+                throw HTTPError(error.status, message: error == .notFound ? "工单 \(number) 不存在或无权查看" : error.description)
             } catch let error as CaseStoreError {
                 throw HTTPError(.conflict, message: error.description)
             }

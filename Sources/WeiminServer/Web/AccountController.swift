@@ -49,7 +49,7 @@ struct AccountController {
 
     func addRoutes(to router: RouterGroup<WeiminRequestContext>) {
         router.get("account") { request, context -> Response in
-            guard let viewer = context.viewer, let web = context.web else { return WebViews.redirect(context.web != nil ? "/login/code" : "/login") }
+            guard let (viewer, web) = context.console() else { return WebViews.redirect(context.signInPath) }
             let q = request.uri.queryParameters
             let notice = q["must"] != nil ? "管理员已重置您的密码，请先设置新密码。" : q["changed"] != nil ? "密码已修改，其他设备上的登录已退出。"
                 : q["totp"] != nil ? "双因素认证已启用，下次登录需要输入验证码。" : nil
@@ -57,8 +57,8 @@ struct AccountController {
         }
 
         router.post("account/password") { request, context -> Response in
-            guard let viewer = context.viewer, let web = context.web else { return WebViews.redirect("/login") }
-            let form = try await Self.form(request)
+            guard let (viewer, web) = context.console() else { return WebViews.redirect(context.signInPath) }
+            let form = try await WebForm.fields(request)
             guard form["_csrf"] == web.csrf else { return try await accountPage(viewer, web, notice: nil, error: "页面已过期，请刷新后再试。", status: .forbidden) }
             let new = form["new"] ?? ""
             guard new == form["confirm"] else { return try await accountPage(viewer, web, notice: nil, error: "两次输入的新密码不一致。", status: .badRequest) }
@@ -72,13 +72,13 @@ struct AccountController {
         }
 
         router.get("account/totp") { _, context -> Response in
-            guard let viewer = context.viewer, let web = context.web else { return WebViews.redirect("/login") }
+            guard let (viewer, web) = context.console() else { return WebViews.redirect(context.signInPath) }
             return try await accountPage(viewer, web, notice: nil, error: nil, enrol: true)
         }
 
         router.post("account/totp") { request, context -> Response in
-            guard let viewer = context.viewer, let web = context.web else { return WebViews.redirect("/login") }
-            let form = try await Self.form(request)
+            guard let (viewer, web) = context.console() else { return WebViews.redirect(context.signInPath) }
+            let form = try await WebForm.fields(request)
             guard form["_csrf"] == web.csrf else { return try await accountPage(viewer, web, notice: nil, error: "页面已过期，请刷新后再试。", status: .forbidden) }
             guard let totp = try await signIn.totp(viewer.userID), !totp.confirmed else { return WebViews.redirect("/account") }
             guard SignInController.verify(code: (form["code"] ?? "").filter(\.isNumber), secret: totp.secret) else {
@@ -89,15 +89,15 @@ struct AccountController {
         }
 
         router.get("admin/users") { _, context -> Response in
-            guard let viewer = context.viewer, let web = context.web else { return WebViews.redirect("/login") }
+            guard let (viewer, web) = context.console() else { return WebViews.redirect(context.signInPath) }
             guard viewer.role == .admin else { throw HTTPError(.forbidden, message: "只有系统管理员可以管理账号") }
             return try await usersPage(web, notice: nil, error: nil)
         }
 
         router.post("admin/users/:username/:action") { request, context -> Response in
-            guard let viewer = context.viewer, let web = context.web else { return WebViews.redirect("/login") }
+            guard let (viewer, web) = context.console() else { return WebViews.redirect(context.signInPath) }
             guard viewer.role == .admin else { throw HTTPError(.forbidden, message: "只有系统管理员可以管理账号") }
-            let form = try await Self.form(request)
+            let form = try await WebForm.fields(request)
             guard form["_csrf"] == web.csrf else { return try await usersPage(web, notice: nil, error: "页面已过期，请刷新后再试。", status: .forbidden) }
             let username = try context.parameters.require("username")
             let action = try context.parameters.require("action")
@@ -135,7 +135,7 @@ struct AccountController {
         }
         return views.render("account", AccountPage(
             chrome: PageChrome(session: web, current: "account"), displayName: viewer.displayName, username: viewer.username,
-            roleName: CoreStrings.roleName(viewer.role), lastSignIn: summary.lastSignInAt.map(WorkbenchController.time) ?? "—",
+            roleName: CoreStrings.roleName(viewer.role), lastSignIn: summary.lastSignInAt.map(WebFormat.time) ?? "—",
             secondFactor: summary.secondFactor, secondFactorRequired: SignInStore.requiresSecondFactor(viewer.role), csrf: web.csrf,
             notice: notice, error: error, enrol: enrolling, secret: secret, otpauth: otpauth, minimumLength: StaffDirectory.minimumPasswordLength),
             status: status)
@@ -146,20 +146,10 @@ struct AccountController {
         for u in try await services.staff.list() {
             let s = try await signIn.summary(u.userID)
             rows.append(UserRow(username: u.username, displayName: u.displayName, roleName: CoreStrings.roleName(u.role),
-                                locked: s.lockedUntil.map { "锁定至 \(WorkbenchController.time($0))" }, secondFactor: s.secondFactor,
-                                lastSignIn: s.lastSignInAt.map(WorkbenchController.time) ?? "—"))
+                                locked: s.lockedUntil.map { "锁定至 \(WebFormat.time($0))" }, secondFactor: s.secondFactor,
+                                lastSignIn: s.lastSignInAt.map(WebFormat.time) ?? "—"))
         }
         return views.render("users", UsersPage(chrome: PageChrome(session: web, current: "admin"), users: rows, csrf: web.csrf, notice: notice, error: error),
                             status: status)
-    }
-
-    static func form(_ request: Request) async throws -> [String: String] {
-        let raw = String(buffer: try await request.body.collect(upTo: 16 * 1024))
-        var out: [String: String] = [:]
-        for part in raw.split(separator: "&") {
-            let kv = part.split(separator: "=", maxSplits: 1).map { String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "" }
-            if kv.count == 2 { out[kv[0]] = kv[1] } else if kv.count == 1 { out[kv[0]] = "" }
-        }
-        return out
     }
 }

@@ -88,40 +88,33 @@ struct CasePageController {
 
     func addRoutes(to router: RouterGroup<WeiminRequestContext>) {
         router.get("cases/:number") { request, context -> Response in
-            guard let viewer = context.viewer, let web = context.web else { return WebViews.redirect(context.web != nil ? "/login/code" : "/login") }
+            guard let (viewer, web) = context.console() else { return WebViews.redirect(context.signInPath) }
             let number = try Self.number(context)
             let done = request.uri.queryParameters["done"].map { "已\(CoreStrings.commandName(String($0)))。" }
             return try await render(number, viewer: viewer, web: web, done: done, error: nil, status: .ok)
         }
 
         router.post("cases/:number/exclude") { request, context -> Response in
-            guard let viewer = context.viewer, let web = context.web else { return WebViews.redirect("/login") }
+            guard let (viewer, web) = context.console() else { return WebViews.redirect(context.signInPath) }
             let number = try Self.number(context)
-            let raw = String(buffer: try await request.body.collect(upTo: 64 * 1024))
-            guard Self.field("_csrf", in: raw) == web.csrf else {
+            let form = try await WebForm.fields(request)
+            guard form["_csrf"] == web.csrf else {
                 return try await render(number, viewer: viewer, web: web, done: nil, error: "页面已过期，请刷新后再操作。", status: .forbidden)
             }
-            let reason = (Self.field("reason", in: raw.replacingOccurrences(of: "+", with: " ")) ?? "")
+            let reason = form["reason"] ?? ""
             do {
                 try await AssessmentStore(database: services.database).exclude(number, reason: reason, by: viewer)
                 return WebViews.redirect("/cases/\(number)?done=exclude")
             } catch let e as CaseOperationError {
-                let status: HTTPResponse.Status
-                switch e {
-                case .notFound: status = .notFound
-                case .forbidden: status = .forbidden
-                case .invalid: status = .badRequest
-                case .conflict: status = .conflict
-                }
-                return try await render(number, viewer: viewer, web: web, done: nil, error: e.description, status: status)
+                return try await render(number, viewer: viewer, web: web, done: nil, error: e.description, status: e.status)
             }
         }
 
         router.post("cases/:number/act") { request, context -> Response in
-            guard let viewer = context.viewer, let web = context.web else { return WebViews.redirect("/login") }
+            guard let (viewer, web) = context.console() else { return WebViews.redirect(context.signInPath) }
             let number = try Self.number(context)
             let raw = String(buffer: try await request.body.collect(upTo: 64 * 1024))
-            guard Self.field("_csrf", in: raw) == web.csrf else {
+            guard WebForm.parse(raw)["_csrf"] == web.csrf else {
                 return try await render(number, viewer: viewer, web: web, done: nil, error: "页面已过期，请刷新后再操作。", status: .forbidden)
             }
             let body: CasesController.ActionRequest
@@ -141,14 +134,7 @@ struct CasePageController {
             } catch let e as HTTPError {
                 return try await render(number, viewer: viewer, web: web, done: nil, error: e.body, status: e.status)
             } catch let e as CaseOperationError {
-                let status: HTTPResponse.Status
-                switch e {
-                case .notFound: status = .notFound
-                case .forbidden: status = .forbidden
-                case .invalid: status = .badRequest
-                case .conflict: status = .conflict
-                }
-                return try await render(number, viewer: viewer, web: web, done: nil, error: e.description, status: status)
+                return try await render(number, viewer: viewer, web: web, done: nil, error: e.description, status: e.status)
             } catch let e as CaseStoreError {
                 return try await render(number, viewer: viewer, web: web, done: nil, error: e.description, status: .conflict)
             }
@@ -162,14 +148,6 @@ struct CasePageController {
         return n
     }
 
-    static func field(_ name: String, in form: String) -> String? {
-        for part in form.split(separator: "&") {
-            let kv = part.split(separator: "=", maxSplits: 1)
-            if kv.count == 2, kv[0] == name { return String(kv[1]).removingPercentEncoding }
-        }
-        return nil
-    }
-
     func render(_ number: CaseNumber, viewer: Viewer, web: WebSession, done: String?, error: String?, status: HTTPResponse.Status) async throws -> Response {
         guard let detail = try await services.cases.detail(number: number, visibility: viewer.caseVisibility) else {
             throw HTTPError(.notFound, message: "工单 \(number) 不存在或无权查看")
@@ -180,14 +158,11 @@ struct CasePageController {
     func page(_ detail: CaseDetail, viewer: Viewer, web: WebSession, done: String?, error: String?, now: Date = Date()) async throws -> Page {
         let c = detail.case
         let calendar = services.workflow.calendar
-        let dayMinutes = Double(calendar.periods.reduce(0) { $0 + ($1.end - $1.start) })
         func deadline(_ label: String, _ due: Date?) -> Deadline? {
             guard let due else { return nil }
             let overdue = due < now && c.state.isOpen
-            let left = !c.state.isOpen ? "" : overdue
-                ? "已超期 " + CoreStrings.workingTime(calendar.workingMinutes(from: due, to: now), dayMinutes: dayMinutes)
-                : "剩 " + CoreStrings.workingTime(calendar.workingMinutes(from: now, to: due), dayMinutes: dayMinutes)
-            return Deadline(label: label, due: WorkbenchController.time(due), left: c.state == .suspended ? "已挂起，计时暂停" : left, overdue: overdue)
+            let left = c.state.isOpen ? CoreStrings.timeLeft(until: due, now: now, calendar: calendar) : ""
+            return Deadline(label: label, due: WebFormat.time(due), left: c.state == .suspended ? "已挂起，计时暂停" : left, overdue: overdue)
         }
         let deadlines = [
             deadline("首次响应", c.respondedAt == nil ? c.responseDueAt : nil),
@@ -210,7 +185,7 @@ struct CasePageController {
                 let lines = try await services.messages.conversation(groupID: m.groupID, around: m.sentAt, before: 3, after: 3)
                 let group = try await services.groups.group(id: m.groupID)?.name ?? ""
                 conversations.append(Conversation(group: group, lines: lines.map {
-                    Line(sender: $0.senderName, text: PIIMask.redact($0.text), time: WorkbenchController.time($0.sentAt), own: own.contains($0.id))
+                    Line(sender: $0.senderName, text: PIIMask.redact($0.text), time: WebFormat.time($0.sentAt), own: own.contains($0.id))
                 }))
             }
             if let origin = detail.messages.first,
@@ -229,14 +204,14 @@ struct CasePageController {
         let placeName = try await services.regions.region(RegionCode(place) ?? c.countyCode)?.name ?? place
         let actions = services.workflow.available(on: c, to: viewer).map(Self.form)
         let exclusion = c.sealed ? nil : try await AssessmentStore(database: services.database).exclusions(county: c.countyCode.rawValue)
-            .first { $0.caseID == c.id }.map { "已核减（\($0.actor)，\(WorkbenchController.time($0.at))）：\($0.reason)" }
+            .first { $0.caseID == c.id }.map { "已核减（\($0.actor)，\(WebFormat.time($0.at))）：\($0.reason)" }
         return Page(
             chrome: PageChrome(session: web, current: "cases"), number: c.number.description, title: c.title, summary: PIIMask.redact(c.summary),
             category: CoreStrings.categoryName(c.category), state: CoreStrings.stateName(c.state), urgent: c.urgency == .urgent, sealed: c.sealed,
-            place: placeName, department: detail.departmentName ?? "县受理中心", createdAt: WorkbenchController.time(c.createdAt),
+            place: placeName, department: detail.departmentName ?? "县受理中心", createdAt: WebFormat.time(c.createdAt),
             deadlines: deadlines, conversations: conversations, triage: triage, triageHead: triageHead,
             events: detail.events.map {
-                Event(time: WorkbenchController.time($0.occurredAt), actor: $0.actor, action: Self.eventName($0.action), note: $0.note, hash: String($0.hash.prefix(12)))
+                Event(time: WebFormat.time($0.occurredAt), actor: $0.actor, action: Self.eventName($0.action), note: $0.note, hash: String($0.hash.prefix(12)))
             },
             actions: actions, hasActions: !actions.isEmpty,
             departments: departments.map { Option(value: $0.code, label: $0.name) },

@@ -73,7 +73,7 @@ struct DashboardController {
 
     func addRoutes(to router: RouterGroup<WeiminRequestContext>) {
         router.get("dashboard") { request, context -> Response in
-            guard let viewer = context.viewer, let web = context.web else { return WebViews.redirect(context.web != nil ? "/login/code" : "/login") }
+            guard let (viewer, web) = context.console() else { return WebViews.redirect(context.signInPath) }
             let raw = request.uri.queryParameters["month"].map(String.init)
             guard let month = Self.month(raw) else {
                 throw HTTPError(.badRequest, message: "month 参数应为年月，例如 2026-11")
@@ -147,7 +147,7 @@ struct DashboardController {
             departments: counts.byDepartment.map { DepartmentLine(name: $0.name, open: $0.open, overdue: $0.overdue) },
             hot: Array(hot),
             townshipAssessment: lines(report.townships), villageAssessment: lines(report.villages), departmentAssessment: lines(report.departments),
-            exclusions: report.exclusions.map { ExclusionLine(number: $0.number, unit: $0.unit, reason: $0.reason, actor: $0.actor, at: WorkbenchController.time($0.at)) },
+            exclusions: report.exclusions.map { ExclusionLine(number: $0.number, unit: $0.unit, reason: $0.reason, actor: $0.actor, at: WebFormat.time($0.at)) },
             weights: String(format: "响应率 %.0f%%、按时办结率 %.0f%%、满意率 %.0f%%、覆盖率 %.0f%%", w.response * 100, w.onTime * 100, w.satisfaction * 100, w.coverage * 100))
     }
 

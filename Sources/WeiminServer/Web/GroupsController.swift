@@ -56,15 +56,15 @@ struct GroupsController {
 
     func addRoutes(to router: RouterGroup<WeiminRequestContext>) {
         router.get("groups") { request, context -> Response in
-            guard let viewer = context.viewer, let web = context.web else { return WebViews.redirect(context.web != nil ? "/login/code" : "/login") }
+            guard let (viewer, web) = context.console() else { return WebViews.redirect(context.signInPath) }
             let done = request.uri.queryParameters["registered"].map { "已登记群组，隔离的 \($0) 条消息已归入该群。" }
             return views.render("groups", try await page(viewer: viewer, web: web, done: done, error: nil))
         }
 
         router.post("groups/register") { request, context -> Response in
-            guard let viewer = context.viewer, let web = context.web else { return WebViews.redirect("/login") }
-            let raw = String(buffer: try await request.body.collect(upTo: 16 * 1024)).replacingOccurrences(of: "+", with: " ")
-            func field(_ n: String) -> String { CasePageController.field(n, in: raw)?.trimmingCharacters(in: .whitespaces) ?? "" }
+            guard let (viewer, web) = context.console() else { return WebViews.redirect(context.signInPath) }
+            let form = try await WebForm.fields(request)
+            func field(_ n: String) -> String { form[n]?.trimmingCharacters(in: .whitespaces) ?? "" }
             guard field("_csrf") == web.csrf else {
                 return views.render("groups", try await page(viewer: viewer, web: web, done: nil, error: "页面已过期，请刷新后再操作。"), status: .forbidden)
             }
@@ -98,13 +98,13 @@ struct GroupsController {
                 Row(township: e.township, village: e.village, name: e.name, platform: CoreStrings.platformName(Platform(rawValue: e.platform) ?? .wechat),
                     members: e.members, admins: e.admins.joined(separator: "、"), police: e.hasPolice, cadre: e.hasTownshipCadre,
                     covered: e.hasPolice && e.hasTownshipCadre, perDay: String(format: "%.1f", Double(e.messagesLastWeek) / 7),
-                    lastAt: e.lastMessageAt.map(WorkbenchController.time) ?? "—", robot: e.hasRobot)
+                    lastAt: e.lastMessageAt.map(WebFormat.time) ?? "—", robot: e.hasRobot)
             },
             groupCount: entries.count,
             coverage: entries.isEmpty ? "—" : String(format: "%.1f%%（%d/%d）", Double(covered) * 100 / Double(entries.count), covered, entries.count),
             quarantine: quarantine.map {
                 Waiting(platform: $0.platform, platformName: CoreStrings.platformName(Platform(rawValue: $0.platform) ?? .wechat),
-                        externalID: $0.externalID, name: $0.name, count: $0.count, lastAt: WorkbenchController.time($0.lastAt))
+                        externalID: $0.externalID, name: $0.name, count: $0.count, lastAt: WebFormat.time($0.lastAt))
             },
             mayRegister: register, villages: villages.map { Option(value: $0.code.rawValue, label: $0.name) },
             csrf: web.csrf, done: done, error: error)

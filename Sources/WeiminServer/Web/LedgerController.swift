@@ -60,7 +60,7 @@ struct LedgerController {
 
     func addRoutes(to router: RouterGroup<WeiminRequestContext>) {
         router.get("cases") { request, context -> Response in
-            guard let viewer = context.viewer, let web = context.web else { return WebViews.redirect(context.web != nil ? "/login/code" : "/login") }
+            guard let (viewer, web) = context.console() else { return WebViews.redirect(context.signInPath) }
             guard Access.mayRead(viewer.role, .cases) else { throw HTTPError(.forbidden, message: "\(CoreStrings.roleName(viewer.role))无权查看工单台账") }
             let params = request.uri.queryParameters
             var query = CaseQuery()
@@ -80,7 +80,6 @@ struct LedgerController {
     func page(viewer: Viewer, web: WebSession, query: CaseQuery, params: Parameters, error: String?, now: Date = Date()) async throws -> Page {
         let found = try await services.cases.cases(query, visibility: viewer.caseVisibility)
         let calendar = services.workflow.calendar
-        let dayMinutes = Double(calendar.periods.reduce(0) { $0 + ($1.end - $1.start) })
         let county = viewer.region.countyCode ?? viewer.region
         let departments = try await services.departments.departments(county: county)
         let deptName = Dictionary(departments.map { ($0.id, $0.name) }) { a, _ in a }
@@ -91,15 +90,11 @@ struct LedgerController {
         let rows = found.items.map { c -> Row in
             let due = c.state.isOpen ? (c.dueAt ?? c.responseDueAt) : nil
             let overdue = due.map { $0 < now } ?? false
-            var left = ""
-            if let due, c.state != .suspended {
-                left = overdue ? "超期 " + CoreStrings.workingTime(calendar.workingMinutes(from: due, to: now), dayMinutes: dayMinutes)
-                    : "剩 " + CoreStrings.workingTime(calendar.workingMinutes(from: now, to: due), dayMinutes: dayMinutes)
-            }
+            let left = c.state == .suspended ? "" : due.map { CoreStrings.timeLeft(until: $0, now: now, calendar: calendar) } ?? ""
             return Row(
                 number: c.number.description, title: c.title, category: CoreStrings.categoryName(c.category), state: CoreStrings.stateName(c.state),
                 place: c.townshipCode.flatMap { townshipName[$0.rawValue] } ?? "", department: c.departmentID.flatMap { deptName[$0] } ?? "",
-                createdAt: WorkbenchController.time(c.createdAt), timeLeft: left, overdue: overdue, urgent: c.urgency == .urgent, sealed: c.sealed)
+                createdAt: WebFormat.time(c.createdAt), timeLeft: left, overdue: overdue, urgent: c.urgency == .urgent, sealed: c.sealed)
         }
         let per = query.perPage
         let lastPage = max(1, (found.total + per - 1) / per)

@@ -69,3 +69,53 @@ struct PageChrome {
     }
 }
 
+
+extension WeiminRequestContext {
+    /// The signed-in console user and session, or nil (then `signInPath` says where to go).
+    func console() -> (viewer: Viewer, web: WebSession)? {
+        guard let viewer, let web else { return nil }
+        return (viewer, web)
+    }
+
+    /// The sign-in page, or the code page when only the second factor is owed.
+    var signInPath: String { web != nil ? "/login/code" : "/login" }
+}
+
+/// Form fields of an `application/x-www-form-urlencoded` body (`+` is a space), at most 64 KB.
+enum WebForm {
+    static func fields(_ request: Request) async throws -> [String: String] {
+        parse(String(buffer: try await request.body.collect(upTo: 64 * 1024)))
+    }
+
+    static func parse(_ raw: String) -> [String: String] {
+        var out: [String: String] = [:]
+        for part in raw.split(separator: "&") {
+            let kv = part.split(separator: "=", maxSplits: 1).map { String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "" }
+            if kv.count == 2 { out[kv[0]] = kv[1] } else if kv.count == 1 { out[kv[0]] = "" }
+        }
+        return out
+    }
+}
+
+/// How times read on console pages and in exports' names: Beijing time, "11月27日 09:30".
+enum WebFormat {
+    static func time(_ d: Date) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "zh_CN")
+        f.timeZone = TimeZone(identifier: "Asia/Shanghai")
+        f.dateFormat = "M月d日 HH:mm"
+        return f.string(from: d)
+    }
+}
+
+extension CaseOperationError {
+    /// The HTTP status for each kind of refusal (the API and the console agree).
+    var status: HTTPResponse.Status {
+        switch self {
+        case .notFound: return .notFound
+        case .forbidden: return .forbidden
+        case .invalid: return .badRequest
+        case .conflict: return .conflict
+        }
+    }
+}

@@ -51,16 +51,13 @@ struct WorkbenchController {
 
     func addRoutes(to router: RouterGroup<WeiminRequestContext>) {
         router.get("workbench") { _, context -> Response in
-            guard let viewer = context.viewer, let web = context.web else {
-                return WebViews.redirect(context.web != nil ? "/login/code" : "/login")
-            }
+            guard let (viewer, web) = context.console() else { return WebViews.redirect(context.signInPath) }
             return views.render("workbench", try await page(for: viewer, web: web))
         }
     }
 
     func page(for viewer: Viewer, web: WebSession, now: Date = Date()) async throws -> Page {
         let calendar = services.workflow.calendar
-        let dayMinutes = Double(calendar.periods.reduce(0) { $0 + ($1.end - $1.start) })
         let open = CaseState.allCases.filter(\.isOpen)
         let found = try await services.cases.cases(CaseQuery(states: open, sort: .dueSoonest, perPage: 200), visibility: viewer.caseVisibility).items
         // Mine: the cases on which this person can act now.
@@ -77,11 +74,7 @@ struct WorkbenchController {
         }
         let rows = mine.prefix(100).map { m -> CaseRow in
             let overdue = m.due.map { $0 < now } ?? false
-            var left = "—"
-            if let due = m.due {
-                left = overdue ? "已超期 " + CoreStrings.workingTime(calendar.workingMinutes(from: due, to: now), dayMinutes: dayMinutes)
-                    : "剩 " + CoreStrings.workingTime(calendar.workingMinutes(from: now, to: due), dayMinutes: dayMinutes)
-            }
+            let left = m.due.map { CoreStrings.timeLeft(until: $0, now: now, calendar: calendar) } ?? "—"
             return CaseRow(
                 number: m.c.number.description, title: m.c.title, category: CoreStrings.categoryName(m.c.category),
                 state: CoreStrings.stateName(m.c.state), urgent: m.c.urgency == .urgent, overdue: overdue, timeLeft: left,
@@ -95,18 +88,10 @@ struct WorkbenchController {
         return Page(
             chrome: PageChrome(session: web, current: "workbench"), greeting: "\(viewer.displayName)，您好",
             cases: rows, caseCount: rows.count, hasCases: !rows.isEmpty, overdueCount: rows.filter(\.overdue).count,
-            orders: orders.map { OrderRow(level: CoreStrings.supervisionLevelName($0.level), caseNumber: $0.caseNumber ?? "", message: $0.message, issuedAt: Self.time($0.issuedAt)) },
+            orders: orders.map { OrderRow(level: CoreStrings.supervisionLevelName($0.level), caseNumber: $0.caseNumber ?? "", message: $0.message, issuedAt: WebFormat.time($0.issuedAt)) },
             orderCount: orders.count, showOrders: showOrders,
-            undecided: undecided.map { MessageRow(text: $0.text, group: $0.groupName, sentAt: Self.time($0.sentAt),
+            undecided: undecided.map { MessageRow(text: $0.text, group: $0.groupName, sentAt: WebFormat.time($0.sentAt),
                                                   guess: "\(CoreStrings.categoryName(Category(rawValue: $0.guess) ?? .none)) \(Int(($0.score * 100).rounded()))%") },
             undecidedCount: undecided.count, showUndecided: showUndecided)
-    }
-
-    static func time(_ d: Date) -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "zh_CN")
-        f.timeZone = TimeZone(identifier: "Asia/Shanghai")
-        f.dateFormat = "M月d日 HH:mm"
-        return f.string(from: d)
     }
 }
