@@ -122,8 +122,18 @@ extension ConsolePagesTests {
         let target = try #require(try await services.cases.cases(CaseQuery(states: [.inProgress], perPage: 50),
             visibility: CaseVisibility(regionPrefix: "433125", departmentID: nil, includeSealed: false, onlySealed: false)).items.first)
         try await app.test(.router) { client in
+            // The county sets the weights (admin or supervisor); the dashboard says which are in force.
+            let weights = #"{"response": 0.25, "on_time": 0.25, "satisfaction": 0.25, "coverage": 0.25}"#
+            #expect(try await client.execute(uri: "/api/v1/settings/assessment-weights", method: .put,
+                                              headers: [.authorization: DemoApp.basic("lingdao"), .contentType: "application/json"], body: ByteBuffer(string: weights)).status == .forbidden)
+            #expect(try await client.execute(uri: "/api/v1/settings/assessment-weights", method: .put,
+                                              headers: [.authorization: DemoApp.basic("duban"), .contentType: "application/json"],
+                                              body: ByteBuffer(string: #"{"response": 2, "on_time": 0, "satisfaction": 0, "coverage": 0}"#)).status == .badRequest)
+            #expect(try await client.execute(uri: "/api/v1/settings/assessment-weights", method: .put,
+                                              headers: [.authorization: DemoApp.basic("duban"), .contentType: "application/json"], body: ByteBuffer(string: weights)).status == .ok)
             let leader = try await session(services, "lingdao")
             let page = try await client.execute(uri: "/dashboard", method: .get, headers: leader.cookie)
+            #expect(String(buffer: page.body).contains("响应率 25%、按时办结率 25%、满意率 25%、覆盖率 25%"))
             let html = String(buffer: page.body)
             #expect(page.status == .ok && html.contains("领导驾驶舱") && html.contains("assessment-townships") && html.contains("<svg"))
             #expect(html.contains("长潭河乡") && html.contains("按时办结率"))

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Logging
 import WeiminCore
 import WeiminPersistence
 
@@ -9,6 +10,8 @@ import WeiminPersistence
 ///   POST /api/v1/alerts/{id}/resolve      mark one handled (who and when is kept)
 ///   GET  /api/v1/settings/sealed-reply    how a sealed case's reporter is answered: "none" or "private"
 ///   PUT  /api/v1/settings/sealed-reply    {"mode": "none" | "private"} — admin or discipline
+///   GET  /api/v1/settings/assessment-weights   the assessment score's weights
+///   PUT  /api/v1/settings/assessment-weights   {"response": 0.3, "on_time": 0.4, "satisfaction": 0.2, "coverage": 0.1} — admin or supervisor
 struct AlertsController {
     let services: AppServices
 
@@ -18,6 +21,20 @@ struct AlertsController {
 
     struct SealedReplyDTO: Codable, ResponseEncodable, Sendable {
         let mode: String
+    }
+
+    struct WeightsDTO: Codable, ResponseEncodable, Sendable {
+        let response: Double
+        let onTime: Double
+        let satisfaction: Double
+        let coverage: Double
+
+        init(_ w: AssessmentWeights) {
+            response = w.response
+            onTime = w.onTime
+            satisfaction = w.satisfaction
+            coverage = w.coverage
+        }
     }
 
     func addRoutes(to group: RouterGroup<WeiminRequestContext>) {
@@ -56,6 +73,29 @@ struct AlertsController {
             }
             try await templates.setSealedReply(mode)
             return SealedReplyDTO(mode: mode.rawValue)
+        }
+
+        let assessment = AssessmentStore(database: services.database)
+        group.get("settings/assessment-weights") { _, context -> WeightsDTO in
+            _ = try context.requireViewer()
+            return WeightsDTO(try await assessment.weights())
+        }
+        group.put("settings/assessment-weights") { request, context -> WeightsDTO in
+            let viewer = try context.requireViewer()
+            guard viewer.role == .admin || viewer.role == .supervisor else {
+                throw HTTPError(.forbidden, message: "考核权重由系统管理员或督办负责人设置")
+            }
+            guard let body = try? await request.decode(as: WeightsDTO.self, context: context) else {
+                throw HTTPError(.badRequest, message: "请求体应为 JSON：{\"response\": 0.3, \"on_time\": 0.4, \"satisfaction\": 0.2, \"coverage\": 0.1}")
+            }
+            let w = AssessmentWeights(response: body.response, onTime: body.onTime, satisfaction: body.satisfaction, coverage: body.coverage)
+            do {
+                try await assessment.setWeights(w)
+            } catch let e as CaseOperationError {
+                throw HTTPError(e.status, message: e.description)
+            }
+            services.logger.notice("assessment weights changed", metadata: ["by": "\(viewer.username)"])
+            return WeightsDTO(w)
         }
     }
 }
