@@ -65,6 +65,10 @@ struct ModelCommand: AsyncParsableCommand {
         @Option(help: "某列的某个取值不作为该列的训练数据，如 department=-。Rows with this label are not training data for that column.")
         var ignore: [String] = []
         @Option(help: "类别权重的幂（0 不加权，1 完全平衡；默认多类 1、二类 0.5）。Class-weight power.") var balance: Double?
+        @Flag(help: "按逆文档频率给字词加权（TF-IDF）。Weight grams by inverse document frequency.") var idf = false
+        @Option(help: "损失函数 logistic | hinge（线性 SVM）；可按列指定，如 department=hinge。Loss, for all heads or per column.")
+        var loss: [String] = []
+        @Option(help: "SVM 的 C（仅 hinge）。The SVM's C (hinge loss only).") var c: Float = LinearTrainer().c
 
         func run() async throws {
             let loaded = try file.load()
@@ -75,6 +79,15 @@ struct ModelCommand: AsyncParsableCommand {
             trainer.learningRate = learningRate
             trainer.l2 = l2
             trainer.balancePower = balance
+            trainer.c = c
+            var losses: [String: LinearTrainer.Loss] = [:]
+            for rule in loss {
+                let parts = rule.split(separator: "=", maxSplits: 1).map(String.init)
+                guard let l = LinearTrainer.Loss(rawValue: parts.last!), parts.count == 1 || file.labelColumns.contains(parts[0]) else {
+                    throw ValidationError("--loss 应为 logistic、hinge，或 列名=logistic|hinge（列名在 --label-column 中）：\(rule)")
+                }
+                if parts.count == 1 { trainer.loss = l } else { losses[parts[0]] = l }
+            }
             var ignoring: [String: Set<String>] = [:]
             for rule in ignore {
                 let parts = rule.split(separator: "=", maxSplits: 1).map(String.init)
@@ -85,7 +98,7 @@ struct ModelCommand: AsyncParsableCommand {
             do {
                 model = try TextModelTraining.train(
                     loaded.examples, labelColumns: file.labelColumns, features: FeatureConfig(dimension: buckets, minN: 1, maxN: maxN), trainer: trainer,
-                    ignoring: ignoring,
+                    useIDF: idf, ignoring: ignoring, losses: losses,
                     notes: ["rows": String(loaded.examples.count), "data": URL(fileURLWithPath: file.data).lastPathComponent])
             } catch { throw ValidationError(error.description) }
             let elapsed = ContinuousClock.now - start

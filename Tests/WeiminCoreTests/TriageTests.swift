@@ -34,15 +34,15 @@ struct TriageTests {
         #expect(Double(shared) / Double(a.indices.count) > 0.6)
     }
 
-    @Test("training converges on a small separable set and is reproducible bit for bit")
-    func convergence() throws {
+    @Test("training converges on a small separable set and is reproducible bit for bit", arguments: LinearTrainer.Loss.allCases)
+    func convergence(loss: LinearTrainer.Loss) throws {
         var rows: [LabelledExample] = []
         for w in ["停水", "没水", "水管爆了", "自来水不来"] { for p in ["三组", "我家", "村里", "上面"] { rows.append(.init(text: "\(p)\(w)了", labels: ["l": "water"])) } }
         for w in ["路塌了", "路上有坑", "桥断了", "路被冲坏"] { for p in ["三组", "我家", "村里", "上面"] { rows.append(.init(text: "\(p)\(w)", labels: ["l": "road"])) } }
         for w in ["早上好", "谢谢", "哈哈", "收到"] { for p in ["大家", "书记", "", "各位"] { rows.append(.init(text: "\(p)\(w)", labels: ["l": "none"])) } }
         let features = FeatureConfig(dimension: 1 << 14)
-        let m1 = try TextModelTraining.train(rows, labelColumns: ["l"], features: features)
-        let m2 = try TextModelTraining.train(rows, labelColumns: ["l"], features: features)
+        let m1 = try TextModelTraining.train(rows, labelColumns: ["l"], features: features, trainer: LinearTrainer(loss: loss))
+        let m2 = try TextModelTraining.train(rows, labelColumns: ["l"], features: features, trainer: LinearTrainer(loss: loss))
         #expect(try m1.serialized() == m2.serialized())
         #expect(m1.version == m2.version)
         let report = TextModelTraining.evaluate(m1, head: "l", rows)
@@ -144,6 +144,17 @@ struct TriageTests {
         // Recorded 2026-11-27: 0.86–0.88 on this split (bench/triage-baseline.py: scikit-learn 0.85). Floor: 0.82.
         #expect(report.macroF1 >= 0.82, "\(report.table)")
         #expect(report.perClass.values.allSatisfy { $0.f1 >= 0.6 }, "\(report.table)")
+    }
+
+    @Test("regression: the department head, trained as the shipped model is, stays above its recorded floor on held-out rows")
+    func departmentHeldOut() throws {
+        let rows = try Corpus.load(["category", "department"])
+        let (train, test) = LabelledData.split(rows, column: "category", testFraction: 0.2, seed: 7)
+        let model = try TextModelTraining.train(train, labelColumns: ["department"], useIDF: Retraining.useIDF,
+                                                ignoring: ["department": ["-"]], losses: Retraining.losses)
+        let report = TextModelTraining.evaluate(model, head: "department", test.filter { $0.labels["department"] != "-" })
+        // Recorded 2026-11-27: 0.733 on this split (log-loss without IDF: 0.66; bench/triage-outputs.py: scikit-learn 0.72). Floor: 0.70.
+        #expect(report.macroF1 >= 0.70, "\(report.table)")
     }
 
     @Test("triage puts it together: category, department, urgency, risk, a sealed cadre report, reasons")

@@ -77,6 +77,18 @@ public struct LinearClassifier: Sendable, Hashable {
 /// same data always gives the same model bit for bit — then the temperature fitted on a held-out tenth and
 /// the model retrained on everything.
 public struct LinearTrainer: Sendable {
+    /// What training minimises.
+    public enum Loss: String, Sendable, CaseIterable {
+        /// Softmax log-loss by AdaGrad (multinomial logistic regression).
+        case logistic
+        /// One-versus-rest squared hinge by dual coordinate descent (a linear SVM, as liblinear and
+        /// scikit-learn's LinearSVC fit it): stronger than the log-loss with many classes and few examples each.
+        case hinge
+    }
+
+    public var loss: Loss
+    /// The SVM's C (hinge loss only): larger fits the training data more closely.
+    public var c: Float
     public var epochs: Int
     public var learningRate: Float
     public var l2: Float
@@ -86,7 +98,10 @@ public struct LinearTrainer: Sendable {
     /// "yes" weighted fully up made the binary heads cry wolf).
     public var balancePower: Double?
 
-    public init(epochs: Int = 6, learningRate: Float = 0.4, l2: Float = 1e-6, seed: UInt64 = 20_261_127, balancePower: Double? = nil) {
+    public init(epochs: Int = 6, learningRate: Float = 0.4, l2: Float = 1e-6, seed: UInt64 = 20_261_127, balancePower: Double? = nil,
+                loss: Loss = .logistic, c: Float = 1) {
+        self.loss = loss
+        self.c = c
         self.epochs = epochs
         self.learningRate = learningRate
         self.l2 = l2
@@ -114,27 +129,14 @@ public struct LinearTrainer: Sendable {
     }
 
     func fit(_ xs: [SparseVector], _ ys: [Int], classes: [String], dimension: Int) -> LinearClassifier {
+        if loss == .hinge { return fitHinge(xs, ys, classes: classes, dimension: dimension) }
         let k = classes.count
         var w = [Float](repeating: 0, count: dimension * k)
         var g2 = [Float](repeating: 0, count: dimension * k)
         var b = [Float](repeating: 0, count: k)
         var bg2 = [Float](repeating: 0, count: k)
-        var counts = [Int](repeating: 0, count: k)
-        for y in ys { counts[y] += 1 }
-        let classWeight: [Float] = counts.map { n in
-            guard n > 0 else { return 1 }
-            return Float(pow(Double(ys.count) / (Double(k) * Double(n)), balancePower ?? (k > 2 ? 1 : 0.5)))
-        }
-        // The examples laid out flat, so the inner loops read memory in order and retain nothing.
-        var offsets = [Int](repeating: 0, count: xs.count + 1)
-        for (i, x) in xs.enumerated() { offsets[i + 1] = offsets[i] + x.indices.count }
-        var flatIndex = [Int32](), flatValue = [Float]()
-        flatIndex.reserveCapacity(offsets[xs.count])
-        flatValue.reserveCapacity(offsets[xs.count])
-        for x in xs {
-            flatIndex.append(contentsOf: x.indices)
-            flatValue.append(contentsOf: x.values)
-        }
+        let classWeight = classWeights(ys, k)
+        let (offsets, flatIndex, flatValue) = Self.flatten(xs)
         var rng = SplitMix64(seed: seed &+ 1)
         var order = Array(xs.indices)
         var p = [Float](repeating: 0, count: k)
@@ -191,6 +193,57 @@ public struct LinearTrainer: Sendable {
         return LinearClassifier(labels: classes, dimension: dimension, weights: w, bias: b)
     }
 
+    /// (n / (k · n_c)) ^ power per class.
+    func classWeights(_ ys: [Int], _ k: Int) -> [Float] {
+        var counts = [Int](repeating: 0, count: k)
+        for y in ys { counts[y] += 1 }
+        return counts.map { n in
+            guard n > 0 else { return 1 }
+            return Float(pow(Double(ys.count) / (Double(k) * Double(n)), balancePower ?? (k > 2 ? 1 : 0.5)))
+        }
+    }
+
+    /// The examples laid out flat, so the inner loops read memory in order and retain nothing.
+    static func flatten(_ xs: [SparseVector]) -> (offsets: [Int], index: [Int32], value: [Float]) {
+        var offsets = [Int](repeating: 0, count: xs.count + 1)
+        for (i, x) in xs.enumerated() { offsets[i + 1] = offsets[i] + x.indices.count }
+        var flatIndex = [Int32](), flatValue = [Float]()
+        flatIndex.reserveCapacity(offsets[xs.count])
+        flatValue.reserveCapacity(offsets[xs.count])
+        for x in xs {
+            flatIndex.append(contentsOf: x.indices)
+            flatValue.append(contentsOf: x.values)
+        }
+        return (offsets, flatIndex, flatValue)
+    }
+
+    /// One-versus-rest L2-regularised squared-hinge SVMs, one per class, by dual coordinate descent with
+    /// shrinking (Hsieh et al. 2008, the method liblinear uses). The bias is a constant feature of 1,
+    /// regularised like the weights, as in liblinear. Classes are independent problems, so they are solved
+    /// on all cores, each with its own seeded order: the result is the same bit for bit.
+    func fitHinge(_ xs: [SparseVector], _ ys: [Int], classes: [String], dimension: Int) -> LinearClassifier {
+        let k = classes.count, n = xs.count
+        let classWeight = classWeights(ys, k)
+        let (offsets, flatIndex, flatValue) = Self.flatten(xs)
+        // ‖x_i‖² + 1 (the bias feature): the diagonal of the dual's Hessian before the loss's own term.
+        var norms = [Float](repeating: 1, count: n)
+        for i in 0..<n { for j in offsets[i]..<offsets[i + 1] { norms[i] += flatValue[j] * flatValue[j] } }
+        let solved = Collected<([Float], Float)>(count: k)
+        let problem = HingeProblem(offsets: offsets, index: flatIndex, value: flatValue, norms: norms, ys: ys, classWeight: classWeight,
+                                   c: c, dimension: dimension, maxPasses: max(epochs, 10) * 10)
+        DispatchQueue.concurrentPerform(iterations: k) { cls in
+            solved.put(cls, problem.solve(positive: cls, seed: seed &+ 1 &+ UInt64(cls)))
+        }
+        var w = [Float](repeating: 0, count: dimension * k)
+        var b = [Float](repeating: 0, count: k)
+        for cls in 0..<k {
+            let (wc, bc) = solved.items[cls]!
+            for d in 0..<dimension where wc[d] != 0 { w[d * k + cls] = Float(Float16(wc[d])) }
+            b[cls] = bc
+        }
+        return LinearClassifier(labels: classes, dimension: dimension, weights: w, bias: b)
+    }
+
     /// The temperature (0.25–8) that minimises the held-out log-loss.
     static func fitTemperature(_ model: LinearClassifier, _ xs: [SparseVector], _ ys: [Int]) -> Float {
         guard !xs.isEmpty else { return 1 }
@@ -213,6 +266,80 @@ public struct LinearTrainer: Sendable {
             t *= 1.1
         }
         return best.0
+    }
+}
+
+/// One class against the rest, as a squared-hinge SVM's dual.
+struct HingeProblem: Sendable {
+    let offsets: [Int], index: [Int32], value: [Float], norms: [Float], ys: [Int], classWeight: [Float]
+    let c: Float, dimension: Int, maxPasses: Int
+
+    /// Weights and bias for `positive` versus the rest. Examples whose dual variable stays at zero are
+    /// shrunk out of the passes (liblinear's heuristic), then all are checked again before stopping: done
+    /// when every projected gradient is within 0.01 of the others.
+    func solve(positive: Int, seed: UInt64) -> ([Float], Float) {
+        let n = ys.count
+        var w = [Float](repeating: 0, count: dimension)
+        var bias: Float = 0
+        var alpha = [Float](repeating: 0, count: n)
+        var active = Array(0..<n)
+        var activeCount = n
+        var rng = SplitMix64(seed: seed)
+        var pgMaxOld = Float.infinity, pgMinOld = -Float.infinity
+        w.withUnsafeMutableBufferPointer { wp in
+            index.withUnsafeBufferPointer { fi in
+                value.withUnsafeBufferPointer { fv in
+                    var pass = 0
+                    while pass < maxPasses {
+                        pass += 1
+                        var pgMax = -Float.infinity, pgMin = Float.infinity
+                        for s in 0..<activeCount {
+                            let r = s + Int(rng.next() % UInt64(activeCount - s))
+                            active.swapAt(s, r)
+                        }
+                        var s = 0
+                        while s < activeCount {
+                            let i = active[s]
+                            let y: Float = ys[i] == positive ? 1 : -1
+                            // A rare class's examples count more (class weights scale C).
+                            let d = 0.5 / (c * classWeight[ys[i]])
+                            var score = bias
+                            for j in offsets[i]..<offsets[i + 1] { score += wp[Int(fi[j])] * fv[j] }
+                            let g = y * score - 1 + d * alpha[i]
+                            var pg: Float = g
+                            if alpha[i] == 0 {
+                                if g > pgMaxOld {
+                                    activeCount -= 1
+                                    active.swapAt(s, activeCount)
+                                    continue
+                                }
+                                pg = min(g, 0)
+                            }
+                            pgMax = max(pgMax, pg)
+                            pgMin = min(pgMin, pg)
+                            if abs(pg) > 1e-12 {
+                                let old = alpha[i]
+                                alpha[i] = max(old - g / (norms[i] + d), 0)
+                                let step = (alpha[i] - old) * y
+                                for j in offsets[i]..<offsets[i + 1] { wp[Int(fi[j])] += step * fv[j] }
+                                bias += step
+                            }
+                            s += 1
+                        }
+                        if pgMax - pgMin <= 0.01 {
+                            if activeCount == n { break }
+                            activeCount = n
+                            pgMaxOld = .infinity
+                            pgMinOld = -.infinity
+                            continue
+                        }
+                        pgMaxOld = pgMax <= 0 ? .infinity : pgMax
+                        pgMinOld = pgMin >= 0 ? -.infinity : pgMin
+                    }
+                }
+            }
+        }
+        return (w, bias)
     }
 }
 

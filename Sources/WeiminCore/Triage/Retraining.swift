@@ -30,6 +30,18 @@ public enum Retraining {
         ($0, $0 == "department" ? ["-", unknown] : [unknown])
     })
 
+    /// How the triage model is trained (the shipped one by `weimin model train … --idf --loss department=hinge`):
+    /// grams weighted by IDF, and the department head — 20 departments, a few dozen examples each — a linear
+    /// SVM. On six held-out splits of the corpus that head's macro-F1 went from 0.68 (log-loss, no IDF) to
+    /// 0.73, level with scikit-learn's LinearSVC; the other heads did not change beyond noise.
+    public static let useIDF = true
+    public static let losses: [String: LinearTrainer.Loss] = ["department": .hinge]
+
+    /// The triage model from `rows`, trained as the shipped one is.
+    public static func train(_ rows: [LabelledExample], notes: [String: String] = [:]) throws(LabelledData.Problem) -> TextModel {
+        try TextModelTraining.train(rows, labelColumns: heads, useIDF: useIDF, ignoring: ignoring, losses: losses, notes: notes)
+    }
+
     public static func examples(corpus: [LabelledExample], corrections: [TriageCorrection], copies: Int = 3) -> [LabelledExample] {
         let corrected = Set(corrections.map { key($0.text) })
         var out = corpus.filter { !corrected.contains(key($0.text)) }
@@ -57,9 +69,9 @@ public enum Retraining {
     public static func check(corpus: [LabelledExample], corrections: [TriageCorrection], copies: Int = 3,
                              trainer: LinearTrainer = LinearTrainer()) throws(LabelledData.Problem) -> Check {
         let split = LabelledData.split(corpus, column: "category")
-        let without = try TextModelTraining.train(split.train, labelColumns: ["category"], trainer: trainer, ignoring: ignoring)
+        let without = try TextModelTraining.train(split.train, labelColumns: ["category"], trainer: trainer, useIDF: useIDF, ignoring: ignoring)
         let with = try TextModelTraining.train(examples(corpus: split.train, corrections: corrections, copies: copies),
-                                               labelColumns: ["category"], trainer: trainer, ignoring: ignoring)
+                                               labelColumns: ["category"], trainer: trainer, useIDF: useIDF, ignoring: ignoring)
         return Check(heldOutBefore: TextModelTraining.evaluate(without, head: "category", split.test).macroF1,
                      heldOutAfter: TextModelTraining.evaluate(with, head: "category", split.test).macroF1,
                      heldOutCount: split.test.count)

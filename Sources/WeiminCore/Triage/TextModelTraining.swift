@@ -5,7 +5,7 @@ public enum TextModelTraining {
     /// Trains one head per column. Labels are sorted, so the same data always gives the same model.
     public static func train(_ examples: [LabelledExample], labelColumns: [String], features: FeatureConfig = FeatureConfig(),
                              trainer: LinearTrainer = LinearTrainer(), useIDF: Bool = false, ignoring: [String: Set<String>] = [:],
-                             notes: [String: String] = [:]) throws(LabelledData.Problem) -> TextModel {
+                             losses: [String: LinearTrainer.Loss] = [:], notes: [String: String] = [:]) throws(LabelledData.Problem) -> TextModel {
         guard !examples.isEmpty else { throw LabelledData.Problem(description: "没有可用于训练的数据") }
         // Document frequencies first (scikit-learn's smooth IDF: ln((1 + n) / (1 + df)) + 1), then the features weighted by them.
         var counter = FeatureExtractor(config: features)
@@ -41,11 +41,13 @@ public enum TextModelTraining {
         }
         // Heads are independent and each is seeded, so they train on all cores and still give the same
         // model bit for bit.
-        let trained = Trained(count: jobs.count)
+        let trained = Collected<LinearClassifier>(count: jobs.count)
         let work = jobs, vectors = xs, dimension = features.dimension
         DispatchQueue.concurrentPerform(iterations: work.count) { j in
             let job = work[j]
-            trained.put(j, trainer.train(job.rows.map { vectors[$0] }, job.ys, classes: job.labels, dimension: dimension))
+            var headTrainer = trainer
+            if let loss = losses[job.column] { headTrainer.loss = loss }
+            trained.put(j, headTrainer.train(job.rows.map { vectors[$0] }, job.ys, classes: job.labels, dimension: dimension))
         }
         var heads: [String: LinearClassifier] = [:]
         for (j, job) in jobs.enumerated() { heads[job.column] = trained.items[j]! }
@@ -69,19 +71,5 @@ public enum TextModelTraining {
 
     public static func evaluate(_ model: TextModel, head: String, _ examples: [LabelledExample]) -> EvaluationReport {
         EvaluationReport(gold: examples.map { $0.labels[head] ?? "" }, predicted: predict(model, head: head, examples))
-    }
-}
-
-/// Heads trained on several threads, collected under a lock.
-private final class Trained: @unchecked Sendable {
-    private let lock = NSLock()
-    private(set) var items: [LinearClassifier?]
-
-    init(count: Int) { items = Array(repeating: nil, count: count) }
-
-    func put(_ i: Int, _ head: LinearClassifier) {
-        lock.lock()
-        items[i] = head
-        lock.unlock()
     }
 }

@@ -112,7 +112,9 @@ public struct TriageBenchmark {
             for size in options.trainSizes {
                 let rows = Self.augmented(full.examples, to: size)
                 let t0 = clock.now
-                let trained = try TextModelTraining.train(rows, labelColumns: columns.isEmpty ? labelColumns : columns, features: model.features)
+                // Trained as the shipped model is (IDF, the department head an SVM).
+                let trained = try TextModelTraining.train(rows, labelColumns: columns.isEmpty ? labelColumns : columns, features: model.features,
+                                                          useIDF: Retraining.useIDF, ignoring: Retraining.ignoring, losses: Retraining.losses)
                 times[String(size)] = Self.seconds(clock.now - t0)
                 result.modelBytes = try trained.serialized().count
                 say(String(format: "训练 %d 条（%d 个头）：%.2f 秒，模型 %d KB", size, trained.heads.count, times[String(size)]!, result.modelBytes! / 1024))

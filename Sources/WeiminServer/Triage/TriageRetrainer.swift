@@ -54,9 +54,8 @@ public struct TriageRetrainer: Sendable {
                                     check.heldOutBefore, check.heldOutAfter, tolerance)
         } else {
             let rows = Retraining.examples(corpus: corpus, corrections: corrections, copies: copies)
-            let model = try TextModelTraining.train(
-                rows, labelColumns: Retraining.heads, ignoring: Retraining.ignoring,
-                notes: ["rows": String(rows.count), "data": "corpus+ledger", "corrections": String(corrections.count)])
+            let model = try Retraining.train(
+                rows, notes: ["rows": String(rows.count), "data": "corpus+ledger", "corrections": String(corrections.count)])
             let bytes = try model.serialized()
             // Written beside and renamed over (atomic), so a running server never reads half a file.
             let temp = out + ".tmp"

@@ -1,0 +1,16 @@
+import Foundation
+
+/// Results computed on several threads (`DispatchQueue.concurrentPerform`), each put in its own slot under
+/// a lock, read once all are done.
+final class Collected<Item>: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var items: [Item?]
+
+    init(count: Int) { items = Array(repeating: nil, count: count) }
+
+    func put(_ i: Int, _ item: Item) {
+        lock.lock()
+        items[i] = item
+        lock.unlock()
+    }
+}
