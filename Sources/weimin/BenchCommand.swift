@@ -20,11 +20,13 @@ struct BenchIngest: AsyncParsableCommand {
     @Option(help: "单条请求的并发连接数。Connections for single requests.") var connections: Int = 32
     @Option(name: .customLong("raw-singles"), help: "直接写库的单条事务数。Store baseline: single-message transactions.") var rawSingles: Int = 2000
     @Option(name: .customLong("raw-batches"), help: "直接写库的批量事务数（每批 1000 条）。Store baseline: 1,000-message transactions.") var rawBatches: Int = 20
+    @Flag(help: "再测一遍 HTTP，同时运行分诊（与 serve 一样）。Repeat the HTTP phases with triage running alongside.") var triage = false
     @Flag(help: "输出 JSON。Print one JSON object.") var json = false
 
     func run() async throws {
         try await runReportingErrors {
             var options = IngestBenchmark.Options()
+            options.triage = triage
             options.databaseURL = databaseURL
             options.singles = singles
             options.batches = batches
@@ -45,6 +47,7 @@ struct BenchIngest: AsyncParsableCommand {
                 var line = "    \(f.messages) 条，\(Int(f.perSecond.rounded())) 条/秒"
                 if let p50 = f.p50ms, let p99 = f.p99ms { line += String(format: "，延迟 p50 %.1f ms / p99 %.1f ms", p50, p99) }
                 if let r = f.ratioToLimit { line += String(format: "，为上限的 %.2f 倍", r) }
+                if let r = f.ratioToWithoutTriage { line += String(format: "，为不分诊时的 %.2f 倍", r) }
                 if f.failures > 0 { line += "，失败 \(f.failures)" }
                 say(f.name)
                 say(line)

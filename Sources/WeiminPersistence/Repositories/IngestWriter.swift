@@ -14,6 +14,7 @@ public actor IngestWriter {
     private var cache = IngestStore.GroupCache()
     public private(set) var flushes = 0
     public private(set) var written = 0
+    private var lastFlush: ContinuousClock.Instant?
 
     struct Job {
         let items: [(PlatformMessage, IngestSource)]
@@ -38,6 +39,11 @@ public actor IngestWriter {
         }
     }
 
+    /// Whether messages were written within `window`: background work (triage) gives way to ingestion then.
+    public func busy(within window: Duration) -> Bool {
+        flushing || lastFlush.map { ContinuousClock.now - $0 < window } == true
+    }
+
     private func drain() async {
         while !pending.isEmpty {
             var jobs: [Job] = []
@@ -59,6 +65,7 @@ public actor IngestWriter {
             cache = groups
             flushes += 1
             written += outcomes.count
+            lastFlush = .now
             var offset = 0
             for job in jobs {
                 job.done.resume(returning: Array(outcomes[offset..<offset + job.items.count]))

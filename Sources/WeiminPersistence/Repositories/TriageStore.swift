@@ -74,6 +74,7 @@ public struct TriageStore: Sendable {
         let departments = Dictionary(try await DepartmentModel.query(on: database.db).all().map { ("\($0.countyCode):\($0.code)", $0.id!) }) { a, _ in a }
         let attacher = ThreadAttacher()
         var last = cursor
+        var decided: [Decided] = []
         for r in rows {
             let id = try r.decode(column: "id", as: Int.self)
             last = id
@@ -118,10 +119,28 @@ public struct TriageStore: Sendable {
                     }
                 }
             }
-            try await record(m, d, caseID: caseID, threadReason: threadReason, at: now)
+            decided.append(Decided(message: m, decision: d, caseID: caseID, threadReason: threadReason))
         }
-        try await Settings.put(Self.cursorKey, String(last), on: sql, at: now)
+        // The pass's decisions and the cursor in one transaction: one disk sync per pass instead of one per
+        // message, so triage does not crowd out the ingestion writer. Cases were opened and joined above as
+        // they came; if the process dies before this commit, the next pass triages these messages again and
+        // neither opens nor joins twice (a message already in a case is not threaded again).
+        let decisions = decided, cursorValue = String(last)
+        try await database.db.transaction { db in
+            let sql = db as! any SQLDatabase
+            for chunk in stride(from: 0, to: decisions.count, by: 200) {
+                try await record(decisions[chunk..<min(chunk + 200, decisions.count)], at: now, on: sql)
+            }
+            try await Settings.put(Self.cursorKey, cursorValue, on: sql, at: now)
+        }
         return pass
+    }
+
+    struct Decided {
+        var message: Pending
+        var decision: TriageDecision
+        var caseID: UUID?
+        var threadReason: String?
     }
 
     func newCase(_ m: Pending, _ d: TriageDecision, county: RegionCode, village: RegionCode, department: UUID?, sealed: Bool) -> NewCase {
@@ -131,15 +150,16 @@ public struct TriageStore: Sendable {
                        messageIDs: [m.id])
     }
 
-    /// The group's last six hours (with the case each message is in) and its open cases of the last month.
+    /// The group's last six hours — its latest 200 messages at most, oldest first — with the case each message
+    /// is in, and the group's open cases of the last month.
     func context(group: UUID, before: Date) async throws -> ([ThreadMessage], [OpenCaseSummary]) {
         let sql = database.sql
         let recent = try await sql.raw("""
             SELECT m.id, m.sender_id, m.sent_at, m.text, m.quote_of, cm.case_id FROM messages m
             LEFT JOIN case_messages cm ON cm.message_id = m.id
             WHERE m.group_id = \(bind: group) AND m.sent_at >= \(bind: before.addingTimeInterval(-6 * 3600)) AND m.sent_at <= \(bind: before)
-            ORDER BY m.sent_at, m.id LIMIT 500
-            """).all().map {
+            ORDER BY m.sent_at DESC, m.id DESC LIMIT 200
+            """).all().reversed().map {
             ThreadMessage(id: try $0.decode(column: "id", as: Int.self), sender: try $0.decode(column: "sender_id", as: String.self),
                           sentAt: try $0.decode(column: "sent_at", as: Date.self), text: try $0.decode(column: "text", as: String.self),
                           quoteOf: try $0.decode(column: "quote_of", as: Int?.self), caseID: try $0.decode(column: "case_id", as: UUID?.self))
@@ -176,18 +196,28 @@ public struct TriageStore: Sendable {
         }
     }
 
-    func record(_ m: Pending, _ d: TriageDecision, caseID: UUID?, threadReason: String?, at now: Date) async throws {
+    func record(_ rows: ArraySlice<Decided>, at now: Date, on sql: any SQLDatabase) async throws {
+        guard !rows.isEmpty else { return }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        try await database.sql.raw("""
-            INSERT INTO message_triage (message_id, county_code, group_id, category, category_score, department, urgency, opinion_risk, reports_cadre,
-                                        undecided, reasons, entities, model_version, case_id, thread_reason, decided_at)
-            VALUES (\(bind: m.id), \(bind: m.county), \(bind: m.groupID), \(bind: d.category.rawValue), \(bind: d.categoryScore), \(bind: d.department),
-                    \(bind: d.urgency.rawValue), \(bind: d.opinionRisk), \(bind: d.reportsCadre), \(bind: d.undecided),
-                    \(bind: String(decoding: try encoder.encode(d.reasons), as: UTF8.self)), \(bind: String(decoding: try encoder.encode(d.entities), as: UTF8.self)),
-                    \(bind: d.modelVersion), \(bind: caseID), \(bind: threadReason), \(bind: now))
-            ON CONFLICT (message_id) DO NOTHING
-            """).run()
+        var insert = sql.insert(into: "message_triage").columns(
+            "message_id", "county_code", "group_id", "category", "category_score", "department", "urgency", "opinion_risk", "reports_cadre",
+            "undecided", "reasons", "entities", "model_version", "case_id", "thread_reason", "decided_at")
+        for r in rows {
+            let m = r.message, d = r.decision
+            insert = insert.values(
+                SQLBind(m.id), SQLBind(m.county), SQLBind(m.groupID), SQLBind(d.category.rawValue), SQLBind(d.categoryScore), SQLBind(d.department),
+                SQLBind(d.urgency.rawValue), SQLBind(d.opinionRisk), SQLBind(d.reportsCadre), SQLBind(d.undecided),
+                SQLBind(String(decoding: try encoder.encode(d.reasons), as: UTF8.self)), SQLBind(String(decoding: try encoder.encode(d.entities), as: UTF8.self)),
+                SQLBind(d.modelVersion), SQLBind(r.caseID), SQLBind(r.threadReason), SQLBind(now))
+        }
+        try await insert.ignoringConflicts(with: ["message_id"]).run()
+    }
+
+    /// How many messages have a stored decision, and how many of those are in a case.
+    public func decidedCount() async throws -> (decided: Int, inCases: Int) {
+        let row = try await database.sql.raw("SELECT COUNT(*) AS n, COUNT(case_id) AS c FROM message_triage").first()
+        return (try row?.decode(column: "n", as: Int.self) ?? 0, try row?.decode(column: "c", as: Int.self) ?? 0)
     }
 
     /// A stored decision, as the API shows it (reasons and masked entities included).

@@ -17,6 +17,8 @@ public struct IngestBenchmark: Sendable {
         public var batchConnections = 8
         public var rawSingles = 2000
         public var rawBatches = 20
+        /// Run the HTTP phases a second time with triage working alongside, as in the server.
+        public var triage = false
         public init() {}
     }
 
@@ -29,6 +31,8 @@ public struct IngestBenchmark: Sendable {
         public var p99ms: Double?
         public var failures: Int
         public var ratioToLimit: Double?
+        /// With triage on: this rate ÷ the same phase's rate without triage, in the same run.
+        public var ratioToWithoutTriage: Double?
     }
 
     public struct Result: Sendable, Codable {
@@ -106,36 +110,90 @@ public struct IngestBenchmark: Sendable {
             let (g, id, sender, text) = message(n, prefix: prefix)
             return #"{"platform":"\#(g.platform.rawValue)","group_id":"\#(g.externalID)","message_id":"\#(id)","sender_id":"\#(sender)","sender_name":"村民","text":"\#(text)","sent_at":\#(sentAt)}"#
         }
-        let singles = (0..<options.singles).map { request(json($0, "http1")) }
-        let batches = (0..<options.batches).map { b in
-            request(#"{"messages":["# + (0..<options.batchSize).map { json(b * options.batchSize + $0, "httpN") }.joined(separator: ",") + "]}")
+        func bodies(_ prefix: String) -> (singles: [[UInt8]], batches: [[UInt8]]) {
+            ((0..<options.singles).map { request(json($0, prefix + "1")) },
+             (0..<options.batches).map { b in
+                request(#"{"messages":["# + (0..<options.batchSize).map { json(b * options.batchSize + $0, prefix + "N") }.joined(separator: ",") + "]}")
+             })
         }
-        let generator = LoadGenerator(port: UInt16(port), connections: options.connections)
-        log("HTTP 单条：\(options.singles) 个请求，\(options.connections) 个连接 …")
-        let single = await Task.detached { generator.run(singles) }.value
-        log("HTTP 批量：\(options.batches) 批 × \(options.batchSize) 条，\(options.batchConnections) 个连接 …")
-        let batched = await Task.detached { LoadGenerator(port: UInt16(port), connections: options.batchConnections).run(batches) }.value
-        await server.stop()
+        func phases(_ label: String, _ prefix: String) async -> (single: LoadGenerator.Report, batched: LoadGenerator.Report) {
+            let (singles, batches) = bodies(prefix)
+            let generator = LoadGenerator(port: UInt16(port), connections: options.connections)
+            log("HTTP 单条\(label)：\(options.singles) 个请求，\(options.connections) 个连接 …")
+            let single = await generator.run(singles)
+            log("HTTP 批量\(label)：\(options.batches) 批 × \(options.batchSize) 条，\(options.batchConnections) 个连接 …")
+            let batched = await LoadGenerator(port: UInt16(port), connections: options.batchConnections).run(batches)
+            if let why = single.firstFailure ?? batched.firstFailure { log("注意：有请求失败（\(why)）") }
+            return (single, batched)
+        }
+        func figures(_ r: (single: LoadGenerator.Report, batched: LoadGenerator.Report), _ suffix: String) -> [Figure] {
+            let singleOK = r.single.requests - r.single.failures, batchOK = (r.batched.requests - r.batched.failures) * options.batchSize
+            return [
+                Figure(name: "HTTP 单条，\(options.connections) 连接\(suffix) / HTTP, 1 per request", messages: singleOK, seconds: r.single.seconds,
+                       perSecond: Double(singleOK) / r.single.seconds, p50ms: r.single.percentile(0.5), p99ms: r.single.percentile(0.99),
+                       failures: r.single.failures, ratioToLimit: Double(singleOK) / r.single.seconds / limit),
+                Figure(name: "HTTP 批量 \(options.batchSize) 条，\(options.batchConnections) 连接\(suffix) / HTTP, \(options.batchSize) per request",
+                       messages: batchOK, seconds: r.batched.seconds, perSecond: Double(batchOK) / r.batched.seconds,
+                       p50ms: r.batched.percentile(0.5), p99ms: r.batched.percentile(0.99), failures: r.batched.failures,
+                       ratioToLimit: Double(batchOK) / r.batched.seconds / limit),
+            ]
+        }
+        func acknowledged(_ r: (single: LoadGenerator.Report, batched: LoadGenerator.Report)) -> Int {
+            (r.single.requests - r.single.failures) + (r.batched.requests - r.batched.failures) * options.batchSize
+        }
 
-        let stored = try await services.messages.count(idPrefix: "http")
-        let acknowledged = (single.requests - single.failures) + (batched.requests - batched.failures) * options.batchSize
-        if let why = single.firstFailure ?? batched.firstFailure { log("注意：有请求失败（\(why)）") }
+        let plain = await phases("", "http")
+        var httpFigures = figures(plain, "")
+        var acknowledgedCount = acknowledged(plain)
+        var stored = try await services.messages.count(idPrefix: "http")
+        if options.triage {
+            // The same phases again with the triage service's loop running beside them, as `weimin serve` runs it:
+            // what it costs ingestion, and how fast it keeps up while the store is busy.
+            // The service itself, as `weimin serve` runs it (it gives way while ingestion is writing).
+            let service = TriageService(services: services, interval: .milliseconds(200))
+            var triager = try await TriageService.triager(services: services, store: TriageStore(database: services.database, cipher: services.cipher))
+            _ = try await service.runOnce(triager: &triager)  // the first pass starts after the newest message
+            let loop = Task { try await service.run() }
+            let decisions = TriageStore(database: services.database, cipher: services.cipher)
+            let progress = { @Sendable () async throws -> (triaged: Int, opened: Int) in
+                let (decided, inCases) = try await decisions.decidedCount()
+                return (decided, inCases)
+            }
+            let start = LoadGenerator.now()
+            let busy = await phases("（分诊同时进行）", "triage")
+            let during = try await progress(), duringSeconds = LoadGenerator.now() - start
+            // Then triage alone for a few seconds: its own pace when ingestion is not competing for the writer.
+            log("分诊单独运行 5 秒 …")
+            try? await Task.sleep(for: .seconds(5))
+            let after = try await progress(), afterSeconds = LoadGenerator.now() - start - duringSeconds
+            loop.cancel()
+            _ = try? await loop.value
+            // Without triage once more, on the now larger database: the baseline is the mean of the runs before
+            // and after, so the database's growth does not count against triage.
+            let again = await phases("（再测一次，不分诊）", "again")
+            let baseline = zip(figures(plain, ""), figures(again, "")).map { ($0.perSecond + $1.perSecond) / 2 }
+            var more = figures(busy, "，分诊同时进行 / triage on")
+            for i in more.indices { more[i].ratioToWithoutTriage = more[i].perSecond / baseline[i] }
+            more += figures(again, "，再测一次不分诊 / triage off again")
+            acknowledgedCount += acknowledged(again)
+            stored += try await services.messages.count(idPrefix: "again")
+            more.append(Figure(name: "分诊，与接入同时（归入工单 \(during.opened) 条）/ triage while ingesting", messages: during.triaged,
+                               seconds: duringSeconds, perSecond: Double(during.triaged) / duringSeconds, failures: 0))
+            more.append(Figure(name: "分诊，接入停止后（归入工单 \(after.opened - during.opened) 条）/ triage alone", messages: after.triaged - during.triaged,
+                               seconds: afterSeconds, perSecond: Double(after.triaged - during.triaged) / afterSeconds, failures: 0))
+            httpFigures += more
+            acknowledgedCount += acknowledged(busy)
+            stored += try await services.messages.count(idPrefix: "triage")
+        }
+        await server.stop()
 
         let figures = [
             Figure(name: "直接写库，每事务 1 条 / store, 1 per transaction", messages: options.rawSingles, seconds: rawSingle,
                    perSecond: Double(options.rawSingles) / rawSingle, failures: 0, ratioToLimit: Double(options.rawSingles) / rawSingle / limit),
             Figure(name: "直接写库，每事务 \(options.batchSize) 条（上限）/ store, \(options.batchSize) per transaction (limit)", messages: options.rawBatches * options.batchSize,
                    seconds: rawBatch, perSecond: limit, failures: 0, ratioToLimit: 1),
-            Figure(name: "HTTP 单条，\(options.connections) 连接 / HTTP, 1 per request", messages: single.requests - single.failures, seconds: single.seconds,
-                   perSecond: Double(single.requests - single.failures) / single.seconds, p50ms: single.percentile(0.5), p99ms: single.percentile(0.99),
-                   failures: single.failures, ratioToLimit: Double(single.requests - single.failures) / single.seconds / limit),
-            Figure(name: "HTTP 批量 \(options.batchSize) 条，\(options.batchConnections) 连接 / HTTP, \(options.batchSize) per request",
-                   messages: (batched.requests - batched.failures) * options.batchSize, seconds: batched.seconds,
-                   perSecond: Double((batched.requests - batched.failures) * options.batchSize) / batched.seconds,
-                   p50ms: batched.percentile(0.5), p99ms: batched.percentile(0.99), failures: batched.failures,
-                   ratioToLimit: Double((batched.requests - batched.failures) * options.batchSize) / batched.seconds / limit),
-        ]
-        return Result(database: "\(services.database.location)", figures: figures, peakMemoryMB: Self.peakMemoryMB(), stored: stored, acknowledged: acknowledged)
+        ] + httpFigures
+        return Result(database: "\(services.database.location)", figures: figures, peakMemoryMB: Self.peakMemoryMB(), stored: stored, acknowledged: acknowledgedCount)
     }
 
     /// The process's peak resident memory (VmHWM), in MB.

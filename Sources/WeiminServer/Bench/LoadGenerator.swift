@@ -27,8 +27,10 @@ struct LoadGenerator {
         }
     }
 
-    /// Sends every request (split evenly over the connections); `requests[i]` is a full HTTP request.
-    func run(_ requests: [[UInt8]]) -> Report {
+    /// Sends every request (split evenly over the connections); `requests[i]` is a full HTTP request. The
+    /// connections run on their own threads and the caller is resumed when all are done, so no thread of
+    /// Swift's cooperative pool — which the server's own work and its background services need — is blocked.
+    func run(_ requests: [[UInt8]]) async -> Report {
         let total = Mutex(Report())
         let start = Self.now()
         var threads: [Thread] = []
@@ -50,7 +52,7 @@ struct LoadGenerator {
             threads.append(thread)
         }
         threads.forEach { $0.start() }
-        done.wait()
+        await withCheckedContinuation { (resume: CheckedContinuation<Void, Never>) in done.notify(queue: .global()) { resume.resume() } }
         var report = total.withLock { $0 }
         report.seconds = Self.now() - start
         return report
@@ -124,6 +126,7 @@ struct LoadGenerator {
         var data: [UInt8] = []
         var headerEnd = -1
         var length = 0
+        var chunked = false
         while true {
             let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, $0.count, 0) }
             if n <= 0 { return (false, 0) }
@@ -134,8 +137,12 @@ struct LoadGenerator {
                 if let r = head.range(of: "content-length:") {
                     length = Int(head[r.upperBound...].prefix { $0 != "\r" }.trimmingCharacters(in: .whitespaces)) ?? 0
                 }
+                chunked = head.contains("transfer-encoding: chunked")
             }
-            if headerEnd >= 0 && data.count >= headerEnd + 4 + length {
+            // A chunked body ends with an empty chunk ("0\r\n\r\n"); otherwise Content-Length says where it ends.
+            let complete = chunked ? data.count >= headerEnd + 9 && data.suffix(5).elementsEqual([48, 13, 10, 13, 10])
+                : data.count >= headerEnd + 4 + length
+            if headerEnd >= 0 && complete {
                 let statusText = String(decoding: data[9..<min(12, data.count)], as: UTF8.self)
                 return (true, Int(statusText) ?? 0)
             }

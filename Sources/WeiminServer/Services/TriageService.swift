@@ -31,10 +31,10 @@ public struct TriageService: Service {
     }
 
     /// One pass (for tests and for the loop).
-    public func runOnce(triager: inout Triager, now: Date = Date()) async throws -> TriageStore.Pass {
+    public func runOnce(triager: inout Triager, limit: Int = 500, now: Date = Date()) async throws -> TriageStore.Pass {
         var working = triager
         let pass = try await leases.withLease("triage", holder: holder, now: now, for: 60) {
-            try await store.runOnce(triager: &working, cases: services.caseStore, workflow: services.workflow, at: now)
+            try await store.runOnce(triager: &working, cases: services.caseStore, workflow: services.workflow, limit: limit, at: now)
         }
         triager = working
         return pass ?? TriageStore.Pass()
@@ -66,9 +66,17 @@ public struct TriageService: Service {
                 }
                 loaded = stamp
             }
+            // Acknowledging messages comes first: while a flood is being written, triage waits (up to 5 s at a
+            // time, so it never starves) and then takes a short pass, instead of competing for the one writer.
+            var waited = Duration.zero
+            while waited < .seconds(5), await services.ingest.writer.busy(within: .milliseconds(250)), !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(250))
+                waited += .milliseconds(250)
+            }
             do {
-                let pass = try await runOnce(triager: &triager)
-                if pass.triaged >= 500 { continue }
+                let limit = waited > .zero ? 100 : 500
+                let pass = try await runOnce(triager: &triager, limit: limit)
+                if pass.triaged >= limit { continue }
             } catch {
                 logger.error("triage pass failed", metadata: ["error": "\(String(reflecting: error))"])
             }
