@@ -43,6 +43,22 @@ struct ConsolePagesTests {
             // Every row found contains the word (a search that matched everything would pass the line above).
             let found = try await services.cases.cases(CaseQuery(text: word, perPage: 200), visibility: CaseVisibility(regionPrefix: "433125", departmentID: nil, includeSealed: true, onlySealed: false)).items
             #expect(!found.isEmpty && found.allSatisfy { "\($0.number) \($0.title) \($0.summary)".lowercased().contains(word.lowercased()) })
+            // A two-character word cannot use the trigram index; it is matched on the case rows, with the same result.
+            let county = CaseVisibility(regionPrefix: "433125", departmentID: nil, includeSealed: true, onlySealed: false)
+            let short = String(sample.title.prefix(2))
+            let shortFound = try await services.cases.cases(CaseQuery(text: short, perPage: 200), visibility: county).items
+            #expect(shortFound.contains { $0.id == sample.id })
+            #expect(shortFound.allSatisfy { "\($0.number) \($0.title) \($0.summary)".lowercased().contains(short.lowercased()) })
+            let mixed = try await services.cases.cases(CaseQuery(text: "\(word) \(short)", perPage: 200), visibility: county).items
+            #expect(mixed.contains { $0.id == sample.id } && mixed.count <= found.count)
+            // Counting can stop early: the total is then a lower bound and the page says "more than".
+            var capped = CaseQuery(perPage: 5)
+            capped.countLimit = 7
+            let few = try await services.cases.cases(capped, visibility: county)
+            #expect(few.total == 7 && few.totalIsAtLeast && few.items.count == 5)
+            capped.countLimit = 100_000
+            let exact = try await services.cases.cases(capped, visibility: county)
+            #expect(!exact.totalIsAtLeast && exact.total > 7)
             let none = try await client.execute(uri: "/cases?q=%E5%92%A9%E5%92%A9%E4%B8%8D%E5%AD%98%E5%9C%A8", method: .get, headers: op.cookie)
             #expect(String(buffer: none.body).contains("没有符合条件的工单"))
             // Filters combine; a bad one is explained on the page.

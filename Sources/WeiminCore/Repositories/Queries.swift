@@ -16,6 +16,9 @@ public struct CaseQuery: Sendable, Hashable, Codable {
     public var sort: CaseSort
     public var page: Int
     public var perPage: Int
+    /// Count matches only up to this many (the page then says "more than"): an exact total over a million
+    /// cases costs more than the page itself. Nil counts them all.
+    public var countLimit: Int?
 
     public init(
         states: [CaseState]? = nil, category: Category? = nil, townshipCode: RegionCode? = nil,
@@ -59,12 +62,15 @@ public struct Page<Item: Sendable>: Sendable {
     public var page: Int
     public var perPage: Int
     public var total: Int
+    /// `total` is a lower bound: counting stopped there (`CaseQuery.countLimit`).
+    public var totalIsAtLeast: Bool
 
-    public init(items: [Item], page: Int, perPage: Int, total: Int) {
+    public init(items: [Item], page: Int, perPage: Int, total: Int, totalIsAtLeast: Bool = false) {
         self.items = items
         self.page = page
         self.perPage = perPage
         self.total = total
+        self.totalIsAtLeast = totalIsAtLeast
     }
 
     public var pageCount: Int { perPage == 0 ? 0 : (total + perPage - 1) / perPage }

@@ -51,5 +51,6 @@ public enum WeiminMigrations {
         M022AddSignInSecurity(),
         M023CreateCaseSearch(),
         M024CreateAssessmentExclusions(),
+        M025AddLedgerIndexes(),
     ]
 }

@@ -45,42 +45,111 @@ public struct FluentCaseRepository: CaseRepository {
         if v.onlySealed { q.filter(\.$sealed == true) }
     }
 
+    /// The ledger, in SQL (its hot path): one WHERE clause with visibility, filters and the text search as
+    /// subqueries, used for the (optionally capped) count and for one page of ids; then the page's rows.
     public func cases(_ query: CaseQuery, visibility: CaseVisibility) async throws -> WeiminCore.Page<Case> {
-        let db = database.db
-        let q = CaseModel.query(on: db)
-        try await Self.visible(q, visibility, on: db)
-        if let states = query.states, !states.isEmpty { q.filter(\.$state ~~ states.map(\.rawValue)) }
-        if let c = query.category { q.filter(\.$category == c.rawValue) }
-        if let t = query.townshipCode { q.filter(\.$townshipCode == t.rawValue) }
-        if let v = query.villageCode { q.filter(\.$villageCode == v.rawValue) }
-        if let d = query.departmentID { q.filter(\.$departmentID == d) }
-        if let u = query.urgency { q.filter(\.$urgency == u.rawValue) }
-        if let now = query.overdueAt {
-            let open = CaseState.allCases.filter { $0.isOpen && $0 != .suspended }.map(\.rawValue)
-            q.filter(\.$state ~~ open).filter(\.$dueAt < now)
-        }
-        if let from = query.createdFrom { q.filter(\.$createdAt >= from) }
-        if let to = query.createdTo { q.filter(\.$createdAt < to) }
-        let terms = query.searchTerms
-        if !terms.isEmpty {
-            // The index answers the words; the rest of the filters (and visibility) apply to what it found.
-            var sqlQuery = SQLQueryString("SELECT case_id FROM case_search WHERE 1 = 1")
-            for t in terms { sqlQuery.appendInterpolation(unsafeRaw: " AND body LIKE "); sqlQuery.appendInterpolation(bind: "%\(t)%") }
-            sqlQuery.appendInterpolation(unsafeRaw: " LIMIT \(Self.searchCap)")
-            let ids = try await database.sql.raw(sqlQuery).all().map { try $0.decode(column: "case_id", as: UUID.self) }
-            q.filter(\.$id ~~ ids)
-        }
-        let total = try await q.count()
-        switch query.sort {
-        case .newest: q.sort(\.$createdAt, .descending).sort(\.$number, .descending)
-        case .oldest: q.sort(\.$createdAt, .ascending).sort(\.$number, .ascending)
-        case .dueSoonest: q.sort(\.$dueAt, .ascending).sort(\.$number, .ascending)
-        case .number: q.sort(\.$number, .ascending)
+        let sql = database.sql
+        let filter = Self.ledgerWhere(query, visibility, sqlite: sql.dialect.name == "sqlite")
+        var total: Int
+        var atLeast = false
+        if let cap = query.countLimit {
+            var count = SQLQueryString("SELECT COUNT(*) AS n FROM (SELECT 1 FROM cases")
+            count += filter
+            count.appendInterpolation(unsafeRaw: " LIMIT \(cap + 1)) AS matched")
+            total = try await sql.raw(count).first()?.decode(column: "n", as: Int.self) ?? 0
+            if total > cap { total = cap; atLeast = true }
+        } else {
+            var count = SQLQueryString("SELECT COUNT(*) AS n FROM cases")
+            count += filter
+            total = try await sql.raw(count).first()?.decode(column: "n", as: Int.self) ?? 0
         }
         let per = min(max(query.perPage, 1), CaseQuery.maxPerPage)
         let page = max(query.page, 1)
-        let rows = try await q.offset((page - 1) * per).limit(per).all()
-        return WeiminCore.Page(items: try rows.map { try $0.toCore() }, page: page, perPage: per, total: total)
+        var select = SQLQueryString("SELECT id FROM cases")
+        select += filter
+        let order = switch query.sort {
+        case .newest: "created_at DESC, number DESC"
+        case .oldest: "created_at ASC, number ASC"
+        case .dueSoonest: "due_at ASC, number ASC"
+        case .number: "number ASC"
+        }
+        select.appendInterpolation(unsafeRaw: " ORDER BY \(order) LIMIT \(per) OFFSET \((page - 1) * per)")
+        let ids = try await sql.raw(select).all().map { try $0.decode(column: "id", as: UUID.self) }
+        let rows = ids.isEmpty ? [] : try await CaseModel.query(on: database.db).filter(\.$id ~~ ids).all()
+        let byID = Dictionary(rows.compactMap { r in r.id.map { ($0, r) } }) { a, _ in a }
+        return WeiminCore.Page(items: try ids.compactMap { try byID[$0]?.toCore() }, page: page, perPage: per, total: total, totalIsAtLeast: atLeast)
+    }
+
+    /// " WHERE …" for the ledger: the viewer's visibility (so totals never count what the viewer may not know
+    /// exists — sealed reports in particular), then the filters. The same rules as `visible(_:_:on:)`.
+    static func ledgerWhere(_ query: CaseQuery, _ v: CaseVisibility, sqlite: Bool) -> SQLQueryString {
+        var w = SQLQueryString(" WHERE 1 = 1")
+        switch v.regionPrefix.utf8.count {
+        case 6: w.appendInterpolation(unsafeRaw: " AND county_code = "); w.appendInterpolation(bind: v.regionPrefix)
+        case 9: w.appendInterpolation(unsafeRaw: " AND township_code = "); w.appendInterpolation(bind: v.regionPrefix)
+        case 12: w.appendInterpolation(unsafeRaw: " AND village_code = "); w.appendInterpolation(bind: v.regionPrefix)
+        default:
+            w.appendInterpolation(unsafeRaw: " AND scope_code >= "); w.appendInterpolation(bind: v.regionPrefix)
+            w.appendInterpolation(unsafeRaw: " AND scope_code < "); w.appendInterpolation(bind: ScopeFilter.upperBound(of: v.regionPrefix))
+        }
+        if let d = v.departmentID {
+            // A department sees what it leads and what it helps on (协办).
+            w.appendInterpolation(unsafeRaw: " AND (department_id = "); w.appendInterpolation(bind: d)
+            w.appendInterpolation(unsafeRaw: " OR id IN (SELECT case_id FROM case_departments WHERE department_id = "); w.appendInterpolation(bind: d)
+            w.appendInterpolation(unsafeRaw: "))")
+        }
+        if !v.includeSealed { w.appendInterpolation(unsafeRaw: " AND sealed = "); w.appendInterpolation(bind: false) }
+        if v.includeSealed, let u = v.username {
+            w.appendInterpolation(unsafeRaw: " AND id NOT IN (SELECT case_id FROM case_recusals WHERE username = "); w.appendInterpolation(bind: u)
+            w.appendInterpolation(unsafeRaw: ")")
+        }
+        if v.onlySealed { w.appendInterpolation(unsafeRaw: " AND sealed = "); w.appendInterpolation(bind: true) }
+        func inList(_ column: String, _ values: [String]) {
+            w.appendInterpolation(unsafeRaw: " AND \(column) IN (")
+            for (i, value) in values.enumerated() {
+                if i > 0 { w.appendInterpolation(unsafeRaw: ", ") }
+                w.appendInterpolation(bind: value)
+            }
+            w.appendInterpolation(unsafeRaw: ")")
+        }
+        func equal(_ column: String, _ value: some Encodable & Sendable) {
+            w.appendInterpolation(unsafeRaw: " AND \(column) = "); w.appendInterpolation(bind: value)
+        }
+        if let states = query.states, !states.isEmpty { inList("state", states.map(\.rawValue)) }
+        if let c = query.category { equal("category", c.rawValue) }
+        if let t = query.townshipCode { equal("township_code", t.rawValue) }
+        if let v = query.villageCode { equal("village_code", v.rawValue) }
+        if let d = query.departmentID { equal("department_id", d) }
+        if let u = query.urgency { equal("urgency", u.rawValue) }
+        if let now = query.overdueAt {
+            // Many cases can be overdue; SQLite would gather all of them by (state, due_at) and sort them. A unary
+            // "+" keeps these terms off the index (SQLite's documented way to steer its planner), so it walks the
+            // county's cases newest first and stops after one page. PostgreSQL plans this well by itself.
+            let hint = sqlite ? "+" : ""
+            inList(hint + "state", CaseState.allCases.filter { $0.isOpen && $0 != .suspended }.map(\.rawValue))
+            w.appendInterpolation(unsafeRaw: " AND \(hint)due_at < "); w.appendInterpolation(bind: now)
+        }
+        if let from = query.createdFrom { w.appendInterpolation(unsafeRaw: " AND created_at >= "); w.appendInterpolation(bind: from) }
+        if let to = query.createdTo { w.appendInterpolation(unsafeRaw: " AND created_at < "); w.appendInterpolation(bind: to) }
+        // Words of three characters or more are answered by the trigram index (at most `searchCap` cases); the
+        // rest of the filters apply to what it found. A trigram index cannot answer a shorter word ("路灯"), so
+        // those are matched on the case row itself as the ledger walks it newest first: the page stops after 50
+        // matches instead of reading the whole index.
+        let terms = query.searchTerms
+        let indexed = terms.filter { $0.count >= 3 }
+        if !indexed.isEmpty {
+            w.appendInterpolation(unsafeRaw: " AND id IN (SELECT case_id FROM case_search WHERE 1 = 1")
+            for t in indexed { w.appendInterpolation(unsafeRaw: " AND body LIKE "); w.appendInterpolation(bind: "%\(t)%") }
+            w.appendInterpolation(unsafeRaw: " LIMIT \(Self.searchCap))")
+        }
+        for t in terms where t.count < 3 {
+            for (i, column) in ["lower(title)", "lower(summary)", "number"].enumerated() {
+                w.appendInterpolation(unsafeRaw: i == 0 ? " AND (\(column) LIKE " : " OR \(column) LIKE ")
+                w.appendInterpolation(bind: "%\(t)%")
+            }
+            w.appendInterpolation(unsafeRaw: ")")
+        }
+        return w
     }
 
     public func detail(number: CaseNumber, visibility: CaseVisibility) async throws -> CaseDetail? {

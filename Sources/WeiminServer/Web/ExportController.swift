@@ -86,7 +86,7 @@ struct ExportController {
                     .text(c.status.lastReview.map(CoreStrings.satisfactionName) ?? ""), .text(c.sealed ? "是" : ""),
                 ])
             }
-            if page.items.count < q.perPage || page.page * page.perPage >= page.total { break }
+            if page.items.count < q.perPage { break }
             q.page += 1
         }
         return sheet

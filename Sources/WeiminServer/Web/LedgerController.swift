@@ -77,7 +77,15 @@ struct LedgerController {
         }
     }
 
+    /// Counting stops here: past it the page says "more than" and people narrow the filters. A word shorter than
+    /// three characters is matched case by case rather than from the index, so counting stops sooner.
+    static func countLimit(for query: CaseQuery) -> Int {
+        query.searchTerms.contains { $0.count < 3 } ? 1_000 : 10_000
+    }
+
     func page(viewer: Viewer, web: WebSession, query: CaseQuery, params: Parameters, error: String?, now: Date = Date()) async throws -> Page {
+        var query = query
+        query.countLimit = Self.countLimit(for: query)
         let found = try await services.cases.cases(query, visibility: viewer.caseVisibility)
         let calendar = services.workflow.calendar
         let county = viewer.region.countyCode ?? viewer.region
@@ -121,9 +129,10 @@ struct LedgerController {
                 Option(value: $0.0.rawValue, label: $0.1, selected: query.sort == $0.0)
             },
             rows: rows, hasRows: !rows.isEmpty, total: found.total,
-            summary: found.total == 0 ? "没有符合条件的工单" : "共 \(found.total) 件，第 \(first)–\(first + rows.count - 1) 件",
+            summary: found.total == 0 ? "没有符合条件的工单"
+                : "\(found.totalIsAtLeast ? "超过" : "共 ")\(found.total) 件，第 \(first)–\(first + rows.count - 1) 件",
             pages: lastPage > 1 ? pages : [], error: error,
-            capped: !query.searchTerms.isEmpty && found.total >= FluentCaseRepository.searchCap,
+            capped: found.totalIsAtLeast || (!query.searchTerms.isEmpty && found.total >= FluentCaseRepository.searchCap),
             queryString: params.filter { $0.key != "page" && $0.key != "per_page" }
                 .map { String($0.key) + "=" + (String($0.value).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "") }.joined(separator: "&"))
     }
