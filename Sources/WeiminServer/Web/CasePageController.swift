@@ -86,9 +86,15 @@ struct CasePageController {
         let exclusion: String?
     }
 
+    /// Administrators run the system, not the casework: no case page for them (as the ledger and the API).
+    static func mayReadCases(_ viewer: Viewer) throws {
+        guard Access.mayRead(viewer.role, .cases) else { throw HTTPError(.forbidden, message: "\(CoreStrings.roleName(viewer.role))无权查看工单") }
+    }
+
     func addRoutes(to router: RouterGroup<WeiminRequestContext>) {
         router.get("cases/:number") { request, context -> Response in
             guard let (viewer, web) = context.console() else { return WebViews.redirect(context.signInPath) }
+            try Self.mayReadCases(viewer)
             let number = try Self.number(context)
             let done = request.uri.queryParameters["done"].map { "已\(CoreStrings.commandName(String($0)))。" }
             return try await render(number, viewer: viewer, web: web, done: done, error: nil, status: .ok)
@@ -96,6 +102,7 @@ struct CasePageController {
 
         router.post("cases/:number/exclude") { request, context -> Response in
             guard let (viewer, web) = context.console() else { return WebViews.redirect(context.signInPath) }
+            try Self.mayReadCases(viewer)
             let number = try Self.number(context)
             let form = try await WebForm.fields(request)
             guard form["_csrf"] == web.csrf else {
@@ -112,6 +119,7 @@ struct CasePageController {
 
         router.post("cases/:number/act") { request, context -> Response in
             guard let (viewer, web) = context.console() else { return WebViews.redirect(context.signInPath) }
+            try Self.mayReadCases(viewer)
             let number = try Self.number(context)
             let raw = String(buffer: try await request.body.collect(upTo: 64 * 1024))
             guard WebForm.parse(raw)["_csrf"] == web.csrf else {
@@ -203,8 +211,7 @@ struct CasePageController {
         let place = [c.townshipCode, c.villageCode].compactMap { $0 }.last.map { $0.rawValue } ?? c.countyCode.rawValue
         let placeName = try await services.regions.region(RegionCode(place) ?? c.countyCode)?.name ?? place
         let actions = services.workflow.available(on: c, to: viewer).map(Self.form)
-        let exclusion = c.sealed ? nil : try await AssessmentStore(database: services.database).exclusions(county: c.countyCode.rawValue)
-            .first { $0.caseID == c.id }.map { "已核减（\($0.actor)，\(WebFormat.time($0.at))）：\($0.reason)" }
+        let exclusion = c.sealed ? nil : try await AssessmentStore(database: services.database).exclusion(caseID: c.id).map { "已核减（\($0.actor)，\(WebFormat.time($0.at))）：\($0.reason)" }
         return Page(
             chrome: PageChrome(session: web, current: "cases"), number: c.number.description, title: c.title, summary: PIIMask.redact(c.summary),
             category: CoreStrings.categoryName(c.category), state: CoreStrings.stateName(c.state), urgent: c.urgency == .urgent, sealed: c.sealed,
