@@ -85,11 +85,20 @@ public struct AssessmentStore: Sendable {
     /// 核减 in a county, newest first, with the unit each case counts for.
     public func exclusions(county: String, since: Date? = nil) async throws -> [Exclusion] {
         let sinceFilter: SQLQueryString = since.map { "AND x.excluded_at >= \(bind: $0)" } ?? ""
-        return try await database.sql.raw("""
+        return try await exclusions(where: "x.county_code = \(bind: county) \(sinceFilter)")
+    }
+
+    /// The case's 核减, if it has one.
+    public func exclusion(caseID: UUID) async throws -> Exclusion? {
+        try await exclusions(where: "x.case_id = \(bind: caseID)").first
+    }
+
+    private func exclusions(where filter: SQLQueryString) async throws -> [Exclusion] {
+        try await database.sql.raw("""
             SELECT x.case_id, c.number, COALESCE(d.name, t.name, '') AS unit, x.reason, x.actor, x.excluded_at
             FROM assessment_exclusions x JOIN cases c ON c.id = x.case_id LEFT JOIN departments d ON d.id = c.department_id
             LEFT JOIN regions t ON t.code = c.township_code
-            WHERE x.county_code = \(bind: county) \(sinceFilter) ORDER BY x.excluded_at DESC
+            WHERE \(filter) ORDER BY x.excluded_at DESC
             """).all().map {
             Exclusion(caseID: try $0.decode(column: "case_id", as: UUID.self), number: try $0.decode(column: "number", as: String.self),
                       unit: try $0.decode(column: "unit", as: String.self), reason: try $0.decode(column: "reason", as: String.self),

@@ -171,6 +171,8 @@ public struct SignInStore: Sendable {
         public var csrf: String
         public var secondFactorDone: Bool
         public var expiresAt: Date
+        /// An administrator reset the password: it must be replaced before anything else.
+        public var mustChangePassword: Bool
     }
 
     /// A new browser session; returns the cookie value (shown once, stored only as a hash) and its CSRF token.
@@ -192,7 +194,8 @@ public struct SignInStore: Sendable {
         guard cookie.count >= 20, cookie.count < 100 else { return nil }
         let id = Self.hash(cookie)
         guard let row = try await database.sql.raw("""
-            SELECT user_id, csrf, second_factor_done, last_seen_at, expires_at FROM web_sessions WHERE id = \(bind: id)
+            SELECT w.user_id, w.csrf, w.second_factor_done, w.last_seen_at, w.expires_at, s.must_change_password
+            FROM web_sessions w LEFT JOIN staff_sign_in s ON s.user_id = w.user_id WHERE w.id = \(bind: id)
             """).first() else { return nil }
         let lastSeen = try row.decode(column: "last_seen_at", as: Date.self)
         let expires = try row.decode(column: "expires_at", as: Date.self)
@@ -205,7 +208,8 @@ public struct SignInStore: Sendable {
             try await database.sql.raw("UPDATE web_sessions SET last_seen_at = \(bind: now) WHERE id = \(bind: id)").run()
         }
         return Session(viewer: try StaffDirectory.viewer(user), csrf: try row.decode(column: "csrf", as: String.self),
-                       secondFactorDone: try row.decode(column: "second_factor_done", as: Bool.self), expiresAt: expires)
+                       secondFactorDone: try row.decode(column: "second_factor_done", as: Bool.self), expiresAt: expires,
+                       mustChangePassword: try row.decode(column: "must_change_password", as: Bool?.self) ?? false)
     }
 
     public func completeSecondFactor(cookie: String, user: UUID, at now: Date = Date()) async throws {

@@ -27,9 +27,7 @@ struct WebSessionMiddleware: RouterMiddleware {
                 context.viewer = s.viewer
                 // A password an administrator reset must be replaced before anything else.
                 let path = request.uri.path
-                if path != "/account" && path != "/logout" && !path.hasPrefix("/static/"),
-                    try await signIn.summary(s.viewer.userID).mustChangePassword
-                {
+                if s.mustChangePassword && path != "/account" && path != "/logout" && !path.hasPrefix("/static/") {
                     return WebViews.redirect("/account?must=1")
                 }
             }
