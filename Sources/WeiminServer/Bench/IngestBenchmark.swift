@@ -17,7 +17,7 @@ public struct IngestBenchmark: Sendable {
         public var batchConnections = 8
         public var rawSingles = 2000
         public var rawBatches = 20
-        /// Run the HTTP phases a second time with triage working alongside, as in the server.
+        /// Run the HTTP phases twice more: with the triage service working alongside (as in the server), then without.
         public var triage = false
         public init() {}
     }
@@ -147,9 +147,8 @@ public struct IngestBenchmark: Sendable {
         var acknowledgedCount = acknowledged(plain)
         var stored = try await services.messages.count(idPrefix: "http")
         if options.triage {
-            // The same phases again with the triage service's loop running beside them, as `weimin serve` runs it:
-            // what it costs ingestion, and how fast it keeps up while the store is busy.
-            // The service itself, as `weimin serve` runs it (it gives way while ingestion is writing).
+            // The same phases again with the triage service running beside them, exactly as `weimin serve` runs it
+            // (it gives way while ingestion is writing): what it costs ingestion, and how far it keeps up.
             let service = TriageService(services: services, interval: .milliseconds(200))
             var triager = try await TriageService.triager(services: services, store: TriageStore(database: services.database, cipher: services.cipher))
             _ = try await service.runOnce(triager: &triager)  // the first pass starts after the newest message
