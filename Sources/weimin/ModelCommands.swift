@@ -73,6 +73,8 @@ struct ModelCommand: AsyncParsableCommand {
         func run() async throws {
             let loaded = try file.load()
             guard buckets > 0, buckets & (buckets - 1) == 0 else { throw ValidationError("--buckets 应为 2 的幂，如 262144") }
+            guard epochs > 0 else { throw ValidationError("--epochs 应为正整数，如 6") }
+            guard c > 0, c.isFinite else { throw ValidationError("--c 应为正数，如 1") }
             let start = ContinuousClock.now
             var trainer = LinearTrainer()
             trainer.epochs = epochs
