@@ -18,33 +18,6 @@ public struct FluentCaseRepository: CaseRepository {
         try await sql.raw("INSERT INTO case_search (case_id, body) VALUES (\(bind: caseID), \(bind: "\(number) \(title) \(summary)".lowercased()))").run()
     }
 
-    /// Applies the viewer's visibility inside the query, so totals and pages never count what the
-    /// viewer may not know exists (sealed reports in particular).
-    static func visible(_ q: QueryBuilder<CaseModel>, _ v: CaseVisibility, on db: any Database) async throws {
-        switch v.regionPrefix.utf8.count {
-        case 6: q.filter(\.$countyCode == v.regionPrefix)
-        case 9: q.filter(\.$townshipCode == v.regionPrefix)
-        case 12: q.filter(\.$villageCode == v.regionPrefix)
-        default: ScopeFilter.apply(prefix: v.regionPrefix, to: q, column: \.$scopeCode)
-        }
-        if let d = v.departmentID {
-            // A department sees what it leads and what it helps on (协办).
-            let helped = try await CaseDepartmentModel.query(on: db).filter(\.$departmentID == d).all().map(\.caseID)
-            if helped.isEmpty {
-                q.filter(\.$departmentID == d)
-            } else {
-                q.group(.or) { $0.filter(\.$departmentID == d).filter(\.$id ~~ helped) }
-            }
-        }
-        if !v.includeSealed { q.filter(\.$sealed == false) }
-        // Recusals exist only on sealed cases, which only the discipline role can see: skip the lookup for others.
-        if v.includeSealed, let u = v.username {
-            let recused = try await CaseRecusalModel.query(on: db).filter(\.$username == u).all().map(\.caseID)
-            if !recused.isEmpty { q.filter(\.$id !~ recused) }
-        }
-        if v.onlySealed { q.filter(\.$sealed == true) }
-    }
-
     /// The ledger, in SQL (its hot path): one WHERE clause with visibility, filters and the text search as
     /// subqueries, used for the (optionally capped) count and for one page of ids; then the page's rows.
     public func cases(_ query: CaseQuery, visibility: CaseVisibility) async throws -> WeiminCore.Page<Case> {
@@ -80,8 +53,8 @@ public struct FluentCaseRepository: CaseRepository {
         return WeiminCore.Page(items: try ids.compactMap { try byID[$0]?.toCore() }, page: page, perPage: per, total: total, totalIsAtLeast: atLeast)
     }
 
-    /// " WHERE …" for the ledger: the viewer's visibility (so totals never count what the viewer may not know
-    /// exists — sealed reports in particular), then the filters. The same rules as `visible(_:_:on:)`.
+    /// " WHERE …" for the ledger and the case page: the viewer's visibility (so totals never count what the
+    /// viewer may not know exists — sealed reports in particular), then the filters.
     static func ledgerWhere(_ query: CaseQuery, _ v: CaseVisibility, sqlite: Bool) -> SQLQueryString {
         var w = SQLQueryString(" WHERE 1 = 1")
         switch v.regionPrefix.utf8.count {
@@ -153,9 +126,15 @@ public struct FluentCaseRepository: CaseRepository {
     }
 
     public func detail(number: CaseNumber, visibility: CaseVisibility) async throws -> CaseDetail? {
-        let q = CaseModel.query(on: database.db).filter(\.$number == number.description)
-        try await Self.visible(q, visibility, on: database.db)
-        guard let row = try await q.first(), let id = row.id else { return nil }
+        // The ledger's own visibility clause: a case the viewer may not see is not found, as in the ledger.
+        let sql = database.sql
+        var select = SQLQueryString("SELECT id FROM cases")
+        select += Self.ledgerWhere(CaseQuery(), visibility, sqlite: sql.dialect.name == "sqlite")
+        select.appendInterpolation(unsafeRaw: " AND number = ")
+        select.appendInterpolation(bind: number.description)
+        guard let found = try await sql.raw(select).first()?.decode(column: "id", as: UUID.self),
+            let row = try await CaseModel.find(found, on: database.db), let id = row.id
+        else { return nil }
         var c = try row.toCore()
         c.recusedUsernames = try await CaseRecusalModel.query(on: database.db).filter(\.$caseID == id).all().map(\.username)
         c.coHandlerIDs = try await CaseDepartmentModel.query(on: database.db).filter(\.$caseID == id).all().map(\.departmentID)
