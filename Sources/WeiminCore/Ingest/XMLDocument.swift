@@ -153,11 +153,12 @@ struct XMLReader {
         guard raw.contains(UInt8(ascii: "&")) else { return String(decoding: raw, as: UTF8.self) }
         let s = String(decoding: raw, as: UTF8.self)
         var out = ""
-        var rest = Substring(s)
+        // By Unicode scalar, not Character: a combining mark after "&" or ";" must not hide it.
+        var rest = Substring(s).unicodeScalars
         while let amp = rest.firstIndex(of: "&") {
-            out += rest[..<amp]
+            out.unicodeScalars += rest[..<amp]
             guard let semi = rest[amp...].firstIndex(of: ";") else { throw fail("& 之后缺少 ;") }
-            let entity = rest[rest.index(after: amp)..<semi]
+            let entity = Substring(rest[rest.index(after: amp)..<semi])
             switch entity {
             case "lt": out += "<"
             case "gt": out += ">"
@@ -174,6 +175,7 @@ struct XMLReader {
             }
             rest = rest[rest.index(after: semi)...]
         }
-        return out + rest
+        out.unicodeScalars += rest
+        return out
     }
 }
