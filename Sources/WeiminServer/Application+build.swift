@@ -10,6 +10,7 @@ import WeiminPersistence
 public func buildRouter(services: AppServices) -> Router<WeiminRequestContext> {
     let router = Router(context: WeiminRequestContext.self)
     router.add(middleware: ErrorLoggingMiddleware(logger: services.logger))
+    router.add(middleware: InputRulesMiddleware())
     HealthController(database: services.database).addRoutes(to: router)
     HomeController(services: services).addRoutes(to: router)
     PlatformCallbacksController(services: services).addRoutes(to: router)

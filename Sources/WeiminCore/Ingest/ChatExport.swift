@@ -33,6 +33,24 @@ public enum ChatExport {
 
     public enum Format: String, Sendable { case csv, txt }
 
+    /// The input rules on every parsed message: a row with a control character or an over-long text or name is
+    /// skipped with the reason (the rest of the file is imported).
+    static func screened(_ result: Result) -> Result {
+        var out = result
+        out.items = []
+        for item in result.items {
+            do {
+                try InputRules.checkMessage(
+                    text: item.text, senderID: item.senderID, senderName: item.senderName, groupID: "", groupName: "", messageID: item.key,
+                    fields: .init(text: "内容", senderID: "发送者", senderName: "昵称", groupID: "群", groupName: "群名", messageID: "键", quotedID: "引用"))
+                out.items.append(item)
+            } catch {
+                out.skipped.append(.init(line: item.line, reason: "\(error)"))
+            }
+        }
+        return out
+    }
+
     public struct Problem: Error, Sendable, CustomStringConvertible {
         public let description: String
     }
@@ -124,7 +142,7 @@ public enum ChatExport {
                 key: key, senderID: sender, senderName: name, kind: kind, text: content, sentAt: sentAt,
                 quotedKey: quoted.flatMap { keys.latest(text: $0) }, line: row.line))
         }
-        return result
+        return screened(result)
     }
 
     // MARK: TXT
@@ -173,7 +191,7 @@ public enum ChatExport {
                 key: keys.key(seconds: seconds, kind: kind, text: content), senderID: name, senderName: name, kind: kind,
                 text: content, sentAt: sentAt, quotedKey: nil, line: start))
         }
-        return result
+        return screened(result)
     }
 
     /// The shape of a header ("dddd-dd-dd dd:dd:dd "), valid or not: it ends the previous block either way.

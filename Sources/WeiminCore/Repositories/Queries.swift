@@ -42,11 +42,11 @@ public struct CaseQuery: Sendable, Hashable, Codable {
 
     public static let maxPerPage = 200
 
-    /// The search words: split on spaces, LIKE's wildcards removed, lower-cased (as the index is), at most 5.
+    /// The search words: split on spaces, lower-cased (as the index is), at most 5. `%`, `_` and `\` stay: they are
+    /// searched for as themselves (the SQL escapes them, see `InputRules.likeContains`).
     public var searchTerms: [String] {
         guard let text else { return [] }
-        let cleaned = text.lowercased().map { $0 == "%" || $0 == "_" || $0 == "\\" ? " " : $0 }
-        return Array(String(cleaned).split(whereSeparator: \.isWhitespace).map(String.init).prefix(5))
+        return Array(text.lowercased().split(whereSeparator: \.isWhitespace).map(String.init).prefix(5))
     }
 }
 

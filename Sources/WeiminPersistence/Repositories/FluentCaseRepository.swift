@@ -112,17 +112,24 @@ public struct FluentCaseRepository: CaseRepository {
         let indexed = terms.filter { $0.count >= 3 }
         if !indexed.isEmpty {
             w.appendInterpolation(unsafeRaw: " AND id IN (SELECT case_id FROM case_search WHERE 1 = 1")
-            for t in indexed { w.appendInterpolation(unsafeRaw: " AND body LIKE "); w.appendInterpolation(bind: "%\(t)%") }
+            for t in indexed { w.appendInterpolation(unsafeRaw: " AND body LIKE "); Self.bindLike(t, into: &w) }
             w.appendInterpolation(unsafeRaw: " LIMIT \(Self.searchCap))")
         }
         for t in terms where t.count < 3 {
             for (i, column) in ["lower(title)", "lower(summary)", "number"].enumerated() {
                 w.appendInterpolation(unsafeRaw: i == 0 ? " AND (\(column) LIKE " : " OR \(column) LIKE ")
-                w.appendInterpolation(bind: "%\(t)%")
+                Self.bindLike(t, into: &w)
             }
             w.appendInterpolation(unsafeRaw: ")")
         }
         return w
+    }
+
+    /// A term as a bound LIKE pattern in which `%`, `_` and `\` match only themselves. The ESCAPE clause is added only
+    /// when needed: SQLite's FTS5 trigram index cannot answer a LIKE with ESCAPE (it then scans the search table).
+    static func bindLike(_ term: String, into w: inout SQLQueryString) {
+        w.appendInterpolation(bind: InputRules.likeContains(term))
+        if InputRules.needsLikeEscape(term) { w.appendInterpolation(unsafeRaw: " ESCAPE '\\'") }
     }
 
     public func detail(number: CaseNumber, visibility: CaseVisibility) async throws -> CaseDetail? {

@@ -10,7 +10,7 @@ struct CasesController {
     func addRoutes(to group: RouterGroup<WeiminRequestContext>) {
         group.get("cases") { request, context -> PageDTO<CaseDTO> in
             let viewer = try context.requireViewer(reading: .cases)
-            let query = try QueryParsing.caseQuery(request.uri.queryParameters, now: Date())
+            let query = try QueryParsing.caseQuery(QueryParsing.formQuery(request.uri.query), now: Date())
             let page = try await services.cases.cases(query, visibility: viewer.caseVisibility)
             let now = Date()
             return PageDTO(page) { CaseDTO($0, now: now, rules: services.workflow.rules) }
@@ -196,22 +196,30 @@ enum QueryParsing {
     }
 
     static func int(_ raw: String?, name: String, range: ClosedRange<Int>) throws -> Int? {
-        guard let raw, !raw.isEmpty else { return nil }
-        guard let v = Int(raw), range.contains(v) else {
-            throw HTTPError(.badRequest, message: "\(name) 参数应为 \(range.lowerBound)–\(range.upperBound) 之间的整数，收到：\(raw)")
+        do {
+            return try InputRules.integer(raw, field: name, range: range)
+        } catch {
+            throw HTTPError(.badRequest, message: "\(name) 参数\(error.reason)")
         }
-        return v
     }
 
+    /// A day (`2026-11-01`, Beijing) or an ISO 8601 time; an impossible day such as 2026-02-30 is refused, not rolled over.
     static func date(_ raw: String?, name: String) throws -> Date? {
         guard let raw, !raw.isEmpty else { return nil }
-        let day = DateFormatter()
-        day.locale = Locale(identifier: "en_US_POSIX")
-        day.timeZone = TimeZone(identifier: "Asia/Shanghai")
-        day.dateFormat = "yyyy-MM-dd"
-        if let d = day.date(from: raw) { return d }
-        if let d = try? Date(raw, strategy: .iso8601) { return d }
-        throw HTTPError(.badRequest, message: "\(name) 参数应为日期，例如 2026-11-01，收到：\(raw)")
+        if let day = InputRules.date(raw) {
+            return Date(timeIntervalSince1970: Double(day.dayNumber) * 86400 - 8 * 3600)
+        }
+        if raw.utf8.count > 10, InputRules.date(String(raw.prefix(10))) != nil, let d = try? Date(raw, strategy: .iso8601) { return d }
+        throw HTTPError(.badRequest, message: "\(name) 参数应为存在的日期，例如 2026-11-01，收到：\(raw.prefix(40))")
+    }
+
+    /// The query string as a form sends it: `+` is a space (Hummingbird's `queryParameters` keeps it a plus).
+    static func formQuery(_ query: String?) -> Parameters {
+        var out = Parameters()
+        for (name, value) in InputRules.formPairs((query ?? "")[...]) {
+            out.append(key: name[...], value: (value ?? "")[...])
+        }
+        return out
     }
 
     static func caseQuery(_ q: Parameters, now: Date) throws -> CaseQuery {
@@ -250,7 +258,11 @@ enum QueryParsing {
             query.createdTo = (q["to"].map(String.init)?.count == 10) ? to.addingTimeInterval(86400) : to
         }
         if let text = q["q"].map(String.init), !text.trimmingCharacters(in: .whitespaces).isEmpty {
-            guard text.count <= 100 else { throw HTTPError(.badRequest, message: "q 搜索词过长（最多100字）") }
+            do {
+                try InputRules.check(text, field: "q", limit: InputRules.maxSearch)
+            } catch {
+                throw HTTPError(.badRequest, message: "搜索词 \(error)")
+            }
             query.text = text
         }
         if let s = q["sort"].map(String.init), !s.isEmpty {

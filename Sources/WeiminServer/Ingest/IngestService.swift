@@ -1,4 +1,5 @@
 import Foundation
+import Hummingbird
 import Synchronization
 import WeiminCore
 import WeiminPersistence
@@ -60,6 +61,23 @@ public final class IngestService: Sendable {
     }
 
     func accept(_ batch: [PlatformMessage], from source: IngestSource, at now: Date = Date()) async throws -> [IngestStore.Outcome] {
-        try await writer.submit(batch, from: source, at: now)
+        for message in batch { try Self.check(message, now: now) }
+        return try await writer.submit(batch, from: source, at: now)
     }
+
+    /// Every platform callback and bridge comes through `accept`: the input rules hold here whatever the route parsed.
+    /// A refused message is answered 400 and nothing of it is stored (see docs/security.md).
+    static func check(_ m: PlatformMessage, now: Date) throws {
+        do {
+            try InputRules.checkMessage(
+                text: m.text, senderID: m.senderID, senderName: m.senderName, groupID: m.groupExternalID, groupName: m.groupName,
+                messageID: m.platformMessageID, quotedID: m.quotedPlatformID, fields: platformFields)
+            try InputRules.checkSentAt(m.sentAt, field: "发送时间", now: now)
+        } catch {
+            throw HTTPError(.badRequest, message: "消息未保存：\(error)")
+        }
+    }
+
+    static let platformFields = InputRules.MessageFieldNames(
+        text: "消息内容", senderID: "发送者 ID", senderName: "发送者名称", groupID: "群 ID", groupName: "群名称", messageID: "消息 ID", quotedID: "引用消息 ID")
 }

@@ -18,7 +18,9 @@ struct MessagesController {
         switch sentAt {
         case .number(let n): return Date(timeIntervalSince1970: n > 100_000_000_000 ? n / 1000 : n)
         case .text(let s):
-            return (try? Date(s, strategy: .iso8601)) ?? Double(s).map { Date(timeIntervalSince1970: $0 > 100_000_000_000 ? $0 / 1000 : $0) }
+            // An ISO time must name a day that exists: 2026-02-30T… is refused, not read as 2 March.
+            if s.utf8.count > 10, InputRules.date(String(s.prefix(10))) != nil, let d = try? Date(s, strategy: .iso8601) { return d }
+            return Double(s).map { Date(timeIntervalSince1970: $0 > 100_000_000_000 ? $0 / 1000 : $0) }
         case nil: return nil
         }
     }
@@ -95,11 +97,16 @@ struct MessagesController {
         guard kinds.contains(kind) else { return .failure(.init("type 应为 \(kinds.sorted().joined(separator: "、"))")) }
         let text = item.text ?? ""
         if kind == "text" && text.allSatisfy(\.isWhitespace) { return .failure(.init("文本消息的 text 为空")) }
-        guard text.utf8.count <= 20_000 || text.count <= 20_000 else { return .failure(.init("text 超过 20000 字")) }
-        guard let sentAt = date(item.sentAt) else { return .failure(.init("缺少 sent_at，或格式不对（ISO 8601 或 Unix 秒/毫秒）")) }
-        guard sentAt > Date(timeIntervalSince1970: 1_262_304_000), sentAt < now.addingTimeInterval(86400) else {
-            return .failure(.init("sent_at 不合理（早于 2010 年或晚于明天）"))
+        do {
+            // Control characters and lengths (in Unicode scalars), the same rules as every other way in.
+            try InputRules.checkMessage(
+                text: text, senderID: sender, senderName: item.senderName ?? "", groupID: group, groupName: item.groupName ?? "",
+                messageID: id, quotedID: item.quoteID)
+        } catch {
+            return .failure(.init(error.description))
         }
+        guard let sentAt = date(item.sentAt) else { return .failure(.init("缺少 sent_at，或格式不对（ISO 8601 或 Unix 秒/毫秒，日期须存在）")) }
+        do { try InputRules.checkSentAt(sentAt, field: "sent_at", now: now) } catch { return .failure(.init(error.description)) }
         return .success(PlatformMessage(
             platform: platform, groupExternalID: group, groupName: item.groupName ?? "", platformMessageID: id, senderID: sender,
             senderName: item.senderName ?? sender, kind: kind, text: text, sentAt: sentAt, quotedPlatformID: trimmed(item.quoteID)))

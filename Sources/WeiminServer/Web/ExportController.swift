@@ -22,7 +22,7 @@ struct ExportController {
         router.get("exports/cases.\(format)") { request, context -> Response in
             guard let viewer = context.viewer else { throw HTTPError(.unauthorized, message: "请先登录") }
             guard Access.mayRead(viewer.role, .cases) else { throw HTTPError(.forbidden, message: "\(CoreStrings.roleName(viewer.role))无权导出工单台账") }
-            var query = try QueryParsing.caseQuery(request.uri.queryParameters, now: Date())
+            var query = try QueryParsing.caseQuery(QueryParsing.formQuery(request.uri.query), now: Date())
             query.perPage = CaseQuery.maxPerPage
             let sheet = try await ledger(query, viewer: viewer)
             return try Self.response(Spreadsheet(sheets: [sheet]), format: format, name: "工单台账")

@@ -62,7 +62,7 @@ struct LedgerController {
         router.get("cases") { request, context -> Response in
             guard let (viewer, web) = context.console() else { return WebViews.redirect(context.signInPath) }
             guard Access.mayRead(viewer.role, .cases) else { throw HTTPError(.forbidden, message: "\(CoreStrings.roleName(viewer.role))无权查看工单台账") }
-            let params = request.uri.queryParameters
+            let params = QueryParsing.formQuery(request.uri.query)  // the search form sends a space as +
             var query = CaseQuery()
             var error: String?
             do {
