@@ -46,6 +46,10 @@ public struct AppServices: Sendable {
                 try await database.requireCurrentSchema()
             }
             try await KeyCheck.verify(key, on: database, record: migrate)
+            if applied.contains("M027AddSealedCaseWords") {
+                // Sealed cases stored before M027 kept their words in clear: encrypt them now, once.
+                try await SealedReportStore(database: database, cipher: FieldCipher(dataKey: key)).encryptLegacyWords()
+            }
             let holidays = try await CalendarStore(database: database).calendar(bundled: HolidayCalendar.bundled())
             let workflow = try makeWorkflow(config: config, holidays: holidays, logger: logger)
             return AppServices(config: config, database: database, key: key, logger: logger, migrationsApplied: applied, workflow: workflow)
@@ -66,7 +70,7 @@ public struct AppServices: Sendable {
         self.groups = FluentGroupRepository(database: database)
         self.departments = FluentDepartmentRepository(database: database)
         self.cases = FluentCaseRepository(database: database)
-        self.caseStore = CaseStore(database: database)
+        self.caseStore = CaseStore(database: database, cipher: cipher)
         self.messages = MessageStore(database: database)
         self.staff = StaffDirectory(database: database, cost: config.bcryptCost)
         self.ingest = IngestService(database: database, cipher: cipher)

@@ -9,7 +9,7 @@ public struct AuditExport: Encodable, Sendable {
     let state: String
     let sealed: Bool
     let exportedAt: Date
-    let hashAlgorithm = "SHA-256 over the length-prefixed canonical encoding weimin.case-event.v1"
+    let hashAlgorithm = "SHA-256 over the length-prefixed canonical encoding weimin.case-event.v1 (v2 when the event carries a snapshot)"
     public let verified: Bool
     let firstBreak: String?
     let events: [EventDTO]

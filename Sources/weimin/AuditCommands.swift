@@ -27,14 +27,23 @@ struct AuditVerify: AsyncParsableCommand {
                 try await AuditLedger(database: services.database).verifyAll()
             }
             say("已核验 \(report.casesChecked) 件工单、\(report.eventsChecked) 条记录。")
-            if report.breaks.isEmpty {
+            if report.breaks.isEmpty && report.mismatches.isEmpty {
                 say("全部完好，未发现篡改。")
-            } else {
+            }
+            if !report.breaks.isEmpty {
                 broken = true
                 for (number, at) in report.breaks {
                     say("工单 \(number)：\(at)")
                 }
                 say("发现 \(report.breaks.count) 件工单的记录被改动。")
+            }
+            if !report.mismatches.isEmpty {
+                // The chain is intact but the case row no longer matches it: edited in the database directly.
+                broken = true
+                for (number, fields) in report.mismatches {
+                    say("工单 \(number)：当前\(fields.joined(separator: "、"))与留痕记录不符（工单被直接改动）")
+                }
+                say("发现 \(report.mismatches.count) 件工单与留痕记录不符。")
             }
         }
         if broken { throw ExitCode(1) }

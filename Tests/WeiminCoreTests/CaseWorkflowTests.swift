@@ -249,11 +249,11 @@ struct CaseWorkflowTests {
     @Test("the console's list of available actions follows role and state")
     func available() throws {
         let c = makeCase(.initial)
-        #expect(workflow.available(on: c, to: user(.intakeOperator)) == ["accept", "decline", "merge", "reclassify", "dismiss"])
+        #expect(workflow.available(on: c, to: user(.intakeOperator)) == ["accept", "decline", "merge", "reclassify", "dismiss", "transfer_discipline"])
         #expect(workflow.available(on: c, to: user(.leader)).isEmpty)
         var d = try workflow.plan(.accept(note: ""), on: c, by: user(.intakeOperator), at: at("2026-11-23", 9)).after
         d = try workflow.plan(.dispatch(lead: zjj, coHandlers: [], note: ""), on: d, by: user(.intakeOperator), at: at("2026-11-23", 9)).after
-        #expect(Set(workflow.available(on: d, to: user(.departmentHandler))) == ["return", "start", "suspend", "request_extension"])
+        #expect(Set(workflow.available(on: d, to: user(.departmentHandler))) == ["return", "start", "suspend", "request_extension", "transfer_discipline"])
     }
 
     @Test("改类 moves the case to another function and its clocks to that function's rules; 非诉求 closes a new case quietly")

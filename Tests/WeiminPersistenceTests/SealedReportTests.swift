@@ -19,7 +19,8 @@ struct SealedReportTests {
             let words = "村支书把救灾物资拿回亲戚家了，好多人看见"
             let stored = try await MessageStore(database: db).append([county.message("r1", text: words)])
             guard case .stored(let mid) = stored[0] else { return }
-            let c = try await CaseStore(database: db).open(county.newCase(title: "救灾物资被优亲厚友", sealed: true, messageIDs: [mid]), actor: .system, at: Date(), workflow: testWorkflow)
+            let c = try await CaseStore(database: db, cipher: cipher)
+                .open(county.newCase(title: "救灾物资被优亲厚友", sealed: true, messageIDs: [mid]), actor: .system, at: Date(), workflow: testWorkflow)
             let sealed = SealedReportStore(database: db, cipher: cipher)
             try await sealed.seal(caseID: c.id, reporter: .init(name: "彭德胜", platformID: "wxid_1", phone: "13812345678"), originalText: words,
                                   accused: "大白岩村支书", accusedUsernames: ["township-jw"], at: Date())

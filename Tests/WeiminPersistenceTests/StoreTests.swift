@@ -162,7 +162,8 @@ struct StoreTests {
     func visibility(kind: TestDatabaseKind) async throws {
         try await TestDatabase.with(kind) { db in
             let county = try await SmallCounty.create(on: db)
-            let store = CaseStore(database: db)
+            // Sealed words are stored encrypted: the store needs the data key.
+            let store = CaseStore(database: db, cipher: FieldCipher(dataKey: try DataKey(rawKey: Data(repeating: 9, count: 32))))
             let repo = FluentCaseRepository(database: db)
             let now = Date()
             let a = try await store.open(county.newCase(title: "大白岩村路灯"), actor: .system, at: now)

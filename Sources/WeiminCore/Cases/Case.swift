@@ -94,10 +94,13 @@ public struct CaseEvent: Sendable, Hashable, Codable {
     public var note: String
     public var previousHash: String
     public var hash: String
+    /// The case's key fields after this event (`CaseSnapshot.encoded`); nil on events written before M028.
+    public var snapshot: String?
 
     public init(
         sequence: Int, occurredAt: Date, actor: String, actorRole: String, action: String,
-        fromState: CaseState?, toState: CaseState?, note: String, previousHash: String = "", hash: String = ""
+        fromState: CaseState?, toState: CaseState?, note: String, previousHash: String = "", hash: String = "",
+        snapshot: String? = nil
     ) {
         self.sequence = sequence
         self.occurredAt = occurredAt
@@ -109,6 +112,7 @@ public struct CaseEvent: Sendable, Hashable, Codable {
         self.note = note
         self.previousHash = previousHash
         self.hash = hash
+        self.snapshot = snapshot
     }
 
     /// The bytes the hash covers: every field but the hash itself, in a fixed order, length-prefixed so
@@ -123,7 +127,9 @@ public struct CaseEvent: Sendable, Hashable, Codable {
             out.append(contentsOf: bytes)
             out.append(0x0A)
         }
-        put("weimin.case-event.v1")
+        // v2 adds the snapshot; events without one hash exactly as they always did.
+        let snapshot = self.snapshot ?? ""
+        put(snapshot.isEmpty ? "weimin.case-event.v1" : "weimin.case-event.v2")
         put(caseNumber.description)
         put(String(sequence))
         put(String(Int64((occurredAt.timeIntervalSince1970 * 1000).rounded())))
@@ -134,6 +140,7 @@ public struct CaseEvent: Sendable, Hashable, Codable {
         put(toState?.rawValue ?? "")
         put(note)
         put(previousHash)
+        if !snapshot.isEmpty { put(snapshot) }
         return out
     }
 }

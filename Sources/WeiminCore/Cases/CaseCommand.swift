@@ -31,6 +31,11 @@ public enum CaseCommand: Sendable, Hashable {
     /// 非诉求: triage opened a case for a message that asks for nothing (chit-chat, thanks). It is closed
     /// as declined without a word in the group, and kept as a correction (category none) for retraining.
     case dismiss(note: String)
+    /// 转纪委: a case that is really a report about a cadre, which triage missed, is sealed at once and moves to
+    /// the discipline commission: words encrypted, a sealed-series number, the accused and the source group's
+    /// admins recused (domain.md §4). `accused` is who the report is about (kept encrypted); `accusedUsernames`
+    /// their staff accounts, if any.
+    case transferToDiscipline(accused: String?, accusedUsernames: [String], note: String)
 
     /// The state-machine step this command takes, if it changes state.
     public var transition: CaseAction? {
@@ -48,7 +53,7 @@ public enum CaseCommand: Sendable, Hashable {
         case .review(let s, _): return .review(s)
         case .reopen: return .reopen
         case .close: return .close
-        case .requestExtension, .decideExtension, .notifyAcceptance, .requestReview, .decideReview, .reclassify: return nil
+        case .requestExtension, .decideExtension, .notifyAcceptance, .requestReview, .decideReview, .reclassify, .transferToDiscipline: return nil
         }
     }
 
@@ -62,6 +67,7 @@ public enum CaseCommand: Sendable, Hashable {
         case .decideReview: return "decide_review"
         case .reclassify: return "reclassify"
         case .dismiss: return "dismiss"
+        case .transferToDiscipline: return "transfer_discipline"
         default: return transition!.name
         }
     }
@@ -71,7 +77,7 @@ public enum CaseCommand: Sendable, Hashable {
         case .accept(let n), .decline(let n), .merge(_, let n), .dispatch(_, _, let n), .returnToCentre(let n), .reassign(_, _, let n),
             .start(let n), .suspend(let n), .resume(let n), .resolve(let n), .review(_, let n), .reopen(let n), .close(let n),
             .requestExtension(_, let n), .decideExtension(_, _, let n), .notifyAcceptance(let n), .requestReview(let n), .decideReview(let n),
-            .reclassify(_, let n), .dismiss(let n):
+            .reclassify(_, let n), .dismiss(let n), .transferToDiscipline(_, _, let n):
             return n
         }
     }
@@ -79,6 +85,7 @@ public enum CaseCommand: Sendable, Hashable {
     public static let allNames = [
         "accept", "decline", "merge", "dispatch", "return", "reassign", "start", "suspend", "resume", "resolve", "review", "reopen", "close",
         "request_extension", "decide_extension", "notify_acceptance", "request_review", "decide_review", "reclassify", "dismiss",
+        "transfer_discipline",
     ]
 }
 

@@ -168,6 +168,14 @@ public struct CaseWorkflow: Sendable {
             if next == .reviewDecided, let r = rules.rule(for: .recheckRequest, category: .petition, urgency: c.urgency, sealed: c.sealed) {
                 after.petition.dueAt = calendar.deadline(from: now, limit: r.limit)
             }
+        case .transferToDiscipline:
+            guard !c.sealed else { throw .conflict("该工单已是密封件，由纪委监委办理") }
+            // Storage finishes the seal (number, encryption, recusal, the commission as lead department).
+            after.sealed = true
+            after.coHandlerIDs = []
+            after.departmentCode = nil
+            after.returnDueAt = nil
+            if after.acceptanceNotifiedAt == nil { after.acceptanceDueAt = opening(after).acceptanceDueAt }
         case .reclassify(let category, let reason):
             guard [.new, .accepted].contains(c.state) else { throw .conflict("工单交办后不能再改类；如确属分类错误，请退回受理中心后再改") }
             guard category.isActionable else { throw .invalid("请选择五类事项之一；不是诉求的请用“非诉求”") }
@@ -216,6 +224,10 @@ public struct CaseWorkflow: Sendable {
             guard role == .discipline else { throw .notFound }
             return
         }
+        // 转纪委 is open to every handler and to the commission itself; never to a village admin (often the accused).
+        if case .transferToDiscipline = command, [.intakeOperator, .departmentHandler, .townshipCadre, .supervisor, .discipline].contains(role) {
+            return
+        }
         if [.leader, .admin, .discipline, .villageAdmin].contains(role) {
             throw .forbidden("\(roleName)只能查看，不能办理工单")
         }
@@ -241,6 +253,10 @@ public struct CaseWorkflow: Sendable {
             guard role == .supervisor else { throw .forbidden("延期须经督办负责人批准，\(roleName)无此权限") }
         case .decideReview:
             guard role == .intakeOperator || isHandler || role == .supervisor else { throw .forbidden("\(roleName)不能出具复查、复核意见") }
+        case .transferToDiscipline:
+            // Allowed above for every handler who can see the case: waiting for the right person would leave the
+            // report readable by the accused meanwhile.
+            throw .forbidden("\(roleName)不能转纪委")
         }
     }
 
@@ -259,6 +275,10 @@ public struct CaseWorkflow: Sendable {
         case .notifyAcceptance(let n): try need(n, "告知内容")
         case .decideReview(let n): try need(n, "复查（复核）意见")
         case .reclassify(_, let n): try need(n, "改类原因")
+        case .transferToDiscipline(let accused, let usernames, let n):
+            try need(n, "转纪委的理由")
+            if (accused ?? "").count > 200 { throw .invalid("被反映人过长（最多200字）") }
+            if usernames.count > 10 { throw .invalid("被反映人账号最多10个") }
         case .dispatch(_, let co, _), .reassign(_, let co, _):
             if co.count > 10 { throw .invalid("协办部门最多10个") }
         default: break
@@ -321,6 +341,7 @@ public struct CaseWorkflow: Sendable {
         case .decideReview: return "出具复查复核意见"
         case .reclassify: return "改类"
         case .dismiss: return "标为非诉求"
+        case .transferToDiscipline: return "转纪委"
         default: return CoreStrings.actionName(c.transition!)
         }
     }
@@ -350,6 +371,7 @@ public struct CaseWorkflow: Sendable {
         case "decide_review": return .decideReview(note: x)
         case "reclassify": return .reclassify(c.category == .service ? .opinion : .service, note: x)
         case "dismiss": return .dismiss(note: x)
+        case "transfer_discipline": return .transferToDiscipline(accused: nil, accusedUsernames: [], note: x)
         default: return nil
         }
     }

@@ -53,6 +53,7 @@ public enum CoreStrings {
         case "decide_review": return "复查意见"
         case "reclassify": return "改类"
         case "dismiss": return "非诉求"
+        case "transfer_discipline": return "转纪委"
         case "exclude": return "核减"
         default: return name
         }

@@ -222,7 +222,7 @@ public struct DemoSeeder: Sendable {
     private func seedTraffic(groups: [SeededGroup], departments: [String: UUID], now: Date) async throws {
         var rng = SplitMix64(seed: 20_261_126)
         let messages = MessageStore(database: database)
-        let cases = CaseStore(database: database)
+        let cases = CaseStore(database: database, cipher: cipher)
         let county = RegionCode(DemoCatalogue.county.0)!
         let workflow = CaseWorkflow(calendar: WorkCalendar(holidays: HolidayCalendar.bundled()))
         let people = try await DemoPeople.load(staff: staff, county: county)

@@ -52,5 +52,7 @@ public enum WeiminMigrations {
         M023CreateCaseSearch(),
         M024CreateAssessmentExclusions(),
         M025AddLedgerIndexes(),
+        M027AddSealedCaseWords(),
+        M028AddEventSnapshots(),
     ]
 }

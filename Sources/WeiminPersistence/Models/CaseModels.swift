@@ -70,6 +70,11 @@ final class CaseModel: Model, @unchecked Sendable {
     @OptionalField(key: "event_head") var eventHead: String?
     @OptionalField(key: "event_count") var eventCount: Int?
     @OptionalField(key: "erased_at") var erasedAt: Date?
+    // M027: a sealed case's words, encrypted (the plain columns then hold a placeholder), and the number a
+    // case had before it was transferred to the discipline commission.
+    @OptionalField(key: "title_cipher") var titleCipher: String?
+    @OptionalField(key: "summary_cipher") var summaryCipher: String?
+    @OptionalField(key: "former_number") var formerNumber: String?
 
     init() {}
 }
@@ -133,6 +138,8 @@ final class CaseEventModel: Model, @unchecked Sendable {
     @Field(key: "note") var note: String
     @Field(key: "previous_hash") var previousHash: String
     @Field(key: "hash") var hash: String
+    /// M028: the case's key fields after this event (`CaseSnapshot`), covered by the hash.
+    @OptionalField(key: "snapshot") var snapshot: String?
 
     init() {}
 }

@@ -80,15 +80,23 @@ public enum CaseStoreError: Error, CustomStringConvertible, Sendable {
 /// write lock up front and concurrent writers queue instead of failing on a stale snapshot.
 public struct CaseStore: Sendable {
     let database: WeiminDatabase
+    /// Encrypts a sealed case's words. Without it, opening or transferring a sealed case is refused rather
+    /// than storing a report about a cadre in clear.
+    let cipher: FieldCipher?
 
-    public init(database: WeiminDatabase) { self.database = database }
+    public init(database: WeiminDatabase, cipher: FieldCipher? = nil) {
+        self.database = database
+        self.cipher = cipher
+    }
 
     /// Opens a case in state `new`, links its messages and records the first event.
     public func open(_ new: NewCase, actor: Actor, at now: Date, workflow: CaseWorkflow? = nil) async throws -> Case {
         let year = Calendar.beijing.component(.year, from: now)
+        let series: CaseNumber.Series = new.sealed ? .sealed : .ordinary
+        let words = try new.sealed ? SealedWords.seal(title: new.title, summary: new.summary, cipher: cipher) : nil
         return try await database.db.transaction { db in
-            let seq = try await Self.nextSequence(county: new.county, year: year, on: db)
-            guard let number = CaseNumber(county: new.county, year: year, sequence: seq) else {
+            let seq = try await Self.nextSequence(CaseNumber.sequenceKey(county: new.county, year: year, series: series), on: db)
+            guard let number = CaseNumber(county: new.county, year: year, sequence: seq, series: series) else {
                 throw PersistenceError.invalid("工单编号超出范围：\(new.county)-\(year)-\(seq)")
             }
             let row = CaseModel()
@@ -104,8 +112,10 @@ public struct CaseStore: Sendable {
             row.urgency = new.urgency.rawValue
             row.state = CaseState.new.rawValue
             row.sealed = new.sealed
-            row.title = new.title
-            row.summary = new.summary
+            row.title = words == nil ? new.title : SealedWords.title
+            row.summary = words == nil ? new.summary : SealedWords.summary
+            row.titleCipher = words?.title
+            row.summaryCipher = words?.summary
             row.opinionRisk = new.opinionRisk
             row.createdAt = now
             row.updatedAt = now
@@ -139,7 +149,9 @@ public struct CaseStore: Sendable {
     /// Loads a case as the workflow needs it: with its lead department's code and its co-handlers.
     func load(number: CaseNumber, on db: (any Database)? = nil) async throws -> (Case, CaseModel)? {
         let db = db ?? database.db
-        guard let row = try await CaseModel.query(on: db).filter(\.$number == number.description).first() else { return nil }
+        // A case transferred to the discipline commission is still found by its old number; visibility (sealed)
+        // decides who may see it.
+        guard let row = try await CaseModel.find(number: number, on: db) else { return nil }
         var c = try row.toCore()
         if let d = c.departmentID { c.departmentCode = try await DepartmentModel.find(d, on: db)?.code }
         c.coHandlerIDs = try await CaseDepartmentModel.query(on: db).filter(\.$caseID == row.id!).all().map(\.departmentID)
@@ -164,6 +176,9 @@ public struct CaseStore: Sendable {
     public func execute(
         _ command: CaseCommand, on number: CaseNumber, by viewer: Viewer, workflow: CaseWorkflow, at now: Date
     ) async throws -> Case {
+        if case .transferToDiscipline = command {
+            return try await transferToDiscipline(command, on: number, by: viewer, workflow: workflow, at: now)
+        }
         guard let (before, row) = try await load(number: number) else { throw CaseOperationError.notFound }
         let plan = try workflow.plan(command, on: before, by: viewer, at: now)
         if case .merge(let into, _) = command {
@@ -214,10 +229,9 @@ public struct CaseStore: Sendable {
         }
     }
 
-    /// Allocates the next number for a county and year in one atomic statement on both databases.
-    static func nextSequence(county: RegionCode, year: Int, on db: any Database) async throws -> Int {
+    /// Allocates the next number of a series (`CaseNumber.sequenceKey`) in one atomic statement on both databases.
+    static func nextSequence(_ key: String, on db: any Database) async throws -> Int {
         let sql = db as! any SQLDatabase
-        let key = "\(county.rawValue)-\(year)"
         let row = try await sql.raw("""
             INSERT INTO case_sequences (id, next_value) VALUES (\(bind: key), 1)
             ON CONFLICT (id) DO UPDATE SET next_value = case_sequences.next_value + 1
@@ -229,19 +243,23 @@ public struct CaseStore: Sendable {
         return value
     }
 
-    /// Appends to the case's hash chain: each event's hash covers its content and the previous hash.
+    /// Appends to the case's hash chain: each event's hash covers its content, the previous hash and a snapshot of
+    /// the case row as it is now in this transaction (`CaseSnapshot`), so later edits to the row show in
+    /// `weimin audit verify`. The chain is keyed by the case's first number (`AuditHash.chainNumber`), whatever
+    /// `number` the caller knows it by, so a case renumbered on transfer to discipline keeps one chain.
     @discardableResult
     static func appendEvent(
         caseRow: CaseModel, number: CaseNumber, actor: Actor, action: String, from: CaseState?, to: CaseState?,
         note: String, at now: Date, on db: any Database
     ) async throws -> Int {
         let last = try await CaseEventModel.query(on: db).filter(\.$caseID == caseRow.id!).sort(\.$sequence, .descending).first()
+        let current = try await CaseModel.find(caseRow.id!, on: db) ?? caseRow
         // Stored times are whole milliseconds so the hash recomputes identically after a round trip.
         let at = Date(timeIntervalSince1970: (now.timeIntervalSince1970 * 1000).rounded() / 1000)
         var event = CaseEvent(
             sequence: (last?.sequence ?? 0) + 1, occurredAt: at, actor: actor.name, actorRole: actor.role, action: action,
-            fromState: from, toState: to, note: note, previousHash: last?.hash ?? "")
-        event.hash = AuditHash.hash(event, caseNumber: number)
+            fromState: from, toState: to, note: note, previousHash: last?.hash ?? "", snapshot: AuditHash.snapshot(of: current).encoded)
+        event.hash = AuditHash.hash(event, caseNumber: AuditHash.chainNumber(of: current) ?? number)
         let row = CaseEventModel()
         row.caseID = caseRow.id!
         row.countyCode = caseRow.countyCode
@@ -255,6 +273,7 @@ public struct CaseStore: Sendable {
         row.note = note
         row.previousHash = event.previousHash
         row.hash = event.hash
+        row.snapshot = event.snapshot
         try await row.create(on: db)
         // Keep the chain head on the case, in the same transaction.
         try await (db as! any SQLDatabase).update("cases")
@@ -267,6 +286,25 @@ public struct CaseStore: Sendable {
 public enum AuditHash {
     public static func hash(_ event: CaseEvent, caseNumber: CaseNumber) -> String {
         SHA256.hash(data: event.canonicalContent(caseNumber: caseNumber)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The number a case's chain is hashed under: its first one (before any transfer to discipline).
+    static func chainNumber(of row: CaseModel) -> CaseNumber? {
+        CaseNumber(row.formerNumber ?? row.number)
+    }
+
+    /// The fields of a case row that its audit chain vouches for. Words are hashed as stored: a sealed case's
+    /// ciphertext, so the record reveals nothing of a report.
+    static func snapshot(of row: CaseModel) -> CaseSnapshot {
+        func digest(_ plain: String, _ cipher: String?) -> String {
+            let bytes = Array(plain.utf8) + [0] + Array((cipher ?? "").utf8)
+            return SHA256.hash(data: bytes).prefix(16).map { String(format: "%02x", $0) }.joined()
+        }
+        return CaseSnapshot(values: [
+            "number": row.number, "former_number": row.formerNumber ?? "", "state": row.state, "sealed": row.sealed ? "1" : "0",
+            "category": row.category, "department": row.departmentID?.uuidString.lowercased() ?? "",
+            "title": digest(row.title, row.titleCipher), "summary": digest(row.summary, row.summaryCipher),
+        ])
     }
 }
 

@@ -137,8 +137,13 @@ public struct FluentCaseRepository: CaseRepository {
         let sql = database.sql
         var select = SQLQueryString("SELECT id FROM cases")
         select += Self.ledgerWhere(CaseQuery(), visibility, sqlite: sql.dialect.name == "sqlite")
-        select.appendInterpolation(unsafeRaw: " AND number = ")
+        // A case transferred to discipline keeps its old number in former_number; only sealed cases have one, so
+        // the visibility clause already limits that lookup to the discipline role.
+        select.appendInterpolation(unsafeRaw: " AND (number = ")
         select.appendInterpolation(bind: number.description)
+        select.appendInterpolation(unsafeRaw: " OR former_number = ")
+        select.appendInterpolation(bind: number.description)
+        select.appendInterpolation(unsafeRaw: ")")
         guard let found = try await sql.raw(select).first()?.decode(column: "id", as: UUID.self),
             let row = try await CaseModel.find(found, on: database.db), let id = row.id
         else { return nil }

@@ -92,6 +92,6 @@ extension CaseEventModel {
         CaseEvent(
             sequence: sequence, occurredAt: occurredAt, actor: actor, actorRole: actorRole, action: action,
             fromState: fromState.flatMap(CaseState.init(rawValue:)), toState: toState.flatMap(CaseState.init(rawValue:)),
-            note: note, previousHash: previousHash, hash: hash)
+            note: note, previousHash: previousHash, hash: hash, snapshot: snapshot)
     }
 }

@@ -48,7 +48,8 @@ public struct RetentionStore: Sendable {
                         .set("reporter_phone_cipher", to: String?.none).set("original_text_cipher", to: String?.none)
                         .set("accused_cipher", to: String?.none).set("erased_at", to: now)
                         .where("case_id", .equal, id).run()
-                    try await sql.update("cases").set("summary", to: Self.erasedText).set("erased_at", to: now).where("id", .equal, id).run()
+                    try await sql.update("cases").set("summary", to: Self.erasedText).set("summary_cipher", to: String?.none)
+                        .set("erased_at", to: now).where("id", .equal, id).run()
                     try await FluentCaseRepository.index(caseID: id, number: row.number, title: row.title, summary: Self.erasedText, on: db)
                     try await CaseStore.appendEvent(
                         caseRow: row, number: number, actor: .system, action: "erase_personal_data", from: nil, to: nil,

@@ -6,6 +6,9 @@ import WeiminCore
 /// What the discipline commission sees of a report about a cadre, decrypted.
 public struct SealedReport: Sendable, Codable {
     public var caseNumber: String
+    /// The case's own words, kept encrypted in `cases` (M027).
+    public var title: String
+    public var summary: String
     public var reporterName: String?
     public var reporterPlatformID: String?
     public var reporterPhone: String?
@@ -86,7 +89,7 @@ public struct SealedReportStore: Sendable {
     public func read(number: CaseNumber, by viewer: Viewer, at now: Date = Date()) async throws -> SealedReport {
         let db = database.db
         guard viewer.role == .discipline,
-            let c = try await CaseModel.query(on: db).filter(\.$number == number.description).first(), c.sealed,
+            let c = try await CaseModel.find(number: number, on: db), c.sealed,
             try await CaseRecusalModel.query(on: db).filter(\.$caseID == c.id!).filter(\.$username == viewer.username).first() == nil,
             var core = Optional(try c.toCore())
         else { throw CaseOperationError.notFound }
@@ -99,14 +102,15 @@ public struct SealedReportStore: Sendable {
         let recused = try await CaseRecusalModel.query(on: db).filter(\.$caseID == c.id!).all().map { "\($0.username)（\($0.reason)）" }
         func open(_ s: String?) throws -> String? { try s.map(cipher.open) }
         let result = SealedReport(
-            caseNumber: number.description, reporterName: try open(report?.reporterNameCipher), reporterPlatformID: try open(report?.reporterPlatformIDCipher),
+            caseNumber: c.number, title: try open(c.titleCipher) ?? c.title, summary: try open(c.summaryCipher) ?? c.summary,
+            reporterName: try open(report?.reporterNameCipher), reporterPlatformID: try open(report?.reporterPlatformIDCipher),
             reporterPhone: try open(report?.reporterPhoneCipher), originalText: try open(report?.originalTextCipher), accused: try open(report?.accusedCipher),
             sourceGroupName: group, messages: messages, recused: recused, erased: report?.erasedAt != nil)
         // Every read of sealed material is itself on the record.
         _ = try await db.transaction { tx in
             try await CaseStore.appendEvent(
                 caseRow: c, number: number, actor: Actor(viewer), action: "read_sealed", from: nil, to: nil,
-                note: "查阅密封材料（举报人身份与原始内容）", at: now, on: tx)
+                note: "查阅密封材料（工单内容、举报人身份与原始内容）", at: now, on: tx)
         }
         return result
     }

@@ -23,6 +23,8 @@ struct CasesController {
                 throw HTTPError(.badRequest, message: "工单编号格式应为 县代码-年份-序号，例如 433125-2026-000123")
             }
             // Not found and not allowed look the same: a sealed case's existence is itself sealed.
+            // A sealed case's words are encrypted and shown as placeholders here; the commission reads them through
+            // the audited `/sealed` route.
             guard let detail = try await services.cases.detail(number: number, visibility: viewer.caseVisibility) else {
                 throw HTTPError(.notFound, message: "工单 \(number) 不存在或无权查看")
             }
@@ -49,7 +51,8 @@ extension CasesController {
             do {
                 let r = try await SealedReportStore(database: services.database, cipher: services.cipher).read(number: number, by: viewer)
                 return SealedReportDTO(
-                    caseNumber: r.caseNumber, reporterName: r.reporterName, reporterPlatformId: r.reporterPlatformID, reporterPhone: r.reporterPhone,
+                    caseNumber: r.caseNumber, title: r.title, summary: r.summary,
+                    reporterName: r.reporterName, reporterPlatformId: r.reporterPlatformID, reporterPhone: r.reporterPhone,
                     originalText: r.originalText, accused: r.accused, sourceGroupName: r.sourceGroupName, recused: r.recused,
                     messages: r.messages.map { MessageDTO(id: $0.id, platformMessageId: $0.platformMessageID, senderId: $0.senderID, senderName: $0.senderName, kind: $0.kind, text: $0.text, sentAt: $0.sentAt) })
             } catch is CaseOperationError {
@@ -60,6 +63,9 @@ extension CasesController {
 
     struct SealedReportDTO: ResponseEncodable, Sendable {
         let caseNumber: String
+        /// The case's own words (title and summary), decrypted.
+        let title: String
+        let summary: String
         let reporterName: String?
         let reporterPlatformId: String?
         let reporterPhone: String?
@@ -84,6 +90,9 @@ extension CasesController {
         let approve: Bool?
         let villagerNotified: Bool?
         let category: String?
+        /// 转纪委: who the report is about (kept encrypted) and their staff accounts, to be recused.
+        let accused: String?
+        let accusedUsernames: [String]?
 
         /// The free text, whichever name the client used for it.
         var text: String { reply ?? reason ?? note ?? "" }
@@ -107,6 +116,12 @@ extension CasesController {
             let command = try await command(from: body, for: current, viewer: viewer)
             do {
                 var after = try await services.caseStore.execute(command, on: number, by: viewer, workflow: services.workflow, at: Date())
+                if after.sealed && !viewer.caseVisibility.allows(after) {
+                    // 转纪委 by a handler: the case has left their ledger. They learn neither its sealed number nor more.
+                    var gone = current
+                    (gone.sealed, gone.title, gone.summary) = (true, SealedWords.title, SealedWords.summary)
+                    return CaseDTO(gone, now: Date(), allowed: [], rules: services.workflow.rules)
+                }
                 if after.departmentCode == nil, let d = after.departmentID {
                     // A new lead department: its code decides whether a township cadre may act.
                     after.departmentCode = try await services.departments.department(id: d)?.code
@@ -173,6 +188,8 @@ extension CasesController {
             }
             return .reclassify(category, note: body.text)
         case "dismiss": return .dismiss(note: body.text.isEmpty ? "非诉求（分诊误判）" : body.text)
+        case "transfer_discipline":
+            return .transferToDiscipline(accused: body.accused, accusedUsernames: body.accusedUsernames ?? [], note: body.text)
         default:
             throw HTTPError(.badRequest, message: "未知的操作 \(body.action)。可选：\(CaseCommand.allNames.joined(separator: ", "))")
         }

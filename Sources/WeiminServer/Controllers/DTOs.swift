@@ -217,6 +217,8 @@ extension CaseEvent {
         case "open": return "立案"
         case "supervise": return "督办"
         case "read_sealed": return "查阅密封材料"
+        case "transfer_discipline": return "转纪委"
+        case "encrypt_sealed_words": return "密封内容加密"
         case "erase_personal_data": return "删除个人信息"
         case "request_extension": return "延期申请"
         case "decide_extension": return "延期审批"

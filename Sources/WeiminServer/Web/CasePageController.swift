@@ -137,8 +137,12 @@ struct CasePageController {
                     throw HTTPError(.notFound, message: "工单 \(number) 不存在或无权查看")
                 }
                 let command = try await api.command(from: body, for: current, viewer: viewer)
-                _ = try await services.caseStore.execute(command, on: number, by: viewer, workflow: services.workflow, at: Date())
-                return WebViews.redirect("/cases/\(number)?done=\(body.action)")
+                let after = try await services.caseStore.execute(command, on: number, by: viewer, workflow: services.workflow, at: Date())
+                if after.sealed && !viewer.caseVisibility.allows(after) {
+                    // 转纪委: the case has left this user's ledger; its sealed number is not theirs to know.
+                    return WebViews.redirect("/cases")
+                }
+                return WebViews.redirect("/cases/\(after.number)?done=\(body.action)")
             } catch let e as HTTPError {
                 return try await render(number, viewer: viewer, web: web, done: nil, error: e.body, status: e.status)
             } catch let e as CaseOperationError {
@@ -164,7 +168,11 @@ struct CasePageController {
     }
 
     func page(_ detail: CaseDetail, viewer: Viewer, web: WebSession, done: String?, error: String?, now: Date = Date()) async throws -> Page {
-        let c = detail.case
+        // A sealed case's words are decrypted for the commission only, with a read_sealed event each time.
+        let c = detail.case.sealed
+            ? try await SealedReportStore(database: services.database, cipher: services.cipher).reveal([detail.case], to: viewer, purpose: "工单页面").first
+                ?? detail.case
+            : detail.case
         let calendar = services.workflow.calendar
         func deadline(_ label: String, _ due: Date?) -> Deadline? {
             guard let due else { return nil }
@@ -231,6 +239,7 @@ struct CasePageController {
         case "open": return "立案"
         case "thread": return "并入后续消息"
         case "read_sealed": return "查阅密封内容"
+        case "encrypt_sealed_words": return "密封内容加密"
         case "erase_personal_data": return "删除个人信息"
         case "supervision": return "督办"
         case "assessment_exclusion": return "核减"
@@ -258,6 +267,9 @@ struct CasePageController {
         case "reclassify": (noteLabel, required, category) = ("改类原因", true, true)
         case "merge": into = true
         case "dismiss": confirm = "确定这条不是诉求？工单将关闭，群里不会收到消息。"
+        case "transfer_discipline":
+            (noteLabel, required) = ("转纪委理由（仅纪委监委可见）", true)
+            confirm = "确定转纪委？工单将立即密封、移交纪委监委并改用密封编号，您将不能再查看此工单。"
         default: break
         }
         return ActionForm(name: name, label: label, noteLabel: noteLabel, noteRequired: required, department: department, category: category,

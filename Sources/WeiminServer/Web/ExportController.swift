@@ -77,7 +77,10 @@ struct ExportController {
         q.page = 1
         while sheet.rows.count < Self.maxRows {
             let page = try await services.cases.cases(q, visibility: viewer.caseVisibility)
-            for c in page.items {
+            // Sealed rows carry their words for the commission only, each export recorded as a read of that case.
+            let items = try await SealedReportStore(database: services.database, cipher: services.cipher)
+                .reveal(page.items, to: viewer, purpose: "导出台账")
+            for c in items {
                 sheet.rows.append([
                     .text(c.number.description), .date(c.createdAt), .text(CoreStrings.categoryName(c.category)), .text(CoreStrings.stateName(c.state)),
                     .text(CoreStrings.urgencyName(c.urgency)), .text(c.townshipCode.flatMap { names[$0.rawValue] } ?? ""),
