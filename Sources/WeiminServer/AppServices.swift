@@ -37,6 +37,7 @@ public struct AppServices: Sendable {
             if let text = config.dataKeyText {
                 key = try DataKey.parse(text, source: "WEIMIN_DATA_KEY")
             } else {
+                if migrate { try await KeyCheck.refuseNewKey(file: config.keyFile, on: database) }
                 key = try DataKey.load(file: config.keyFile, create: migrate)
             }
             var applied: [String] = []

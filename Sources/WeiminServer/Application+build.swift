@@ -46,18 +46,20 @@ public func buildRouter(services: AppServices) -> Router<WeiminRequestContext> {
     return router
 }
 
-/// The application: HTTP server plus the database as a lifecycle service, so SIGTERM drains requests
-/// and then closes the database.
+/// The application: HTTP server (idle timeout, connection cap) plus the background services. SIGTERM drains requests;
+/// the caller closes the database once all of them have stopped.
 public func buildApplication(
     services: AppServices, onServerRunning: (@Sendable (Int) async -> Void)? = nil
 ) -> some ApplicationProtocol {
     let router = buildRouter(services: services)
     var app = Application(
         router: router,
+        server: .limitedHTTP1(idleTimeout: .seconds(services.config.idleTimeout), maxConnections: services.config.maxConnections),
         configuration: .init(address: .hostname(services.config.host, port: services.config.port), serverName: "weimin"),
         onServerRunning: { channel in await onServerRunning?(channel.localAddress?.port ?? 0) },
         logger: services.logger)
-    app.addServices(services.database.databases)
+    // The database is not one of the app's services: the caller closes it after every service has stopped (see
+    // ServerRunner.serve), so no background service can touch a closed pool, even when the server fails to bind.
     if services.config.supervisionInterval > 0 {
         app.addServices(SupervisionService(services: services, interval: .seconds(services.config.supervisionInterval)))
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import WeiminCore
 import WeiminPersistence
 
@@ -29,9 +30,15 @@ public enum ServerRunner {
         }
         do {
             try await app.runService()
-        } catch where String(describing: error).contains("Address already in use") {
-            throw ConfigError.invalid("端口 \(config.port) 已被占用（可能已有一个 weimin 在运行）。请停止它，或用 --port 换一个端口。")
+        } catch {
+            // Every service has stopped by now; only then is the pool closed (a service must never meet a closed pool).
+            await services.shutdown()
+            if (error as? IOError)?.errnoCode == EADDRINUSE || String(describing: error).contains("Address already in use") {
+                throw ConfigError.invalid("端口 \(config.port) 已被占用（可能已有一个 weimin 在运行）。请停止它，或用 --port 换一个端口。")
+            }
+            throw error
         }
+        await services.shutdown()
     }
 
     public static func withServices<T: Sendable>(config: WeiminConfig, migrate: Bool = false, _ body: (AppServices) async throws -> T) async throws -> T {

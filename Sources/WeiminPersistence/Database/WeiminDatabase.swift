@@ -28,9 +28,18 @@ public final class WeiminDatabase: Sendable {
         let databases = Databases(threadPool: threadPool, on: MultiThreadedEventLoopGroup.singleton)
         switch location {
         case .sqlite(let path):
+            // Messages and sealed words live in this file: the folder and the database are the service account's alone.
+            // SQLite gives -wal and -shm the mode of the database file, so creating it 0600 first covers all three.
+            let fm = FileManager.default
             let dir = (path as NSString).deletingLastPathComponent
-            if !dir.isEmpty {
-                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            if !dir.isEmpty, !fm.fileExists(atPath: dir) {
+                try fm.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            }
+            if !fm.fileExists(atPath: path) {
+                _ = fm.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+            }
+            for file in [path, path + "-wal", path + "-shm"] where fm.fileExists(atPath: file) {
+                try? fm.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file)  // an older install's 0644
             }
             // Under a burst on two cores, work waits for a connection rather than failing after 10 s.
             databases.use(.sqlite(.file(path), connectionPoolTimeout: .seconds(60), sqlLogLevel: nil), as: .sqlite)

@@ -21,7 +21,9 @@ public struct DataKey: Sendable {
                 throw PersistenceError.configuration("找不到数据密钥文件 \(path)。首次运行 `weimin migrate` 或 `weimin demo` 会自动生成；请勿删除或替换它。")
             }
             let dir = (path as NSString).deletingLastPathComponent
-            if !dir.isEmpty { try fm.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+            if !dir.isEmpty, !fm.fileExists(atPath: dir) {
+                try fm.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            }
             let fresh = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
             let text = fresh.base64EncodedString() + "\n"
             guard fm.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {

@@ -36,6 +36,10 @@ public struct WeiminConfig: Sendable {
     public var retentionDays: Int = 1095
     /// bcrypt work factor for new passwords; lowered only by tests.
     public var bcryptCost: UInt8 = 11
+    /// Seconds a connection may sit idle, or take to send a request head, before it is closed.
+    public var idleTimeout: Int = 30
+    /// Open connections beyond this are answered 503 and closed, so idle sockets cannot starve `/healthz`.
+    public var maxConnections: Int = 1000
 
     /// The model triage uses: the configured file, else one `weimin model retrain` wrote into the data
     /// folder, else nil (the shipped model).
@@ -86,6 +90,8 @@ public struct WeiminConfig: Sendable {
         public static let triageRules = "triage.rules"
         public static let retentionDays = "retention.days"
         public static let workHours = "work.hours"
+        public static let idleTimeout = "http.idle.timeout"
+        public static let maxConnections = "http.max.connections"
     }
 
     /// Resolves the configuration. `flags` holds only the options given on the command line.
@@ -164,6 +170,18 @@ public struct WeiminConfig: Sendable {
                 throw ConfigError.invalid("保存期限 \(text) 无效：应为 0–36500 天（0 表示不自动删除）")
             }
             config.retentionDays = days
+        }
+        if let text = reader.string(forKey: ConfigKey(Key.idleTimeout)) {
+            guard let seconds = Int(text), (1...3600).contains(seconds) else {
+                throw ConfigError.invalid("空闲连接超时 \(text) 无效：应为 1–3600 秒")
+            }
+            config.idleTimeout = seconds
+        }
+        if let text = reader.string(forKey: ConfigKey(Key.maxConnections)) {
+            guard let n = Int(text), (1...1_000_000).contains(n) else {
+                throw ConfigError.invalid("最大连接数 \(text) 无效：应为 1–1000000")
+            }
+            config.maxConnections = n
         }
         guard TimeZone(identifier: config.timezone) != nil else {
             throw ConfigError.invalid("时区 \(config.timezone) 无效，例如 Asia/Shanghai")

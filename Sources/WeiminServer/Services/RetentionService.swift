@@ -16,15 +16,18 @@ public struct RetentionService: Service {
     }
 
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    let erased = try await store.run(now: Date(), days: days)
-                    if !erased.isEmpty { logger.notice("retention: personal data erased", metadata: ["cases": "\(erased.count)"]) }
-                } catch {
-                    logger.error("retention run failed", metadata: ["error": "\(String(reflecting: error))"])
+        // Graceful shutdown cancels the sleep; that is the normal end of this service, not an error (SIGTERM exits 0).
+        try await endingQuietlyOnShutdown {
+            try await cancelWhenGracefulShutdown {
+                while !Task.isCancelled {
+                    do {
+                        let erased = try await store.run(now: Date(), days: days)
+                        if !erased.isEmpty { logger.notice("retention: personal data erased", metadata: ["cases": "\(erased.count)"]) }
+                    } catch {
+                        logger.error("retention run failed", metadata: ["error": "\(String(reflecting: error))"])
+                    }
+                    try await Task.sleep(for: .seconds(86400))
                 }
-                try await Task.sleep(for: .seconds(86400))
             }
         }
     }

@@ -30,28 +30,31 @@ public struct SupervisionService: Service {
     }
 
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
-            var lastCalendarCheck = Date.distantPast
-            while !Task.isCancelled {
-                // Once a day: from November, remind that next year's holiday calendar is missing.
-                if now().timeIntervalSince(lastCalendarCheck) > 86400 {
-                    lastCalendarCheck = now()
-                    let today = policy.calendar.local(lastCalendarCheck).date
-                    if let year = policy.calendar.holidays.missingNextYear(today: today) {
-                        logger.warning("尚未导入 \(year) 年节假日安排：国务院公布后请运行 weimin calendar load \(year).json")
+        // Graceful shutdown cancels the sleep; that is the normal end of this service, not an error (SIGTERM exits 0).
+        try await endingQuietlyOnShutdown {
+            try await cancelWhenGracefulShutdown {
+                var lastCalendarCheck = Date.distantPast
+                while !Task.isCancelled {
+                    // Once a day: from November, remind that next year's holiday calendar is missing.
+                    if now().timeIntervalSince(lastCalendarCheck) > 86400 {
+                        lastCalendarCheck = now()
+                        let today = policy.calendar.local(lastCalendarCheck).date
+                        if let year = policy.calendar.holidays.missingNextYear(today: today) {
+                            logger.warning("尚未导入 \(year) 年节假日安排：国务院公布后请运行 weimin calendar load \(year).json")
+                        }
                     }
-                }
-                do {
-                    let r = try await scanOnce()
-                    if r.ran, !r.issued.isEmpty {
-                        logger.info("supervision scan", metadata: [
-                            "cases": "\(r.casesChecked)", "warnings": "\(r.issued[.warning] ?? 0)", "orders": "\(r.issued[.order] ?? 0)", "notices": "\(r.issued[.notice] ?? 0)",
-                        ])
+                    do {
+                        let r = try await scanOnce()
+                        if r.ran, !r.issued.isEmpty {
+                            logger.info("supervision scan", metadata: [
+                                "cases": "\(r.casesChecked)", "warnings": "\(r.issued[.warning] ?? 0)", "orders": "\(r.issued[.order] ?? 0)", "notices": "\(r.issued[.notice] ?? 0)",
+                            ])
+                        }
+                    } catch {
+                        logger.error("supervision scan failed", metadata: ["error": "\(String(reflecting: error))"])
                     }
-                } catch {
-                    logger.error("supervision scan failed", metadata: ["error": "\(String(reflecting: error))"])
+                    try await Task.sleep(for: interval)
                 }
-                try await Task.sleep(for: interval)
             }
         }
     }
