@@ -15,6 +15,8 @@ public struct AppServices: Sendable {
     public let caseStore: CaseStore
     public let messages: MessageStore
     public let staff: StaffDirectory
+    /// Sign-in for the console, API tokens and HTTP Basic alike: one lock, one throttle, one second-factor rule.
+    public let signIn: SignInStore
     /// Ingestion: group-commit writer and source lookups.
     public let ingest: IngestService
     public let logger: Logger
@@ -74,6 +76,7 @@ public struct AppServices: Sendable {
         self.caseStore = CaseStore(database: database, cipher: cipher)
         self.messages = MessageStore(database: database)
         self.staff = StaffDirectory(database: database, cost: config.bcryptCost)
+        self.signIn = SignInStore(database: database, cipher: cipher, staff: staff, throttle: SignInThrottle())
         self.ingest = IngestService(database: database, cipher: cipher)
         self.logger = logger
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HTTPTypes
 import Logging
 import ServiceLifecycle
 import WeiminCore
@@ -15,10 +16,14 @@ public func buildRouter(services: AppServices) -> Router<WeiminRequestContext> {
     HomeController(services: services).addRoutes(to: router)
     PlatformCallbacksController(services: services).addRoutes(to: router)
     // The web console: cookie sessions, forms with CSRF tokens, server-rendered pages.
-    let signIn = SignInStore(database: services.database, cipher: services.cipher, staff: services.staff)
-    router.get("static/weimin.css") { _, _ -> Response in
-        Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=3600"],
-                 body: .init(byteBuffer: ByteBuffer(string: WebViews.stylesheet)))
+    let signIn = services.signIn
+    for (path, type, body) in [("static/weimin.css", "text/css; charset=utf-8", WebViews.stylesheet),
+                               ("static/weimin.js", "text/javascript; charset=utf-8", WebViews.script)] {
+        router.get(RouterPath(path)) { _, _ -> Response in
+            Response(status: .ok, headers: [.contentType: type, .cacheControl: "max-age=3600",
+                                            HTTPField.Name("X-Content-Type-Options")!: "nosniff"],
+                     body: .init(byteBuffer: ByteBuffer(string: body)))
+        }
     }
     let console = router.group().add(middleware: WebSessionMiddleware(signIn: signIn))
     SignInController(services: services, signIn: signIn).addRoutes(to: console)
@@ -29,8 +34,8 @@ public func buildRouter(services: AppServices) -> Router<WeiminRequestContext> {
     ExportController(services: services).addRoutes(to: console)
     GroupsController(services: services).addRoutes(to: console)
     AccountController(services: services, signIn: signIn).addRoutes(to: console)
-    let api = router.group("api/v1").add(middleware: AuthenticationMiddleware(staff: services.staff))
-    SessionsController(staff: services.staff).addRoutes(to: api)
+    let api = router.group("api/v1").add(middleware: AuthenticationMiddleware(staff: services.staff, signIn: signIn))
+    SessionsController(staff: services.staff, signIn: signIn).addRoutes(to: api)
     RegionsController(services: services).addRoutes(to: api)
     let cases = CasesController(services: services)
     cases.addRoutes(to: api)

@@ -73,7 +73,7 @@ struct ConsolePagesTests {
             #expect(String(buffer: try await client.execute(uri: "/cases", method: .get, headers: jj.cookie).body).contains("badge\">密封"))
 
             let api = try await client.execute(uri: "/api/v1/cases?q=\(word.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)", method: .get,
-                                               headers: [.authorization: DemoApp.basic("shouli")])
+                                               headers: [.authorization: try await DemoApp.auth("shouli", services)])
             #expect(api.status == .ok && String(buffer: api.body).contains(sample.number.description))
         }
     }
@@ -141,12 +141,12 @@ extension ConsolePagesTests {
             // The county sets the weights (admin or supervisor); the dashboard says which are in force.
             let weights = #"{"response": 0.25, "on_time": 0.25, "satisfaction": 0.25, "coverage": 0.25}"#
             #expect(try await client.execute(uri: "/api/v1/settings/assessment-weights", method: .put,
-                                              headers: [.authorization: DemoApp.basic("lingdao"), .contentType: "application/json"], body: ByteBuffer(string: weights)).status == .forbidden)
+                                              headers: [.authorization: try await DemoApp.auth("lingdao", services), .contentType: "application/json"], body: ByteBuffer(string: weights)).status == .forbidden)
             #expect(try await client.execute(uri: "/api/v1/settings/assessment-weights", method: .put,
-                                              headers: [.authorization: DemoApp.basic("duban"), .contentType: "application/json"],
+                                              headers: [.authorization: try await DemoApp.auth("duban", services), .contentType: "application/json"],
                                               body: ByteBuffer(string: #"{"response": 2, "on_time": 0, "satisfaction": 0, "coverage": 0}"#)).status == .badRequest)
             #expect(try await client.execute(uri: "/api/v1/settings/assessment-weights", method: .put,
-                                              headers: [.authorization: DemoApp.basic("duban"), .contentType: "application/json"], body: ByteBuffer(string: weights)).status == .ok)
+                                              headers: [.authorization: try await DemoApp.auth("duban", services), .contentType: "application/json"], body: ByteBuffer(string: weights)).status == .ok)
             let leader = try await session(services, "lingdao")
             let page = try await client.execute(uri: "/dashboard", method: .get, headers: leader.cookie)
             #expect(String(buffer: page.body).contains("响应率 25%、按时办结率 25%、满意率 25%、覆盖率 25%"))

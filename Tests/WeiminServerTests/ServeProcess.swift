@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+@testable import WeiminPersistence
 @testable import WeiminServer
 
 /// The real `weimin serve` in its own process (built with the tests), on a free loopback port.
@@ -43,4 +44,16 @@ enum ServeProcess {
 extension DemoApp {
     /// HTTP Basic with the demo password, for fixtures with their own database (no cached token there).
     static func basic(_ user: String) -> String { "Basic " + Data("\(user):\(password)".utf8).base64EncodedString() }
+
+    /// `Authorization: Bearer …` for a demo user of these services, issued directly. Supervisor, discipline and admin
+    /// cannot use Basic (they need a second factor); tests that are not about sign-in take a token this way.
+    static func auth(_ user: String, _ services: AppServices) async throws -> String {
+        let privileged = ["duban", "jijian", "admin"].contains(user)
+        return privileged ? try await bearer(user, services) : basic(user)
+    }
+
+    static func bearer(_ user: String, _ services: AppServices) async throws -> String {
+        let viewer = try #require(try await services.staff.user(named: user))
+        return "Bearer " + (try await services.staff.issueToken(for: viewer).token)
+    }
 }

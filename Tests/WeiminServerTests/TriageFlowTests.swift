@@ -53,13 +53,13 @@ struct TriageFlowTests {
 
         let app = Application(router: buildRouter(services: services), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: DemoApp.logger)
         try await app.test(.router) { client in
-            let mine = try await client.execute(uri: "/api/v1/messages/\(fire)/triage", method: .get, headers: [.authorization: DemoApp.basic("shouli")])
+            let mine = try await client.execute(uri: "/api/v1/messages/\(fire)/triage", method: .get, headers: [.authorization: try await DemoApp.auth("shouli", services)])
             #expect(mine.status == .ok && String(buffer: mine.body).contains("model_version"))
             // A report about a cadre is the discipline commission's alone; a department handler sees nothing of another's area.
-            #expect(try await client.execute(uri: "/api/v1/messages/\(report)/triage", method: .get, headers: [.authorization: DemoApp.basic("admin")]).status == .notFound)
-            #expect(try await client.execute(uri: "/api/v1/messages/\(report)/triage", method: .get, headers: [.authorization: DemoApp.basic("jijian")]).status == .ok)
-            #expect(try await client.execute(uri: "/api/v1/hot-issues?days=0", method: .get, headers: [.authorization: DemoApp.basic("lingdao")]).status == .badRequest)
-            #expect(try await client.execute(uri: "/api/v1/hot-issues", method: .get, headers: [.authorization: DemoApp.basic("lingdao")]).status == .ok)
+            #expect(try await client.execute(uri: "/api/v1/messages/\(report)/triage", method: .get, headers: [.authorization: try await DemoApp.auth("admin", services)]).status == .notFound)
+            #expect(try await client.execute(uri: "/api/v1/messages/\(report)/triage", method: .get, headers: [.authorization: try await DemoApp.auth("jijian", services)]).status == .ok)
+            #expect(try await client.execute(uri: "/api/v1/hot-issues?days=0", method: .get, headers: [.authorization: try await DemoApp.auth("lingdao", services)]).status == .badRequest)
+            #expect(try await client.execute(uri: "/api/v1/hot-issues", method: .get, headers: [.authorization: try await DemoApp.auth("lingdao", services)]).status == .ok)
         }
     }
 }

@@ -41,7 +41,7 @@ struct TriageRetrainTests {
         try await app.test(.router) { client in
             func act(_ c: Case, _ user: String, _ body: String) async throws -> (HTTPResponse.Status, String) {
                 let r = try await client.execute(uri: "/api/v1/cases/\(c.number)/actions", method: .post,
-                                                 headers: [.authorization: DemoApp.basic(user), .contentType: "application/json"], body: ByteBuffer(string: body))
+                                                 headers: [.authorization: try await DemoApp.auth(user, services), .contentType: "application/json"], body: ByteBuffer(string: body))
                 return (r.status, String(buffer: r.body))
             }
             // Only the centre files cases; a category must be one of the five; a reason is required.

@@ -5,14 +5,17 @@ against the demo server on loopback:
   1. 督办 (supervisor) signs in and sets up TOTP from the key the page shows, looks at the dashboard;
   2. 受理员 (operator) signs in, finds an accepted case in the ledger by a Chinese search, dispatches it to 交通运输局;
   3. 交通局 (department) signs for it and resolves it with a reply;
-  4. 督办 signs in again with a TOTP code; the dashboard's open count for 县受理中心 went down by one.
+  4. 督办 signs in again with a TOTP code (the code used at set-up is refused a second time); the dashboard's open
+     count for 县受理中心 went down by one;
+  5. hostile messages — `<` and `"` glued to marks that make one grapheme of them, in the text, the sender's name and
+     the search box — are shown as text on every page they reach, and no script of theirs runs.
 
 Every page is saved as a screenshot at desktop (1366×768) and phone (375 px) width in test-output/screenshots,
 and the server time for each page (navigation timing) goes to test-output/page-timings.json.
 
     python3 tests/browser/console_e2e.py [--weimin .build/debug/weimin]
 """
-import argparse, base64, hashlib, hmac, json, os, pathlib, socket, struct, subprocess, sys, tempfile, time, urllib.request
+import argparse, base64, hashlib, hmac, json, os, pathlib, socket, struct, subprocess, sys, tempfile, time, urllib.parse, urllib.request
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -116,6 +119,39 @@ def open_count(name):
     return 0
 
 
+# Hostile messages through the ingestion API, with a source token from the command line (as an integrator makes one).
+source = subprocess.run([args.weimin, "source", "add", "--dir", data, "--county", "433125", "--kind", "generic", "--name", "e2e"],
+                        capture_output=True, text=True, check=True).stdout
+token = next(w for w in source.split() if w.startswith("wms_"))
+PAYLOADS = ["\u0600<svg/onload=alert('xss-tag')>", "x\"\u0301 autofocus onfocus=alert('xss-attr') y=\"", "\u0600<img src=x onerror=alert('xss-img')>"]
+DEMAND = "东头电线杆的路灯坏了一个月，晚上看不见路，请派人修一下"
+hostile = {"messages": [
+    {"platform": "wechat", "group_id": "433125111201@chatroom", "group_name": "大白岩村村民群", "message_id": f"xss-{i}",
+     "sender_id": f"wxid_xss{i}", "sender_name": p, "type": "text", "text": p + DEMAND, "sent_at": int(time.time()) - 60 + i}
+    for i, p in enumerate(PAYLOADS)]}
+req = urllib.request.Request(base + "/api/v1/messages", data=json.dumps(hostile).encode(), method="POST",
+                             headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
+assert json.load(urllib.request.urlopen(req, timeout=10))["stored"] == len(PAYLOADS)
+
+
+def no_script_ran(name):
+    """No alert opened, and nothing from a payload became an element or an event handler."""
+    try:
+        alert = driver.switch_to.alert
+        raise AssertionError(f"{name}: a script ran and opened an alert: {alert.text}")
+    except AssertionError:
+        raise
+    except Exception:
+        pass
+    injected = driver.execute_script("""
+        const bad = [];
+        for (const el of document.querySelectorAll('*')) {
+            for (const a of el.attributes) { if (a.name.startsWith('on') || a.name === 'autofocus') bad.push(el.tagName + '[' + a.name + ']'); }
+        }
+        for (const el of document.querySelectorAll('img, script:not([src="/static/weimin.js"]), svg:not(.trend):not(.bar)')) bad.push(el.outerHTML.slice(0, 80));
+        return bad;""")
+    assert not injected, f"{name}: injected markup {injected}"
+
 try:
     # 1. The supervisor sets up TOTP on first sign-in.
     driver.get(base + "/login")
@@ -127,6 +163,7 @@ try:
     driver.find_element(By.ID, "code").send_keys("000000" if totp(key) != "000000" else "111111")
     driver.find_element(By.CSS_SELECTOR, "form[action='/login/code'] button").click()
     assert "验证码不正确" in driver.page_source, "a wrong code must be refused"
+    setup_step = int(time.time() // 30)
     driver.find_element(By.ID, "code").send_keys(totp(key))
     driver.find_element(By.CSS_SELECTOR, "form[action='/login/code'] button").click()
     wait.until(EC.url_contains("/workbench"))
@@ -193,9 +230,14 @@ try:
     page("case-resolved")
     sign_out()
 
-    # 4. The supervisor signs in with a code; the dashboard changed.
+    # 4. The supervisor signs in with a code; the dashboard changed. A code works once: the set-up code is refused.
     sign_in("duban")
     wait.until(EC.presence_of_element_located((By.ID, "code")))
+    driver.find_element(By.ID, "code").send_keys(totp(key, at=setup_step * 30 + 1))
+    driver.find_element(By.CSS_SELECTOR, "form[action='/login/code'] button").click()
+    assert "已使用过" in driver.page_source, "a used code must be refused"
+    while int(time.time() // 30) <= setup_step:
+        time.sleep(1)
     code = totp(key)
     driver.find_element(By.ID, "code").send_keys(code)
     driver.find_element(By.CSS_SELECTOR, "form[action='/login/code'] button").click()
@@ -204,9 +246,39 @@ try:
     after = open_count("县受理中心")
     assert after == before - 1, f"open at the centre: {before} before, {after} after"
     page("dashboard-after")
+    sign_out()
+
+    # 5. Hostile messages: shown as text wherever they reach, no script of theirs runs.
+    sign_in("shouli")
+    wait.until(EC.url_contains("/workbench"))
+    no_script_ran("workbench")
+    numbers = []
+    for _ in range(60):
+        driver.get(base + "/cases?q=" + urllib.parse.quote("电线杆"))
+        numbers = [a.text for a in driver.find_elements(By.CSS_SELECTOR, "#ledger td.num a")]
+        if numbers:
+            break
+        time.sleep(1)
+    assert numbers, "triage opened a case from the hostile messages"
+    no_script_ran("ledger")
+    ledger_text = driver.find_element(By.ID, "ledger").text
+    assert any(x in ledger_text for x in ("<svg", "<img", "onfocus")), f"the payload is shown as text: {ledger_text[:300]}"
+    page("ledger-hostile")
+    for n in numbers:
+        driver.get(base + f"/cases/{n}")
+        no_script_ran(f"case {n}")
+        assert "xss-" in driver.page_source, "the message is on its case page, as text"
+    page("case-hostile")
+    driver.get(base + "/cases?q=" + urllib.parse.quote(PAYLOADS[1]))
+    no_script_ran("ledger search reflecting q")
+    driver.get(base + "/workbench")
+    no_script_ran("workbench after triage")
+    driver.get(base + "/groups")
+    no_script_ran("groups")
     (out / "page-timings.json").write_text(json.dumps(timings, ensure_ascii=False, indent=1))
     worst = max(t["server_ms"] for v in timings.values() for t in v)
-    print(f"browser test passed: case {number} dispatched and resolved; {len(list(shots.glob('*.png')))} screenshots in {shots}; "
+    print(f"browser test passed: case {number} dispatched and resolved; hostile messages shown as text on {len(numbers)} case(s); "
+          f"{len(list(shots.glob('*.png')))} screenshots in {shots}; "
           f"slowest server time {worst} ms (test-output/page-timings.json)")
 finally:
     driver.quit()

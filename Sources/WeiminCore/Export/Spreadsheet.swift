@@ -47,14 +47,7 @@ public struct Spreadsheet: Sendable {
     public func csv(sheet index: Int = 0) -> Data {
         let sheet = sheets[index]
         var out = "\u{FEFF}"
-        func field(_ s: String) -> String {
-            var s = s
-            if let first = s.first, "=+-@\t\r".contains(first) { s = "'" + s }
-            if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
-                return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-            }
-            return s
-        }
+        func field(_ s: String) -> String { Escape.csvField(s) }
         out += sheet.columns.map { field($0.header) }.joined(separator: ",") + "\r\n"
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
@@ -167,21 +160,8 @@ public struct Spreadsheet: Sendable {
         String(s.filter { !":\\/?*[]".contains($0) }.prefix(31))
     }
 
-    static func escape(_ s: String) -> String {
-        var out = ""
-        for u in s.unicodeScalars {
-            switch u {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            // Control characters are not allowed in XML 1.0 (a pasted message may hold one).
-            case _ where u.value < 0x20 && u != "\n" && u != "\t" && u != "\r": out += " "
-            default: out.unicodeScalars.append(u)
-            }
-        }
-        return out
-    }
+    /// Inline strings are never evaluated as formulas; they only need XML escaping (by scalar, see `Escape`).
+    static func escape(_ s: String) -> String { Escape.xml(s) }
 
     static func xml(_ body: String) -> Data {
         Data(("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n" + body).utf8)

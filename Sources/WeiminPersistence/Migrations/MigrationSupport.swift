@@ -52,6 +52,7 @@ public enum WeiminMigrations {
         M023CreateCaseSearch(),
         M024CreateAssessmentExclusions(),
         M025AddLedgerIndexes(),
+        M026AddSecondFactorCounters(),
         M027AddSealedCaseWords(),
         M028AddEventSnapshots(),
     ]

@@ -11,16 +11,19 @@ public struct SignInStore: Sendable {
     let database: WeiminDatabase
     let cipher: FieldCipher
     let staff: StaffDirectory
+    let throttle: SignInThrottle
 
     public static let maxFailures = 5
     public static let lockDuration: TimeInterval = 15 * 60
     public static let idleLimit: TimeInterval = 30 * 60
     public static let absoluteLimit: TimeInterval = 12 * 3600
 
-    public init(database: WeiminDatabase, cipher: FieldCipher, staff: StaffDirectory) {
+    /// Built once (in `AppServices`): the throttle's memory of addresses and unknown names is shared by every path.
+    public init(database: WeiminDatabase, cipher: FieldCipher, staff: StaffDirectory, throttle: SignInThrottle = SignInThrottle()) {
         self.database = database
         self.cipher = cipher
         self.staff = staff
+        self.throttle = throttle
     }
 
     public enum SecondFactor: Sendable, Equatable {
@@ -34,8 +37,11 @@ public struct SignInStore: Sendable {
 
     public enum PasswordOutcome: Sendable, Equatable {
         case accepted(Viewer, SecondFactor)
-        case wrong(attemptsLeft: Int)
+        /// Unknown user or wrong password: one answer for both, and no count of tries left (that told which names exist).
+        case wrong
         case locked(until: Date)
+        /// Too many failures from this network address, whatever the names tried.
+        case throttled(until: Date)
     }
 
     /// Roles that must use two factors: they can see sealed reports or change who may do what.
@@ -43,23 +49,34 @@ public struct SignInStore: Sendable {
         [.supervisor, .discipline, .admin].contains(role)
     }
 
-    public func passwordStep(username: String, password: String, at now: Date = Date()) async throws -> PasswordOutcome {
-        let user = try await StaffUserModel.query(on: database.db).filter(\.$username == username.lowercased()).first()
-        if let id = user?.id, let state = try await state(id), let until = state.lockedUntil, until > now {
+    /// The password step, the same for the console, API tokens and HTTP Basic: the address throttle, then the
+    /// account lock, then bcrypt. A failure counts against the account (or, for a name that does not exist, against
+    /// that name in memory, so unknown names lock like real ones) and against the address.
+    public func passwordStep(username: String, password: String, address: String? = nil, at now: Date = Date()) async throws -> PasswordOutcome {
+        if let until = await throttle.addressBlocked(address, at: now) { return .throttled(until: until) }
+        let name = username.lowercased()
+        let user = try await StaffUserModel.query(on: database.db).filter(\.$username == name).first()
+        if let id = user?.id {
+            if let state = try await state(id), let until = state.lockedUntil, until > now { return .locked(until: until) }
+        } else if let until = await throttle.unknownNameLocked(name, at: now) {
             return .locked(until: until)
         }
         guard let viewer = try await staff.authenticate(username: username, password: password) else {
-            // Unknown names get the same answer as known ones (no list of accounts by trial).
-            guard let id = user?.id else { return .wrong(attemptsLeft: Self.maxFailures - 1) }
+            await throttle.recordAddressFailure(address, at: now)
+            guard let id = user?.id else {
+                if let until = await throttle.recordUnknownNameFailure(name, at: now) { return .locked(until: until) }
+                return .wrong
+            }
             return try await recordFailure(id, at: now)
         }
-        try await upsert(viewer.userID) { $0.failedCount = 0; $0.lockedUntil = nil }
+        // Only the password count is cleared: codes keep their own (a known password must not reset code guessing).
+        try await upsert(viewer.userID) { $0.failedCount = 0 }
         let confirmed = try await state(viewer.userID)?.totpConfirmedAt != nil
         let factor: SecondFactor = confirmed ? .verify : (Self.requiresSecondFactor(viewer.role) ? .enrol : .none)
         return .accepted(viewer, factor)
     }
 
-    /// A wrong password or code: counts towards the lock.
+    /// A wrong password: counts towards the lock.
     public func recordFailure(_ user: UUID, at now: Date = Date()) async throws -> PasswordOutcome {
         let after = try await upsert(user) { s in
             s.failedCount += 1
@@ -69,7 +86,95 @@ public struct SignInStore: Sendable {
             }
         }
         if let until = after.lockedUntil, until > now { return .locked(until: until) }
-        return .wrong(attemptsLeft: Self.maxFailures - after.failedCount)
+        return .wrong
+    }
+
+    public enum CodeOutcome: Sendable, Equatable {
+        case accepted
+        case wrong(attemptsLeft: Int)
+        case locked(until: Date)
+        /// The user has no authenticator set up (nor one being set up, when enrolling).
+        case notSetUp
+    }
+
+    /// Checks a TOTP code (the 30-second step now or either side, for phones whose clocks drift). A step that was
+    /// already used is refused, so an overheard code cannot be replayed. Wrong codes have their own count, cleared only
+    /// by a right code; five lock the account like five wrong passwords. One transaction, so two requests racing with
+    /// the same code cannot both pass. `enrolling` accepts the unconfirmed secret being set up and confirms it.
+    public func verifyCode(_ user: UUID, code: String, enrolling: Bool = false, at now: Date = Date()) async throws -> CodeOutcome {
+        let cipher = self.cipher
+        return try await database.db.transaction { db in
+            let sql = db as! any SQLDatabase
+            try await sql.raw("""
+                INSERT INTO staff_sign_in (user_id, failed_count, must_change_password) VALUES (\(bind: user), 0, \(bind: false))
+                ON CONFLICT (user_id) DO UPDATE SET failed_count = staff_sign_in.failed_count
+                """).run()
+            guard var s = try await state(user, on: sql) else { return .notSetUp }
+            if let until = s.lockedUntil, until > now { return .locked(until: until) }
+            guard let sealed = s.totpCipher, enrolling || s.totpConfirmedAt != nil else { return .notSetUp }
+            let secret = try cipher.open(sealed)
+            let outcome: CodeOutcome
+            if let step = TOTPCode.matchingStep(code: code, secret: secret, at: now), step > (s.lastTOTPStep ?? Int64.min) {
+                s.lastTOTPStep = step
+                s.codeFailedCount = 0
+                if s.totpConfirmedAt == nil { s.totpConfirmedAt = now }
+                outcome = .accepted
+            } else {
+                s.codeFailedCount += 1
+                if s.codeFailedCount >= Self.maxFailures {
+                    s.codeFailedCount = 0
+                    let until = now.addingTimeInterval(Self.lockDuration)
+                    s.lockedUntil = until
+                    outcome = .locked(until: until)
+                } else {
+                    outcome = .wrong(attemptsLeft: Self.maxFailures - s.codeFailedCount)
+                }
+            }
+            try await write(s, user, on: sql)
+            return outcome
+        }
+    }
+
+    /// Why an API sign-in (a token from `POST /api/v1/sessions`, or HTTP Basic on each request) was refused.
+    public enum APIRefusal: Error, Sendable, Equatable {
+        case wrong
+        case locked(until: Date)
+        case throttled(until: Date)
+        /// The account uses a second factor: send `code` with the password to get a token (Basic cannot carry one).
+        case codeRequired
+        case wrongCode(attemptsLeft: Int)
+        /// A role that must use a second factor has not set one up: that is done in the console first.
+        case secondFactorNotSetUp
+        /// The password was set by an administrator and must be changed in the console first.
+        case mustChangePassword
+    }
+
+    /// The API's sign-in: the same password step as the console, then the second factor where the account has one
+    /// or the role requires one, then the must-change rule.
+    public func apiSignIn(username: String, password: String, code: String?, address: String?,
+                          at now: Date = Date()) async throws -> Result<Viewer, APIRefusal> {
+        switch try await passwordStep(username: username, password: password, address: address, at: now) {
+        case .wrong: return .failure(.wrong)
+        case .locked(let until): return .failure(.locked(until: until))
+        case .throttled(let until): return .failure(.throttled(until: until))
+        case .accepted(let viewer, let factor):
+            switch factor {
+            case .none: break
+            case .enrol: return .failure(.secondFactorNotSetUp)
+            case .verify:
+                guard let code, !code.isEmpty else { return .failure(.codeRequired) }
+                switch try await verifyCode(viewer.userID, code: code, at: now) {
+                case .accepted: break
+                case .wrong(let left):
+                    await throttle.recordAddressFailure(address, at: now)
+                    return .failure(.wrongCode(attemptsLeft: left))
+                case .locked(let until): return .failure(.locked(until: until))
+                case .notSetUp: return .failure(.secondFactorNotSetUp)
+                }
+            }
+            if try await state(viewer.userID)?.mustChangePassword == true { return .failure(.mustChangePassword) }
+            return .success(viewer)
+        }
     }
 
     public func lockedUntil(_ user: UUID, at now: Date = Date()) async throws -> Date? {
@@ -81,10 +186,12 @@ public struct SignInStore: Sendable {
     public func unlock(_ user: UUID, resetSecondFactor: Bool = false) async throws {
         try await upsert(user) { s in
             s.failedCount = 0
+            s.codeFailedCount = 0
             s.lockedUntil = nil
             if resetSecondFactor {
                 s.totpCipher = nil
                 s.totpConfirmedAt = nil
+                s.lastTOTPStep = nil
             }
         }
         if resetSecondFactor { try await endSessions(of: user) }
@@ -234,16 +341,21 @@ public struct SignInStore: Sendable {
         var totpConfirmedAt: Date?
         var lastSignInAt: Date?
         var mustChangePassword = false
+        var codeFailedCount = 0
+        var lastTOTPStep: Int64?
     }
 
     func state(_ user: UUID, on sql: (any SQLDatabase)? = nil) async throws -> State? {
         guard let row = try await (sql ?? database.sql).raw("""
-            SELECT failed_count, locked_until, totp_cipher, totp_confirmed_at, last_sign_in_at, must_change_password FROM staff_sign_in WHERE user_id = \(bind: user)
+            SELECT failed_count, locked_until, totp_cipher, totp_confirmed_at, last_sign_in_at, must_change_password,
+                   code_failed_count, last_totp_step
+            FROM staff_sign_in WHERE user_id = \(bind: user)
             """).first() else { return nil }
         return State(
             failedCount: try row.decode(column: "failed_count", as: Int.self), lockedUntil: try row.decode(column: "locked_until", as: Date?.self),
             totpCipher: try row.decode(column: "totp_cipher", as: String?.self), totpConfirmedAt: try row.decode(column: "totp_confirmed_at", as: Date?.self),
-            lastSignInAt: try row.decode(column: "last_sign_in_at", as: Date?.self), mustChangePassword: try row.decode(column: "must_change_password", as: Bool.self))
+            lastSignInAt: try row.decode(column: "last_sign_in_at", as: Date?.self), mustChangePassword: try row.decode(column: "must_change_password", as: Bool.self),
+            codeFailedCount: try row.decode(column: "code_failed_count", as: Int.self), lastTOTPStep: try row.decode(column: "last_totp_step", as: Int64?.self))
     }
 
     @discardableResult
@@ -257,13 +369,19 @@ public struct SignInStore: Sendable {
                 """).run()
             guard var s = try await state(user, on: sql) else { return State() }
             change(&s)
-            try await sql.raw("""
-                UPDATE staff_sign_in SET failed_count = \(bind: s.failedCount), locked_until = \(bind: s.lockedUntil), totp_cipher = \(bind: s.totpCipher),
-                    totp_confirmed_at = \(bind: s.totpConfirmedAt), last_sign_in_at = \(bind: s.lastSignInAt), must_change_password = \(bind: s.mustChangePassword)
-                WHERE user_id = \(bind: user)
-                """).run()
+            try await write(s, user, on: sql)
             return s
         }
+    }
+
+    func write(_ s: State, _ user: UUID, on sql: any SQLDatabase) async throws {
+        try await sql.raw("""
+            UPDATE staff_sign_in SET failed_count = \(bind: s.failedCount), locked_until = \(bind: s.lockedUntil), totp_cipher = \(bind: s.totpCipher),
+                totp_confirmed_at = \(bind: s.totpConfirmedAt), last_sign_in_at = \(bind: s.lastSignInAt),
+                must_change_password = \(bind: s.mustChangePassword), code_failed_count = \(bind: s.codeFailedCount),
+                last_totp_step = \(bind: s.lastTOTPStep)
+            WHERE user_id = \(bind: user)
+            """).run()
     }
 
     public static func randomToken() -> String {

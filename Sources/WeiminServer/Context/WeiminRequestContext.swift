@@ -1,5 +1,7 @@
 import Foundation
 import Hummingbird
+import HTTPTypes
+import NIOCore
 import WeiminCore
 
 /// Per-request state: who is asking. Set by `AuthenticationMiddleware`, read by `requireViewer`.
@@ -8,11 +10,24 @@ public struct WeiminRequestContext: RequestContext {
     public var viewer: Viewer?
     /// The browser session, for console pages (nil for API clients).
     public var web: WebSession?
+    /// The peer's IP address (sign-in failures are counted per address as well as per account).
+    public let peerAddress: String?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.viewer = nil
         self.web = nil
+        self.peerAddress = source.channel.remoteAddress?.ipAddress
+    }
+
+    /// The client's address for counting sign-in failures: the peer, or — when the peer is a reverse proxy on this
+    /// machine (nginx in front of Weimin) — the address it forwards in `X-Real-IP`.
+    public func clientAddress(_ request: Request) -> String? {
+        if let peer = peerAddress, peer == "127.0.0.1" || peer == "::1",
+            let forwarded = request.headers[HTTPField.Name("X-Real-IP")!], !forwarded.isEmpty, forwarded.count <= 45 {
+            return forwarded
+        }
+        return peerAddress
     }
 
     public var responseEncoder: JSONEncoder { APIJSON.encoder }

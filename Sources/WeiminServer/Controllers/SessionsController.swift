@@ -3,13 +3,17 @@ import Hummingbird
 import WeiminCore
 import WeiminPersistence
 
-/// Sign-in for API clients: `POST /api/v1/sessions` with `{"username","password"}` returns a bearer token.
+/// Sign-in for API clients: `POST /api/v1/sessions` with `{"username","password"}` — and `"code"`, the authenticator's
+/// 6 digits, for accounts with a second factor (supervisor, discipline, admin always) — returns a bearer token.
+/// The same sign-in as the console: one lock, one address throttle, one use per code.
 struct SessionsController {
     let staff: StaffDirectory
+    let signIn: SignInStore
 
     struct Credentials: Decodable {
         let username: String
         let password: String
+        let code: String?
     }
 
     struct TokenDTO: ResponseEncodable {
@@ -42,10 +46,13 @@ struct SessionsController {
             do {
                 body = try await request.decode(as: Credentials.self, context: context)
             } catch {
-                throw HTTPError(.badRequest, message: "请求体应为 JSON：{\"username\": \"…\", \"password\": \"…\"}")
+                throw HTTPError(.badRequest, message: "请求体应为 JSON：{\"username\": \"…\", \"password\": \"…\"}，启用双因素认证的账号另加 \"code\"")
             }
-            guard let viewer = try await staff.authenticate(username: body.username, password: body.password) else {
-                throw HTTPError(.unauthorized, message: "用户名或密码错误")
+            let viewer: Viewer
+            switch try await signIn.apiSignIn(username: body.username, password: body.password, code: body.code,
+                                              address: context.clientAddress(request)) {
+            case .success(let v): viewer = v
+            case .failure(let refusal): throw SignInRefusalError(refusal).httpError
             }
             let issued = try await staff.issueToken(for: viewer)
             return EditedResponse(status: .created, response: TokenDTO(token: issued.token, expiresAt: issued.expiresAt, user: UserDTO(viewer)))

@@ -81,11 +81,15 @@ struct AccountController {
             let form = try await WebForm.fields(request)
             guard form["_csrf"] == web.csrf else { return try await accountPage(viewer, web, notice: nil, error: "页面已过期，请刷新后再试。", status: .forbidden) }
             guard let totp = try await signIn.totp(viewer.userID), !totp.confirmed else { return WebViews.redirect("/account") }
-            guard SignInController.verify(code: (form["code"] ?? "").filter(\.isNumber), secret: totp.secret) else {
+            _ = totp
+            switch try await signIn.verifyCode(viewer.userID, code: (form["code"] ?? "").filter { $0 != " " }, enrolling: true) {
+            case .accepted:
+                return WebViews.redirect("/account?totp=1")
+            case .locked(let until):
+                return try await accountPage(viewer, web, notice: nil, error: SignInMessages.locked(until), status: .tooManyRequests)
+            case .wrong, .notSetUp:
                 return try await accountPage(viewer, web, notice: nil, error: "验证码不正确，请确认手机时间准确后重试。", status: .badRequest, enrol: true)
             }
-            try await signIn.confirmEnrolment(viewer.userID)
-            return WebViews.redirect("/account?totp=1")
         }
 
         router.get("admin/users") { _, context -> Response in

@@ -6,7 +6,8 @@ import WeiminCore
 import WeiminPersistence
 
 /// The console's sign-in: password, then a TOTP code where the role requires it or the user set one up,
-/// with a 15-minute lock after 5 wrong tries (passwords and codes count alike), and sign-out.
+/// with a 15-minute lock after 5 wrong passwords or 5 wrong codes (counted apart), and sign-out. The same
+/// `SignInStore` steps serve API tokens and HTTP Basic.
 struct SignInController {
     let services: AppServices
     let signIn: SignInStore
@@ -56,11 +57,14 @@ struct SignInController {
             guard !username.isEmpty, let password = form.password, !password.isEmpty else {
                 return loginPage(request: request, username: username, error: "请输入用户名和密码。", status: .badRequest)
             }
-            switch try await signIn.passwordStep(username: username, password: password) {
+            switch try await signIn.passwordStep(username: username, password: password, address: context.clientAddress(request)) {
             case .locked(let until):
                 return loginPage(request: request, username: username, error: Self.lockedMessage(until), status: .tooManyRequests)
-            case .wrong(let left):
-                return loginPage(request: request, username: username, error: "用户名或密码错误（再错 \(left) 次将锁定 15 分钟）。", status: .unauthorized)
+            case .throttled(let until):
+                return loginPage(request: request, username: username, error: SignInMessages.throttled(until), status: .tooManyRequests)
+            case .wrong:
+                return loginPage(request: request, username: username,
+                                 error: "用户名或密码错误。连续 \(SignInStore.maxFailures) 次错误将锁定 15 分钟。", status: .unauthorized)
             case .accepted(let viewer, let factor):
                 let session = try await signIn.startSession(for: viewer, secondFactorDone: factor == .none)
                 var headers = HTTPFields()
@@ -81,24 +85,23 @@ struct SignInController {
             let form = try await decode(CodeForm.self, request, context)
             guard form._csrf == web.csrf else { return try await codePage(web, error: "页面已过期，请重新输入。", status: .forbidden) }
             if let until = try await signIn.lockedUntil(web.viewer.userID) {
-                return try await codePage(web, error: Self.lockedMessage(until), status: .tooManyRequests)
+                try await signIn.endSession(cookie: web.cookie)
+                return loginPage(request: request, username: web.viewer.username, error: Self.lockedMessage(until), status: .tooManyRequests)
             }
-            guard let totp = try await signIn.totp(web.viewer.userID) else { return try await codePage(web, error: nil) }
-            let code = (form.code ?? "").filter(\.isNumber)
-            guard Self.verify(code: code, secret: totp.secret) else {
-                switch try await signIn.recordFailure(web.viewer.userID) {
-                case .locked(let until):
-                    try await signIn.endSession(cookie: web.cookie)
-                    return loginPage(request: request, username: web.viewer.username, error: Self.lockedMessage(until), status: .tooManyRequests)
-                case .wrong(let left):
-                    return try await codePage(web, error: "验证码不正确（再错 \(left) 次将锁定 15 分钟）。请确认手机时间准确。", status: .unauthorized)
-                case .accepted:
-                    return try await codePage(web, error: nil)
-                }
+            let code = (form.code ?? "").filter { $0 != " " }
+            switch try await signIn.verifyCode(web.viewer.userID, code: code, enrolling: true) {
+            case .accepted:
+                try await signIn.completeSecondFactor(cookie: web.cookie, user: web.viewer.userID)
+                return WebViews.redirect("/workbench")
+            case .locked(let until):
+                try await signIn.endSession(cookie: web.cookie)
+                return loginPage(request: request, username: web.viewer.username, error: Self.lockedMessage(until), status: .tooManyRequests)
+            case .wrong(let left):
+                return try await codePage(web, error: "验证码不正确或已使用过（再错 \(left) 次将锁定 15 分钟）。请等待下一个验证码，并确认手机时间准确。",
+                                          status: .unauthorized)
+            case .notSetUp:
+                return try await codePage(web, error: nil)
             }
-            if !totp.confirmed { try await signIn.confirmEnrolment(web.viewer.userID) }
-            try await signIn.completeSecondFactor(cookie: web.cookie, user: web.viewer.userID)
-            return WebViews.redirect("/workbench")
         }
 
         router.post("logout") { request, context -> Response in
@@ -135,17 +138,7 @@ struct SignInController {
         }
     }
 
-    /// The code for now, or for the 30 seconds either side (phones' clocks drift).
-    static func verify(code: String, secret: String, at now: Date = Date()) -> Bool {
-        guard code.count == 6, let value = Int(code) else { return false }
-        let totp = TOTP(secret: secret)
-        return [-30.0, 0, 30].contains { totp.compute(date: now.addingTimeInterval($0)) == value }
-    }
-
-    static func lockedMessage(_ until: Date) -> String {
-        let minutes = max(1, Int((until.timeIntervalSinceNow / 60).rounded(.up)))
-        return "连续输错次数过多，账号已锁定，请 \(minutes) 分钟后再试；如需立即解锁，请联系系统管理员。"
-    }
+    static func lockedMessage(_ until: Date) -> String { SignInMessages.locked(until) }
 
     /// The key as authenticator apps take it when typed: Base32 of the secret's bytes (what HummingbirdOTP's
     /// otpauth address carries).

@@ -8,7 +8,18 @@ import WeiminCore
 struct WebViews: Sendable {
     let library: MustacheLibrary
 
+    /// The name every template selects on its first line (`{{% CONTENT_TYPE: WEIMIN_HTML}}`): swift-mustache's
+    /// own HTML escaping looks at whole grapheme clusters and lets `"\u{0600}<"` through; ours goes by scalar.
+    static let contentTypeName = "WEIMIN_HTML"
+    static let pragma = "{{% CONTENT_TYPE: \(contentTypeName)}}"
+
+    struct ScalarHTML: MustacheContentType {
+        func escapeText(_ text: String) -> String { Escape.html(text) }
+    }
+
     static let shared: WebViews = {
+        // Registered before any template is parsed: the parser resolves the pragma's name when it reads it.
+        MustacheContentTypes.register(ScalarHTML(), named: contentTypeName)
         var library = MustacheLibrary()
         if let dir = Bundle.module.url(forResource: "Views", withExtension: nil),
             let files = try? FileManager.default.contentsOfDirectory(at: dir, includingPropertiesForKeys: nil)
@@ -23,8 +34,11 @@ struct WebViews: Sendable {
         return WebViews(library: library)
     }()
 
-    static var stylesheet: String {
-        Bundle.module.url(forResource: "Views/weimin", withExtension: "css").flatMap { try? String(contentsOf: $0, encoding: .utf8) } ?? ""
+    static var stylesheet: String { asset("weimin", "css") }
+    static var script: String { asset("weimin", "js") }
+
+    static func asset(_ name: String, _ ext: String) -> String {
+        Bundle.module.url(forResource: "Views/\(name)", withExtension: ext).flatMap { try? String(contentsOf: $0, encoding: .utf8) } ?? ""
     }
 
     func render(_ name: String, _ object: Any, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {

@@ -205,7 +205,7 @@ struct OutboundFlowTests {
         try await app.test(.router) { (client: any TestClientProtocol) async throws -> Void in
             func put(_ user: String, _ json: String) async throws -> TestResponse {
                 try await client.execute(uri: "/api/v1/settings/sealed-reply", method: .put,
-                                         headers: [.authorization: DemoApp.basic(user), .contentType: "application/json"], body: ByteBuffer(string: json))
+                                         headers: [.authorization: try await DemoApp.auth(user, f.services), .contentType: "application/json"], body: ByteBuffer(string: json))
             }
             #expect(try await put("shouli", #"{"mode":"private"}"#).status == .forbidden)
             #expect(try await put("jijian", #"{"mode":"loud"}"#).status == .badRequest)
@@ -238,9 +238,9 @@ struct OutboundFlowTests {
             #expect(await f.fakes.messages(for: "wechatbot:\(group.name)").isEmpty)
         }
         try await app.test(.router) { client in
-            let admin = try await client.execute(uri: "/api/v1/outbox", method: .get, headers: [.authorization: DemoApp.basic("admin")])
+            let admin = try await client.execute(uri: "/api/v1/outbox", method: .get, headers: [.authorization: try await DemoApp.auth("admin", f.services)])
             #expect(!String(buffer: admin.body).contains("私信答复"))
-            let discipline = try await client.execute(uri: "/api/v1/outbox", method: .get, headers: [.authorization: DemoApp.basic("jijian")])
+            let discipline = try await client.execute(uri: "/api/v1/outbox", method: .get, headers: [.authorization: try await DemoApp.auth("jijian", f.services)])
             #expect(String(buffer: discipline.body).contains("私信答复"))
         }
     }
@@ -272,7 +272,7 @@ struct OutboundFlowTests {
         }
         try await app.test(.router) { client in
             func alerts(_ user: String, all: Bool = false) async throws -> (HTTPResponse.Status, [[String: Any]]) {
-                let r = try await client.execute(uri: "/api/v1/alerts" + (all ? "?all=1" : ""), method: .get, headers: [.authorization: DemoApp.basic(user)])
+                let r = try await client.execute(uri: "/api/v1/alerts" + (all ? "?all=1" : ""), method: .get, headers: [.authorization: try await DemoApp.auth(user, f.services)])
                 let items = (try? JSONSerialization.jsonObject(with: Data(r.body.readableBytesView)) as? [String: Any])?["items"] as? [[String: Any]] ?? []
                 return (r.status, items)
             }
@@ -283,11 +283,11 @@ struct OutboundFlowTests {
             #expect(try await alerts("jiaotong").0 == .forbidden)
             #expect(try await alerts("admin").1.count == 1)
             let id = try #require(mine.first?["id"] as? String)
-            let resolved = try await client.execute(uri: "/api/v1/alerts/\(id)/resolve", method: .post, headers: [.authorization: DemoApp.basic("dabaiyan")])
+            let resolved = try await client.execute(uri: "/api/v1/alerts/\(id)/resolve", method: .post, headers: [.authorization: try await DemoApp.auth("dabaiyan", f.services)])
             #expect(resolved.status == .ok && String(buffer: resolved.body).contains("dabaiyan"))
             #expect(try await alerts("admin").1.isEmpty)
             #expect(try await alerts("admin", all: true).1.count == 1)
-            #expect(try await client.execute(uri: "/api/v1/alerts/\(UUID())/resolve", method: .post, headers: [.authorization: DemoApp.basic("admin")]).status == .notFound)
+            #expect(try await client.execute(uri: "/api/v1/alerts/\(UUID())/resolve", method: .post, headers: [.authorization: try await DemoApp.auth("admin", f.services)]).status == .notFound)
         }
     }
 }

@@ -24,7 +24,7 @@ struct NoticeTests {
             await f.fakes.allowWeCom("k-village")
             try await f.outbox.bindRobot(groupID: group.id, kind: .wecomRobot, endpoint: "http://127.0.0.1:\(port)/cgi-bin/webhook/send?key=k-village", secret: nil)
             let noticeID: UUID? = try await app.test(.router) { client -> UUID? in
-                let secretary = DemoApp.basic("dabaiyan"), handler = DemoApp.basic("jiaotong")
+                let secretary = try await DemoApp.auth("dabaiyan", f.services), handler = try await DemoApp.auth("jiaotong", f.services)
                 func post(_ auth: String, _ json: String) async throws -> TestResponse {
                     try await client.execute(uri: "/api/v1/notices", method: .post,
                                              headers: [.authorization: auth, .contentType: "application/json"], body: ByteBuffer(string: json))
@@ -129,10 +129,10 @@ struct TemplateAPITests {
         try await app.test(.router) { client in
             func put(_ user: String, _ kind: String, _ json: String) async throws -> TestResponse {
                 try await client.execute(uri: "/api/v1/templates/\(kind)", method: .put,
-                                         headers: [.authorization: DemoApp.basic(user), .contentType: "application/json"], body: ByteBuffer(string: json))
+                                         headers: [.authorization: try await DemoApp.auth(user, f.services), .contentType: "application/json"], body: ByteBuffer(string: json))
             }
-            #expect(try await client.execute(uri: "/api/v1/templates", method: .get, headers: [.authorization: DemoApp.basic("shouli")]).status == .ok)
-            #expect(try await client.execute(uri: "/api/v1/templates", method: .get, headers: [.authorization: DemoApp.basic("jiaotong")]).status == .forbidden)
+            #expect(try await client.execute(uri: "/api/v1/templates", method: .get, headers: [.authorization: try await DemoApp.auth("shouli", f.services)]).status == .ok)
+            #expect(try await client.execute(uri: "/api/v1/templates", method: .get, headers: [.authorization: try await DemoApp.auth("jiaotong", f.services)]).status == .forbidden)
             #expect(try await put("shouli", "receipt", #"{"text":"已受理 {case_number}"}"#).status == .forbidden)
             let typo = try await put("admin", "receipt", #"{"text":"已受理 {case_numbr}"}"#)
             #expect(typo.status == .badRequest)

@@ -211,11 +211,11 @@ struct OutboxTests {
             // Admins see it over the API; a department handler may not look.
             let app = Application(router: buildRouter(services: f.services), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: DemoApp.logger)
             try await app.test(.router) { client in
-                let seen = try await client.execute(uri: "/api/v1/outbox?status=failed", method: .get, headers: [.authorization: DemoApp.basic("admin")])
+                let seen = try await client.execute(uri: "/api/v1/outbox?status=failed", method: .get, headers: [.authorization: try await DemoApp.auth("admin", f.services)])
                 #expect(seen.status == .ok)
                 #expect(String(buffer: seen.body).contains("93000"))
-                #expect(try await client.execute(uri: "/api/v1/outbox", method: .get, headers: [.authorization: DemoApp.basic("jiaotong")]).status == .forbidden)
-                #expect(try await client.execute(uri: "/api/v1/outbox?status=lost", method: .get, headers: [.authorization: DemoApp.basic("admin")]).status == .badRequest)
+                #expect(try await client.execute(uri: "/api/v1/outbox", method: .get, headers: [.authorization: try await DemoApp.auth("jiaotong", f.services)]).status == .forbidden)
+                #expect(try await client.execute(uri: "/api/v1/outbox?status=lost", method: .get, headers: [.authorization: try await DemoApp.auth("admin", f.services)]).status == .badRequest)
             }
         }
     }
