@@ -135,6 +135,30 @@ struct InputRulesAPITests {
         }
     }
 
+    @Test("a NUL in an API JSON body (sign-in, case action) is 400 naming the field; group names are limited", arguments: Backend.available)
+    func jsonBodies(backend: Backend) async throws {
+        let services = try await DemoApp.services(backend)
+        let token = try await DemoApp.token("shouli", backend)
+        try await Self.app(services).test(.live) { client in
+            let signIn = try await client.execute(uri: "/api/v1/sessions", method: .post, headers: [.contentType: "application/json"],
+                                                  body: ByteBuffer(string: #"{"username":"shou\u0000li","password":"x"}"#))
+            #expect(signIn.status == .badRequest)
+            #expect(Self.errorMessage(signIn).contains("username"), "\(Self.errorMessage(signIn))")
+            let list = try await client.get("/api/v1/cases?per_page=1", token: token)
+            let number = try #require((try list.json()["items"] as? [[String: Any]])?.first?["number"] as? String)
+            let act = try await client.execute(uri: "/api/v1/cases/\(number)/actions", method: .post,
+                                               headers: [.contentType: "application/json", .authorization: "Bearer \(token)"],
+                                               body: ByteBuffer(string: #"{"action":"accept","note":"已受理\u0000"}"#))
+            #expect(act.status == .badRequest)
+            #expect(Self.errorMessage(act).contains("note"), "\(Self.errorMessage(act))")
+        }
+        let store = IngestStore(database: services.database, cipher: services.cipher)
+        await #expect(throws: PersistenceError.self) {
+            try await store.registerGroup(platform: .wechat, externalID: "long-name@chatroom", name: String(repeating: "群", count: 201),
+                                          village: RegionCode("433125100201")!)
+        }
+    }
+
     @Test("search: % and _ match only themselves, + is a space, quotes are harmless", arguments: Backend.available)
     func search(backend: Backend) async throws {
         let services = try await DemoApp.services(backend)

@@ -161,6 +161,12 @@ public struct IngestStore: Sendable {
         guard village.level == .village, let county = village.countyCode, let township = village.townshipCode,
             try await RegionModel.find(village.rawValue, on: database.db) != nil
         else { throw PersistenceError.invalid("村 \(village) 不存在") }
+        do {
+            try InputRules.check(externalID, field: "群编号", limit: InputRules.maxIdentifier)
+            try InputRules.check(name, field: "群名称", limit: InputRules.maxGroupName)
+        } catch {
+            throw PersistenceError.invalid("\(error)")
+        }
         let group: ChatGroupModel
         if let existing = try await ChatGroupModel.query(on: database.db).filter(\.$platform == platform.rawValue).filter(\.$externalID == externalID).first() {
             group = existing

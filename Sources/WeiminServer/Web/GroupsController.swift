@@ -77,7 +77,13 @@ struct GroupsController {
             else {
                 return views.render("groups", try await page(viewer: viewer, web: web, done: nil, error: "请选择本县的村，并保留群的平台和编号。"), status: .badRequest)
             }
-            let name = field("name").isEmpty ? field("external_id") : String(field("name").prefix(100))
+            let name = field("name").isEmpty ? field("external_id") : field("name")
+            do {
+                try InputRules.check(field("external_id"), field: "群编号", limit: InputRules.maxIdentifier)
+                try InputRules.check(name, field: "群名称", limit: InputRules.maxGroupName)
+            } catch {
+                return views.render("groups", try await page(viewer: viewer, web: web, done: nil, error: "\(error)"), status: .badRequest)
+            }
             let (_, attached) = try await IngestStore(database: services.database, cipher: services.cipher)
                 .registerGroup(platform: platform, externalID: field("external_id"), name: name, village: village)
             return WebViews.redirect("/groups?registered=\(attached)")
