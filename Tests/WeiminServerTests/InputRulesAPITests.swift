@@ -159,6 +159,26 @@ struct InputRulesAPITests {
         }
     }
 
+    @Test("the console ledger's search form: two words sent as word1+word2 find the case; a NUL is 400", arguments: Backend.available)
+    func consoleSearch(backend: Backend) async throws {
+        let services = try await DemoApp.services(backend)
+        let everything = CaseVisibility(regionPrefix: "433125", departmentID: nil, includeSealed: false, onlySealed: false)
+        let sample = try #require(try await services.cases.cases(CaseQuery(perPage: 50), visibility: everything).items.first { $0.title.count >= 4 })
+        let half = sample.title.count / 2
+        let (a, b) = (String(sample.title.prefix(half)), String(sample.title.dropFirst(half)))
+        let viewer = try #require(try await services.staff.user(named: "shouli"))
+        let session = try await SignInStore(database: services.database, cipher: services.cipher, staff: services.staff)
+            .startSession(for: viewer, secondFactorDone: true)
+        let cookie: HTTPFields = [.cookie: "weimin_session=\(session.cookie)"]
+        let uri = "/cases?state=\(sample.state.rawValue)&q=" + [a, b].map { $0.addingPercentEncoding(withAllowedCharacters: .alphanumerics)! }.joined(separator: "+")
+        try await Self.app(services).test(.live) { client in
+            let found = try await client.execute(uri: uri, method: .get, headers: cookie)
+            #expect(found.status == .ok)
+            #expect(found.text.contains(sample.number.description), "q=\(a)+\(b)")
+            #expect(try await client.execute(uri: "/cases?q=%00", method: .get, headers: cookie).status == .badRequest)
+        }
+    }
+
     @Test("search: % and _ match only themselves, + is a space, quotes are harmless", arguments: Backend.available)
     func search(backend: Backend) async throws {
         let services = try await DemoApp.services(backend)

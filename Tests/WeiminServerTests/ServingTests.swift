@@ -111,6 +111,15 @@ struct ServingTests {
         #expect(healthy)
     }
 
+    @Test("the idle timeout and connection cap are read from the environment and checked")
+    func settings() async throws {
+        let c = try await WeiminConfig.load(flags: [:], configFile: nil, environment: ["WEIMIN_HTTP_IDLE_TIMEOUT": "5", "WEIMIN_HTTP_MAX_CONNECTIONS": "64"])
+        #expect(c.idleTimeout == 5 && c.maxConnections == 64)
+        for (k, v) in [("WEIMIN_HTTP_IDLE_TIMEOUT", "0"), ("WEIMIN_HTTP_IDLE_TIMEOUT", "abc"), ("WEIMIN_HTTP_MAX_CONNECTIONS", "-1")] {
+            await #expect(throws: ConfigError.self, "\(k)=\(v)") { try await WeiminConfig.load(flags: [:], configFile: nil, environment: [k: v]) }
+        }
+    }
+
     @Test("an idle connection, and one that never finishes its request head, is closed by the server")
     func idleTimeout() async throws {
         let config = try await Self.prepared(.sqlite)
