@@ -11,7 +11,13 @@ let kinds: Set = ["text", "image", "voice", "video", "sticker", "quote", "file",
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let text = String(decoding: bytes(data, size), as: UTF8.self)
     if let csv = try? ChatExport.parseCSV(text, now: now) { verify(csv, "csv") }
-    verify(ChatExport.parseTXT(text, utcOffset: 8 * 3600, now: now), "txt")
+    let txt = ChatExport.parseTXT(text, utcOffset: 8 * 3600, now: now)
+    verify(txt, "txt")
+    // Windows line ends must not change what the TXT reader finds.
+    if !text.unicodeScalars.contains("\r") {
+        let crlf = ChatExport.parseTXT(text.replacingOccurrences(of: "\n", with: "\r\n"), utcOffset: 8 * 3600, now: now)
+        check(crlf.items == txt.items && crlf.skipped == txt.skipped, "txt: CRLF line ends read differently from LF")
+    }
     return 0
 }
 

@@ -67,6 +67,16 @@ struct FuzzRegressionTests {
         }
     }
 
+    /// Found by the ChatExport fuzzer's line-end check: "\r\n" is one Character, so splitting on "\n" left a Windows
+    /// TXT export as one line and nothing was imported.
+    @Test("a TXT export with CRLF line ends reads like one with LF")
+    func txtLineEnds() {
+        let lf = "2024-11-24 09:00:00 向阿姨\n今天村委会几点上班？\n\n2024-11-24 09:01:00 村支书\n九点，\n书记在\n"
+        let crlf = ChatExport.parseTXT(lf.replacingOccurrences(of: "\n", with: "\r\n"), now: Self.now)
+        #expect(crlf.items.map(\.text) == ["今天村委会几点上班？", "九点，\n书记在"])
+        #expect(crlf.items == ChatExport.parseTXT(lf, now: Self.now).items)
+    }
+
     @Test("satisfaction replies")
     func satisfaction() throws {
         for (name, input) in try Self.inputs("SatisfactionReply") {

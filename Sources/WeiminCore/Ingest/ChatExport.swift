@@ -152,7 +152,9 @@ public enum ChatExport {
     public static func parseTXT(_ text: String, utcOffset: Int = 8 * 3600, now: Date = Date()) -> Result {
         var result = Result()
         var keys = KeyMaker()
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
+        // "\r\n" is a single Character, so split on it too: a Windows export was otherwise one long line.
+        var lines = text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }
+            .map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
         if let first = lines.first, first.hasPrefix("\u{FEFF}") { lines[0] = first.dropFirst() }
         var i = 0
         while i < lines.count {
