@@ -92,8 +92,9 @@ for t in "${TARGETS[@]}"; do
     rc=$?
     set -e
     seconds=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+    # A crash while loading the seeds leaves no status line; the parsing below must not end the script.
     done_runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-    last=$(grep -E '^#[0-9]+' "$log" | tail -1)
+    last=$(grep -E '^#[0-9]+' "$log" | tail -1 || true)
     cov=$(echo "$last" | sed -n 's/.*cov: \([0-9]*\).*/\1/p')
     ft=$(echo "$last" | sed -n 's/.*ft: \([0-9]*\).*/\1/p')
     done_runs=${done_runs:-$(echo "$last" | sed -n 's/^#\([0-9]*\).*/\1/p')}
@@ -101,7 +102,7 @@ for t in "${TARGETS[@]}"; do
     if [ $rc -eq 0 ]; then result=ok; else result="FAILED (exit $rc, log $log)"; failed+=("$t"); fi
     printf '%-18s %10s %8s %9s %6s %6s  %s\n' "$t" "${done_runs:-?}" "$seconds" "$rate" "${cov:-?}" "${ft:-?}" "$result"
     if [ $rc -ne 0 ]; then
-        grep -E -m3 "ERROR|invariant failed|Fatal error|SUMMARY" "$log" | sed 's/^/    /'
+        grep -E -m3 "ERROR|invariant failed|Fatal error|SUMMARY" "$log" | sed 's/^/    /' || true
         ls "$crashes" | sed "s|^|    $crashes/|"
     fi
 done
