@@ -14,7 +14,7 @@ struct AssessmentTests {
                             review: review, reviewedAt: d(reviewed))
     }
 
-    @Test("each rate counts what domain.md §5 says; an excluded case counts nowhere; ranks share ties")
+    @Test("each rate counts what docs/domain.md §5 says; an excluded case counts nowhere; ranks share ties")
     func rates() {
         let late = c("甲乡", created: 2, responded: 4)
         let cases = [

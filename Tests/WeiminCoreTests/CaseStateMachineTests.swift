@@ -1,7 +1,7 @@
 import Testing
 import WeiminCore
 
-/// The lifecycle written out by hand from domain.md §2, independently of the implementation:
+/// The lifecycle written out by hand from docs/domain.md §2.4, independently of the implementation:
 /// every (status, action) pair not listed here must be refused.
 private func expectedNext(_ status: CaseStatus, _ action: CaseAction) -> CaseState? {
     switch (status.state, action) {
@@ -36,7 +36,7 @@ private let allStatuses: [CaseStatus] = CaseState.allCases.flatMap { state -> [C
 
 @Suite("Case state machine")
 struct CaseStateMachineTests {
-    @Test("every (state, action) pair is allowed or refused exactly as domain.md says", arguments: allStatuses)
+    @Test("every (state, action) pair is allowed or refused exactly as docs/domain.md §2.4 says", arguments: allStatuses)
     func everyPair(status: CaseStatus) {
         for action in CaseAction.all {
             let expected = expectedNext(status, action)

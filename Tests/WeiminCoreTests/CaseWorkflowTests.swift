@@ -48,7 +48,7 @@ private func outcome(_ command: CaseCommand, _ c: Case, _ v: Viewer, at now: Dat
     }
 }
 
-/// Who may take each state-changing step, written from domain.md independently of the workflow:
+/// Who may take each state-changing step, written from docs/domain.md §2.5 independently of the workflow:
 /// the centre (operator) accepts, declines, merges, dispatches, reassigns, registers reviews and may close;
 /// the lead department starts, returns, suspends, resumes and resolves; the centre may itself resolve or
 /// suspend a case it has accepted but not dispatched (即办件); supervisors reopen and close.

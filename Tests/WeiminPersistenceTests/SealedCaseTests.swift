@@ -5,7 +5,7 @@ import Testing
 import WeiminCore
 @testable import WeiminPersistence
 
-/// Sealed reports (domain.md §4): their own number series, their words encrypted at rest and read only by the
+/// Sealed reports (docs/domain.md §4.1): their own number series, their words encrypted at rest and read only by the
 /// discipline role with a `read_sealed` event, 转纪委 for a report triage missed, and `weimin audit verify`
 /// noticing a case row edited in the database.
 @Suite("Sealed cases: number series, encrypted words, transfer to discipline, audit of the case row")

@@ -1,6 +1,6 @@
 import Foundation
 
-/// What assessment needs to know of one case (domain.md §5).
+/// What assessment needs to know of one case (docs/domain.md §5).
 public struct AssessedCase: Sendable, Hashable {
     public var id: UUID
     public var number: String
@@ -73,7 +73,7 @@ public struct AssessmentRow: Sendable, Hashable {
     public var rank: Int?
 }
 
-/// The monthly assessment (domain.md §5): per unit — township, village or department — for one month:
+/// The monthly assessment (docs/domain.md §5): per unit — township, village or department — for one month:
 /// - 响应率: cases opened in the month, first answered by their response deadline;
 /// - 按时办结率: cases whose handling deadline fell in the month, resolved by it;
 /// - 满意率: reviews in the month that were 满意 or 基本满意;

@@ -24,7 +24,7 @@ public struct WorkPeriod: Sendable, Hashable, Codable {
     }
 }
 
-/// How long something may take (domain.md §3).
+/// How long something may take (docs/domain.md §3.1).
 public enum TimeLimit: Sendable, Hashable, Codable, CustomStringConvertible {
     /// Working minutes inside working hours on working days (e.g. "2 working hours" = 120).
     case workingMinutes(Int)

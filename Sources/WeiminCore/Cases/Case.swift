@@ -12,7 +12,7 @@ public struct Case: Sendable, Hashable, Codable {
     public var departmentID: UUID?
     public var urgency: Urgency
     public var status: CaseStatus
-    /// A report about a cadre (问题线索): visible to the discipline role only (domain.md §4).
+    /// A report about a cadre (问题线索): visible to the discipline role only (docs/domain.md §4.1).
     public var sealed: Bool
     public var title: String
     public var summary: String

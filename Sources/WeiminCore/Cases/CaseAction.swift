@@ -1,4 +1,4 @@
-/// Every operation of the closed loop that changes a case's state (domain.md §2).
+/// Every operation of the closed loop that changes a case's state (docs/domain.md §2.4).
 /// Payloads (reasons, departments, reply text) live with the operation, not here: the state machine only
 /// needs to know what kind of step is being taken.
 public enum CaseAction: Sendable, Hashable, Codable {

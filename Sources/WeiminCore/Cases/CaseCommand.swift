@@ -1,6 +1,6 @@
 import Foundation
 
-/// A closed-loop operation with what it needs (domain.md §2–§3). Departments are given by id; the
+/// A closed-loop operation with what it needs (docs/domain.md §2.4, §3.3). Departments are given by id; the
 /// server resolves codes before asking the workflow.
 public enum CaseCommand: Sendable, Hashable {
     case accept(note: String)
@@ -33,7 +33,7 @@ public enum CaseCommand: Sendable, Hashable {
     case dismiss(note: String)
     /// 转纪委: a case that is really a report about a cadre, which triage missed, is sealed at once and moves to
     /// the discipline commission: words encrypted, a sealed-series number, the accused and the source group's
-    /// admins recused (domain.md §4). `accused` is who the report is about (kept encrypted); `accusedUsernames`
+    /// admins recused (docs/domain.md §4.1–§4.2). `accused` is who the report is about (kept encrypted); `accusedUsernames`
     /// their staff accounts, if any.
     case transferToDiscipline(accused: String?, accusedUsernames: [String], note: String)
 

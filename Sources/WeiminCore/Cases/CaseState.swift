@@ -1,4 +1,4 @@
-/// Where a case stands in the closed loop (domain.md §2). Raw values are stored and exposed by the API.
+/// Where a case stands in the closed loop (docs/domain.md §2.3). Raw values are stored and exposed by the API.
 public enum CaseState: String, CaseIterable, Codable, Sendable, Hashable {
     case new
     case accepted

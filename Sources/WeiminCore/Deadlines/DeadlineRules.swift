@@ -1,6 +1,6 @@
 import Foundation
 
-/// The clocks a case can run (domain.md §3).
+/// The clocks a case can run (docs/domain.md §3.3).
 public enum DeadlineStep: String, CaseIterable, Codable, Sendable, Hashable {
     /// 响应: first answer in the group.
     case response
@@ -71,7 +71,7 @@ public struct DeadlineRule: Codable, Sendable, Hashable {
     }
 }
 
-/// A county's rule table: the defaults from domain.md §3, overridable per county by a JSON file.
+/// A county's rule table: the defaults from docs/domain.md §3.2, overridable per county by a JSON file (§3.5).
 public struct DeadlineRules: Sendable, Hashable {
     public private(set) var rules: [DeadlineRule]
 
@@ -105,7 +105,7 @@ public struct DeadlineRules: Sendable, Hashable {
     static let county = "县级规定（可在配置中调整）"
     static let petitionRegulation = "《信访工作条例》（2022）"
 
-    /// domain.md §3, with sources.
+    /// docs/domain.md §3.2, with sources.
     public static let defaults = DeadlineRules(rules: [
         DeadlineRule(id: "response.default", step: .response, limit: .workingMinutes(120), source: "\(county)：2个工作小时内在群内首次响应"),
         DeadlineRule(id: "response.urgent", step: .response, urgency: .urgent, limit: .elapsedMinutes(30), source: "\(county)：紧急事项30分钟内响应，不分昼夜"),

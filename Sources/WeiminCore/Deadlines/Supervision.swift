@@ -1,6 +1,6 @@
 import Foundation
 
-/// The supervision ladder (督办, domain.md §3).
+/// The supervision ladder (督办, docs/domain.md §3.4).
 public enum SupervisionLevel: String, Sendable, Hashable, Codable, CaseIterable, Comparable {
     /// 预警: 75 % of the time used.
     case warning

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Group history exported from a phone (MemoTrace / WeChatMsg "留痕"), read for back-filling a group:
-/// the CSV export (UTF-8 with BOM) and the TXT export. protocols.md §3 has both formats.
+/// the CSV export (UTF-8 with BOM) and the TXT export. docs/protocols.md §3.3–§3.4 has both formats.
 ///
 /// Exports carry no platform message id, so each message gets a key made of its time, kind and words
 /// (plus a counter for identical messages in the same second). The sender is left out on purpose: the

@@ -1,7 +1,7 @@
 import Foundation
 
 /// How a robot's answer is read, and when to try again. All three robot platforms answer HTTP 200 even
-/// when they refuse, so the JSON error code decides (protocols.md §2).
+/// when they refuse, so the JSON error code decides (docs/protocols.md §2.5).
 public enum DeliveryResult: Sendable, Equatable {
     case delivered
     /// Try again later: rate limited, throttled, a timeout, a 5xx.

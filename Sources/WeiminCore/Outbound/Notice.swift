@@ -1,6 +1,6 @@
 import Foundation
 
-/// A notice the county, a township or a village publishes to its groups (公示公开、宣传教育, domain.md §6).
+/// A notice the county, a township or a village publishes to its groups (公示公开、宣传教育, docs/domain.md §6).
 public enum NoticeKind: String, CaseIterable, Codable, Sendable, Hashable {
     case villageAffairs = "village_affairs"   // 村务公开
     case partyAffairs = "party_affairs"       // 党务公开

@@ -28,7 +28,7 @@ public struct Mentions: Sendable, Hashable {
     public var isEmpty: Bool { userIDs.isEmpty && mobiles.isEmpty }
 }
 
-/// Whether a sealed case's reporter hears back from Weimin (domain.md §4: never in the group).
+/// Whether a sealed case's reporter hears back from Weimin (docs/domain.md §4.1: never in the group).
 public enum SealedReplyMode: String, Sendable, Codable, CaseIterable {
     /// Not at all: the discipline commission contacts the reporter itself.
     case silent = "none"

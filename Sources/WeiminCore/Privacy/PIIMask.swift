@@ -1,4 +1,4 @@
-/// Masking of personal numbers for display (domain.md §4): `138****5678`, `433125********1234`.
+/// Masking of personal numbers for display (docs/domain.md §4.4): `138****5678`, `433125********1234`.
 /// Only masked forms ever leave storage; the clear values are encrypted at rest.
 public enum PIIMask {
     /// Keeps the first 3 and last 4 digits of a mobile number; anything shorter is fully masked.

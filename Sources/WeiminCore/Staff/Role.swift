@@ -1,4 +1,4 @@
-/// Who a staff user is in the work (domain.md §1–§4). Every user has one role and one region scope.
+/// Who a staff user is in the work (docs/domain.md §2.5). Every user has one role and one region scope.
 public enum Role: String, CaseIterable, Codable, Sendable, Hashable {
     /// 受理员: the county acceptance centre — accepts, merges, declines, dispatches.
     case intakeOperator = "operator"
@@ -23,6 +23,6 @@ public enum Role: String, CaseIterable, Codable, Sendable, Hashable {
 
 /// Who may see sealed reports. Who may do what to a case is decided by `CaseWorkflow`.
 public enum CasePermissions {
-    /// Sealed reports about cadres are for the discipline commission only (domain.md §4).
+    /// Sealed reports about cadres are for the discipline commission only (docs/domain.md §4.1).
     public static func maySeeSealed(_ role: Role) -> Bool { role == .discipline }
 }

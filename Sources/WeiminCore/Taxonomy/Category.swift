@@ -1,4 +1,4 @@
-/// The five functions of a village group (五大职能, domain.md §1) plus `none` for messages that need nothing.
+/// The five functions of a village group (五大职能, docs/domain.md §1.3) plus `none` for messages that need nothing.
 /// Stored as its raw string; the raw values are part of the API and the database, never rename them.
 public enum Category: String, CaseIterable, Codable, Sendable, Hashable {
     case publicity
@@ -25,7 +25,7 @@ public enum Satisfaction: String, CaseIterable, Codable, Sendable, Hashable {
     case basicallySatisfied = "basically_satisfied"
     case unsatisfied
 
-    /// 满意 and 基本满意 both count towards the satisfaction rate (domain.md §5).
+    /// 满意 and 基本满意 both count towards the satisfaction rate (docs/domain.md §5).
     public var countsAsSatisfied: Bool { self != .unsatisfied }
 }
 

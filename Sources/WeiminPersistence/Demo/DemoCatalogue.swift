@@ -27,7 +27,7 @@ enum DemoCatalogue {
     static func townshipCode(_ index: Int) -> String { "433125\(100 + index)" }
     static func villageCode(township index: Int, village v: Int) -> String { "\(townshipCode(index))\(201 + v)" }
 
-    /// The leading group's members and the service departments (domain.md §1).
+    /// The leading group's members and the service departments (docs/domain.md §1.2).
     static let departments: [(code: String, name: String)] = [
         ("zzb", "县委组织部"), ("jwjw", "县纪委监委"), ("wxb", "县委网信办"), ("wmb", "县文明办"),
         ("nyncj", "县农业农村局"), ("xczxj", "县乡村振兴局"), ("gaj", "县公安局"), ("xfj", "县信访局"),

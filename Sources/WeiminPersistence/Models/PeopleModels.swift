@@ -2,7 +2,7 @@ import FluentKit
 import Foundation
 
 /// A person known to a county: villager, cadre, police. Phone and ID numbers are stored only as
-/// AES-GCM ciphertext plus a masked copy for display and a keyed hash for lookup (domain.md §4).
+/// AES-GCM ciphertext plus a masked copy for display and a keyed hash for lookup (docs/domain.md §4.4).
 final class PersonModel: Model, @unchecked Sendable {
     static let schema = "people"
 

@@ -4,7 +4,7 @@ import SQLKit
 import WeiminCore
 
 /// A sealed case's words (title and summary) are stored encrypted in `title_cipher`/`summary_cipher`; the plain
-/// columns, the search index and everything that reads a case row see only these placeholders (domain.md §4).
+/// columns, the search index and everything that reads a case row see only these placeholders (docs/domain.md §4.1).
 public enum SealedWords {
     public static let title = "反映干部问题（密封件）"
     public static let summary = "（密封件：内容已加密，仅纪委监委可查阅，每次查阅均记录在案）"

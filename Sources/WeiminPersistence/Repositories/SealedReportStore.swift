@@ -20,7 +20,7 @@ public struct SealedReport: Sendable, Codable {
     public var erased: Bool
 }
 
-/// Seals reports about cadres (domain.md §4): identity and words encrypted, readable by the discipline
+/// Seals reports about cadres (docs/domain.md §4.1–§4.2): identity and words encrypted, readable by the discipline
 /// role only with every read in the audit record; the accused and the source group's admins recused.
 public struct SealedReportStore: Sendable {
     let database: WeiminDatabase

@@ -6,7 +6,7 @@ import Synchronization
 import WeiminCore
 
 /// Loopback stand-ins for the WeCom, DingTalk and Feishu robot servers, written to the published
-/// protocols (protocols.md §2): they check keys, signatures and timestamp windows, allow 20 messages a
+/// protocols (docs/protocols.md §2): they check keys, signatures and timestamp windows, allow 20 messages a
 /// minute per robot, and answer with the documented error codes — always with HTTP 200, like the real ones.
 /// Used by the tests and by `weimin bench outbox`; no machine here can reach the real platforms.
 public actor FakeRobots {

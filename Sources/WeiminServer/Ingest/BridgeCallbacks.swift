@@ -4,7 +4,7 @@ import Hummingbird
 import WeiminCore
 import WeiminPersistence
 
-/// Personal-WeChat bridges (protocols.md §3), which post every group message they see:
+/// Personal-WeChat bridges (docs/protocols.md §3.1–§3.2), which post every group message they see:
 ///   POST /ingest/wechatbot/{source}  — wechatbot-webhook, multipart/form-data
 ///   POST /ingest/wcf/{source}        — WeChatFerry HTTP (wcfhttp), JSON
 /// Bridges cannot sign, so each request carries the source's token: `Authorization: Bearer wms_…`,

@@ -4,7 +4,7 @@ import Hummingbird
 import WeiminCore
 import WeiminPersistence
 
-/// Platform callbacks (protocols.md §1–§2). The path names the source (an id, not a secret); each
+/// Platform callbacks (docs/protocols.md §1, §2.3). The path names the source (an id, not a secret); each
 /// request is authenticated by the platform's own signature with that source's secrets.
 ///   GET/POST /ingest/wecom-robot/{source}  — WeCom smart robot: URL check, then encrypted JSON
 ///   POST     /ingest/dingtalk/{source}     — DingTalk @robot: `timestamp` + `sign` headers, JSON

@@ -4,7 +4,7 @@ import Logging
 import WeiminCore
 import WeiminPersistence
 
-/// WeCom self-built app callback (protocols.md §1): GET verifies the URL, POST carries encrypted XML.
+/// WeCom self-built app callback (docs/protocols.md §1.3–§1.5): GET verifies the URL, POST carries encrypted XML.
 ///   GET/POST /ingest/wecom/{source}
 /// Text and media messages are stored; `change_external_chat` events are stored once (keyed on sender,
 /// time and event, since events have no MsgId) and update the customer group's roster.

@@ -5,7 +5,7 @@ import FoundationNetworking
 import WeiminCore
 import WeiminPersistence
 
-/// Speaks each robot's send API (protocols.md §2–§3): builds the signed request, sends it, and reads the
+/// Speaks each robot's send API (docs/protocols.md §2, §3.1–§3.2): builds the signed request, sends it, and reads the
 /// answer — which is HTTP 200 even on failure for all three robot platforms, so the JSON code decides.
 public struct RobotClient: Sendable {
     let session: URLSession

@@ -2,7 +2,7 @@ import Crypto
 import Foundation
 import _CryptoExtras
 
-/// WeCom's callback encryption (企业微信回调加解密), as protocols.md §1 describes it:
+/// WeCom's callback encryption (企业微信回调加解密), as docs/protocols.md §1.1–§1.2 describes it:
 /// signature = SHA-1 of the sorted token, timestamp, nonce and ciphertext; AES-256-CBC with IV = the
 /// first 16 key bytes; plaintext = 16 random bytes ‖ 4-byte big-endian length ‖ message ‖ receive id;
 /// PKCS#7 padding to 32-byte blocks, so the last byte is 1…32 (a 16-byte unpadder would reject it).
@@ -97,7 +97,7 @@ public struct WeComCrypto: Sendable {
     }
 }
 
-/// The HMAC-SHA256 signatures of DingTalk and Feishu (protocols.md §2).
+/// The HMAC-SHA256 signatures of DingTalk and Feishu (docs/protocols.md §2.2–§2.4).
 public enum PlatformSignature {
     /// DingTalk: base64(HMAC-SHA256(key: secret, message: "\(timestamp)\n\(secret)")). Inbound callbacks send
     /// it as is in the `sign` header; outbound robot URLs carry it URL-encoded.

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import WeiminServer
 
-/// The vectors of protocols.md, checked against the platforms' official sample code.
+/// The vectors of docs/protocols.md (§1.8, §2.2–§2.4), checked against the platforms' official sample code.
 @Suite("Platform crypto vectors")
 struct PlatformCryptoTests {
     let a = try! WeComCrypto(token: "hJqcu3uJ9Tn2gXPmxx2w9kkCkCE2EPYo", encodingAESKey: "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt", receiveID: "ww1436e0e65a779aee")
