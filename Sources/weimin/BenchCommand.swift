@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import WeiminServer
 
-// weimin bench ingest
+// weimin bench ingest | outbox | triage | ledger
 
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "bench", abstract: "性能测试。Benchmarks.", subcommands: [BenchIngest.self, BenchOutbox.self, BenchTriage.self, BenchLedger.self])

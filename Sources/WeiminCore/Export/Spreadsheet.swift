@@ -96,7 +96,9 @@ public struct Spreadsheet: Sendable {
             <Relationship Id="rId\(sheets.count + 1)" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>\
             </Relationships>
             """)))
-        // Styles: 0 plain, 1 bold header, 2 date and time, 3 percentage with one decimal.
+        // Cell styles (`s=`): 0 plain, 1 bold header, 2 date and time. There is no percentage style: rates are
+        // written as plain numbers already multiplied by 100 (the headers say 响应率% …); number format 165 (0.0%)
+        // is declared below but no cell style uses it.
         parts.append(("xl/styles.xml", Self.xml("""
             <styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">\
             <numFmts count="2"><numFmt numFmtId="164" formatCode="yyyy-mm-dd hh:mm"/><numFmt numFmtId="165" formatCode="0.0%"/></numFmts>\

@@ -4,7 +4,8 @@ import WeiminCore
 import WeiminPersistence
 
 /// `GET /`: a plain page for whoever opens the server's address in a browser, in Chinese, saying what
-/// is running and where to go. (The full web console is its own piece of work.)
+/// is running and on which database, with the calendar warning if next year's holidays are missing, a link to
+/// the web console's sign-in (`/login`, served by Web/) and the main API routes. No sign-in needed.
 struct HomeController {
     let services: AppServices
 
