@@ -78,7 +78,7 @@ public struct CaseWorkflow: Sendable {
             }
         case .returnToCentre:
             if let due = c.returnDueAt, now > due {
-                throw .conflict("已超过退回时限（\(DeadlineRules.defaults.rule(for: .returnWindow, category: c.category, urgency: c.urgency, sealed: c.sealed)?.limit.description ?? "5个工作日")），请与受理中心协商改派")
+                throw .conflict("已超过退回时限（\(rules.rule(for: .returnWindow, category: c.category, urgency: c.urgency, sealed: c.sealed)?.limit.description ?? "5个工作日")），请与受理中心协商改派")
             }
             after.returnDueAt = nil
         case .start:
