@@ -77,6 +77,19 @@ struct FuzzRegressionTests {
         #expect(crlf.items == ChatExport.parseTXT(lf, now: Self.now).items)
     }
 
+    /// Found by the ChatExport fuzzer: a row refused by the input rules (here a NUL in the sender) could still be
+    /// quoted by a later row, whose quotedKey then named a message that was never imported.
+    @Test("a quote of a refused row quotes nothing")
+    func quoteOfRefusedRow() throws {
+        let header = "localId,TalkerId,Type,SubType,IsSender,CreateTime,Status,StrContent,StrTime,Remark,NickName,Sender\n"
+        let csv = header + "1,g,1,0,0,1732410180,2,路灯坏了,x,,a,wxid_\u{0}a\n"
+            + "2,g,49,57,0,1732410240,2,<msg><appmsg><title>收到</title><refermsg><content>路灯坏了</content></refermsg>"
+            + "</appmsg></msg>,x,,b,wxid_b\n"
+        let result = try ChatExport.parseCSV(csv, now: Self.now)
+        #expect(result.items.map(\.kind) == ["quote"])
+        #expect(result.items.first?.quotedKey == nil)
+    }
+
     @Test("satisfaction replies")
     func satisfaction() throws {
         for (name, input) in try Self.inputs("SatisfactionReply") {

@@ -38,11 +38,15 @@ public enum ChatExport {
     static func screened(_ result: Result) -> Result {
         var out = result
         out.items = []
-        for item in result.items {
+        var kept: Set<String> = []
+        for var item in result.items {
             do {
                 try InputRules.checkMessage(
                     text: item.text, senderID: item.senderID, senderName: item.senderName, groupID: "", groupName: "", messageID: item.key,
                     fields: .init(text: "内容", senderID: "发送者", senderName: "昵称", groupID: "群", groupName: "群名", messageID: "键", quotedID: "引用"))
+                // A quote of a row refused here would point at a message that was never imported (found by fuzzing).
+                if let q = item.quotedKey, !kept.contains(q) { item.quotedKey = nil }
+                kept.insert(item.key)
                 out.items.append(item)
             } catch {
                 out.skipped.append(.init(line: item.line, reason: "\(error)"))
