@@ -16,7 +16,7 @@ export WEIMIN_REQUIRE_POSTGRES=1
 # dingtalkchatbot for DingTalk's robot signing).
 if ! python3 -c "import wechatpy.work.crypto, dingtalkchatbot.chatbot, openpyxl" 2>/dev/null; then
     echo "== installing the Python test clients (wechatpy, dingtalkchatbot, openpyxl)"
-    python3 -m pip install --quiet --disable-pip-version-check --pre wechatpy cryptography dingtalkchatbot openpyxl
+    python3 -m pip install --quiet --disable-pip-version-check --upgrade --pre wechatpy cryptography dingtalkchatbot openpyxl
 fi
 export WEIMIN_REQUIRE_PYCLIENTS=1
 
