@@ -3,9 +3,9 @@ import Foundation
 import SQLKit
 import WeiminCore
 
-/// What a case change says in the villager's group, enqueued in the same transaction as the change:
-/// a receipt on acceptance, progress on dispatch, decline, extension and reopening, the answer and the
-/// satisfaction question on resolution. Sealed cases (reports about cadres) never speak in the group.
+/// Writes what a case change says in the villager's group, in the same transaction as the change. What is said,
+/// and when, is `CaseReplyPlan`'s decision (WeiminCore); this type only reads the facts it needs (the villager who
+/// raised it, the department's name, the county's templates) and writes the outbox rows.
 enum CaseReplies {
     static let templatesKey = "outbound.templates"
 
@@ -50,58 +50,38 @@ enum CaseReplies {
         // A villager whose mobile the county knows can be @-mentioned by it (DingTalk); the number itself is
         // read only when the message goes out.
         let personWithPhone = try origin?.decode(column: "phone_cipher", as: String?.self) != nil ? try origin?.decode(column: "person_id", as: UUID?.self) : nil
-        var department = "县受理中心"
+        var department = CaseReplyPlan.centreName
         if let d = after.departmentID, let row = try await DepartmentModel.find(d, on: db) { department = row.name }
+        let deadline = CaseReplyPlan.spoken(after.dueAt ?? after.responseDueAt)
+        let plan = CaseReplyPlan.group(for: command, department: department, deadline: deadline)
+        guard !plan.replies.isEmpty else { return }
         let templates = try await templates(on: db)
-        var values = [
+        let values = [
             "title": after.title, "case_number": after.number.description, "department": department,
-            "mention": villagerName.map { "@\($0) " } ?? "", "deadline": deadline(after.dueAt ?? after.responseDueAt),
+            "mention": villagerName.map { "@\($0) " } ?? "", "deadline": deadline,
         ]
         let mentions = (villagerID.map { [$0] } ?? []) + (personWithPhone.map { ["person:\($0.uuidString)"] } ?? [])
-        func put(_ kind: OutboundKind, _ extra: [String: String] = [:], mention: Bool = true) async throws {
-            let text = templates.render(kind, values.merging(extra) { $1 })
+        for reply in plan.replies {
             try await OutboxStore.enqueue(
-                on: db, county: after.countyCode.rawValue, groupID: group, causeKey: "case:\(after.id.uuidString):\(eventSequence):\(kind.rawValue)",
-                kind: kind, caseID: after.id, text: text, mentions: mention ? mentions : [], at: now)
+                on: db, county: after.countyCode.rawValue, groupID: group, causeKey: "case:\(after.id.uuidString):\(eventSequence):\(reply.kind.rawValue)",
+                kind: reply.kind, caseID: after.id, text: templates.render(reply.kind, values.merging(reply.values) { $1 }),
+                mentions: reply.mentionVillager ? mentions : [], at: now)
         }
-        switch command {
-        case .accept:
-            try await put(.receipt)
-        case .dispatch, .reassign:
-            try await put(.progress, ["note": "已转交\(department)办理，将于 \(values["deadline"]!) 前答复。"], mention: false)
-        case .decline(let reason):
-            try await put(.progress, ["note": "不予受理：\(reason)"])
-        case .reopen:
-            try await put(.progress, ["note": "回访不满意，已重新交办（重办），将于 \(values["deadline"]!) 前答复。"], mention: false)
-        case .decideExtension(let approve, _, _) where approve:
-            try await put(.progress, ["note": "办理期限已延长至 \(values["deadline"]!)。"], mention: false)
-        case .resolve(let reply):
-            values["reply"] = reply
-            try await put(.resolution)
-            try await put(.satisfaction)
-            if let villagerID {
-                let round = (try await sql.raw("SELECT COUNT(*) AS n FROM satisfaction_requests WHERE case_id = \(bind: after.id)").first()?
-                    .decode(column: "n", as: Int.self) ?? 0) + 1
-                try await sql.raw("""
-                    INSERT INTO satisfaction_requests (id, case_id, county_code, group_id, villager_id, round, asked_at, follow_up_due_at)
-                    VALUES (\(bind: UUID()), \(bind: after.id), \(bind: after.countyCode.rawValue), \(bind: group), \(bind: villagerID), \(bind: round),
-                            \(bind: now), \(bind: now.addingTimeInterval(3 * 86400)))
-                    """).run()
-            }
-        default:
-            break
+        if plan.asksSatisfaction, let villagerID {
+            let round = (try await sql.raw("SELECT COUNT(*) AS n FROM satisfaction_requests WHERE case_id = \(bind: after.id)").first()?
+                .decode(column: "n", as: Int.self) ?? 0) + 1
+            try await sql.raw("""
+                INSERT INTO satisfaction_requests (id, case_id, county_code, group_id, villager_id, round, asked_at, follow_up_due_at)
+                VALUES (\(bind: UUID()), \(bind: after.id), \(bind: after.countyCode.rawValue), \(bind: group), \(bind: villagerID), \(bind: round),
+                        \(bind: now), \(bind: now.addingTimeInterval(3 * 86400)))
+                """).run()
         }
     }
 
     /// The private answer to a sealed case's reporter, when the county wants one: on acceptance and on
     /// resolution only, in words that say nothing about the report, to the sender id kept sealed.
     static func answerReporter(for command: CaseCommand, after: Case, eventSequence: Int, on db: any Database, at now: Date) async throws {
-        let stage: String
-        switch command {
-        case .accept: stage = "受理"
-        case .resolve: stage = "办结"
-        default: return
-        }
+        guard let stage = CaseReplyPlan.privateStage(for: command) else { return }
         guard try await sealedReply(on: db) == .privately else { return }
         let sql = db as! any SQLDatabase
         guard let report = try await sql.raw("""
@@ -116,10 +96,5 @@ enum CaseReplies {
             kind: .privateReply, caseID: after.id, text: text, recipientCipher: recipient, at: now)
     }
 
-    /// "12月3日 17:30", Beijing time, as people say it.
-    static func deadline(_ date: Date?) -> String {
-        guard let date else { return "规定期限" }
-        let c = Calendar.beijing.dateComponents([.month, .day, .hour, .minute], from: date)
-        return String(format: "%d月%d日 %02d:%02d", c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0)
-    }
+    static func deadline(_ date: Date?) -> String { CaseReplyPlan.spoken(date) }
 }
