@@ -82,6 +82,24 @@ let package = Package(
             resources: [.copy("Resources/triage.wmtm"), .copy("Resources/triage-corpus.tsv"), .copy("Resources/Views")],
             swiftSettings: swiftSettings
         ),
+        // Benchmarks, the load generator and the loopback fake robot servers: shipped in the `weimin` binary
+        // for `weimin bench …` and used by the tests, but not part of the server library.
+        .target(
+            name: "WeiminBench",
+            dependencies: [
+                "WeiminCore",
+                "WeiminPersistence",
+                "WeiminServer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "FluentKit", package: "fluent-kit"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The command line: parses arguments and calls into the modules above.
         .executableTarget(
             name: "weimin",
@@ -89,6 +107,7 @@ let package = Package(
                 "WeiminCore",
                 "WeiminPersistence",
                 "WeiminServer",
+                "WeiminBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -114,6 +133,7 @@ let package = Package(
                 "WeiminCore",
                 "WeiminPersistence",
                 "WeiminServer",
+                "WeiminBench",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdOTP", package: "hummingbird-auth"),

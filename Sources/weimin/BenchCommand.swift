@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import WeiminBench
 import WeiminServer
 
 // weimin bench ingest | outbox | triage | ledger

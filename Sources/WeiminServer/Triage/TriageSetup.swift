@@ -5,6 +5,7 @@ import WeiminCore
 public enum TriageSetup {
     public struct SetupError: Error, CustomStringConvertible {
         public let description: String
+        public init(description: String) { self.description = description }
     }
 
     /// The model shipped with Weimin, trained on `data/triage/corpus.tsv` (see docs/labelling-guide.md).

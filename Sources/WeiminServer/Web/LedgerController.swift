@@ -137,3 +137,9 @@ struct LedgerController {
                 .map { String($0.key) + "=" + (String($0.value).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "") }.joined(separator: "&"))
     }
 }
+
+extension CaseQuery {
+    /// Where the ledger page stops counting for this query (`LedgerController.countLimit(for:)`): public so that
+    /// `weimin bench ledger` times the queries exactly as the page runs them.
+    public var ledgerCountLimit: Int { LedgerController.countLimit(for: self) }
+}

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Synchronization
 import Testing
+import WeiminBench
 import WeiminCore
 @testable import WeiminPersistence
 @testable import WeiminServer

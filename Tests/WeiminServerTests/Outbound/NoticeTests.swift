@@ -5,6 +5,7 @@ import HTTPTypes
 import NIOCore
 import SQLKit
 import Testing
+import WeiminBench
 import WeiminCore
 @testable import WeiminPersistence
 @testable import WeiminServer

@@ -4,6 +4,7 @@ import HTTPTypes
 import NIOCore
 import Synchronization
 import WeiminCore
+import WeiminServer
 
 /// Loopback stand-ins for the WeCom, DingTalk and Feishu robot servers, written to the published
 /// protocols (docs/protocols.md §2): they check keys, signatures and timestamp windows, allow 20 messages a

@@ -1,5 +1,6 @@
 import Foundation
 import WeiminCore
+import WeiminServer
 
 /// `weimin bench triage`: how fast triage runs on one core, and how long training takes.
 ///

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import WeiminCore
 import WeiminPersistence
+import WeiminServer
 
 /// `weimin bench ingest`: how fast messages get in, over real HTTP on loopback, next to the limit of
 /// the same machine measured in the same run — the same rows written straight through the message

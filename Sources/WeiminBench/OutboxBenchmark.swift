@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import WeiminCore
 import WeiminPersistence
+import WeiminServer
 
 /// `weimin bench outbox`: delivers N messages to R robots (loopback fakes of the WeCom group robot,
 /// which enforce 20 a minute and answer 45009 when pushed) through the real outbox and delivery service,

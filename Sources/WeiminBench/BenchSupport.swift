@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import ServiceLifecycle
+import WeiminServer
 
 /// What every benchmark needs: a fresh database in a temporary folder (or an empty PostgreSQL), and
 /// a server on a free loopback port that can be stopped gracefully.

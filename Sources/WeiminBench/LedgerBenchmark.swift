@@ -3,6 +3,7 @@ import Foundation
 import SQLKit
 import WeiminCore
 import WeiminPersistence
+import WeiminServer
 
 /// `weimin bench ledger`: the ledger's queries on a county with many cases (a million by default). The demo
 /// county is seeded, then synthetic cases are written in bulk — titles and summaries from the triage corpus's
@@ -40,7 +41,7 @@ public struct LedgerBenchmark {
             let visibility = operatorViewer.caseVisibility
             func time(_ query: CaseQuery, exactCount: Bool = false) async throws -> Double {
                 var q = query
-                if !exactCount { q.countLimit = LedgerController.countLimit(for: q) }  // as the ledger page counts
+                if !exactCount { q.countLimit = q.ledgerCountLimit }  // as the ledger page counts
                 var samples: [Double] = []
                 for _ in 0..<options.runs {
                     let t0 = ContinuousClock.now
