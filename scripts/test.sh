@@ -27,7 +27,7 @@ swift test --skip-build "$@"
 if [ $# -eq 0 ]; then
     if command -v chromedriver >/dev/null && python3 -c "import selenium" 2>/dev/null; then
         echo "== browser test (screenshots in test-output/screenshots)"
-        python3 tests/browser/console_e2e.py --weimin .build/debug/weimin
+        python3 Tests/Browser/console_e2e.py --weimin .build/debug/weimin
     elif [ "${WEIMIN_REQUIRE_BROWSER:-}" = 1 ]; then
         echo "browser test required but chromium/chromedriver or selenium is missing" >&2
         exit 1

@@ -13,7 +13,7 @@ against the demo server on loopback:
 Every page is saved as a screenshot at desktop (1366×768) and phone (375 px) width in test-output/screenshots,
 and the server time for each page (navigation timing) goes to test-output/page-timings.json.
 
-    python3 tests/browser/console_e2e.py [--weimin .build/debug/weimin]
+    python3 Tests/Browser/console_e2e.py [--weimin .build/debug/weimin]
 """
 import argparse, base64, re, hashlib, hmac, json, os, pathlib, socket, struct, subprocess, sys, tempfile, time, urllib.parse, urllib.request
 
@@ -23,7 +23,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 from selenium.webdriver.support import expected_conditions as EC
 
-root = pathlib.Path(__file__).resolve().parent.parent.parent
+root = pathlib.Path(__file__).resolve().parents[2]  # this file is Tests/Browser/console_e2e.py
 ap = argparse.ArgumentParser()
 ap.add_argument("--weimin", default=str(root / ".build/debug/weimin"))
 ap.add_argument("--out", default=str(root / "test-output"))
