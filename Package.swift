@@ -60,12 +60,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Use cases: one type each, owning its transaction, asking Core to decide and repositories to read and write.
+        .target(
+            name: "WeiminApp",
+            dependencies: ["WeiminCore", "WeiminPersistence"],
+            swiftSettings: swiftSettings
+        ),
         // HTTP: buildApplication, request context, controllers, background services.
         .target(
             name: "WeiminServer",
             dependencies: [
                 "WeiminCore",
                 "WeiminPersistence",
+                "WeiminApp",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
@@ -120,6 +127,7 @@ let package = Package(
         .testTarget(
             name: "WeiminPersistenceTests",
             dependencies: [
+                "WeiminApp",
                 "WeiminCore",
                 "WeiminPersistence",
                 .product(name: "FluentKit", package: "fluent-kit"),
@@ -130,6 +138,7 @@ let package = Package(
         .testTarget(
             name: "WeiminServerTests",
             dependencies: [
+                "WeiminApp",
                 "WeiminCore",
                 "WeiminPersistence",
                 "WeiminServer",

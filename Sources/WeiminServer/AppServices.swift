@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import WeiminApp
 import WeiminCore
 import WeiminPersistence
 
@@ -17,6 +18,9 @@ public struct AppServices: Sendable {
     public let staff: StaffDirectory
     /// Sign-in for the console, API tokens and HTTP Basic alike: one lock, one throttle, one second-factor rule.
     public let signIn: SignInStore
+    /// Triage's reads and writes, and sealed reports (reporter and words under the data key).
+    public let triageStore: TriageStore
+    public let sealedReports: SealedReportStore
     /// Ingestion: group-commit writer and source lookups.
     public let ingest: IngestService
     public let logger: Logger
@@ -77,6 +81,8 @@ public struct AppServices: Sendable {
         self.messages = MessageStore(database: database)
         self.staff = StaffDirectory(database: database, cost: config.bcryptCost)
         self.signIn = SignInStore(database: database, cipher: cipher, staff: staff, throttle: SignInThrottle())
+        self.triageStore = TriageStore(database: database, cipher: cipher)
+        self.sealedReports = SealedReportStore(database: database, cipher: cipher)
         self.ingest = IngestService(database: database, cipher: cipher)
         self.logger = logger
     }
@@ -86,6 +92,11 @@ public struct AppServices: Sendable {
         let today = workflow.calendar.local(now).date
         guard let year = workflow.calendar.holidays.missingNextYear(today: today) else { return nil }
         return "尚未导入 \(year) 年节假日安排：国务院公布后请运行 weimin calendar load \(year).json，否则跨年期限将只按周一至周五计算。"
+    }
+
+    /// Use case: triage what is pending (WeiminApp).
+    public var triagePending: TriagePending {
+        TriagePending(triage: triageStore, cases: caseStore, sealedReports: sealedReports, workflow: workflow)
     }
 
     public func demoSeeder() -> DemoSeeder {

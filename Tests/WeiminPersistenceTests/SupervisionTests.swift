@@ -2,9 +2,17 @@ import FluentKit
 import Foundation
 import Testing
 import WeiminCore
+import WeiminApp
 @testable import WeiminPersistence
 
 private let policy = SupervisionPolicy(calendar: testWorkflow.calendar)
+
+extension SupervisionStore {
+    /// The scan is the `ScanSupervision` use case; the store only reads and writes.
+    func scan(policy: SupervisionPolicy, now: Date, holder: String, leaseSeconds: TimeInterval = 50) async throws -> ScanResult {
+        try await ScanSupervision(store: self, policy: policy).run(now: now, holder: holder, leaseSeconds: leaseSeconds)
+    }
+}
 
 private func at(_ date: String, _ hh: Int, _ mm: Int = 0) -> Date {
     testWorkflow.calendar.instant(LocalDate(iso: date)!, minute: Double(hh * 60 + mm))
@@ -86,9 +94,14 @@ struct SupervisionTests {
             let row = try #require(try await CaseModel.find(c.id, on: db.db))
             let f = try #require(policy.findings(for: try row.toCore(), at: at("2026-12-01", 10)).first { $0.level == .order })
             let store = SupervisionStore(database: db)
-            let key = "case:\(c.id.uuidString):handling:order:\(f.clockKey)"
+            let key = SupervisionNotice.dedupeKey(f)
+            #expect(key == "case:\(c.id.uuidString):handling:order:\(f.clockKey)")
+            let current = try row.toCore()
+            let to = SupervisionNotice.recipients(f.level, departmentName: "县住建局", township: current.townshipCode)
+            let order = SupervisionStore.CaseOrder(finding: f, key: key, recipients: to, eventNote: SupervisionNotice.eventNote(f, recipients: to),
+                                                   groupValues: SupervisionNotice.groupValues(f, case: current, departmentName: "县住建局"))
             let outcomes = try await withThrowingTaskGroup(of: Bool.self) { g in
-                for _ in 0..<6 { g.addTask { try await store.record(f, key: key, case: row, departmentName: "县住建局", at: at("2026-12-01", 10)) } }
+                for _ in 0..<6 { g.addTask { try await store.issue(order, on: current, at: at("2026-12-01", 10)) } }
                 return try await g.reduce(into: []) { $0.append($1) }
             }
             #expect(outcomes.filter { $0 }.count == 1)

@@ -114,3 +114,40 @@ public struct SupervisionPolicy: Sendable {
         }
     }
 }
+
+/// What a supervision order says and to whom — the words staff and villagers read, decided here, not where it is stored.
+public enum SupervisionNotice {
+    /// One order per case clock and rung, however many scans or instances see it.
+    public static func dedupeKey(_ f: SupervisionFinding) -> String {
+        "case:\(f.caseID.uuidString):\(f.step.rawValue):\(f.level.rawValue):\(f.clockKey)"
+    }
+
+    /// Who an order goes to, in words: the lead department, the township's leader, and for a 通报 the county's
+    /// leading group; the centre when the case is with nobody yet.
+    public static func recipients(_ level: SupervisionLevel, departmentName: String?, township: RegionCode?) -> String {
+        var to: [String] = []
+        if let departmentName { to.append(departmentName) }
+        if let township { to.append("乡镇主要负责人（\(township.rawValue)）") }
+        if level == .notice { to.append("县领导小组") }
+        if to.isEmpty { to.append("县受理中心") }
+        return to.joined(separator: "、")
+    }
+
+    /// The case history's line for an order.
+    public static func eventNote(_ f: SupervisionFinding, recipients: String) -> String {
+        "\(f.level.chineseName)：\(f.message)（送：\(recipients)）"
+    }
+
+    /// The group hears of a 督办单 or 通报 on a villager's case, so the villager sees the county chasing it; a 预警 is
+    /// internal and sealed cases are never spoken of. Nil when the group is told nothing; otherwise the template values.
+    public static func groupValues(_ f: SupervisionFinding, case c: Case, departmentName: String?) -> [String: String]? {
+        guard f.level != .warning, !c.sealed, c.groupID != nil else { return nil }
+        return ["case_number": c.number.description, "title": c.title, "department": departmentName ?? "承办单位",
+                "level": f.level == .order ? "超期督办" : "超期通报"]
+    }
+
+    /// The month's 通报 of a department with too many overdue cases: its key (once per department and month) and words.
+    public static func departmentNotice(department: UUID, name: String, month: String, overdue: Int) -> (key: String, message: String, recipients: String) {
+        ("dept:\(department.uuidString):\(month)", "\(name) \(month) 已有 \(overdue) 件工单超期，予以通报", "县领导小组、\(name)")
+    }
+}

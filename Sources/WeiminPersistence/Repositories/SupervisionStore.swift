@@ -19,7 +19,8 @@ public struct SupervisionOrder: Sendable, Codable, Hashable {
     public var issuedAt: Date
 }
 
-/// Runs the supervision scan and stores what it finds, exactly once.
+/// The supervision scan's reads and writes (leases, watched cases, orders exactly once); the scan itself is the
+/// `ScanSupervision` use case (WeiminApp).
 public struct SupervisionStore: Sendable {
     let database: WeiminDatabase
 
@@ -30,6 +31,12 @@ public struct SupervisionStore: Sendable {
         public var ran: Bool
         public var casesChecked: Int
         public var issued: [SupervisionLevel: Int]
+
+        public init(ran: Bool, casesChecked: Int, issued: [SupervisionLevel: Int]) {
+            self.ran = ran
+            self.casesChecked = casesChecked
+            self.issued = issued
+        }
     }
 
     /// Takes (or renews) a named lease until `until`; true if this holder has it. One statement, so two
@@ -65,67 +72,65 @@ public struct SupervisionStore: Sendable {
         }
     }
 
-    /// One scan: every case with a running clock, every new rung stored with its case event and
-    /// recipients, then department notices (三件超期).
-    public func scan(policy: SupervisionPolicy, now: Date, holder: String, leaseSeconds: TimeInterval = 50) async throws -> ScanResult {
-        guard try await acquireLease("supervision", holder: holder, now: now, for: leaseSeconds) else {
-            return ScanResult(ran: false, casesChecked: 0, issued: [:])
-        }
-        var result = ScanResult(ran: true, casesChecked: 0, issued: [:])
-        let db = database.db
+    /// Cases the scan looks at, by number after `number` (keyset paging: stable while rows change under it): every open
+    /// case, petitions waiting for 复查/复核, and acceptances not yet notified.
+    public func watchedCases(after number: String, limit: Int = 500) async throws -> [Case] {
         let open = CaseState.allCases.filter(\.isOpen).map(\.rawValue)
-        let deptNames = Dictionary(uniqueKeysWithValues: try await DepartmentModel.query(on: db).all().map { ($0.id!, $0.name) })
-        var lastNumber = ""
-        while true {
-            // Keyset paging by number: stable while rows change under us.
-            let rows = try await CaseModel.query(on: db)
-                .filter(\.$number > lastNumber)
-                .group(.or) { g in
-                    g.filter(\.$state ~~ open)
-                    g.filter(\.$petitionStage ~~ [PetitionStage.reviewRequested.rawValue, PetitionStage.recheckRequested.rawValue])
-                    g.group(.and) { $0.filter(\.$acceptanceDueAt != nil).filter(\.$acceptanceNotifiedAt == nil) }
-                }
-                .sort(\.$number).limit(500).all()
-            guard let last = rows.last else { break }
-            lastNumber = last.number
-            result.casesChecked += rows.count
-            let dueIDs = rows.compactMap(\.id)
-            let existing = Set(try await SupervisionOrderModel.query(on: db).filter(\.$caseID ~~ dueIDs).all().map(\.dedupeKey))
-            for row in rows {
-                let c = try row.toCore()
-                for f in policy.findings(for: c, at: now) {
-                    let key = "case:\(c.id.uuidString):\(f.step.rawValue):\(f.level.rawValue):\(f.clockKey)"
-                    guard !existing.contains(key) else { continue }
-                    if try await record(f, key: key, case: row, departmentName: c.departmentID.flatMap { deptNames[$0] }, at: now) {
-                        result.issued[f.level, default: 0] += 1
-                    }
-                }
+        return try await CaseModel.query(on: database.db)
+            .filter(\.$number > number)
+            .group(.or) { g in
+                g.filter(\.$state ~~ open)
+                g.filter(\.$petitionStage ~~ [PetitionStage.reviewRequested.rawValue, PetitionStage.recheckRequested.rawValue])
+                g.group(.and) { $0.filter(\.$acceptanceDueAt != nil).filter(\.$acceptanceNotifiedAt == nil) }
             }
-        }
-        let notices = try await departmentNotices(policy: policy, now: now, names: deptNames)
-        if notices > 0 { result.issued[.notice, default: 0] += notices }
-        return result
+            .sort(\.$number).limit(limit).all().map { try $0.toCore() }
     }
 
-    /// Stores one finding and its case event in one transaction; false if it already existed.
-    func record(_ f: SupervisionFinding, key: String, case row: CaseModel, departmentName: String?, at now: Date) async throws -> Bool {
-        guard let number = CaseNumber(row.number) else { return false }
-        var recipients: [String] = []
-        if let departmentName { recipients.append(departmentName) }
-        if let t = row.townshipCode { recipients.append("乡镇主要负责人（\(t)）") }
-        if f.level == .notice { recipients.append("县领导小组") }
-        if recipients.isEmpty { recipients.append("县受理中心") }
-        let to = recipients.joined(separator: "、")
+    /// The dedupe keys of the orders already issued for these cases.
+    public func issuedKeys(caseIDs: [UUID]) async throws -> Set<String> {
+        Set(try await SupervisionOrderModel.query(on: database.db).filter(\.$caseID ~~ caseIDs).all().map(\.dedupeKey))
+    }
+
+    public func departmentNames() async throws -> [UUID: String] {
+        Dictionary(uniqueKeysWithValues: try await DepartmentModel.query(on: database.db).all().map { ($0.id!, $0.name) })
+    }
+
+    /// An order on a case, as the scan decided it.
+    public struct CaseOrder: Sendable {
+        public var finding: SupervisionFinding
+        public var key: String
+        public var recipients: String
+        public var eventNote: String
+        /// Template values for the group's `supervision` message, or nil when the group is told nothing.
+        public var groupValues: [String: String]?
+
+        public init(finding: SupervisionFinding, key: String, recipients: String, eventNote: String, groupValues: [String: String]?) {
+            self.finding = finding
+            self.key = key
+            self.recipients = recipients
+            self.eventNote = eventNote
+            self.groupValues = groupValues
+        }
+    }
+
+    /// Stores one order, its case event and (when there are group values) the group's message in one transaction;
+    /// false if the order already existed or the case changed under it (the next scan retries).
+    public func issue(_ order: CaseOrder, on c: Case, at now: Date) async throws -> Bool {
+        let f = order.finding
         do {
             return try await database.db.transaction { db in
                 let inserted = try await Self.insertOrder(
-                    on: db as! any SQLDatabase, county: row.countyCode, township: row.townshipCode, caseID: row.id, department: row.departmentID,
-                    level: f.level, step: f.step, key: key, dueAt: f.dueAt, overdueMinutes: f.overdueMinutes, message: f.message, recipients: to, at: now)
-                guard inserted else { return false }
-                try await CaseStore.appendEvent(
-                    caseRow: row, number: number, actor: .system, action: "supervise", from: nil, to: nil,
-                    note: "\(f.level.chineseName)：\(f.message)（送：\(to)）", at: now, on: db)
-                try await Self.tellGroup(f, key: key, case: row, departmentName: departmentName, on: db, at: now)
+                    on: db as! any SQLDatabase, county: c.countyCode.rawValue, township: c.townshipCode?.rawValue, caseID: c.id,
+                    department: c.departmentID, level: f.level, step: f.step, key: order.key, dueAt: f.dueAt, overdueMinutes: f.overdueMinutes,
+                    message: f.message, recipients: order.recipients, at: now)
+                guard inserted, let row = try await CaseModel.find(c.id, on: db), let number = CaseNumber(row.number) else { return false }
+                try await CaseStore.appendEvent(caseRow: row, number: number, actor: .system, action: "supervise", from: nil, to: nil,
+                                                note: order.eventNote, at: now, on: db)
+                if let values = order.groupValues, let group = row.groupID {
+                    let text = try await CaseReplies.templates(on: db).render(.supervision, values)
+                    try await OutboxStore.enqueue(on: db, county: row.countyCode, groupID: group, causeKey: "supervise:\(order.key)", kind: .supervision,
+                                                  caseID: row.id, text: text, at: now)
+                }
                 return true
             }
         } catch {
@@ -134,16 +139,19 @@ public struct SupervisionStore: Sendable {
         }
     }
 
-    /// A 督办单 or 通报 on a villager's case is also said in the group it came from, so the villager sees
-    /// the county chasing it (a 预警 is internal). Never for sealed cases.
-    static func tellGroup(_ f: SupervisionFinding, key: String, case row: CaseModel, departmentName: String?, on db: any Database, at now: Date) async throws {
-        guard f.level != .warning, !row.sealed, let group = row.groupID else { return }
-        let text = try await CaseReplies.templates(on: db).render(.supervision, [
-            "case_number": row.number, "title": row.title, "department": departmentName ?? "承办单位",
-            "level": f.level == .order ? "超期督办" : "超期通报",
-        ])
-        try await OutboxStore.enqueue(
-            on: db, county: row.countyCode, groupID: group, causeKey: "supervise:\(key)", kind: .supervision, caseID: row.id, text: text, at: now)
+    /// This month's 督办单 on handling clocks, by department (what a department 通报 counts).
+    public func handlingOrdersByDepartment(since: Date) async throws -> [UUID: (county: String, count: Int)] {
+        let orders = try await SupervisionOrderModel.query(on: database.db)
+            .filter(\.$level == SupervisionLevel.order.rawValue).filter(\.$step == DeadlineStep.handling.rawValue)
+            .filter(\.$issuedAt >= since).filter(\.$departmentID != nil).all()
+        return Dictionary(grouping: orders, by: { $0.departmentID! }).mapValues { (county: $0[0].countyCode, count: $0.count) }
+    }
+
+    /// A department's 通报 (no case); false if this month's was already issued.
+    public func issueDepartmentNotice(county: String, department: UUID, key: String, message: String, recipients: String,
+                                      at now: Date) async throws -> Bool {
+        try await Self.insertOrder(on: database.sql, county: county, township: nil, caseID: nil, department: department, level: .notice,
+                                   step: .handling, key: key, dueAt: nil, overdueMinutes: 0, message: message, recipients: recipients, at: now)
     }
 
     /// Inserts an order unless its dedupe key exists; true if this call stored it.
@@ -158,30 +166,6 @@ public struct SupervisionStore: Sendable {
             ON CONFLICT (dedupe_key) DO NOTHING
             RETURNING id
             """).all().isEmpty
-    }
-
-    /// 通报 for a department whose overdue cases this month reach the threshold; once per department and month.
-    func departmentNotices(policy: SupervisionPolicy, now: Date, names: [UUID: String]) async throws -> Int {
-        let today = policy.calendar.local(now).date.components
-        guard let monthStart = LocalDate(year: today.year, month: today.month, day: 1) else { return 0 }
-        let from = policy.calendar.instant(monthStart, minute: 0)
-        let orders = try await SupervisionOrderModel.query(on: database.db)
-            .filter(\.$level == SupervisionLevel.order.rawValue).filter(\.$step == DeadlineStep.handling.rawValue)
-            .filter(\.$issuedAt >= from).filter(\.$departmentID != nil).all()
-        var issued = 0
-        for (dept, list) in Dictionary(grouping: orders, by: { $0.departmentID! }) where list.count >= policy.departmentNoticeThreshold {
-            let month = String(format: "%04d-%02d", today.year, today.month)
-            let key = "dept:\(dept.uuidString):\(month)"
-            let name = names[dept] ?? "部门"
-            if try await Self.insertOrder(
-                on: database.sql, county: list[0].countyCode, township: nil, caseID: nil, department: dept, level: .notice, step: .handling,
-                key: key, dueAt: nil, overdueMinutes: 0, message: "\(name) \(month) 已有 \(list.count) 件工单超期，予以通报",
-                recipients: "县领导小组、\(name)", at: now)
-            {
-                issued += 1
-            }
-        }
-        return issued
     }
 
     /// Orders the viewer should see: handlers their department's, township cadres their township's,

@@ -3,10 +3,8 @@ import Foundation
 import SQLKit
 import WeiminCore
 
-/// Triage in the flow: every text message stored after triage was switched on is read once (in id order,
-/// from a cursor), decided, and the decision kept with its model version. A message that needs action
-/// joins the case it belongs to (threading) or opens a new one in state `new`; a report about a cadre
-/// opens a sealed case for the discipline commission. One instance at a time does this (a lease).
+/// Triage's reads and writes: the cursor, the messages after it, a group's recent conversation, the link of a
+/// message to a case, and each pass's decisions. What is done with them is the `TriagePending` use case (WeiminApp).
 public struct TriageStore: Sendable {
     let database: WeiminDatabase
     let cipher: FieldCipher
@@ -40,92 +38,61 @@ public struct TriageStore: Sendable {
         public var undecided = 0
     }
 
-    struct Pending {
-        var id: Int
-        var groupID: UUID
-        var county: String
-        var village: String
-        var senderID: String
-        var senderName: String
-        var text: String
-        var sentAt: Date
-        var quoteOf: Int?
-        var inCase: Bool
+    /// The cursor: the last message id triage has passed. Nil before the first pass.
+    public func cursor() async throws -> Int? {
+        try await Settings.value(Self.cursorKey, on: database.sql).flatMap(Int.init)
     }
 
-    /// Triages up to `limit` messages stored at least a second ago (so one committed late by a concurrent
-    /// writer is not skipped). The first run starts after the newest message: history is not re-triaged.
-    public func runOnce(triager: inout Triager, cases: CaseStore, workflow: CaseWorkflow, limit: Int = 500, at now: Date = Date()) async throws -> Pass {
+    /// Starts the cursor after the newest stored message: history is not re-triaged when triage is switched on.
+    public func startAtNewest(at now: Date) async throws {
         let sql = database.sql
-        var pass = Pass()
-        guard let cursor = try await Settings.value(Self.cursorKey, on: sql).flatMap(Int.init) else {
-            let newest = try await sql.raw("SELECT MAX(id) AS id FROM messages").first()?.decode(column: "id", as: Int?.self) ?? 0
-            try await Settings.put(Self.cursorKey, String(newest), on: sql, at: now)
-            return pass
-        }
-        let rows = try await sql.raw("""
+        let newest = try await sql.raw("SELECT MAX(id) AS id FROM messages").first()?.decode(column: "id", as: Int?.self) ?? 0
+        try await Settings.put(Self.cursorKey, String(newest), on: sql, at: now)
+    }
+
+    /// Up to `limit` messages after the cursor that were stored before `storedBefore`, in id order; every kind, so the
+    /// cursor can pass the ones triage does not read (`UntriagedMessage.isTriageable`).
+    public func untriaged(after cursor: Int, storedBefore: Date, limit: Int) async throws -> [UntriagedMessage] {
+        try await database.sql.raw("""
             SELECT m.id, m.group_id, m.county_code, g.village_code, m.sender_id, m.sender_name, m.text, m.sent_at, m.quote_of, m.kind, m.sealed,
                    EXISTS (SELECT 1 FROM case_messages cm WHERE cm.message_id = m.id) AS in_case
             FROM messages m JOIN chat_groups g ON g.id = m.group_id
-            WHERE m.id > \(bind: cursor) AND m.received_at <= \(bind: now.addingTimeInterval(-1))
+            WHERE m.id > \(bind: cursor) AND m.received_at <= \(bind: storedBefore)
             ORDER BY m.id LIMIT \(bind: limit)
-            """).all()
-        guard !rows.isEmpty else { return pass }
-        let departments = Dictionary(try await DepartmentModel.query(on: database.db).all().map { ("\($0.countyCode):\($0.code)", $0.id!) }) { a, _ in a }
-        let attacher = ThreadAttacher()
-        var last = cursor
-        var decided: [Decided] = []
-        for r in rows {
-            let id = try r.decode(column: "id", as: Int.self)
-            last = id
-            guard try r.decode(column: "kind", as: String.self) == "text", try r.decode(column: "sealed", as: Bool?.self) != true else { continue }
-            let m = Pending(
-                id: id, groupID: try r.decode(column: "group_id", as: UUID.self), county: try r.decode(column: "county_code", as: String.self),
-                village: try r.decode(column: "village_code", as: String.self), senderID: try r.decode(column: "sender_id", as: String.self),
-                senderName: try r.decode(column: "sender_name", as: String.self), text: try r.decode(column: "text", as: String.self),
-                sentAt: try r.decode(column: "sent_at", as: Date.self), quoteOf: try r.decode(column: "quote_of", as: Int?.self),
-                inCase: try r.decode(column: "in_case", as: Bool.self))
-            let d = triager.triage(m.text, explain: true)
-            pass.triaged += 1
-            if d.undecided { pass.undecided += 1 }
-            var caseID: UUID?
-            var threadReason: String?
-            if !m.inCase, let county = RegionCode(m.county), let village = RegionCode(m.village) {
-                if d.reportsCadre {
-                    let c = try await cases.open(newCase(m, d, county: county, village: village, department: departments["\(m.county):jwjw"], sealed: true),
-                                                 actor: Actor.system, at: now, workflow: workflow)
-                    try await SealedReportStore(database: database, cipher: cipher).seal(
-                        caseID: c.id, reporter: .init(name: m.senderName, platformID: m.senderID, phone: nil), originalText: m.text,
-                        accused: nil, accusedUsernames: [], at: now)
-                    caseID = c.id
-                    pass.sealed += 1
-                } else {
-                    let (recent, open) = try await context(group: m.groupID, before: m.sentAt)
-                    let message = ThreadMessage(id: m.id, sender: m.senderID, sentAt: m.sentAt, text: m.text, quoteOf: m.quoteOf)
-                    switch attacher.decide(message, actionable: d.isActionable, recent: recent, open: open) {
-                    case .join(let c, let reason):
-                        try await join(message: m.id, case: c, reason: reason, county: m.county, at: now)
-                        caseID = c
-                        threadReason = reason
-                        pass.joined += 1
-                    case .open:
-                        let c = try await cases.open(
-                            newCase(m, d, county: county, village: village, department: d.department.flatMap { departments["\(m.county):\($0)"] }, sealed: false),
-                            actor: Actor.system, at: now, workflow: workflow)
-                        caseID = c.id
-                        pass.opened += 1
-                    case .ignore:
-                        break
-                    }
-                }
-            }
-            decided.append(Decided(message: m, decision: d, caseID: caseID, threadReason: threadReason))
+            """).all().map { r in
+            UntriagedMessage(
+                id: try r.decode(column: "id", as: Int.self), groupID: try r.decode(column: "group_id", as: UUID.self),
+                county: try r.decode(column: "county_code", as: String.self), village: try r.decode(column: "village_code", as: String.self),
+                senderID: try r.decode(column: "sender_id", as: String.self), senderName: try r.decode(column: "sender_name", as: String.self),
+                text: try r.decode(column: "text", as: String.self), sentAt: try r.decode(column: "sent_at", as: Date.self),
+                quoteOf: try r.decode(column: "quote_of", as: Int?.self), kind: try r.decode(column: "kind", as: String.self),
+                sealed: try r.decode(column: "sealed", as: Bool?.self) == true, inCase: try r.decode(column: "in_case", as: Bool.self))
         }
-        // The pass's decisions and the cursor in one transaction: one disk sync per pass instead of one per
-        // message, so triage does not crowd out the ingestion writer. Cases were opened and joined above as
-        // they came; if the process dies before this commit, the next pass triages these messages again and
-        // neither opens nor joins twice (a message already in a case is not threaded again).
-        let decisions = decided, cursorValue = String(last)
+    }
+
+    /// Department ids by `county:code` (what triage's department head names).
+    public func departmentIDs() async throws -> [String: UUID] {
+        Dictionary(try await DepartmentModel.query(on: database.db).all().map { ("\($0.countyCode):\($0.code)", $0.id!) }) { a, _ in a }
+    }
+
+    /// A message's decision, kept with the case it opened or joined.
+    public struct Decided: Sendable {
+        public var message: UntriagedMessage
+        public var decision: TriageDecision
+        public var caseID: UUID?
+        public var threadReason: String?
+
+        public init(message: UntriagedMessage, decision: TriageDecision, caseID: UUID?, threadReason: String?) {
+            self.message = message
+            self.decision = decision
+            self.caseID = caseID
+            self.threadReason = threadReason
+        }
+    }
+
+    /// A pass's decisions and the new cursor in one transaction: one disk sync per pass instead of one per message.
+    public func recordPass(_ decisions: [Decided], cursor: Int, at now: Date) async throws {
+        let cursorValue = String(cursor)
         try await database.db.transaction { db in
             let sql = db as! any SQLDatabase
             for chunk in stride(from: 0, to: decisions.count, by: 200) {
@@ -133,26 +100,11 @@ public struct TriageStore: Sendable {
             }
             try await Settings.put(Self.cursorKey, cursorValue, on: sql, at: now)
         }
-        return pass
-    }
-
-    struct Decided {
-        var message: Pending
-        var decision: TriageDecision
-        var caseID: UUID?
-        var threadReason: String?
-    }
-
-    func newCase(_ m: Pending, _ d: TriageDecision, county: RegionCode, village: RegionCode, department: UUID?, sealed: Bool) -> NewCase {
-        let title = sealed ? "反映干部问题（密封件）" : String(PIIMask.redact(m.text).prefix(30))
-        return NewCase(county: county, township: village.townshipCode, village: village, groupID: m.groupID, category: d.category,
-                       departmentID: department, urgency: d.urgency, sealed: sealed, title: title, summary: m.text, opinionRisk: d.opinionRisk,
-                       messageIDs: [m.id])
     }
 
     /// The group's last six hours — its latest 200 messages at most, oldest first — with the case each message
     /// is in, and the group's open cases of the last month.
-    func context(group: UUID, before: Date) async throws -> ([ThreadMessage], [OpenCaseSummary]) {
+    public func context(group: UUID, before: Date) async throws -> ([ThreadMessage], [OpenCaseSummary]) {
         let sql = database.sql
         let recent = try await sql.raw("""
             SELECT m.id, m.sender_id, m.sent_at, m.text, m.quote_of, cm.case_id FROM messages m
@@ -181,7 +133,7 @@ public struct TriageStore: Sendable {
     }
 
     /// Links the message to the case and says so in the case's history.
-    func join(message: Int, case id: UUID, reason: String, county: String, at now: Date) async throws {
+    public func join(message: Int, case id: UUID, reason: String, county: String, at now: Date) async throws {
         try await database.db.transaction { db -> Void in
             guard let row = try await CaseModel.find(id, on: db), let number = CaseNumber(row.number) else { return }
             let link = CaseMessageModel()

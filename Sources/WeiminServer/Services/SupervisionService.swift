@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import WeiminApp
 import WeiminCore
 import WeiminPersistence
 
@@ -26,7 +27,7 @@ public struct SupervisionService: Service {
     public func scanOnce() async throws -> SupervisionStore.ScanResult {
         // The lease outlives one interval a little, so a crashed holder is replaced within two.
         let seconds = Double(interval.components.seconds) * 1.5 + 5
-        return try await store.scan(policy: policy, now: now(), holder: holder, leaseSeconds: seconds)
+        return try await ScanSupervision(store: store, policy: policy).run(now: now(), holder: holder, leaseSeconds: seconds)
     }
 
     public func run() async throws {

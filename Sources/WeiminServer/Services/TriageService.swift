@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import WeiminApp
 import WeiminCore
 import WeiminPersistence
 
@@ -16,7 +17,7 @@ public struct TriageService: Service {
     let holder = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))"
 
     public init(services: AppServices, interval: Duration) {
-        store = TriageStore(database: services.database, cipher: services.cipher)
+        store = services.triageStore
         leases = SupervisionStore(database: services.database)
         self.services = services
         self.interval = interval
@@ -34,7 +35,7 @@ public struct TriageService: Service {
     public func runOnce(triager: inout Triager, limit: Int = 500, now: Date = Date()) async throws -> TriageStore.Pass {
         var working = triager
         let pass = try await leases.withLease("triage", holder: holder, now: now, for: 60) {
-            try await store.runOnce(triager: &working, cases: services.caseStore, workflow: services.workflow, limit: limit, at: now)
+            try await services.triagePending.run(triager: &working, limit: limit, at: now)
         }
         triager = working
         return pass ?? TriageStore.Pass()

@@ -9,6 +9,7 @@ import NIOCore
 import SQLKit
 import Testing
 import WeiminBench
+import WeiminApp
 import WeiminCore
 @testable import WeiminPersistence
 @testable import WeiminServer
@@ -180,7 +181,7 @@ struct OutboundFlowTests {
         try await f.clearOutbox()
         let policy = SupervisionPolicy(calendar: f.services.workflow.calendar, rules: f.services.workflow.rules)
         let scanAt = f.clock.now.addingTimeInterval(40 * 86400)
-        let result = try await SupervisionStore(database: f.services.database).scan(policy: policy, now: scanAt, holder: "test")
+        let result = try await ScanSupervision(store: SupervisionStore(database: f.services.database), policy: policy).run(now: scanAt, holder: "test")
         #expect((result.issued[.order] ?? 0) > 0)
         let sql = f.services.database.sql
         let mine = try await sql.raw("SELECT text FROM outbox WHERE kind = 'supervision' AND case_id = \(bind: opened.id)").all().map { try $0.decode(column: "text", as: String.self) }

@@ -1,0 +1,88 @@
+import Foundation
+import WeiminCore
+import WeiminPersistence
+
+/// Use case: triage what is pending. Every message stored after triage was switched on is read once (in id order,
+/// from a cursor), decided by the county's triager (WeiminCore), and the decision kept with its model version.
+/// A message that needs action joins the case it belongs to (`ThreadAttacher` decides) or opens a new one in state
+/// `new`; a report about a cadre opens a sealed case for the discipline commission with its reporter sealed
+/// (docs/domain.md §4). One instance at a time runs this (the caller holds a lease).
+public struct TriagePending: Sendable {
+    let triage: TriageStore
+    let cases: CaseStore
+    let sealedReports: SealedReportStore
+    let workflow: CaseWorkflow
+
+    public init(triage: TriageStore, cases: CaseStore, sealedReports: SealedReportStore, workflow: CaseWorkflow) {
+        self.triage = triage
+        self.cases = cases
+        self.sealedReports = sealedReports
+        self.workflow = workflow
+    }
+
+    /// One pass over up to `limit` messages stored at least a second ago (so one committed late by a concurrent
+    /// writer is not skipped). The first pass only starts the cursor after the newest message.
+    public func run(triager: inout Triager, limit: Int = 500, at now: Date = Date()) async throws -> TriageStore.Pass {
+        var pass = TriageStore.Pass()
+        guard let cursor = try await triage.cursor() else {
+            try await triage.startAtNewest(at: now)
+            return pass
+        }
+        let messages = try await triage.untriaged(after: cursor, storedBefore: now.addingTimeInterval(-1), limit: limit)
+        guard let last = messages.last?.id else { return pass }
+        let departments = try await triage.departmentIDs()
+        let attacher = ThreadAttacher()
+        var decided: [TriageStore.Decided] = []
+        for m in messages where m.isTriageable {
+            let d = triager.triage(m.text, explain: true)
+            pass.triaged += 1
+            if d.undecided { pass.undecided += 1 }
+            var caseID: UUID?
+            var threadReason: String?
+            if !m.inCase, let county = RegionCode(m.county), let village = RegionCode(m.village) {
+                if d.reportsCadre {
+                    let c = try await cases.open(Self.newCase(m, d, county: county, village: village, department: departments["\(m.county):jwjw"], sealed: true),
+                                                 actor: Actor.system, at: now, workflow: workflow)
+                    try await sealedReports.seal(caseID: c.id, reporter: .init(name: m.senderName, platformID: m.senderID, phone: nil),
+                                                 originalText: m.text, accused: nil, accusedUsernames: [], at: now)
+                    caseID = c.id
+                    pass.sealed += 1
+                } else {
+                    let (recent, open) = try await triage.context(group: m.groupID, before: m.sentAt)
+                    let message = ThreadMessage(id: m.id, sender: m.senderID, sentAt: m.sentAt, text: m.text, quoteOf: m.quoteOf)
+                    switch attacher.decide(message, actionable: d.isActionable, recent: recent, open: open) {
+                    case .join(let c, let reason):
+                        try await triage.join(message: m.id, case: c, reason: reason, county: m.county, at: now)
+                        caseID = c
+                        threadReason = reason
+                        pass.joined += 1
+                    case .open:
+                        let department = d.department.flatMap { departments["\(m.county):\($0)"] }
+                        let c = try await cases.open(Self.newCase(m, d, county: county, village: village, department: department, sealed: false),
+                                                     actor: Actor.system, at: now, workflow: workflow)
+                        caseID = c.id
+                        pass.opened += 1
+                    case .ignore:
+                        break
+                    }
+                }
+            }
+            decided.append(.init(message: m, decision: d, caseID: caseID, threadReason: threadReason))
+        }
+        // Cases were opened and joined above as they came; if the process dies before this commit, the next pass
+        // triages these messages again and neither opens nor joins twice (a message already in a case is not
+        // threaded again).
+        try await triage.recordPass(decided, cursor: last, at: now)
+        return pass
+    }
+
+    /// The case a message opens: a sealed report says nothing of its words in the title (docs/domain.md §4); others
+    /// take their first 30 characters, with phone and ID numbers masked.
+    static func newCase(_ m: UntriagedMessage, _ d: TriageDecision, county: RegionCode, village: RegionCode, department: UUID?,
+                        sealed: Bool) -> NewCase {
+        let title = sealed ? "反映干部问题（密封件）" : String(PIIMask.redact(m.text).prefix(30))
+        return NewCase(county: county, township: village.townshipCode, village: village, groupID: m.groupID, category: d.category,
+                       departmentID: department, urgency: d.urgency, sealed: sealed, title: title, summary: m.text, opinionRisk: d.opinionRisk,
+                       messageIDs: [m.id])
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+
+/// A stored group message that triage has not decided yet, as the triage pass reads it: the stage between
+/// "stored" (ingestion) and "decided" (a `TriageDecision`, perhaps a case).
+public struct UntriagedMessage: Sendable, Equatable {
+    public var id: Int
+    public var groupID: UUID
+    public var county: String
+    public var village: String
+    public var senderID: String
+    public var senderName: String
+    public var text: String
+    public var sentAt: Date
+    public var quoteOf: Int?
+    /// The message kind as stored (`text`, `image`, …).
+    public var kind: String
+    /// Already sealed (a report about a cadre moved into a sealed case): never read again.
+    public var sealed: Bool
+    /// Already in a case (threaded by hand or by an earlier pass): decided again, never threaded twice.
+    public var inCase: Bool
+
+    public init(id: Int, groupID: UUID, county: String, village: String, senderID: String, senderName: String, text: String, sentAt: Date,
+                quoteOf: Int?, kind: String, sealed: Bool, inCase: Bool) {
+        self.id = id
+        self.groupID = groupID
+        self.county = county
+        self.village = village
+        self.senderID = senderID
+        self.senderName = senderName
+        self.text = text
+        self.sentAt = sentAt
+        self.quoteOf = quoteOf
+        self.kind = kind
+        self.sealed = sealed
+        self.inCase = inCase
+    }
+
+    /// Triage reads text only (voice and pictures carry no words yet), and never a sealed message.
+    public var isTriageable: Bool { kind == "text" && !sealed }
+}
