@@ -82,11 +82,8 @@ public enum CaseCommand: Sendable, Hashable {
         }
     }
 
-    public static let allNames = [
-        "accept", "decline", "merge", "dispatch", "return", "reassign", "start", "suspend", "resume", "resolve", "review", "reopen", "close",
-        "request_extension", "decide_extension", "notify_acceptance", "request_review", "decide_review", "reclassify", "dismiss",
-        "transfer_discipline",
-    ]
+    /// Every command's name, in the catalogue's order.
+    public static var allNames: [String] { CaseActionCatalogue.all.map(\.name) }
 }
 
 /// Why an operation was refused; the server maps each kind to an HTTP status.

@@ -224,11 +224,15 @@ public struct CaseWorkflow: Sendable {
             guard role == .discipline else { throw .notFound }
             return
         }
-        // 转纪委 is open to every handler and to the commission itself; never to a village admin (often the accused).
-        if case .transferToDiscipline = command, [.intakeOperator, .departmentHandler, .townshipCadre, .supervisor, .discipline].contains(role) {
+        // Which roles may use the action: the catalogue (`CaseActionCatalogue`). Below: what each of them needs besides.
+        let roles = CaseActionCatalogue.entry(for: command).roles
+        let mayUse = roles.contains(role)
+        // 转纪委: every handler who can see the case, and the commission itself; waiting for the right person would
+        // leave the report readable by the accused meanwhile.
+        if case .transferToDiscipline = command, mayUse {
             return
         }
-        if [.leader, .admin, .discipline, .villageAdmin].contains(role) {
+        guard CaseActionCatalogue.handlingRoles.contains(role) else {
             throw .forbidden("\(roleName)只能查看，不能办理工单")
         }
         let isLeadHandler = role == .departmentHandler && v.departmentID != nil && v.departmentID == c.departmentID
@@ -236,26 +240,26 @@ public struct CaseWorkflow: Sendable {
         let isHandler = isLeadHandler || isTownshipHandler
         switch command {
         case .accept, .decline, .merge, .dispatch, .reassign, .notifyAcceptance, .requestReview, .reclassify, .dismiss:
-            guard role == .intakeOperator else { throw .forbidden("\(Self.verb(command))由受理员办理，\(roleName)无此权限") }
+            guard mayUse else { throw .forbidden("\(Self.verb(command))由受理员办理，\(roleName)无此权限") }
         case .start, .returnToCentre, .requestExtension:
-            guard isHandler else {
+            guard mayUse, isHandler else {
                 throw .forbidden(role == .departmentHandler ? "只有主办部门可以\(Self.verb(command))，协办部门请配合主办部门" : "\(roleName)不能\(Self.verb(command))")
             }
         case .suspend, .resume, .resolve:
             // The centre may answer a simple matter itself (即办件) before dispatching it.
             let centreOwnsIt = role == .intakeOperator && (c.state == .accepted || (c.state == .suspended && c.status.resumeState == .accepted))
-            guard isHandler || centreOwnsIt else { throw .forbidden("\(roleName)不能\(Self.verb(command))此工单") }
+            guard mayUse, isHandler || centreOwnsIt else { throw .forbidden("\(roleName)不能\(Self.verb(command))此工单") }
         case .review:
-            guard role == .intakeOperator || (role == .townshipCadre && c.townshipCode == v.region) else { throw .forbidden("回访由受理员或所在乡镇干部登记") }
+            guard mayUse, role != .townshipCadre || c.townshipCode == v.region else { throw .forbidden("回访由受理员或所在乡镇干部登记") }
         case .reopen, .close:
-            guard role == .intakeOperator || role == .supervisor else { throw .forbidden("\(roleName)不能\(Self.verb(command))") }
+            guard mayUse else { throw .forbidden("\(roleName)不能\(Self.verb(command))") }
         case .decideExtension:
-            guard role == .supervisor else { throw .forbidden("延期须经督办负责人批准，\(roleName)无此权限") }
+            guard mayUse else { throw .forbidden("延期须经督办负责人批准，\(roleName)无此权限") }
         case .decideReview:
-            guard role == .intakeOperator || isHandler || role == .supervisor else { throw .forbidden("\(roleName)不能出具复查、复核意见") }
+            // A department or township answers for its own cases only.
+            guard mayUse, isHandler || ![.departmentHandler, .townshipCadre].contains(role) else { throw .forbidden("\(roleName)不能出具复查、复核意见") }
         case .transferToDiscipline:
-            // Allowed above for every handler who can see the case: waiting for the right person would leave the
-            // report readable by the accused meanwhile.
+            // Allowed above for the catalogue's roles.
             throw .forbidden("\(roleName)不能转纪委")
         }
     }

@@ -30,33 +30,10 @@ public enum CoreStrings {
         return "\(m / day) 个工作日" + (hours > 0 ? " \(hours) 小时" : "")
     }
 
-    /// A case command by its API name (`CaseCommand.allNames`), for buttons and lists.
+    /// A case command by its API name (`CaseActionCatalogue`), for buttons and lists; also 核减, which is not one.
     public static func commandName(_ name: String) -> String {
-        switch name {
-        case "accept": return "受理"
-        case "decline": return "不予受理"
-        case "merge": return "合并"
-        case "dispatch": return "派单"
-        case "return": return "退回"
-        case "reassign": return "改派"
-        case "start": return "签收"
-        case "suspend": return "挂起"
-        case "resume": return "恢复"
-        case "resolve": return "办结"
-        case "review": return "回访"
-        case "reopen": return "重办"
-        case "close": return "归档"
-        case "request_extension": return "申请延期"
-        case "decide_extension": return "审批延期"
-        case "notify_acceptance": return "受理告知"
-        case "request_review": return "复查申请"
-        case "decide_review": return "复查意见"
-        case "reclassify": return "改类"
-        case "dismiss": return "非诉求"
-        case "transfer_discipline": return "转纪委"
-        case "exclude": return "核减"
-        default: return name
-        }
+        if let entry = CaseActionCatalogue.entry(named: name) { return entry.label }
+        return name == "exclude" ? "核减" : name
     }
 
     public static func supervisionLevelName(_ l: SupervisionLevel) -> String {

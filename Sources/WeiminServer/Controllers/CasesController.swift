@@ -76,44 +76,22 @@ extension CasesController {
         let messages: [MessageDTO]
     }
 
-    /// What `POST /api/v1/cases/{number}/actions` takes. Only the fields the action needs are read.
-    struct ActionRequest: Decodable {
-        let action: String
-        let note: String?
-        let reason: String?
-        let reply: String?
-        let department: String?
-        let coDepartments: [String]?
-        let satisfaction: String?
-        let into: String?
-        let limit: String?
-        let approve: Bool?
-        let villagerNotified: Bool?
-        let category: String?
-        /// 转纪委: who the report is about (kept encrypted) and their staff accounts, to be recused.
-        let accused: String?
-        let accusedUsernames: [String]?
-
-        /// The free text, whichever name the client used for it.
-        var text: String { reply ?? reason ?? note ?? "" }
-    }
-
     func addActionRoutes(to group: RouterGroup<WeiminRequestContext>) {
         group.post("cases/:number/actions") { request, context -> CaseDTO in
             let viewer = try context.requireViewer(reading: .cases)
             guard let number = CaseNumber(try context.parameters.require("number")) else {
                 throw HTTPError(.badRequest, message: "工单编号格式应为 县代码-年份-序号，例如 433125-2026-000123")
             }
-            let body: ActionRequest
+            let body: CaseActionRequest
             do {
-                body = try await request.decode(as: ActionRequest.self, context: context)
+                body = try await request.decode(as: CaseActionRequest.self, context: context)
             } catch {
                 throw HTTPError(.badRequest, message: "请求体应为 JSON，至少包含 action，例如 {\"action\": \"accept\", \"note\": \"已受理\"}")
             }
             guard let current = try await services.caseStore.find(number: number), viewer.caseVisibility.allows(current) else {
                 throw HTTPError(.notFound, message: "工单 \(number) 不存在或无权查看")
             }
-            let command = try await command(from: body, for: current, viewer: viewer)
+            let command = try await CaseActionCommands.command(body, for: current, viewer: viewer, departments: services.departments, cases: services.cases)
             do {
                 var after = try await services.caseStore.execute(command, on: number, by: viewer, workflow: services.workflow, at: Date())
                 if after.sealed && !viewer.caseVisibility.allows(after) {
@@ -132,66 +110,6 @@ extension CasesController {
             } catch let error as CaseStoreError {
                 throw HTTPError(.conflict, message: error.description)
             }
-        }
-    }
-
-    /// Turns the request into a command, resolving department codes and case numbers in the case's county.
-    func command(from body: ActionRequest, for c: Case, viewer: Viewer) async throws -> CaseCommand {
-        func department(_ code: String) async throws -> UUID {
-            guard let d = try await services.departments.departments(county: c.countyCode).first(where: { $0.code == code }) else {
-                throw HTTPError(.badRequest, message: "部门 \(code) 不存在（见 GET /api/v1/departments）")
-            }
-            return d.id
-        }
-        switch body.action {
-        case "accept": return .accept(note: body.text)
-        case "decline": return .decline(reason: body.text)
-        case "merge":
-            guard let raw = body.into, let n = CaseNumber(raw),
-                let target = try await services.cases.detail(number: n, visibility: viewer.caseVisibility)
-            else { throw HTTPError(.badRequest, message: "合并需要 into：保留的工单编号（须有权查看）") }
-            return .merge(into: target.case.id, note: body.text)
-        case "dispatch", "reassign":
-            guard let code = body.department else { throw HTTPError(.badRequest, message: "派单需要 department：主办部门代码") }
-            let lead = try await department(code)
-            var co: [UUID] = []
-            for code in body.coDepartments ?? [] { co.append(try await department(code)) }
-            return body.action == "dispatch" ? .dispatch(lead: lead, coHandlers: co, note: body.text) : .reassign(lead: lead, coHandlers: co, note: body.text)
-        case "return": return .returnToCentre(reason: body.text)
-        case "start": return .start(note: body.text)
-        case "suspend": return .suspend(reason: body.text)
-        case "resume": return .resume(note: body.text)
-        case "resolve": return .resolve(reply: body.text)
-        case "review":
-            guard let raw = body.satisfaction, let s = Satisfaction(rawValue: raw) else {
-                throw HTTPError(.badRequest, message: "回访需要 satisfaction：satisfied（满意）、basically_satisfied（基本满意）或 unsatisfied（不满意）")
-            }
-            return .review(s, note: body.text)
-        case "reopen": return .reopen(reason: body.text)
-        case "close": return .close(note: body.text)
-        case "request_extension":
-            guard let raw = body.limit else { throw HTTPError(.badRequest, message: "延期需要 limit，例如 \"5wd\"（5个工作日）或 \"30d\"（30日）") }
-            do {
-                return .requestExtension(try TimeLimit(parse: raw), reason: body.text)
-            } catch {
-                throw HTTPError(.badRequest, message: "\(error)")
-            }
-        case "decide_extension":
-            guard let approve = body.approve else { throw HTTPError(.badRequest, message: "延期审批需要 approve：true 或 false") }
-            return .decideExtension(approve: approve, villagerNotified: body.villagerNotified ?? false, note: body.text)
-        case "notify_acceptance": return .notifyAcceptance(note: body.text)
-        case "request_review": return .requestReview(note: body.text)
-        case "decide_review": return .decideReview(note: body.text)
-        case "reclassify":
-            guard let raw = body.category, let category = Category(rawValue: raw), category.isActionable else {
-                throw HTTPError(.badRequest, message: "改类需要 category：publicity（宣传教育）、disclosure（公示公开）、service（便民服务）、petition（信访举报）或 opinion（舆情管控）")
-            }
-            return .reclassify(category, note: body.text)
-        case "dismiss": return .dismiss(note: body.text.isEmpty ? "非诉求（分诊误判）" : body.text)
-        case "transfer_discipline":
-            return .transferToDiscipline(accused: body.accused, accusedUsernames: body.accusedUsernames ?? [], note: body.text)
-        default:
-            throw HTTPError(.badRequest, message: "未知的操作 \(body.action)。可选：\(CaseCommand.allNames.joined(separator: ", "))")
         }
     }
 }

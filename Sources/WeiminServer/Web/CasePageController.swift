@@ -125,18 +125,17 @@ struct CasePageController {
             guard WebForm.parse(raw)["_csrf"] == web.csrf else {
                 return try await render(number, viewer: viewer, web: web, done: nil, error: "页面已过期，请刷新后再操作。", status: .forbidden)
             }
-            let body: CasesController.ActionRequest
+            let body: CaseActionRequest
             do {
-                body = try URLEncodedFormDecoder().decode(CasesController.ActionRequest.self, from: raw)
+                body = try URLEncodedFormDecoder().decode(CaseActionRequest.self, from: raw)
             } catch {
                 return try await render(number, viewer: viewer, web: web, done: nil, error: "表单内容无法识别，请刷新后重试。", status: .badRequest)
             }
-            let api = CasesController(services: services)
             do {
                 guard let current = try await services.caseStore.find(number: number), viewer.caseVisibility.allows(current) else {
                     throw HTTPError(.notFound, message: "工单 \(number) 不存在或无权查看")
                 }
-                let command = try await api.command(from: body, for: current, viewer: viewer)
+                let command = try await CaseActionCommands.command(body, for: current, viewer: viewer, departments: services.departments, cases: services.cases)
                 let after = try await services.caseStore.execute(command, on: number, by: viewer, workflow: services.workflow, at: Date())
                 if after.sealed && !viewer.caseVisibility.allows(after) {
                     // 转纪委: the case has left this user's ledger; its sealed number is not theirs to know.
@@ -247,32 +246,15 @@ struct CasePageController {
         }
     }
 
-    /// What each action's form asks for.
+    /// What each action's form asks for: the catalogue's fields and confirmation (co-departments and the accused
+    /// are the API's only). An unknown name gets a bare form.
     static func form(_ name: String) -> ActionForm {
-        let label = CoreStrings.commandName(name)
-        var noteLabel = "说明（可不填）", required = false, confirm = ""
-        var department = false, category = false, satisfaction = false, into = false, limit = false, approve = false
-        switch name {
-        case "decline": (noteLabel, required, confirm) = ("不予受理的理由（将告知群众）", true, "确定不予受理？理由会发到群里。")
-        case "dispatch", "reassign": department = true
-        case "return": (noteLabel, required) = ("退回理由", true)
-        case "suspend": (noteLabel, required) = ("挂起原因", true)
-        case "resolve": (noteLabel, required, confirm) = ("答复群众的内容（将发到群里）", true, "确定办结？答复会发到群里。")
-        case "review": satisfaction = true
-        case "reopen": (noteLabel, required) = ("重办原因", true)
-        case "request_extension": (noteLabel, required, limit) = ("延期理由（将告知群众）", true, true)
-        case "decide_extension": approve = true
-        case "notify_acceptance": (noteLabel, required) = ("告知内容", true)
-        case "decide_review": (noteLabel, required) = ("复查（复核）意见", true)
-        case "reclassify": (noteLabel, required, category) = ("改类原因", true, true)
-        case "merge": into = true
-        case "dismiss": confirm = "确定这条不是诉求？工单将关闭，群里不会收到消息。"
-        case "transfer_discipline":
-            (noteLabel, required) = ("转纪委理由（仅纪委监委可见）", true)
-            confirm = "确定转纪委？工单将立即密封、移交纪委监委并改用密封编号，您将不能再查看此工单。"
-        default: break
-        }
-        return ActionForm(name: name, label: label, noteLabel: noteLabel, noteRequired: required, department: department, category: category,
-                          satisfaction: satisfaction, into: into, limit: limit, approve: approve, confirm: confirm.isEmpty ? nil : confirm)
+        let entry = CaseActionCatalogue.entry(named: name)
+        let fields = entry?.fields ?? []
+        func has(_ kind: CaseActionField.Kind) -> Bool { fields.contains { $0.kind == kind } }
+        let note = entry?.note
+        return ActionForm(name: name, label: entry?.label ?? name, noteLabel: note?.label ?? "说明（可不填）", noteRequired: note?.required ?? false,
+                          department: has(.department), category: has(.category), satisfaction: has(.satisfaction), into: has(.caseNumber),
+                          limit: has(.timeLimit), approve: has(.decision), confirm: entry?.confirm)
     }
 }
