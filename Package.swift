@@ -119,6 +119,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Helpers shared by the test targets (which databases to test on, a fresh database per test). A regular
+        // target, so it sees only the product modules' public API; what needs @testable stays in the test targets.
+        .target(
+            name: "WeiminTestSupport",
+            dependencies: [
+                "WeiminPersistence",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/WeiminTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "WeiminCoreTests",
             dependencies: ["WeiminCore", .product(name: "PropertyBased", package: "swift-property-based")],
@@ -127,6 +139,7 @@ let package = Package(
         .testTarget(
             name: "WeiminPersistenceTests",
             dependencies: [
+                "WeiminTestSupport",
                 "WeiminApp",
                 "WeiminCore",
                 "WeiminPersistence",
@@ -138,6 +151,7 @@ let package = Package(
         .testTarget(
             name: "WeiminServerTests",
             dependencies: [
+                "WeiminTestSupport",
                 "WeiminApp",
                 "WeiminCore",
                 "WeiminPersistence",

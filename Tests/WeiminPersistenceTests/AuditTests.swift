@@ -45,8 +45,8 @@ struct AuditTests {
         }
     }
 
-    @Test("an untouched database verifies", arguments: TestDatabaseKind.available)
-    func clean(kind: TestDatabaseKind) async throws {
+    @Test("an untouched database verifies", arguments: Backend.available)
+    func clean(kind: Backend) async throws {
         try await TestDatabase.with(kind) { db in
             _ = try await history(on: db)
             let report = try await AuditLedger(database: db).verifyAll(pageSize: 2)
@@ -56,8 +56,8 @@ struct AuditTests {
         }
     }
 
-    @Test("every kind of tampering is detected and names the case", arguments: TestDatabaseKind.available)
-    func everyKind(kind: TestDatabaseKind) async throws {
+    @Test("every kind of tampering is detected and names the case", arguments: Backend.available)
+    func everyKind(kind: Backend) async throws {
         for tamperKind in Tamper.allCases {
             try await TestDatabase.with(kind) { db in
                 let cases = try await history(on: db)

@@ -5,8 +5,8 @@ import WeiminCore
 
 @Suite("Calendar years in the database")
 struct CalendarStoreTests {
-    @Test("a newly published year is stored, reloaded and overrides the bundle; junk and empty years are refused", arguments: TestDatabaseKind.available)
-    func loadYear(kind: TestDatabaseKind) async throws {
+    @Test("a newly published year is stored, reloaded and overrides the bundle; junk and empty years are refused", arguments: Backend.available)
+    func loadYear(kind: Backend) async throws {
         try await TestDatabase.with(kind) { db in
             let store = CalendarStore(database: db)
             let bundled = HolidayCalendar.bundled()

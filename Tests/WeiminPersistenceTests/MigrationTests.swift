@@ -7,8 +7,8 @@ import WeiminCore
 
 @Suite("Migrations and database safety")
 struct MigrationTests {
-    @Test("migrating creates every table; migrating again changes nothing", arguments: TestDatabaseKind.available)
-    func migrateTwice(kind: TestDatabaseKind) async throws {
+    @Test("migrating creates every table; migrating again changes nothing", arguments: Backend.available)
+    func migrateTwice(kind: Backend) async throws {
         try await TestDatabase.with(kind, migrate: false) { db in
             let first = try await db.migrate()
             #expect(first == WeiminMigrations.all.map(\.name))
@@ -23,15 +23,15 @@ struct MigrationTests {
         }
     }
 
-    @Test("a database that is not migrated is refused by serve", arguments: TestDatabaseKind.available)
-    func notMigrated(kind: TestDatabaseKind) async throws {
+    @Test("a database that is not migrated is refused by serve", arguments: Backend.available)
+    func notMigrated(kind: Backend) async throws {
         try await TestDatabase.with(kind, migrate: false) { db in
             await #expect(throws: PersistenceError.self) { try await db.requireCurrentSchema() }
         }
     }
 
-    @Test("a schema newer than the binary is refused, by migrate and by serve", arguments: TestDatabaseKind.available)
-    func newerSchema(kind: TestDatabaseKind) async throws {
+    @Test("a schema newer than the binary is refused, by migrate and by serve", arguments: Backend.available)
+    func newerSchema(kind: Backend) async throws {
         try await TestDatabase.with(kind) { db in
             _ = try await db.sql.raw("""
                 INSERT INTO _fluent_migrations (id, name, batch, created_at, updated_at)
@@ -70,8 +70,8 @@ struct MigrationTests {
         }
     }
 
-    @Test("foreign keys are enforced", arguments: TestDatabaseKind.available)
-    func foreignKeys(kind: TestDatabaseKind) async throws {
+    @Test("foreign keys are enforced", arguments: Backend.available)
+    func foreignKeys(kind: Backend) async throws {
         try await TestDatabase.with(kind) { db in
             let g = ChatGroupModel()
             g.id = UUID()

@@ -6,8 +6,8 @@ import WeiminCore
 
 @Suite("Retention of personal data")
 struct RetentionTests {
-    @Test("ended cases past the period lose their personal data, with an audit event; others are untouched", arguments: TestDatabaseKind.available)
-    func erase(kind: TestDatabaseKind) async throws {
+    @Test("ended cases past the period lose their personal data, with an audit event; others are untouched", arguments: Backend.available)
+    func erase(kind: Backend) async throws {
         try await TestDatabase.with(kind) { db in
             let county = try await SmallCounty.create(on: db)
             let store = CaseStore(database: db)

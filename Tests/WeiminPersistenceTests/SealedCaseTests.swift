@@ -41,8 +41,8 @@ struct SealedCaseTests {
         #expect(decoded.first?.series == .sealed)
     }
 
-    @Test("a sealed case takes a number from its own series: the ordinary numbers have no gap", arguments: TestDatabaseKind.available)
-    func separateSeries(kind: TestDatabaseKind) async throws {
+    @Test("a sealed case takes a number from its own series: the ordinary numbers have no gap", arguments: Backend.available)
+    func separateSeries(kind: Backend) async throws {
         try await TestDatabase.with(kind) { db in
             let county = try await SmallCounty.create(on: db)
             let store = CaseStore(database: db, cipher: Self.cipher)
@@ -66,8 +66,8 @@ struct SealedCaseTests {
     }
 
     @Test("a sealed case's words are encrypted at rest and only the discipline role reads them, each read recorded",
-          arguments: TestDatabaseKind.available)
-    func wordsEncrypted(kind: TestDatabaseKind) async throws {
+          arguments: Backend.available)
+    func wordsEncrypted(kind: Backend) async throws {
         try await TestDatabase.with(kind) { db in
             let county = try await SmallCounty.create(on: db)
             let store = CaseStore(database: db, cipher: Self.cipher)
@@ -99,8 +99,8 @@ struct SealedCaseTests {
     }
 
     @Test("转纪委: a report triage missed is sealed at once — new number, words encrypted, commission leads, accused and group admin recused",
-          arguments: TestDatabaseKind.available)
-    func transfer(kind: TestDatabaseKind) async throws {
+          arguments: Backend.available)
+    func transfer(kind: Backend) async throws {
         try await TestDatabase.with(kind) { db in
             let county = try await SmallCounty.create(on: db)
             let jwjw = try await Self.discipline(on: db)
@@ -174,8 +174,8 @@ struct SealedCaseTests {
         }
     }
 
-    @Test("weimin audit verify reports a case row edited in the database (state, words, seal, department)", arguments: TestDatabaseKind.available)
-    func rowEdits(kind: TestDatabaseKind) async throws {
+    @Test("weimin audit verify reports a case row edited in the database (state, words, seal, department)", arguments: Backend.available)
+    func rowEdits(kind: Backend) async throws {
         try await TestDatabase.with(kind) { db in
             let county = try await SmallCounty.create(on: db)
             let store = CaseStore(database: db, cipher: Self.cipher)

@@ -7,8 +7,8 @@ import WeiminCore
 
 @Suite("Sealed reports about cadres")
 struct SealedReportTests {
-    @Test("identity and words encrypted; only an unrecused discipline officer reads them, and each read is recorded", arguments: TestDatabaseKind.available)
-    func sealing(kind: TestDatabaseKind) async throws {
+    @Test("identity and words encrypted; only an unrecused discipline officer reads them, and each read is recorded", arguments: Backend.available)
+    func sealing(kind: Backend) async throws {
         try await TestDatabase.with(kind) { db in
             let county = try await SmallCounty.create(on: db)
             let staff = StaffDirectory(database: db, cost: 4)
@@ -65,8 +65,8 @@ struct SealedReportTests {
         }
     }
 
-    @Test("only sealed cases can be sealed", arguments: TestDatabaseKind.available)
-    func onlySealed(kind: TestDatabaseKind) async throws {
+    @Test("only sealed cases can be sealed", arguments: Backend.available)
+    func onlySealed(kind: Backend) async throws {
         try await TestDatabase.with(kind) { db in
             let county = try await SmallCounty.create(on: db)
             let c = try await CaseStore(database: db).open(county.newCase(), actor: .system, at: Date(), workflow: testWorkflow)

@@ -40,8 +40,8 @@ struct SecurityTests {
         #expect(other.blindIndex("13812345678") != c.blindIndex("13812345678"))
     }
 
-    @Test("a database refuses a key other than the one it was created with", arguments: TestDatabaseKind.available)
-    func keyMismatch(kind: TestDatabaseKind) async throws {
+    @Test("a database refuses a key other than the one it was created with", arguments: Backend.available)
+    func keyMismatch(kind: Backend) async throws {
         try await TestDatabase.with(kind) { db in
             let k1 = try DataKey(rawKey: Data(repeating: 1, count: 32))
             let k2 = try DataKey(rawKey: Data(repeating: 2, count: 32))
@@ -51,8 +51,8 @@ struct SecurityTests {
         }
     }
 
-    @Test("staff: bcrypt hashes, validation, authentication and tokens", arguments: TestDatabaseKind.available)
-    func staff(kind: TestDatabaseKind) async throws {
+    @Test("staff: bcrypt hashes, validation, authentication and tokens", arguments: Backend.available)
+    func staff(kind: Backend) async throws {
         try await TestDatabase.with(kind) { db in
             _ = try await SmallCounty.create(on: db)
             let staff = StaffDirectory(database: db, cost: 6)
@@ -90,8 +90,8 @@ struct SecurityTests {
 
 @Suite("Demo data")
 struct DemoSeedTests {
-    @Test("seeds 保靖县 with every case state, and a second run adds nothing", arguments: TestDatabaseKind.available)
-    func seedTwice(kind: TestDatabaseKind) async throws {
+    @Test("seeds 保靖县 with every case state, and a second run adds nothing", arguments: Backend.available)
+    func seedTwice(kind: Backend) async throws {
         try await TestDatabase.with(kind) { db in
             let cipher = FieldCipher(dataKey: try DataKey(rawKey: Data(repeating: 3, count: 32)))
             let seeder = DemoSeeder(database: db, cipher: cipher, staff: StaffDirectory(database: db, cost: 4))

@@ -7,8 +7,8 @@ import WeiminCore
 
 @Suite("Messages and cases")
 struct StoreTests {
-    @Test("a message is stored once however often it arrives", arguments: TestDatabaseKind.available)
-    func messageOnce(kind: TestDatabaseKind) async throws {
+    @Test("a message is stored once however often it arrives", arguments: Backend.available)
+    func messageOnce(kind: Backend) async throws {
         try await TestDatabase.with(kind) { db in
             let county = try await SmallCounty.create(on: db)
             let store = MessageStore(database: db)
@@ -24,8 +24,8 @@ struct StoreTests {
         }
     }
 
-    @Test("concurrent deliveries of one message leave exactly one row", arguments: TestDatabaseKind.available)
-    func concurrentDuplicates(kind: TestDatabaseKind) async throws {
+    @Test("concurrent deliveries of one message leave exactly one row", arguments: Backend.available)
+    func concurrentDuplicates(kind: Backend) async throws {
         try await TestDatabase.with(kind) { db in
             let county = try await SmallCounty.create(on: db)
             let store = MessageStore(database: db)
@@ -40,8 +40,8 @@ struct StoreTests {
         }
     }
 
-    @Test("case numbers are sequential per county and year, also under concurrency", arguments: TestDatabaseKind.available)
-    func caseNumbers(kind: TestDatabaseKind) async throws {
+    @Test("case numbers are sequential per county and year, also under concurrency", arguments: Backend.available)
+    func caseNumbers(kind: Backend) async throws {
         try await TestDatabase.with(kind) { db in
             let county = try await SmallCounty.create(on: db)
             let store = CaseStore(database: db)
@@ -58,8 +58,8 @@ struct StoreTests {
         }
     }
 
-    @Test("operations run through the workflow; a refused one changes nothing", arguments: TestDatabaseKind.available)
-    func lifecycle(kind: TestDatabaseKind) async throws {
+    @Test("operations run through the workflow; a refused one changes nothing", arguments: Backend.available)
+    func lifecycle(kind: Backend) async throws {
         try await TestDatabase.with(kind) { db in
             let county = try await SmallCounty.create(on: db)
             let store = CaseStore(database: db)
@@ -109,8 +109,8 @@ struct StoreTests {
         }
     }
 
-    @Test("two concurrent operations on one case: one wins, the other is told to retry", arguments: TestDatabaseKind.available)
-    func concurrentOperations(kind: TestDatabaseKind) async throws {
+    @Test("two concurrent operations on one case: one wins, the other is told to retry", arguments: Backend.available)
+    func concurrentOperations(kind: Backend) async throws {
         try await TestDatabase.with(kind) { db in
             let county = try await SmallCounty.create(on: db)
             let store = CaseStore(database: db)
@@ -128,8 +128,8 @@ struct StoreTests {
         }
     }
 
-    @Test("events form a hash chain that recomputes from stored content", arguments: TestDatabaseKind.available)
-    func hashChain(kind: TestDatabaseKind) async throws {
+    @Test("events form a hash chain that recomputes from stored content", arguments: Backend.available)
+    func hashChain(kind: Backend) async throws {
         try await TestDatabase.with(kind) { db in
             let county = try await SmallCounty.create(on: db)
             let store = CaseStore(database: db)
@@ -158,8 +158,8 @@ struct StoreTests {
         }
     }
 
-    @Test("visibility: region scope, department, and sealed cases hidden from all but discipline", arguments: TestDatabaseKind.available)
-    func visibility(kind: TestDatabaseKind) async throws {
+    @Test("visibility: region scope, department, and sealed cases hidden from all but discipline", arguments: Backend.available)
+    func visibility(kind: Backend) async throws {
         try await TestDatabase.with(kind) { db in
             let county = try await SmallCounty.create(on: db)
             // Sealed words are stored encrypted: the store needs the data key.
@@ -191,8 +191,8 @@ struct StoreTests {
         }
     }
 
-    @Test("ledger filters and paging", arguments: TestDatabaseKind.available)
-    func filters(kind: TestDatabaseKind) async throws {
+    @Test("ledger filters and paging", arguments: Backend.available)
+    func filters(kind: Backend) async throws {
         try await TestDatabase.with(kind) { db in
             let county = try await SmallCounty.create(on: db)
             let store = CaseStore(database: db)

@@ -31,8 +31,8 @@ struct SupervisionTests {
         try await CaseEventModel.query(on: db.db).filter(\.$caseID == c.id).filter(\.$action == "supervise").sort(\.$sequence).all().map(\.note)
     }
 
-    @Test("warning at 75 %, order at the deadline, notice one limit later — each exactly once", arguments: TestDatabaseKind.available)
-    func ladder(kind: TestDatabaseKind) async throws {
+    @Test("warning at 75 %, order at the deadline, notice one limit later — each exactly once", arguments: Backend.available)
+    func ladder(kind: Backend) async throws {
         try await TestDatabase.with(kind) { db in
             let county = try await SmallCounty.create(on: db)
             let store = CaseStore(database: db)
@@ -63,8 +63,8 @@ struct SupervisionTests {
         }
     }
 
-    @Test("two scanner instances at the same moment: one scans, nothing is issued twice", arguments: TestDatabaseKind.available)
-    func twoScanners(kind: TestDatabaseKind) async throws {
+    @Test("two scanner instances at the same moment: one scans, nothing is issued twice", arguments: Backend.available)
+    func twoScanners(kind: Backend) async throws {
         try await TestDatabase.with(kind) { db in
             let county = try await SmallCounty.create(on: db)
             let store = CaseStore(database: db)
@@ -86,8 +86,8 @@ struct SupervisionTests {
         }
     }
 
-    @Test("the same finding recorded twice concurrently is stored once", arguments: TestDatabaseKind.available)
-    func racingRecords(kind: TestDatabaseKind) async throws {
+    @Test("the same finding recorded twice concurrently is stored once", arguments: Backend.available)
+    func racingRecords(kind: Backend) async throws {
         try await TestDatabase.with(kind) { db in
             let county = try await SmallCounty.create(on: db)
             let c = try await dispatchedCase(county, CaseStore(database: db))
@@ -109,8 +109,8 @@ struct SupervisionTests {
         }
     }
 
-    @Test("suspended cases are not chased; a department with three overdue cases in a month is reported once", arguments: TestDatabaseKind.available)
-    func suspensionAndDepartment(kind: TestDatabaseKind) async throws {
+    @Test("suspended cases are not chased; a department with three overdue cases in a month is reported once", arguments: Backend.available)
+    func suspensionAndDepartment(kind: Backend) async throws {
         try await TestDatabase.with(kind) { db in
             let county = try await SmallCounty.create(on: db)
             let store = CaseStore(database: db)
@@ -129,8 +129,8 @@ struct SupervisionTests {
         }
     }
 
-    @Test("orders are shown to whom they concern", arguments: TestDatabaseKind.available)
-    func visibility(kind: TestDatabaseKind) async throws {
+    @Test("orders are shown to whom they concern", arguments: Backend.available)
+    func visibility(kind: Backend) async throws {
         try await TestDatabase.with(kind) { db in
             let county = try await SmallCounty.create(on: db)
             let store = CaseStore(database: db)

@@ -8,20 +8,9 @@ import Testing
 import WeiminCore
 @testable import WeiminPersistence
 @testable import WeiminServer
-
-enum Backend: String, CustomTestStringConvertible, Sendable {
-    case sqlite
-    case postgres
-
-    var testDescription: String { rawValue }
-
-    static var postgresURL: String? {
-        let url = ProcessInfo.processInfo.environment["WEIMIN_TEST_POSTGRES_URL"]
-        return (url?.isEmpty ?? true) ? nil : url
-    }
-
-    static var available: [Backend] { postgresURL == nil ? [.sqlite] : [.sqlite, .postgres] }
-}
+// Backend (SQLite, and PostgreSQL when the test command provides one) comes from WeiminTestSupport, shared with
+// WeiminPersistenceTests; re-exported here once so that every file of this target sees it.
+@_exported import WeiminTestSupport
 
 /// One seeded demo per backend, shared by the read-only API tests (seeding is the slow part).
 enum DemoApp {
@@ -37,11 +26,7 @@ enum DemoApp {
     private static let sqlite = Task { try await make(.sqlite) }
     private static let postgres = Task { try await make(.postgres) }
 
-    static var logger: Logger {
-        var l = Logger(label: "weimin.test")
-        l.logLevel = .warning
-        return l
-    }
+    static var logger: Logger { TestDatabase.logger }
 
     static func make(_ backend: Backend) async throws -> AppServices {
         let config = try await makeConfig(backend)
@@ -61,14 +46,8 @@ enum DemoApp {
         var config = WeiminConfig(dir: dir, port: 0)
         config.bcryptCost = 4
         if backend == .postgres {
-            guard let admin = Backend.postgresURL else { throw PersistenceError.configuration("no PostgreSQL") }
-            let name = "weimin_api_\(UUID().uuidString.prefix(8).lowercased())"
-            let adminDB = try WeiminDatabase(location: .postgres(url: admin), logger: logger)
-            _ = try await adminDB.sql.raw(SQLQueryString("CREATE DATABASE \(unsafeRaw: name)")).all()
-            await adminDB.shutdown()
-            var c = URLComponents(string: admin)!
-            c.path = "/" + name
-            config.databaseURL = c.string
+            // Kept for the whole run (the demo is shared), as before: the throwaway cluster goes with it.
+            config.databaseURL = try await Backend.makePostgresDatabase(prefix: "weimin_api", logger: logger).url
         }
         return config
     }
