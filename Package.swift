@@ -111,6 +111,7 @@ let package = Package(
         .executableTarget(
             name: "weimin",
             dependencies: [
+                "WeiminApp",
                 "WeiminCore",
                 "WeiminPersistence",
                 "WeiminServer",

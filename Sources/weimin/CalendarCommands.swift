@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import WeiminApp
 import WeiminCore
 import WeiminPersistence
 import WeiminServer
@@ -90,8 +91,8 @@ struct RetentionRun: AsyncParsableCommand {
             let days = config.retentionDays
             guard days > 0 else { say("保存期限设为 0（不自动删除），未执行。"); return }
             let numbers = try await ServerRunner.withServices(config: config) { services in
-                let store = RetentionStore(database: services.database)
-                return dryRun ? try await store.dueNumbers(now: Date(), days: days) : try await store.run(now: Date(), days: days)
+                let retention = RunRetention(store: RetentionStore(database: services.database))
+                return dryRun ? try await retention.due(now: Date(), days: days) : try await retention.run(now: Date(), days: days)
             }
             say("\(dryRun ? "将删除" : "已删除") \(numbers.count) 件工单中的个人信息（保存期限 \(days) 日）。")
             for n in numbers.prefix(50) { say("  \(n)") }

@@ -2,6 +2,7 @@ import FluentKit
 import Foundation
 import Testing
 import WeiminCore
+import WeiminApp
 @testable import WeiminPersistence
 
 @Suite("Retention of personal data")
@@ -20,7 +21,7 @@ struct RetentionTests {
             _ = try await store.execute(.decline(reason: "不属于受理范围"), on: ended.number, by: viewer(.intakeOperator), workflow: testWorkflow, at: old.addingTimeInterval(3600))
             let running = try await store.open(county.newCase(title: "新诉求", messageIDs: [m2]), actor: .system, at: old, workflow: testWorkflow)
 
-            let retention = RetentionStore(database: db)
+            let retention = RunRetention(store: RetentionStore(database: db))
             #expect(try await retention.run(now: Date(), days: 500).isEmpty)  // not yet due
             let erased = try await retention.run(now: Date(), days: 365)
             #expect(erased == [ended.number.description])

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import WeiminApp
 import WeiminPersistence
 
 /// Once a day, erases personal data past the retention period (off when the period is 0).
@@ -21,7 +22,7 @@ public struct RetentionService: Service {
             try await cancelWhenGracefulShutdown {
                 while !Task.isCancelled {
                     do {
-                        let erased = try await store.run(now: Date(), days: days)
+                        let erased = try await RunRetention(store: store).run(now: Date(), days: days)
                         if !erased.isEmpty { logger.notice("retention: personal data erased", metadata: ["cases": "\(erased.count)"]) }
                     } catch {
                         logger.error("retention run failed", metadata: ["error": "\(String(reflecting: error))"])
