@@ -78,7 +78,7 @@ public struct IngestBenchmark: Sendable {
         }
 
         // The limit: the same rows straight into the store.
-        let store = MessageStore(database: services.database)
+        let store = services.messages
         func incoming(_ n: Int, _ prefix: String) -> IncomingMessage {
             let (g, id, sender, text) = message(n, prefix: prefix)
             return IncomingMessage(groupID: g.groupID, countyCode: county, platform: g.platform, platformMessageID: id, senderID: sender,
@@ -151,10 +151,10 @@ public struct IngestBenchmark: Sendable {
             // The same phases again with the triage service running beside them, exactly as `weimin serve` runs it
             // (it gives way while ingestion is writing): what it costs ingestion, and how far it keeps up.
             let service = TriageService(services: services, interval: .milliseconds(200))
-            var triager = try await TriageService.triager(services: services, store: TriageStore(database: services.database, cipher: services.cipher))
+            var triager = try await TriageService.triager(services: services, store: services.triageStore)
             _ = try await service.runOnce(triager: &triager)  // the first pass starts after the newest message
             let loop = Task { try await service.run() }
-            let decisions = TriageStore(database: services.database, cipher: services.cipher)
+            let decisions = services.triageStore
             let progress = { @Sendable () async throws -> (triaged: Int, opened: Int) in
                 let (decided, inCases) = try await decisions.decidedCount()
                 return (decided, inCases)

@@ -53,7 +53,7 @@ public struct OutboxBenchmark: Sendable {
         log("准备：演示县、\(options.robots) 个群和机器人 …")
         _ = try await services.demoSeeder().seed()
         // The demo's own case history queued messages too: set them aside so only the benchmark's count.
-        try await OutboxStore(database: services.database, cipher: services.cipher).cancelPending(county: "433125")
+        try await services.outbox.cancelPending(county: "433125")
         let county = RegionCode("433125")!
         let existing = try await services.groups.groups(within: county, page: 1, perPage: 1000).items
         var groups = existing.map(\.id)
@@ -68,7 +68,7 @@ public struct OutboxBenchmark: Sendable {
         let fakes = FakeRobots()
         let server = try await BenchSupport.start(fakes.router(), logger: services.logger)
         let port = server.port
-        let outbox = OutboxStore(database: services.database, cipher: services.cipher)
+        let outbox = services.outbox
         for (i, g) in groups.enumerated() {
             await fakes.allowWeCom("k\(i)")
             if i < options.busyRobots { await fakes.makeWeComBusy("k\(i)", requests: 3) }

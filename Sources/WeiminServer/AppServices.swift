@@ -21,6 +21,20 @@ public struct AppServices: Sendable {
     /// Triage's reads and writes, and sealed reports (reporter and words under the data key).
     public let triageStore: TriageStore
     public let sealedReports: SealedReportStore
+    /// The other repositories, built once here so controllers, services and commands never build their own.
+    public let outbox: OutboxStore
+    public let supervision: SupervisionStore
+    public let assessment: AssessmentStore
+    public let notices: NoticeStore
+    public let templates: TemplateStore
+    public let alerts: AlertStore
+    public let audit: AuditLedger
+    public let satisfaction: SatisfactionStore
+    public let retention: RetentionStore
+    public let triageCorrections: TriageCorrections
+    public let groupRegistry: GroupRegistry
+    public let calendars: CalendarStore
+    public let historyImporter: HistoryImporter
     /// Ingestion: group-commit writer and source lookups.
     public let ingest: IngestService
     public let logger: Logger
@@ -83,7 +97,20 @@ public struct AppServices: Sendable {
         self.signIn = SignInStore(database: database, cipher: cipher, staff: staff, throttle: SignInThrottle())
         self.triageStore = TriageStore(database: database, cipher: cipher)
         self.sealedReports = SealedReportStore(database: database, cipher: cipher)
-        self.ingest = IngestService(database: database, cipher: cipher)
+        self.outbox = OutboxStore(database: database, cipher: cipher)
+        self.supervision = SupervisionStore(database: database)
+        self.assessment = AssessmentStore(database: database)
+        self.notices = NoticeStore(database: database)
+        self.templates = TemplateStore(database: database)
+        self.alerts = AlertStore(database: database)
+        self.audit = AuditLedger(database: database)
+        self.satisfaction = SatisfactionStore(database: database)
+        self.retention = RetentionStore(database: database)
+        self.triageCorrections = TriageCorrections(database: database)
+        self.groupRegistry = GroupRegistry(database: database)
+        self.calendars = CalendarStore(database: database)
+        self.historyImporter = HistoryImporter(database: database)
+        self.ingest = IngestService(store: IngestStore(database: database, cipher: cipher))
         self.logger = logger
     }
 

@@ -15,7 +15,7 @@ public struct AuditExport: Encodable, Sendable {
     let events: [EventDTO]
 
     public static func make(services: AppServices, number: CaseNumber) async throws -> AuditExport? {
-        guard let (c, events, broken) = try await AuditLedger(database: services.database).export(number: number) else { return nil }
+        guard let (c, events, broken) = try await services.audit.export(number: number) else { return nil }
         return AuditExport(
             caseNumber: c.number.description, title: c.sealed ? "（密封件）" : c.title, state: c.state.rawValue, sealed: c.sealed,
             exportedAt: Date(), verified: broken == nil, firstBreak: broken?.description,

@@ -24,7 +24,7 @@ struct AuditVerify: AsyncParsableCommand {
         try await runReportingErrors {
             let config = try await data.load()
             let report = try await ServerRunner.withServices(config: config) { services in
-                try await AuditLedger(database: services.database).verifyAll()
+                try await services.audit.verifyAll()
             }
             say("已核验 \(report.casesChecked) 件工单、\(report.eventsChecked) 条记录。")
             if report.breaks.isEmpty && report.mismatches.isEmpty {

@@ -28,7 +28,7 @@ struct CalendarLoad: AsyncParsableCommand {
             guard let json = FileManager.default.contents(atPath: file) else { throw StaffError.invalid("找不到文件 \(file)") }
             let config = try await data.load()
             let year = try await ServerRunner.withServices(config: config) { services in
-                try await CalendarStore(database: services.database).load(json: json, by: NSUserName())
+                try await services.calendars.load(json: json, by: NSUserName())
             }
             say("已导入 \(year) 年节假日安排。请重启 weimin serve 使其生效。")
         }
@@ -91,7 +91,7 @@ struct RetentionRun: AsyncParsableCommand {
             let days = config.retentionDays
             guard days > 0 else { say("保存期限设为 0（不自动删除），未执行。"); return }
             let numbers = try await ServerRunner.withServices(config: config) { services in
-                let retention = RunRetention(store: RetentionStore(database: services.database))
+                let retention = RunRetention(store: services.retention)
                 return dryRun ? try await retention.due(now: Date(), days: days) : try await retention.run(now: Date(), days: days)
             }
             say("\(dryRun ? "将删除" : "已删除") \(numbers.count) 件工单中的个人信息（保存期限 \(days) 日）。")

@@ -44,12 +44,12 @@ struct ImportCommand: AsyncParsableCommand {
             }
             let reference = group
             let summary = try await ServerRunner.withServices(config: config) { services in
-                guard let target = try await IngestStore(database: services.database, cipher: services.cipher).group(reference: reference, platform: platform) else {
+                guard let target = try await services.ingest.store.group(reference: reference, platform: platform) else {
                     throw StaffError.invalid("群 \(reference) 未登记。请先用 weimin group register 登记该群。")
                 }
                 say("导入 \(file) → “\(target.name)”：共 \(parsed.read) 条记录")
                 let bar = ProgressBar()
-                return try await HistoryImporter(database: services.database).run(parsed, groupID: target.id, county: target.county, platform: platform) {
+                return try await services.historyImporter.run(parsed, groupID: target.id, county: target.county, platform: platform) {
                     bar.show($0, of: $1)
                 }
             }

@@ -40,7 +40,7 @@ struct SourceAdd: AsyncParsableCommand {
             }
             let config = try await data.load()
             let (source, token) = try await ServerRunner.withServices(config: config) { services in
-                try await IngestStore(database: services.database, cipher: services.cipher).addSource(county: code, kind: kind, name: name, secrets: secrets)
+                try await services.ingest.store.addSource(county: code, kind: kind, name: name, secrets: secrets)
             }
             say("已新增来源“\(source.name)”（\(source.kind)，\(source.county)），编号 \(source.id)。")
             switch kind {
@@ -82,7 +82,7 @@ struct GroupRegister: AsyncParsableCommand {
             guard let code = RegionCode(village), code.level == .village else { throw StaffError.invalid("村代码 \(village) 无效：应为 12 位") }
             let config = try await data.load()
             let (_, attached) = try await ServerRunner.withServices(config: config) { services in
-                try await IngestStore(database: services.database, cipher: services.cipher).registerGroup(platform: platform, externalID: externalID, name: name, village: code)
+                try await services.ingest.store.registerGroup(platform: platform, externalID: externalID, name: name, village: code)
             }
             say("已登记“\(name)”，归入此前隔离的消息 \(attached) 条。")
         }

@@ -177,7 +177,7 @@ extension ModelCommand {
             try await runReportingErrors {
                 let config = try await data.load()
                 let corrections = try await ServerRunner.withServices(config: config) { services in
-                    try await TriageCorrections(database: services.database).all(county: county)
+                    try await services.triageCorrections.all(county: county)
                 }
                 let examples: [LabelledExample]
                 if let corpus {

@@ -46,10 +46,10 @@ struct RobotBind: AsyncParsableCommand {
             let config = try await data.load()
             let reference = group
             let target = try await ServerRunner.withServices(config: config) { services -> String in
-                guard let g = try await IngestStore(database: services.database, cipher: services.cipher).group(reference: reference, platform: platform) else {
+                guard let g = try await services.ingest.store.group(reference: reference, platform: platform) else {
                     throw StaffError.invalid("群 \(reference) 未登记。请先用 weimin group register 登记该群。")
                 }
-                try await OutboxStore(database: services.database, cipher: services.cipher)
+                try await services.outbox
                     .bindRobot(groupID: g.id, kind: kind, endpoint: url, secret: fields["secret"], target: fields["target"])
                 return g.name
             }
@@ -75,7 +75,7 @@ struct OutboxStatus: AsyncParsableCommand {
             let config = try await data.load()
             let code = county
             let (counts, problems) = try await ServerRunner.withServices(config: config) { services in
-                let store = OutboxStore(database: services.database, cipher: services.cipher)
+                let store = services.outbox
                 let counts = try await store.counts(county: code)
                 let problems = try await store.items(county: code, status: "failed", limit: 20) + store.items(county: code, status: "uncertain", limit: 20)
                 return (counts, problems)

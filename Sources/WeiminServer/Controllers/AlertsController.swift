@@ -38,7 +38,7 @@ struct AlertsController {
     }
 
     func addRoutes(to group: RouterGroup<WeiminRequestContext>) {
-        let store = AlertStore(database: services.database)
+        let store = services.alerts
         group.get("alerts") { request, context -> ListDTO<Alert> in
             let viewer = try context.requireViewer()
             guard AlertStore.maySee(viewer.role) else { throw HTTPError(.forbidden, message: "\(CoreStrings.roleName(viewer.role))无权查看系统提醒") }
@@ -54,7 +54,7 @@ struct AlertsController {
             return AlertDTO(alert: alert)
         }
 
-        let templates = TemplateStore(database: services.database)
+        let templates = services.templates
         @Sendable func mayConfigure(_ context: WeiminRequestContext) throws {
             let viewer = try context.requireViewer()
             guard viewer.role == .admin || viewer.role == .discipline else {
@@ -75,7 +75,7 @@ struct AlertsController {
             return SealedReplyDTO(mode: mode.rawValue)
         }
 
-        let assessment = AssessmentStore(database: services.database)
+        let assessment = services.assessment
         group.get("settings/assessment-weights") { _, context -> WeightsDTO in
             _ = try context.requireViewer()
             return WeightsDTO(try await assessment.weights())

@@ -49,7 +49,7 @@ extension CasesController {
                 throw HTTPError(.badRequest, message: "工单编号格式应为 县代码-年份-序号，例如 433125-2026-000123")
             }
             do {
-                let r = try await SealedReportStore(database: services.database, cipher: services.cipher).read(number: number, by: viewer)
+                let r = try await services.sealedReports.read(number: number, by: viewer)
                 return SealedReportDTO(
                     caseNumber: r.caseNumber, title: r.title, summary: r.summary,
                     reporterName: r.reporterName, reporterPlatformId: r.reporterPlatformID, reporterPhone: r.reporterPhone,

@@ -80,7 +80,7 @@ struct NoticesController {
             let draft = NoticeDraft(kind: kind, title: body.title, body: body.body, attachments: links, files: files, disclosure: body.disclosure ?? false,
                                     objectionDays: body.objectionDays ?? 7, publishAt: body.publishAt, groupIDs: groupIDs)
             do {
-                let record = try await NoticeStore(database: services.database).publish(draft, by: viewer)
+                let record = try await services.notices.publish(draft, by: viewer)
                 return EditedResponse(status: .created, response: NoticeDTO(notice: record))
             } catch let error as CaseOperationError {
                 switch error {
@@ -93,13 +93,13 @@ struct NoticesController {
 
         group.get("notices") { _, context -> ListDTO<NoticeRecord> in
             let viewer = try context.requireViewer()
-            return ListDTO(items: try await NoticeStore(database: services.database).list(for: viewer))
+            return ListDTO(items: try await services.notices.list(for: viewer))
         }
 
         group.get("notices/:id") { _, context -> NoticeDTO in
             let viewer = try context.requireViewer()
             guard let id = UUID(uuidString: try context.parameters.require("id")),
-                let record = try await NoticeStore(database: services.database).record(id),
+                let record = try await services.notices.record(id),
                 let region = RegionCode(record.region),
                 record.region.hasPrefix(viewer.region.scopePrefix) || viewer.region.scopePrefix.hasPrefix(region.scopePrefix)
             else { throw HTTPError(.notFound, message: "公告不存在或无权查看") }

@@ -37,7 +37,7 @@ struct OutboxController {
                 throw HTTPError(.badRequest, message: "status 应为 \(Self.statuses.sorted().joined(separator: "、"))")
             }
             let county = viewer.region.countyCode?.rawValue ?? viewer.region.rawValue
-            let store = OutboxStore(database: services.database, cipher: services.cipher)
+            let store = services.outbox
             let audience: OutboxStore.Audience = viewer.role == .discipline ? .privateAnswers : .groups
             let items = try await store.items(county: county, status: status, audience: audience, limit: 200).map {
                 ItemDTO(id: $0.id, groupId: $0.groupID, kind: $0.kind.rawValue, caseId: $0.caseID, noticeId: $0.noticeID, text: $0.text,

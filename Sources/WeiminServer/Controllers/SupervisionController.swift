@@ -32,7 +32,7 @@ struct SupervisionController {
                 }
                 level = l
             }
-            let orders = try await SupervisionStore(database: services.database).orders(for: viewer, level: level)
+            let orders = try await services.supervision.orders(for: viewer, level: level)
             return ListDTO(items: orders.map {
                 OrderDTO(id: $0.id, level: $0.level.rawValue, levelName: $0.level.chineseName, step: $0.step, caseNumber: $0.caseNumber,
                          departmentId: $0.departmentID, townshipCode: $0.townshipCode, dueAt: $0.dueAt, overdueMinutes: $0.overdueMinutes,

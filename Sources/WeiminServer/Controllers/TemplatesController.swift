@@ -21,7 +21,7 @@ struct TemplatesController {
     struct Edit: Decodable { let text: String }
 
     func addRoutes(to group: RouterGroup<WeiminRequestContext>) {
-        let store = TemplateStore(database: services.database)
+        let store = services.templates
         @Sendable func list() async throws -> ListDTO<TemplateDTO> {
             let current = try await store.current()
             let edited = try await store.edited()

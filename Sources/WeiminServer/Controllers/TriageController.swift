@@ -16,7 +16,7 @@ struct TriageController {
     }
 
     func addRoutes(to group: RouterGroup<WeiminRequestContext>) {
-        let store = TriageStore(database: services.database, cipher: services.cipher)
+        let store = services.triageStore
         group.get("messages/:id/triage") { _, context -> DecisionDTO in
             let viewer = try context.requireViewer()
             guard let id = Int(try context.parameters.require("id")),

@@ -18,8 +18,8 @@ public final class IngestService: Sendable {
     /// A bridge's repeat of the same push (same group, sender, kind and words) within this time is the same message.
     static let repeatWindow: TimeInterval = 10
 
-    init(database: WeiminDatabase, cipher: FieldCipher) {
-        store = IngestStore(database: database, cipher: cipher)
+    init(store: IngestStore) {
+        self.store = store
         writer = IngestWriter(store: store)
     }
 

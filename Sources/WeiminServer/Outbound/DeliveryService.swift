@@ -20,7 +20,7 @@ public struct DeliveryService: Service {
 
     public init(services: AppServices, interval: Duration = .seconds(2), client: RobotClient = RobotClient(), batch: Int = 200,
                 now: @escaping @Sendable () -> Date = { Date() }) {
-        self.outbox = OutboxStore(database: services.database, cipher: services.cipher)
+        self.outbox = services.outbox
         self.client = client
         self.interval = interval
         self.owner = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))"

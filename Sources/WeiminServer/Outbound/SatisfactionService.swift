@@ -20,9 +20,9 @@ public struct SatisfactionService: Service {
     let now: @Sendable () -> Date
 
     public init(services: AppServices, interval: Duration = .seconds(15), now: @escaping @Sendable () -> Date = { Date() }) {
-        store = SatisfactionStore(database: services.database)
-        leases = SupervisionStore(database: services.database)
-        notices = NoticeStore(database: services.database)
+        store = services.satisfaction
+        leases = services.supervision
+        notices = services.notices
         cases = services.caseStore
         workflow = services.workflow
         self.interval = interval

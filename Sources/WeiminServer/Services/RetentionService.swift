@@ -11,7 +11,7 @@ public struct RetentionService: Service {
     let logger: Logger
 
     public init(services: AppServices) {
-        self.store = RetentionStore(database: services.database)
+        self.store = services.retention
         self.days = services.config.retentionDays
         self.logger = services.logger
     }

@@ -16,7 +16,7 @@ public struct SupervisionService: Service {
     let logger: Logger
 
     public init(services: AppServices, interval: Duration = .seconds(60), now: @escaping @Sendable () -> Date = { Date() }) {
-        self.store = SupervisionStore(database: services.database)
+        self.store = services.supervision
         self.policy = SupervisionPolicy(calendar: services.workflow.calendar, rules: services.workflow.rules)
         self.interval = interval
         self.now = now

@@ -18,7 +18,7 @@ public struct TriageService: Service {
 
     public init(services: AppServices, interval: Duration) {
         store = services.triageStore
-        leases = SupervisionStore(database: services.database)
+        leases = services.supervision
         self.services = services
         self.interval = interval
         logger = services.logger

@@ -110,7 +110,7 @@ struct CasePageController {
             }
             let reason = form["reason"] ?? ""
             do {
-                try await AssessmentStore(database: services.database).exclude(number, reason: reason, by: viewer)
+                try await services.assessment.exclude(number, reason: reason, by: viewer)
                 return WebViews.redirect("/cases/\(number)?done=exclude")
             } catch let e as CaseOperationError {
                 return try await render(number, viewer: viewer, web: web, done: nil, error: e.description, status: e.status)
@@ -169,7 +169,7 @@ struct CasePageController {
     func page(_ detail: CaseDetail, viewer: Viewer, web: WebSession, done: String?, error: String?, now: Date = Date()) async throws -> Page {
         // A sealed case's words are decrypted for the commission only, with a read_sealed event each time.
         let c = detail.case.sealed
-            ? try await SealedReportStore(database: services.database, cipher: services.cipher).reveal([detail.case], to: viewer, purpose: "工单页面").first
+            ? try await services.sealedReports.reveal([detail.case], to: viewer, purpose: "工单页面").first
                 ?? detail.case
             : detail.case
         let calendar = services.workflow.calendar
@@ -204,7 +204,7 @@ struct CasePageController {
                 }))
             }
             if let origin = detail.messages.first,
-                let d = try await TriageStore(database: services.database, cipher: services.cipher).decision(message: origin.id)
+                let d = try await services.triageStore.decision(message: origin.id)
             {
                 triageHead = "分诊：\(CoreStrings.categoryName(Category(rawValue: d.category) ?? .none)) \(Int((d.categoryScore * 100).rounded()))%"
                     + (d.department.map { "，建议部门 \($0)" } ?? "") + (d.urgency == "urgent" ? "，紧急" : "") + (d.opinionRisk > 0 ? "，舆情风险 \(d.opinionRisk) 级" : "")
@@ -218,7 +218,7 @@ struct CasePageController {
         let place = [c.townshipCode, c.villageCode].compactMap { $0 }.last.map { $0.rawValue } ?? c.countyCode.rawValue
         let placeName = try await services.regions.region(RegionCode(place) ?? c.countyCode)?.name ?? place
         let actions = services.workflow.available(on: c, to: viewer).map(Self.form)
-        let exclusion = c.sealed ? nil : try await AssessmentStore(database: services.database).exclusion(caseID: c.id).map { "已核减（\($0.actor)，\(WebFormat.time($0.at))）：\($0.reason)" }
+        let exclusion = c.sealed ? nil : try await services.assessment.exclusion(caseID: c.id).map { "已核减（\($0.actor)，\(WebFormat.time($0.at))）：\($0.reason)" }
         return Page(
             chrome: PageChrome(session: web, current: "cases"), number: c.number.description, title: c.title, summary: PIIMask.redact(c.summary),
             category: CoreStrings.categoryName(c.category), state: CoreStrings.stateName(c.state), urgent: c.urgency == .urgent, sealed: c.sealed,

@@ -98,7 +98,7 @@ struct DashboardController {
 
     func page(viewer: Viewer, web: WebSession, month: DateInterval, now: Date = Date()) async throws -> Page {
         let county = (viewer.region.countyCode ?? viewer.region).rawValue
-        let store = AssessmentStore(database: services.database)
+        let store = services.assessment
         var cal = Calendar(identifier: .iso8601)
         cal.timeZone = TimeZone(identifier: "Asia/Shanghai")!
         let thisWeek = cal.dateInterval(of: .weekOfYear, for: min(now, month.end.addingTimeInterval(-1)))!.start
@@ -127,7 +127,7 @@ struct DashboardController {
                                score: r.score.map { String(format: "%.1f", $0) } ?? "—")
             }
         }
-        let hotItems = try await TriageStore(database: services.database, cipher: services.cipher)
+        let hotItems = try await services.triageStore
             .hotIssueItems(scopePrefix: viewer.region.scopePrefix, since: now.addingTimeInterval(-30 * 86400))
         let townshipName = Dictionary(try await services.regions.regions(level: .township, within: RegionCode(county)!).map { ($0.code.rawValue, $0.name) }) { a, _ in a }
         let hot = HotIssueClusterer().clusters(hotItems).prefix(8).map { c in
@@ -161,7 +161,7 @@ struct DashboardController {
 
     /// The month's assessment for a county: what the dashboard shows and the monthly report exports.
     func assessment(county: String, month: DateInterval, now: Date = Date()) async throws -> Report {
-        let store = AssessmentStore(database: services.database)
+        let store = services.assessment
         let cases = try await store.cases(county: county, month: month)
         let coverage = try await store.coverage(county: county)
         let exclusions = try await store.exclusions(county: county)

@@ -78,7 +78,7 @@ struct ExportController {
         while sheet.rows.count < Self.maxRows {
             let page = try await services.cases.cases(q, visibility: viewer.caseVisibility)
             // Sealed rows carry their words for the commission only, each export recorded as a read of that case.
-            let items = try await SealedReportStore(database: services.database, cipher: services.cipher)
+            let items = try await services.sealedReports
                 .reveal(page.items, to: viewer, purpose: "导出台账")
             for c in items {
                 sheet.rows.append([

@@ -84,14 +84,14 @@ struct GroupsController {
             } catch {
                 return views.render("groups", try await page(viewer: viewer, web: web, done: nil, error: "\(error)"), status: .badRequest)
             }
-            let (_, attached) = try await IngestStore(database: services.database, cipher: services.cipher)
+            let (_, attached) = try await services.ingest.store
                 .registerGroup(platform: platform, externalID: field("external_id"), name: name, village: village)
             return WebViews.redirect("/groups?registered=\(attached)")
         }
     }
 
     func page(viewer: Viewer, web: WebSession, done: String?, error: String?, now: Date = Date()) async throws -> Page {
-        let registry = GroupRegistry(database: services.database)
+        let registry = services.groupRegistry
         let entries = try await registry.entries(scopePrefix: viewer.region.scopePrefix, now: now)
         let county = (viewer.region.countyCode ?? viewer.region)
         let register = Self.mayRegister(viewer.role)

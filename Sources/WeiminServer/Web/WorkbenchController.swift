@@ -81,10 +81,10 @@ struct WorkbenchController {
                 actions: m.actions.map(CoreStrings.commandName).joined(separator: "、"))
         }
         let showOrders = [.departmentHandler, .townshipCadre, .supervisor, .leader, .discipline].contains(viewer.role)
-        let orders = showOrders ? try await SupervisionStore(database: services.database).orders(for: viewer, limit: 20) : []
+        let orders = showOrders ? try await services.supervision.orders(for: viewer, limit: 20) : []
         let showUndecided = viewer.role == .intakeOperator
         let undecided = showUndecided
-            ? try await TriageStore(database: services.database, cipher: services.cipher).undecided(scopePrefix: viewer.region.scopePrefix) : []
+            ? try await services.triageStore.undecided(scopePrefix: viewer.region.scopePrefix) : []
         return Page(
             chrome: PageChrome(session: web, current: "workbench"), greeting: "\(viewer.displayName)，您好",
             cases: rows, caseCount: rows.count, hasCases: !rows.isEmpty, overdueCount: rows.filter(\.overdue).count,
