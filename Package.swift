@@ -94,6 +94,7 @@ let package = Package(
         .target(
             name: "WeiminBench",
             dependencies: [
+                "WeiminApp",
                 "WeiminCore",
                 "WeiminPersistence",
                 "WeiminServer",
@@ -125,6 +126,7 @@ let package = Package(
         .target(
             name: "WeiminTestSupport",
             dependencies: [
+                "WeiminApp",
                 "WeiminPersistence",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "Logging", package: "swift-log"),

@@ -42,7 +42,7 @@ public struct TriagePending: Sendable {
             if !m.inCase, let county = RegionCode(m.county), let village = RegionCode(m.village) {
                 if d.reportsCadre {
                     let c = try await cases.open(Self.newCase(m, d, county: county, village: village, department: departments["\(m.county):jwjw"], sealed: true),
-                                                 actor: Actor.system, at: now, workflow: workflow)
+                                                 actor: AuditActor.system, at: now, workflow: workflow)
                     try await sealedReports.seal(caseID: c.id, reporter: .init(name: m.senderName, platformID: m.senderID, phone: nil),
                                                  originalText: m.text, accused: nil, accusedUsernames: [], at: now)
                     caseID = c.id
@@ -59,7 +59,7 @@ public struct TriagePending: Sendable {
                     case .open:
                         let department = d.department.flatMap { departments["\(m.county):\($0)"] }
                         let c = try await cases.open(Self.newCase(m, d, county: county, village: village, department: department, sealed: false),
-                                                     actor: Actor.system, at: now, workflow: workflow)
+                                                     actor: AuditActor.system, at: now, workflow: workflow)
                         caseID = c.id
                         pass.opened += 1
                     case .ignore:

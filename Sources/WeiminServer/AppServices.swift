@@ -36,7 +36,7 @@ public struct AppServices: Sendable {
     public let calendars: CalendarStore
     public let historyImporter: HistoryImporter
     /// Ingestion: group-commit writer and source lookups.
-    public let ingest: IngestService
+    public let ingest: TakeMessagesIn
     public let logger: Logger
     /// The closed loop's rules: calendar, working hours and deadline rules.
     public let workflow: CaseWorkflow
@@ -110,7 +110,7 @@ public struct AppServices: Sendable {
         self.groupRegistry = GroupRegistry(database: database)
         self.calendars = CalendarStore(database: database)
         self.historyImporter = HistoryImporter(database: database)
-        self.ingest = IngestService(store: IngestStore(database: database, cipher: cipher))
+        self.ingest = TakeMessagesIn(store: IngestStore(database: database, cipher: cipher))
         self.logger = logger
     }
 
@@ -121,13 +121,19 @@ public struct AppServices: Sendable {
         return "尚未导入 \(year) 年节假日安排：国务院公布后请运行 weimin calendar load \(year).json，否则跨年期限将只按周一至周五计算。"
     }
 
+    /// Use case: act on a case (WeiminApp).
+    public var actOnCase: ActOnCase { ActOnCase(cases: caseStore, workflow: workflow) }
+
     /// Use case: triage what is pending (WeiminApp).
     public var triagePending: TriagePending {
         TriagePending(triage: triageStore, cases: caseStore, sealedReports: sealedReports, workflow: workflow)
     }
 
     public func demoSeeder() -> DemoSeeder {
-        DemoSeeder(database: database, cipher: cipher, staff: staff)
+        let cases = caseStore
+        return DemoSeeder(database: database, cipher: cipher, staff: staff) { command, number, viewer, workflow, at in
+            try await ActOnCase(cases: cases, workflow: workflow).run(command, on: number, by: viewer, at: at)
+        }
     }
 
     public func shutdown() async {

@@ -3,6 +3,7 @@ import Hummingbird
 import HTTPTypes
 import Logging
 import ServiceLifecycle
+import WeiminApp
 import WeiminCore
 import WeiminPersistence
 
@@ -92,6 +93,8 @@ struct ErrorLoggingMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let error as any HTTPResponseError {
             throw error
+        } catch let refused as MessageRefused {
+            throw HTTPError(.badRequest, message: refused.reason)
         } catch {
             logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(String(reflecting: error))"])
             throw HTTPError(.internalServerError, message: "服务器内部错误，已记录日志。请稍后重试或联系管理员。")

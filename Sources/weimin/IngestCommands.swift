@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import WeiminApp
 import WeiminCore
 import WeiminPersistence
 import WeiminServer

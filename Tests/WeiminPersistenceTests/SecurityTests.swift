@@ -94,7 +94,7 @@ struct DemoSeedTests {
     func seedTwice(kind: Backend) async throws {
         try await TestDatabase.with(kind) { db in
             let cipher = FieldCipher(dataKey: try DataKey(rawKey: Data(repeating: 3, count: 32)))
-            let seeder = DemoSeeder(database: db, cipher: cipher, staff: StaffDirectory(database: db, cost: 4))
+            let seeder = DemoSeeder.forTests(database: db, cipher: cipher, staff: StaffDirectory(database: db, cost: 4))
             let first = try await seeder.seed()
             #expect(!first.alreadySeeded)
             #expect(first.regions == 3 + 12 + 36)

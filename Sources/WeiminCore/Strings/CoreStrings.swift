@@ -111,6 +111,13 @@ public enum CoreStrings {
         }
     }
 
+    /// The audit note of a 转纪委: why, the old and new numbers, who had acted on the case and who is recused
+    /// (read by the discipline commission only).
+    public static func transferNote(reason: String, formerNumber: String, sealedNumber: String, handledBy: [String], recused: [String]) -> String {
+        "转纪委：\(reason)。原编号 \(formerNumber)，改为 \(sealedNumber)；转交前经手人员："
+            + (handledBy.isEmpty ? "无" : handledBy.joined(separator: "、")) + "；回避：" + (recused.isEmpty ? "无" : recused.joined(separator: "、"))
+    }
+
     public static func roleName(_ r: Role) -> String {
         switch r {
         case .intakeOperator: return "受理员"

@@ -18,11 +18,15 @@ public struct DemoSeeder: Sendable {
     let database: WeiminDatabase
     let cipher: FieldCipher
     let staff: StaffDirectory
+    /// Acting on a case is a use case (WeiminApp's `ActOnCase`); the demo's history goes through it like any other.
+    public typealias Act = @Sendable (CaseCommand, CaseNumber, Viewer, CaseWorkflow, Date) async throws -> Case
+    let act: Act
 
-    public init(database: WeiminDatabase, cipher: FieldCipher, staff: StaffDirectory) {
+    public init(database: WeiminDatabase, cipher: FieldCipher, staff: StaffDirectory, act: @escaping Act) {
         self.database = database
         self.cipher = cipher
         self.staff = staff
+        self.act = act
     }
 
     public static var accounts: [(username: String, name: String, role: Role)] {
@@ -327,7 +331,7 @@ public struct DemoSeeder: Sendable {
                 case .start: command = .start(note: "已签收")
                 case .reassign, .resume: continue
                 }
-                _ = try await cases.execute(command, on: c.number, by: viewer, workflow: workflow, at: at)
+                _ = try await act(command, c.number, viewer, workflow, at)
             }
             opened.append(try await CaseModel.find(c.id, on: database.db)!.toCore())
         }

@@ -122,7 +122,7 @@ public struct AssessmentStore: Sendable {
                 INSERT INTO assessment_exclusions (case_id, county_code, reason, actor, excluded_at)
                 VALUES (\(bind: id), \(bind: row.countyCode), \(bind: trimmed), \(bind: viewer.username), \(bind: now))
                 """).run()
-            try await CaseStore.appendEvent(caseRow: row, number: number, actor: Actor(viewer), action: "assessment_exclusion", from: nil, to: nil,
+            try await CaseStore.appendEvent(caseRow: row, number: number, actor: AuditActor(viewer), action: "assessment_exclusion", from: nil, to: nil,
                                             note: "核减：\(trimmed)", at: now, on: db)
         }
     }

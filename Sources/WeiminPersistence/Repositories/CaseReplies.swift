@@ -6,7 +6,7 @@ import WeiminCore
 /// Writes what a case change says in the villager's group, in the same transaction as the change. What is said,
 /// and when, is `CaseReplyPlan`'s decision (WeiminCore); this type only reads the facts it needs (the villager who
 /// raised it, the department's name, the county's templates) and writes the outbox rows.
-enum CaseReplies {
+public enum CaseReplies {
     static let templatesKey = "outbound.templates"
 
     /// The county's edits, by kind (what is stored in settings).
@@ -32,7 +32,8 @@ enum CaseReplies {
         try await SettingModel.find(sealedReplyKey, on: db).flatMap { SealedReplyMode(rawValue: $0.value) } ?? .silent
     }
 
-    static func enqueue(for command: CaseCommand, after: Case, eventSequence: Int, on db: any Database, at now: Date) async throws {
+    public static func enqueue(for command: CaseCommand, after: Case, eventSequence: Int, at now: Date, in tx: WriteTransaction) async throws {
+        let db = tx.db
         let sql = db as! any SQLDatabase
         if after.sealed {
             try await answerReporter(for: command, after: after, eventSequence: eventSequence, on: db, at: now)

@@ -4,8 +4,8 @@ import Foundation
 import SQLKit
 import WeiminCore
 
-/// Who did something, as the audit record names them.
-public struct Actor: Sendable, Hashable {
+/// Who did something, as the audit record names them (not Swift's `Actor`).
+public struct AuditActor: Sendable, Hashable {
     public var name: String
     public var role: String
 
@@ -18,7 +18,7 @@ public struct Actor: Sendable, Hashable {
         self.init(name: viewer.username, role: viewer.role.rawValue)
     }
 
-    public static let system = Actor(name: "system", role: "system")
+    public static let system = AuditActor(name: "system", role: "system")
 }
 
 /// What a new case starts with.
@@ -90,7 +90,7 @@ public struct CaseStore: Sendable {
     }
 
     /// Opens a case in state `new`, links its messages and records the first event.
-    public func open(_ new: NewCase, actor: Actor, at now: Date, workflow: CaseWorkflow? = nil) async throws -> Case {
+    public func open(_ new: NewCase, actor: AuditActor, at now: Date, workflow: CaseWorkflow? = nil) async throws -> Case {
         let year = Calendar.beijing.component(.year, from: now)
         let series: CaseNumber.Series = new.sealed ? .sealed : .ordinary
         let words = try new.sealed ? SealedWords.seal(title: new.title, summary: new.summary, cipher: cipher) : nil
@@ -170,63 +170,65 @@ public struct CaseStore: Sendable {
         try await load(number: number)?.0
     }
 
-    /// Runs a closed-loop operation: the workflow decides (permissions, state, deadlines), this stores
-    /// the result and its audit event in one transaction. The transaction starts by bumping the
-    /// case's version, so SQLite takes the write lock first and a concurrent change is detected.
-    public func execute(
-        _ command: CaseCommand, on number: CaseNumber, by viewer: Viewer, workflow: CaseWorkflow, at now: Date
-    ) async throws -> Case {
-        if case .transferToDiscipline = command {
-            return try await transferToDiscipline(command, on: number, by: viewer, workflow: workflow, at: now)
-        }
-        guard let (before, row) = try await load(number: number) else { throw CaseOperationError.notFound }
-        let plan = try workflow.plan(command, on: before, by: viewer, at: now)
-        if case .merge(let into, _) = command {
-            guard let target = try await CaseModel.find(into, on: database.db), target.countyCode == row.countyCode,
-                let targetState = CaseState(rawValue: target.state), !targetState.isTerminal
-            else { throw CaseOperationError.invalid("合并目标工单不存在、已办结或不在同一县") }
-        }
-        let id = row.id!
-        let version = row.version ?? 0
-        return try await database.db.transaction { db in
-            let sql = db as! any SQLDatabase
-            let bumped = try await sql.raw("""
-                UPDATE cases SET version = \(bind: version + 1) WHERE id = \(bind: id) AND COALESCE(version, 0) = \(bind: version) RETURNING id
-                """).all()
-            guard !bumped.isEmpty else { throw CaseStoreError.conflict(number.description) }
-            guard let fresh = try await CaseModel.find(id, on: db) else { throw CaseStoreError.notFound(number.description) }
-            fresh.apply(plan.after)
-            fresh.version = version + 1
-            try await fresh.save(on: db)
-            switch command {
-            case .dispatch, .reassign:
-                try await CaseDepartmentModel.query(on: db).filter(\.$caseID == id).delete()
-                for dept in plan.after.coHandlerIDs {
-                    let link = CaseDepartmentModel()
-                    link.id = UUID()
-                    link.caseID = id
-                    link.departmentID = dept
-                    link.countyCode = fresh.countyCode
-                    link.role = "co"
-                    link.createdAt = now
-                    try await link.create(on: db)
-                }
-            default: break
+    /// One transaction for the writes of a use case (`WriteTransaction`).
+    public func transaction<T: Sendable>(_ body: @escaping @Sendable (WriteTransaction) async throws -> T) async throws -> T {
+        try await database.transaction(body)
+    }
+
+    /// A case as the workflow needs it, with the version a change must find unchanged (optimistic locking).
+    public func findForChange(number: CaseNumber) async throws -> (case: Case, version: Int)? {
+        guard let (c, row) = try await load(number: number) else { return nil }
+        return (c, row.version ?? 0)
+    }
+
+    /// Whether a case may be merged into: it exists, is in `county` and has not ended.
+    public func isOpenMergeTarget(_ id: UUID, county: RegionCode) async throws -> Bool {
+        guard let target = try await CaseModel.find(id, on: database.db), target.countyCode == county.rawValue,
+            let state = CaseState(rawValue: target.state)
+        else { return false }
+        return !state.isTerminal
+    }
+
+    /// Stores a change the workflow planned, with its audit event. It starts by bumping the case's version, so SQLite
+    /// takes the write lock first and a change made since `version` was read is refused (`CaseStoreError.conflict`).
+    /// Returns the case as stored plus what the row does not hold, and the event's sequence number.
+    public func store(
+        _ plan: CasePlan, of command: CaseCommand, before: Case, version: Int, by viewer: Viewer, at now: Date, in tx: WriteTransaction
+    ) async throws -> (after: Case, eventSequence: Int) {
+        let db = tx.db
+        let id = before.id
+        let sql = db as! any SQLDatabase
+        let bumped = try await sql.raw("""
+            UPDATE cases SET version = \(bind: version + 1) WHERE id = \(bind: id) AND COALESCE(version, 0) = \(bind: version) RETURNING id
+            """).all()
+        guard !bumped.isEmpty else { throw CaseStoreError.conflict(before.number.description) }
+        guard let fresh = try await CaseModel.find(id, on: db) else { throw CaseStoreError.notFound(before.number.description) }
+        fresh.apply(plan.after)
+        fresh.version = version + 1
+        try await fresh.save(on: db)
+        switch command {
+        case .dispatch, .reassign:
+            try await CaseDepartmentModel.query(on: db).filter(\.$caseID == id).delete()
+            for dept in plan.after.coHandlerIDs {
+                let link = CaseDepartmentModel()
+                link.id = UUID()
+                link.caseID = id
+                link.departmentID = dept
+                link.countyCode = fresh.countyCode
+                link.role = "co"
+                link.createdAt = now
+                try await link.create(on: db)
             }
-            let sequence = try await Self.appendEvent(
-                caseRow: fresh, number: number, actor: Actor(viewer), action: plan.eventAction, from: before.state,
-                to: command.transition == nil ? nil : plan.after.state, note: plan.note, at: now, on: db)
-            // The stored row plus what the row does not hold, so callers need not load the case again.
-            var after = try fresh.toCore()
-            after.coHandlerIDs = plan.after.coHandlerIDs
-            after.recusedUsernames = before.recusedUsernames
-            after.departmentCode = after.departmentID == before.departmentID ? before.departmentCode : nil
-            // What the villager hears in the group, committed with the change that caused it.
-            try await CaseReplies.enqueue(for: command, after: after, eventSequence: sequence, on: db, at: now)
-            // A category or department a person chose is kept for retraining triage.
-            try await TriageCorrections.record(command, after: after, actor: viewer.username, eventSequence: sequence, on: db, at: now)
-            return after
+        default: break
         }
+        let sequence = try await Self.appendEvent(
+            caseRow: fresh, number: before.number, actor: AuditActor(viewer), action: plan.eventAction, from: before.state,
+            to: command.transition == nil ? nil : plan.after.state, note: plan.note, at: now, on: db)
+        var after = try fresh.toCore()
+        after.coHandlerIDs = plan.after.coHandlerIDs
+        after.recusedUsernames = before.recusedUsernames
+        after.departmentCode = after.departmentID == before.departmentID ? before.departmentCode : nil
+        return (after, sequence)
     }
 
     /// Allocates the next number of a series (`CaseNumber.sequenceKey`) in one atomic statement on both databases.
@@ -249,7 +251,7 @@ public struct CaseStore: Sendable {
     /// `number` the caller knows it by, so a case renumbered on transfer to discipline keeps one chain.
     @discardableResult
     static func appendEvent(
-        caseRow: CaseModel, number: CaseNumber, actor: Actor, action: String, from: CaseState?, to: CaseState?,
+        caseRow: CaseModel, number: CaseNumber, actor: AuditActor, action: String, from: CaseState?, to: CaseState?,
         note: String, at now: Date, on db: any Database
     ) async throws -> Int {
         let last = try await CaseEventModel.query(on: db).filter(\.$caseID == caseRow.id!).sort(\.$sequence, .descending).first()

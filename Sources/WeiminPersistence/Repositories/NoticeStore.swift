@@ -221,7 +221,7 @@ public struct NoticeStore: Sendable {
             let c = try await cases.open(
                 NewCase(county: county, township: village.townshipCode, village: village, groupID: try r.decode(column: "group_id", as: UUID.self),
                         category: .disclosure, title: String("对《\(title)》的异议".prefix(60)), summary: text, messageIDs: [messageID]),
-                actor: Actor(name: "system", role: "system"), at: now, workflow: workflow)
+                actor: AuditActor(name: "system", role: "system"), at: now, workflow: workflow)
             try await database.sql.raw("""
                 INSERT INTO notice_objections (id, notice_id, case_id, message_id, created_at)
                 VALUES (\(bind: UUID()), \(bind: try r.decode(column: "notice_id", as: UUID.self)), \(bind: c.id), \(bind: messageID), \(bind: now))

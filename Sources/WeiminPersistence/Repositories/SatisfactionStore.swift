@@ -60,7 +60,7 @@ public struct SatisfactionStore: Sendable {
                     """).all()
                 guard !claimed.isEmpty, let row = try await CaseModel.query(on: db).filter(\.$number == number.description).first() else { return false }
                 try await CaseStore.appendEvent(
-                    caseRow: row, number: number, actor: Actor(name: "system", role: "system"), action: "follow_up_task", from: nil, to: nil,
+                    caseRow: row, number: number, actor: AuditActor(name: "system", role: "system"), action: "follow_up_task", from: nil, to: nil,
                     note: "群内回访 3 天未答复，转所在乡镇电话回访", at: now, on: db)
                 return true
             }

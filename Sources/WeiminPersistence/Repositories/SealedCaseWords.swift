@@ -46,7 +46,7 @@ extension SealedReportStore {
             for row in rows {
                 guard let number = CaseNumber(row.number) else { continue }
                 try await CaseStore.appendEvent(
-                    caseRow: row, number: number, actor: Actor(viewer), action: "read_sealed", from: nil, to: nil,
+                    caseRow: row, number: number, actor: AuditActor(viewer), action: "read_sealed", from: nil, to: nil,
                     note: "查阅密封工单内容（\(purpose)）", at: now, on: tx)
             }
         }
@@ -89,20 +89,19 @@ extension CaseStore {
     /// 纪委监委 as lead department, co-handlers removed, the accused and the source group's admins recused (as
     /// when triage seals a report), the reporter's identity and words in `sealed_reports`, the messages hidden
     /// from conversations. The event names everyone who had acted on the case, so the commission knows who saw it.
-    func transferToDiscipline(
-        _ command: CaseCommand, on number: CaseNumber, by viewer: Viewer, workflow: CaseWorkflow, at now: Date
+    public func storeTransferToDiscipline(
+        _ plan: CasePlan, of command: CaseCommand, before: Case, version: Int, by viewer: Viewer, at now: Date, in tx: WriteTransaction
     ) async throws -> Case {
         guard case .transferToDiscipline(let accused, let accusedUsernames, let reason) = command else { throw CaseOperationError.invalid("不是转纪委操作") }
         guard let cipher else { throw PersistenceError.invalid("密封件的内容须加密保存，但未配置数据密钥") }
-        guard let (before, row) = try await load(number: number) else { throw CaseOperationError.notFound }
-        let plan = try workflow.plan(command, on: before, by: viewer, at: now)
-        guard let discipline = try await DepartmentModel.query(on: database.db)
+        let db = tx.db
+        let number = before.number
+        guard let discipline = try await DepartmentModel.query(on: db)
             .filter(\.$countyCode == before.countyCode.rawValue).filter(\.$code == "jwjw").first(), let disciplineID = discipline.id
         else { throw CaseOperationError.conflict("本县未设纪委监委（部门代码 jwjw），无法转交") }
-        let id = row.id!
-        let version = row.version ?? 0
+        let id = before.id
         let year = Calendar.beijing.component(.year, from: now)
-        return try await database.db.transaction { db in
+        do {
             let sql = db as! any SQLDatabase
             let bumped = try await sql.raw("""
                 UPDATE cases SET version = \(bind: version + 1) WHERE id = \(bind: id) AND COALESCE(version, 0) = \(bind: version) RETURNING id
@@ -177,10 +176,10 @@ extension CaseStore {
                 .filter { $0.actorRole != "system" }.map { "\($0.actor)（\(Role(rawValue: $0.actorRole).map(CoreStrings.roleName) ?? $0.actorRole)）" }
             var seen: [String] = []
             for a in actors where !seen.contains(a) { seen.append(a) }
-            let note = "转纪委：\(reason)。原编号 \(oldNumber)，改为 \(sealedNumber)；转交前经手人员："
-                + (seen.isEmpty ? "无" : seen.joined(separator: "、")) + "；回避：" + (recusals.isEmpty ? "无" : Set(recusals.map(\.0)).sorted().joined(separator: "、"))
+            let note = CoreStrings.transferNote(reason: reason, formerNumber: oldNumber, sealedNumber: sealedNumber.description, handledBy: seen,
+                                                recused: Set(recusals.map(\.0)).sorted())
             try await Self.appendEvent(
-                caseRow: fresh, number: sealedNumber, actor: Actor(viewer), action: command.name, from: before.state, to: nil,
+                caseRow: fresh, number: sealedNumber, actor: AuditActor(viewer), action: command.name, from: before.state, to: nil,
                 note: note, at: now, on: db)
             var after = try fresh.toCore()
             after.recusedUsernames = Array(Set(before.recusedUsernames + recusals.map(\.0))).sorted()

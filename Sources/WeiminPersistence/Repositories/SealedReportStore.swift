@@ -109,7 +109,7 @@ public struct SealedReportStore: Sendable {
         // Every read of sealed material is itself on the record.
         _ = try await db.transaction { tx in
             try await CaseStore.appendEvent(
-                caseRow: c, number: number, actor: Actor(viewer), action: "read_sealed", from: nil, to: nil,
+                caseRow: c, number: number, actor: AuditActor(viewer), action: "read_sealed", from: nil, to: nil,
                 note: "查阅密封材料（工单内容、举报人身份与原始内容）", at: now, on: tx)
         }
         return result

@@ -14,7 +14,8 @@ public struct TriageCorrections: Sendable {
 
     /// Records the category or department a command settles for the case's origin messages that triage
     /// decided. Sealed cases are left out: their text is sealed and their category is fixed by law.
-    static func record(_ command: CaseCommand, after: Case, actor: String, eventSequence: Int, on db: any Database, at now: Date) async throws {
+    public static func record(_ command: CaseCommand, after: Case, actor: String, eventSequence: Int, at now: Date, in tx: WriteTransaction) async throws {
+        let db = tx.db
         guard !after.sealed else { return }
         let field: String
         let corrected: String

@@ -143,7 +143,7 @@ public struct TriageStore: Sendable {
             link.relation = "thread"
             link.createdAt = now
             try await link.create(on: db)
-            _ = try await CaseStore.appendEvent(caseRow: row, number: number, actor: Actor.system, action: "thread", from: nil, to: nil,
+            _ = try await CaseStore.appendEvent(caseRow: row, number: number, actor: AuditActor.system, action: "thread", from: nil, to: nil,
                                                 note: "群消息并入：\(reason)", at: now, on: db)
         }
     }

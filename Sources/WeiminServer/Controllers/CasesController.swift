@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import WeiminApp
 import WeiminCore
 import WeiminPersistence
 
@@ -93,7 +94,7 @@ extension CasesController {
             }
             let command = try await CaseActionCommands.command(body, for: current, viewer: viewer, departments: services.departments, cases: services.cases)
             do {
-                var after = try await services.caseStore.execute(command, on: number, by: viewer, workflow: services.workflow, at: Date())
+                var after = try await services.actOnCase.run(command, on: number, by: viewer, at: Date())
                 if after.sealed && !viewer.caseVisibility.allows(after) {
                     // 转纪委 by a handler: the case has left their ledger. They learn neither its sealed number nor more.
                     var gone = current

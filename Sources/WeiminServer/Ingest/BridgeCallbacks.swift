@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Hummingbird
+import WeiminApp
 import WeiminCore
 import WeiminPersistence
 
@@ -103,7 +104,7 @@ extension PlatformCallbacksController {
         text = String(text.prefix(20_000))
         let group = src.room.map { $0.id } ?? "single:\(from.id)"
         let name = from.payload?.alias.flatMap { $0.isEmpty ? nil : $0 } ?? from.payload?.name ?? from.id
-        // The bridge sends no message id; IngestService.bridgeMessageID gives one (see there).
+        // The bridge sends no message id; TakeMessagesIn.bridgeMessageID gives one (see there).
         let digest = SHA256.hash(data: Data("\(group)\u{1}\(from.id)\u{1}\(kind)\u{1}\(text)".utf8)).prefix(12).map { String(format: "%02x", $0) }.joined()
         return PlatformMessage(
             platform: .wechat, groupExternalID: group, groupName: src.room?.topic ?? src.room?.payload?.topic ?? "",

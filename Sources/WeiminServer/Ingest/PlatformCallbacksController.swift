@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import WeiminApp
 import WeiminCore
 import WeiminPersistence
 
@@ -13,7 +14,7 @@ struct PlatformCallbacksController {
     let services: AppServices
     static let maxBody = 1024 * 1024
 
-    var ingest: IngestService { services.ingest }
+    var ingest: TakeMessagesIn { services.ingest }
 
     func addRoutes(to router: Router<WeiminRequestContext>) {
         let routes = router.group("ingest")

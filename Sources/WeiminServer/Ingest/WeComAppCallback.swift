@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import WeiminApp
 import WeiminCore
 import WeiminPersistence
 

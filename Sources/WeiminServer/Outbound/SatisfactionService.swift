@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import WeiminApp
 import WeiminCore
 import WeiminPersistence
 
@@ -14,6 +15,7 @@ public struct SatisfactionService: Service {
     let leases: SupervisionStore
     let notices: NoticeStore
     let cases: CaseStore
+    let act: ActOnCase
     let workflow: CaseWorkflow
     let interval: Duration
     let logger: Logger
@@ -24,6 +26,7 @@ public struct SatisfactionService: Service {
         leases = services.supervision
         notices = services.notices
         cases = services.caseStore
+        act = services.actOnCase
         workflow = services.workflow
         self.interval = interval
         logger = services.logger
@@ -62,10 +65,10 @@ public struct SatisfactionService: Service {
             let viewer = Self.recorder(for: candidate.caseNumber)
             let note = "群内回复：\(answer.remark.prefix(200))"
             do {
-                _ = try await cases.execute(.review(answer.satisfaction, note: note), on: candidate.caseNumber, by: viewer, workflow: workflow, at: now())
+                _ = try await act.run(.review(answer.satisfaction, note: note), on: candidate.caseNumber, by: viewer, at: now())
                 pass.reviewed[candidate.caseNumber] = answer.satisfaction
                 if answer.satisfaction == .unsatisfied {
-                    _ = try await cases.execute(.reopen(reason: "群众回访不满意：\(answer.remark.prefix(200))"), on: candidate.caseNumber, by: viewer, workflow: workflow, at: now())
+                    _ = try await act.run(.reopen(reason: "群众回访不满意：\(answer.remark.prefix(200))"), on: candidate.caseNumber, by: viewer, at: now())
                     pass.reopened.append(candidate.caseNumber)
                 }
             } catch {

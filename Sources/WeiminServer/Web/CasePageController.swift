@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import WeiminApp
 import WeiminCore
 import WeiminPersistence
 
@@ -136,7 +137,7 @@ struct CasePageController {
                     throw HTTPError(.notFound, message: "工单 \(number) 不存在或无权查看")
                 }
                 let command = try await CaseActionCommands.command(body, for: current, viewer: viewer, departments: services.departments, cases: services.cases)
-                let after = try await services.caseStore.execute(command, on: number, by: viewer, workflow: services.workflow, at: Date())
+                let after = try await services.actOnCase.run(command, on: number, by: viewer, at: Date())
                 if after.sealed && !viewer.caseVisibility.allows(after) {
                     // 转纪委: the case has left this user's ledger; its sealed number is not theirs to know.
                     return WebViews.redirect("/cases")

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import WeiminApp
 import WeiminCore
 import WeiminPersistence
 

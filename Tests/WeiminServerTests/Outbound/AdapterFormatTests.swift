@@ -224,7 +224,7 @@ struct OutboundFlowTests {
             let c = try await f.services.caseStore.open(
                 NewCase(county: OutboxFixture.county, township: group.villageCode.townshipCode, village: group.villageCode, groupID: group.id, category: .petition,
                         departmentID: jwjw.id, sealed: true, title: "反映村干部问题", summary: "密封", messageIDs: [mid]),
-                actor: Actor(name: "system", role: "system"), at: f.clock.now, workflow: f.services.workflow)
+                actor: AuditActor(name: "system", role: "system"), at: f.clock.now, workflow: f.services.workflow)
             try await SealedReportStore(database: f.services.database, cipher: f.services.cipher).seal(
                 caseID: c.id, reporter: .init(name: "匿名村民", platformID: "wxid_reporter", phone: nil), originalText: "村会计把低保名额给了自己亲戚",
                 accused: "村会计", accusedUsernames: [], at: f.clock.now)

@@ -76,7 +76,7 @@ struct OutboxFixture {
         return try await services.caseStore.open(
             NewCase(county: Self.county, township: group.villageCode.townshipCode, village: group.villageCode, groupID: group.id, category: .service,
                     title: "路灯不亮", summary: text, messageIDs: [id]),
-            actor: Actor(name: "system", role: "system"), at: clock.now, workflow: services.workflow)
+            actor: AuditActor(name: "system", role: "system"), at: clock.now, workflow: services.workflow)
     }
 }
 

@@ -1,12 +1,13 @@
 import Foundation
-import Hummingbird
 import Synchronization
 import WeiminCore
 import WeiminPersistence
 
-/// What the ingest routes share: the group-commit writer and a short-lived cache of source lookups,
-/// so a busy bridge does not cost a database read per message just to check its token.
-public final class IngestService: Sendable {
+/// Use case: take messages in (docs/architecture.md, "the path of a message"). Every platform callback, bridge and
+/// the batch API hand their parsed messages to `accept`: the input rules hold here whatever the route parsed, and the
+/// group-commit writer stores them before anything is acknowledged. A short-lived cache of source lookups keeps a
+/// busy bridge from costing a database read per message just to check its token.
+public final class TakeMessagesIn: Sendable {
     public let store: IngestStore
     public let writer: IngestWriter
     /// A revoked token or changed secret stops working within this time.
@@ -18,12 +19,12 @@ public final class IngestService: Sendable {
     /// A bridge's repeat of the same push (same group, sender, kind and words) within this time is the same message.
     static let repeatWindow: TimeInterval = 10
 
-    init(store: IngestStore) {
+    public init(store: IngestStore) {
         self.store = store
         writer = IngestWriter(store: store)
     }
 
-    func source(forToken token: String, now: Date = Date()) async throws -> IngestSource? {
+    public func source(forToken token: String, now: Date = Date()) async throws -> IngestSource? {
         if let (source, at) = tokens.withLock({ $0[token] }), now.timeIntervalSince(at) < Self.cacheLifetime { return source }
         guard let source = try await store.source(forToken: token) else { return nil }
         tokens.withLock {
@@ -33,7 +34,7 @@ public final class IngestService: Sendable {
         return source
     }
 
-    func source(id: UUID, now: Date = Date()) async throws -> (IngestSource, [String: String])? {
+    public func source(id: UUID, now: Date = Date()) async throws -> (IngestSource, [String: String])? {
         if let (source, secrets, at) = sources.withLock({ $0[id] }), now.timeIntervalSince(at) < Self.cacheLifetime { return (source, secrets) }
         guard let (source, secrets) = try await store.source(id: id) else { return nil }
         sources.withLock {
@@ -46,7 +47,7 @@ public final class IngestService: Sendable {
     /// An id for a message from a bridge that sends none (wechatbot-webhook). `message.platformMessageID`
     /// holds a digest of group, sender, kind and words; a repeat within ten seconds gets the same id, so the
     /// database absorbs it, while the same words said again later get a new one (the time is part of it).
-    func bridgeMessageID(_ message: PlatformMessage, source: UUID, now: Date) -> String {
+    public func bridgeMessageID(_ message: PlatformMessage, source: UUID, now: Date) -> String {
         let digest = "\(source.uuidString):\(message.platformMessageID)"
         return recentPushes.withLock { recent in
             if let (id, seen) = recent[digest], now.timeIntervalSince(seen) < Self.repeatWindow {
@@ -60,7 +61,7 @@ public final class IngestService: Sendable {
         }
     }
 
-    func accept(_ batch: [PlatformMessage], from source: IngestSource, at now: Date = Date()) async throws -> [IngestStore.Outcome] {
+    public func accept(_ batch: [PlatformMessage], from source: IngestSource, at now: Date = Date()) async throws -> [IngestStore.Outcome] {
         for message in batch { try Self.check(message, now: now) }
         return try await writer.submit(batch, from: source, at: now)
     }
@@ -74,10 +75,16 @@ public final class IngestService: Sendable {
                 messageID: m.platformMessageID, quotedID: m.quotedPlatformID, fields: platformFields)
             try InputRules.checkSentAt(m.sentAt, field: "发送时间", now: now)
         } catch {
-            throw HTTPError(.badRequest, message: "消息未保存：\(error)")
+            throw MessageRefused(reason: "消息未保存：\(error)")
         }
     }
 
     static let platformFields = InputRules.MessageFieldNames(
         text: "消息内容", senderID: "发送者 ID", senderName: "发送者名称", groupID: "群 ID", groupName: "群名称", messageID: "消息 ID", quotedID: "引用消息 ID")
+}
+
+/// A message the input rules refuse: nothing of it is stored, and the route answers 400 with `reason`.
+public struct MessageRefused: Error, CustomStringConvertible, Sendable {
+    public let reason: String
+    public var description: String { reason }
 }

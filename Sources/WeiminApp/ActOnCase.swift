@@ -1,0 +1,40 @@
+import Foundation
+import WeiminCore
+import WeiminPersistence
+
+/// Use case: act on a case (docs/domain.md §2) — accept, dispatch, resolve, review, reopen, merge, 转纪委 and the rest,
+/// whether it comes from the API, the console, a villager's satisfaction answer or the demo. The workflow (WeiminCore)
+/// decides whether the viewer may, what the case becomes and what the audit event says; then one transaction stores the
+/// change with its event, what the villager hears in the group (`CaseReplyPlan` decides, the outbox carries it) and the
+/// category or department a person chose (kept for retraining triage). A change made by someone else since the case was
+/// read is refused, never overwritten.
+public struct ActOnCase: Sendable {
+    let cases: CaseStore
+    let workflow: CaseWorkflow
+
+    public init(cases: CaseStore, workflow: CaseWorkflow) {
+        self.cases = cases
+        self.workflow = workflow
+    }
+
+    public func run(_ command: CaseCommand, on number: CaseNumber, by viewer: Viewer, at now: Date) async throws -> Case {
+        guard let (before, version) = try await cases.findForChange(number: number) else { throw CaseOperationError.notFound }
+        let plan = try workflow.plan(command, on: before, by: viewer, at: now)
+        if case .merge(let into, _) = command, try await !cases.isOpenMergeTarget(into, county: before.countyCode) {
+            throw CaseOperationError.invalid("合并目标工单不存在、已办结或不在同一县")
+        }
+        let cases = self.cases
+        if case .transferToDiscipline = command {
+            // Sealing cancels what was queued for the group and answers nobody there (docs/domain.md §4.3).
+            return try await cases.transaction { tx in
+                try await cases.storeTransferToDiscipline(plan, of: command, before: before, version: version, by: viewer, at: now, in: tx)
+            }
+        }
+        return try await cases.transaction { tx in
+            let (after, sequence) = try await cases.store(plan, of: command, before: before, version: version, by: viewer, at: now, in: tx)
+            try await CaseReplies.enqueue(for: command, after: after, eventSequence: sequence, at: now, in: tx)
+            try await TriageCorrections.record(command, after: after, actor: viewer.username, eventSequence: sequence, at: now, in: tx)
+            return after
+        }
+    }
+}

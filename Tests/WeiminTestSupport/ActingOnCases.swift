@@ -1,0 +1,21 @@
+import Foundation
+import WeiminApp
+import WeiminCore
+import WeiminPersistence
+
+extension CaseStore {
+    /// Tests act on cases through the use case, exactly as the API, the console and the satisfaction service do.
+    public func execute(_ command: CaseCommand, on number: CaseNumber, by viewer: Viewer, workflow: CaseWorkflow, at now: Date) async throws -> Case {
+        try await ActOnCase(cases: self, workflow: workflow).run(command, on: number, by: viewer, at: now)
+    }
+}
+
+extension DemoSeeder {
+    /// The demo seeder with its case history going through `ActOnCase`, as `AppServices.demoSeeder()` builds it.
+    public static func forTests(database: WeiminDatabase, cipher: FieldCipher, staff: StaffDirectory) -> DemoSeeder {
+        let cases = CaseStore(database: database, cipher: cipher)
+        return DemoSeeder(database: database, cipher: cipher, staff: staff) { command, number, viewer, workflow, at in
+            try await ActOnCase(cases: cases, workflow: workflow).run(command, on: number, by: viewer, at: at)
+        }
+    }
+}
