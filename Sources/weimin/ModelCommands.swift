@@ -10,7 +10,7 @@ struct ModelCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "model",
         abstract: "训练、评估分类模型。Train and evaluate the triage model (or a model on your own labelled data).",
-        subcommands: [Train.self, Eval.self, Retrain.self])
+        subcommands: [Train.self, Eval.self, Calibrate.self, Retrain.self])
 
     struct DataFile: ParsableArguments {
         @Option(help: "带表头的 CSV 或 TSV（UTF-8，可带 BOM）。Labelled data with a header row.") var data: String
@@ -115,42 +115,6 @@ struct ModelCommand: AsyncParsableCommand {
             print("模型 model: \(out)（\(bytes.count / 1024) KB，版本 \(model.version)）")
         }
     }
-
-    struct Eval: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "在标注数据上评估模型。Accuracy, macro-F1, per-class scores and the confusion matrix.",
-            discussion: "Example: weimin model eval --model triage.wmtm --data test.tsv --label-column category --json")
-
-        @Option(help: "模型文件。Model file.") var model: String
-        @OptionGroup var file: DataFile
-        @Flag(help: "以一个 JSON 对象输出到标准输出。One JSON object on stdout.") var json = false
-
-        func run() async throws {
-            guard let bytes = FileManager.default.contents(atPath: model) else { throw ValidationError("读不到模型文件 \(model)") }
-            let m: TextModel
-            do { m = try TextModel.load(bytes) } catch { throw ValidationError("\(model)：\(error)") }
-            let loaded = try file.load()
-            var reports: [String: EvaluationReport] = [:]
-            for column in file.labelColumns {
-                guard m.heads[column] != nil else {
-                    throw ValidationError("模型里没有“\(column)”；模型有：\(m.heads.keys.sorted().joined(separator: "、"))")
-                }
-                reports[column] = TextModelTraining.evaluate(m, head: column, loaded.examples)
-            }
-            if json {
-                let encoder = JSONEncoder()
-                encoder.keyEncodingStrategy = .convertToSnakeCase
-                encoder.outputFormatting = [.sortedKeys]
-                let data = file.labelColumns.count == 1 ? try encoder.encode(reports[file.labelColumns[0]]!) : try encoder.encode(reports)
-                print(String(decoding: data, as: UTF8.self))
-            } else {
-                for column in file.labelColumns {
-                    print("== \(column)")
-                    print(reports[column]!.table)
-                }
-            }
-        }
-    }
 }
 
 extension ModelCommand {
@@ -224,6 +188,8 @@ struct ClassifyCommand: AsyncParsableCommand {
     @Option(help: "每行一条消息的文件。File with one message per line.") var file: String?
     @Option(help: "模型文件（默认内置模型）。Model file (default: the shipped model).") var model: String?
     @Option(help: "县的分诊规则 JSON（默认内置规则）。County rules file.") var rules: String?
+    @Option(name: .customLong("none-above"), help: "判为“无需处理”所需的最低概率（默认 \(Triager.defaultNoneAbove)）。Confidence `none` needs.")
+    var noneAbove: Double = Triager.defaultNoneAbove
     @Flag(help: "每条输出一行 JSON。One JSON object per line.") var json = false
 
     func run() async throws {
@@ -237,6 +203,7 @@ struct ClassifyCommand: AsyncParsableCommand {
         }
         guard !texts.isEmpty else { throw ValidationError("请给出文本，或用 --file 指定文件") }
         var triager = try TriageSetup.triager(modelPath: model, rulesPath: rules)
+        triager.noneAbove = noneAbove
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

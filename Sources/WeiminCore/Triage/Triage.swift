@@ -38,6 +38,12 @@ public struct Triager: Sendable {
     public let catalogue: [(code: String, keywords: [String])]
     /// Below this probability, the category is left to a person.
     public var decideAbove: Double = 0.45
+    /// `none` is the costly decision (a demand decided `none` is never answered), so it needs more confidence than the
+    /// others: below this probability of `none`, the message waits in 待确认 for a person. Chosen from the trade-off
+    /// curve in docs/benchmarks.md (demand recall ≥ 0.97 at the lowest workload); a county may set its own
+    /// (`triage.none_above`).
+    public var noneAbove: Double = Triager.defaultNoneAbove
+    public static let defaultNoneAbove = 0.80
     /// The model's version, computed once (it hashes every weight).
     public let modelVersion: String
     var extractor: FeatureExtractor
@@ -130,7 +136,7 @@ public struct Triager: Sendable {
             category = Category(rawValue: h.labels[bi]) ?? .none
             categoryScore = Double(probs[bi])
         }
-        var undecided = categoryScore < decideAbove
+        var undecided = categoryScore < decideAbove || (category == .none && categoryScore < noneAbove)
 
         // Rules: urgency, risk, reports about cadres.
         let (urgentHits, riskHits, cadreHits) = folded.withUnsafeBufferPointer { s in

@@ -30,6 +30,9 @@ public struct WeiminConfig: Sendable {
     public var triageModel: String?
     /// A county's triage word lists (JSON; default: the shipped lists).
     public var triageRules: String?
+    /// The probability `none` needs before a message goes unseen (`Triager.noneAbove`); lower means fewer messages to
+    /// look at and more demands missed.
+    public var triageNoneAbove: Double = Triager.defaultNoneAbove
     /// Working hours, e.g. "08:30-12:00,14:30-17:30" (Beijing time by default).
     public var workHours: [WorkPeriod] = WorkCalendar.defaultPeriods
     /// Days after a case ends before its personal data is erased; 0 keeps it (not recommended).
@@ -88,6 +91,7 @@ public struct WeiminConfig: Sendable {
         public static let triageInterval = "triage.interval"
         public static let triageModel = "triage.model"
         public static let triageRules = "triage.rules"
+        public static let triageNoneAbove = "triage.none_above"
         public static let retentionDays = "retention.days"
         public static let workHours = "work.hours"
         public static let idleTimeout = "http.idle.timeout"
@@ -162,6 +166,12 @@ public struct WeiminConfig: Sendable {
         }
         config.triageModel = reader.string(forKey: ConfigKey(Key.triageModel)) ?? config.triageModel
         config.triageRules = reader.string(forKey: ConfigKey(Key.triageRules)) ?? config.triageRules
+        if let text = reader.string(forKey: ConfigKey(Key.triageNoneAbove)) {
+            guard let value = Double(text), (0.45...1).contains(value) else {
+                throw ConfigError.invalid("“无需处理”阈值 \(text) 无效：应为 0.45–1 之间的小数（默认 \(Triager.defaultNoneAbove)；越低人工查看越少、漏掉的诉求越多）")
+            }
+            config.triageNoneAbove = value
+        }
         if let text = reader.string(forKey: ConfigKey(Key.workHours)) {
             config.workHours = try parseWorkHours(text)
         }
