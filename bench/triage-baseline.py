@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Triage model vs a strong classical baseline, on the same split, in the same run.
 
-Baseline: scikit-learn TfidfVectorizer(analyzer="char", ngram_range=(1, 3)) + LinearSVC.
+Baseline: scikit-learn TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True) + LinearSVC.
 Ours:     `weimin model train` / `weimin model eval` (hashed char 1–3-grams, logistic regression).
 
     python3 bench/triage-baseline.py                              # the team's corpus, category
@@ -79,7 +79,7 @@ speed = json.loads(subprocess.run([args.weimin, "bench", "triage", "--model", st
 X_train, y_train = [t for t, _ in train], [y for _, y in train]
 X_test, y_test = [t for t, _ in test], [y for _, y in test]
 t0 = time.perf_counter()
-pipe = make_pipeline(TfidfVectorizer(analyzer="char", ngram_range=(1, 3)), LinearSVC())
+pipe = make_pipeline(TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True), LinearSVC())
 pipe.fit(X_train, y_train)
 base_train = time.perf_counter() - t0
 t0 = time.perf_counter()

@@ -13,13 +13,16 @@ public struct TriageRules: Sendable, Codable, Hashable {
         public var window: Int?
         /// For risk: how much it adds (1–3).
         public var weight: Int?
+        /// Phrases that cancel the rule anywhere in the message: news from elsewhere, a video passed on, praise.
+        public var unless: [String]?
 
-        public init(name: String, any: [String], all: [[String]]? = nil, window: Int? = nil, weight: Int? = nil) {
+        public init(name: String, any: [String], all: [[String]]? = nil, window: Int? = nil, weight: Int? = nil, unless: [String]? = nil) {
             self.name = name
             self.any = any
             self.all = all
             self.window = window
             self.weight = weight
+            self.unless = unless
         }
     }
 
@@ -64,11 +67,50 @@ public struct TriageRules: Sendable, Codable, Hashable {
             Rule(name: "威胁对抗", any: ["拼命", "同归于尽", "要他好看", "走着瞧", "砸了", "烧了他"], weight: 2),
         ],
         cadre: [
-            Rule(name: "反映干部问题", any: ["村支书", "支书", "书记", "村主任", "主任", "村会计", "会计", "村干部", "干部", "组长", "包村干部", "乡干部", "镇干部", "网格员", "村长", "文书", "村委"],
-                 all: [["贪", "吃回扣", "回扣", "优亲厚友", "截留", "克扣", "挪用", "私分", "收钱", "收了", "索要", "吃拿卡要", "好处费", "红包", "违规", "虚报", "冒领", "套取",
-                        "关系户", "自家亲戚", "亲戚", "小舅子", "侄子", "女婿", "自家人", "骗", "打人", "骂人", "不作为", "侵占", "霸占", "中饱私囊", "报假账", "假账", "赌博", "公款", "卖了", "私自"]],
-                 window: 24),
-            Rule(name: "举报", any: ["举报", "实名举报", "检举", "揭发"], all: [["村", "干部", "书记", "主任", "会计", "乡", "镇", "组长", "领导"]], window: 30),
+            // An official (anyone from 组长 to a department's staff, police, 城管, a headteacher) near a misconduct; an official
+            // near a relative and a benefit (优亲厚友); a report naming an official. News from elsewhere and praise cancel.
+            Rule(
+                name: "反映干部问题",
+                any: ["村支书", "支书", "书记", "村主任", "主任", "村长", "会计", "文书", "出纳", "组长", "网格员", "村干部", "干部", "包村", "驻村",
+                    "工作队", "队长", "村委", "两委", "监委会", "乡里", "镇上", "乡政府", "镇政府", "镇长", "乡长", "所长", "站长", "局长", "科长", "股长",
+                    "领导", "民警", "警察", "辅警", "派出所", "城管", "执法队", "校长", "老师", "院长", "工作人员", "经办", "经手", "当官的", "官员",
+                    "扶贫干部", "包工的干部"],
+                all: [
+                    ["贪", "回扣", "优亲厚友", "截留", "克扣", "扣了", "扣一", "扣两", "扣三", "扣五", "扣我", "扣钱", "挪用", "私分", "分了", "分钱",
+                     "私吞", "吞了", "侵吞", "中饱私囊", "腰包", "口袋", "收钱", "收了", "收礼", "送礼", "红包", "索要", "吃拿卡要", "好处", "意思意思",
+                     "跑路费", "手续费", "辛苦费", "违规", "违纪", "违法", "虚报", "多报", "冒领", "代领", "代签", "补签", "套取", "骗取", "关系户",
+                     "关系保", "人情保", "亲戚", "自家人", "私自", "侵占", "霸占", "据为己有", "个人名义", "自己卡", "他卡上", "他老婆的", "报假账", "假账",
+                     "做假", "造假", "公款", "吃喝", "大吃大喝", "打牌", "赌博", "赌钱", "打人", "打了", "踢烂", "骂人", "威胁", "报复", "打压", "不作为",
+                     "乱作为", "踢皮球", "推诿", "不办事", "找不到他", "包庇", "干股", "入股", "拉票", "贿选", "买票", "送烟送酒", "滥用职权", "以权谋私",
+                     "强行", "暴力", "选择性执法", "暗箱", "串通", "心里有鬼", "不公开", "不给看", "不让看", "查账", "彻查", "纪委", "举报", "拿去", "拿回家",
+                     "拿回去", "拿走", "拉到他", "拉回", "卖了", "卖给", "给自己", "自己家", "他自己", "他家的", "送了礼", "熟人", "说假话", "没入账", "放贷",
+                     "偷偷", "说了算", "态度恶劣", "刁民", "骂我们", "不给他面子", "吃饭", "土鸡", "腊鸡", "带走", "公章", "钱从哪来", "被他", "被谁", "冒用",
+                     "只晓得", "分配不公", "不公平", "霸道", "欺压", "压着", "卡着", "不给办", "故意刁难", "刁难", "有问题"],
+                ],
+                window: 30,
+                unless: ["新闻", "视频", "外省", "别的县", "人家村", "有个县", "被抓了", "请勿转发", "谣言", "辟谣", "电视上", "网上那", "表扬",
+                        "锦旗", "点赞"]),
+            Rule(
+                name: "优亲厚友",
+                any: ["支书", "书记", "村主任", "主任", "村长", "会计", "文书", "组长", "网格员", "村干部", "干部", "队长"],
+                all: [
+                    ["儿子", "女儿", "儿媳", "女婿", "老婆", "老公", "妻子", "弟弟", "哥哥", "妹妹", "姐姐", "侄子", "外甥", "舅舅", "舅子", "老表",
+                     "亲家", "连襟", "岳母", "丈母娘", "老娘", "亲妹妹", "亲弟弟", "家属", "家的人", "家里人", "老丈人", "小舅子"],
+                    ["低保", "补贴", "补助", "救助", "名额", "评上", "评了", "公益岗", "保洁员", "护林员", "领了", "拿了", "补偿", "资助", "贫困户",
+                     "困难户", "危房", "慰问", "名单"],
+                ],
+                window: 30,
+                unless: ["新闻", "视频", "外省", "别的县", "人家村", "有个县", "被抓了", "请勿转发", "谣言", "辟谣", "电视上", "网上那", "表扬",
+                        "锦旗", "点赞"]),
+            Rule(
+                name: "举报",
+                any: ["举报", "实名举报", "检举", "揭发"],
+                all: [
+                    ["村", "干部", "书记", "主任", "会计", "组长", "乡", "镇", "领导", "民警", "城管", "校长", "局", "所长", "网格员", "文书"],
+                ],
+                window: 30,
+                unless: ["新闻", "视频", "外省", "别的县", "人家村", "有个县", "被抓了", "辟谣", "举报电话", "举报方式", "欢迎举报", "举报奖励", "可拨打",
+                        "请拨打"]),
         ],
         negators: ["没有", "没", "不是", "未", "不会", "无"]
     )
@@ -109,6 +151,7 @@ public struct CompiledRules: Sendable {
         var weight: Int
         var window: Int
         var groups: Int
+        var unless: [[UInt32]]
     }
 
     struct Set_: Sendable {
@@ -139,7 +182,8 @@ public struct CompiledRules: Sendable {
         for list in [r.urgent, r.risk, r.cadre] {
             var set = Set_()
             for (i, rule) in list.enumerated() {
-                set.rules.append(CompiledRule(name: rule.name, weight: rule.weight ?? 1, window: rule.window ?? 20, groups: rule.all?.count ?? 0))
+                set.rules.append(CompiledRule(name: rule.name, weight: rule.weight ?? 1, window: rule.window ?? 20, groups: rule.all?.count ?? 0,
+                                              unless: (rule.unless ?? []).filter { !$0.isEmpty }.map(Self.scalars)))
                 for p in rule.any where !p.isEmpty {
                     let sc = Self.scalars(p)
                     set.add(Phrase(scalars: sc, text: p, rule: i, group: -1))
@@ -177,18 +221,24 @@ public struct CompiledRules: Sendable {
     /// Hits in already-folded scalars.
     public func hits(_ kind: Kind, in s: UnsafeBufferPointer<UInt32>) -> [Hit] {
         let set = sets[kind == .urgent ? 0 : (kind == .risk ? 1 : 2)]
-        // First pass: where does each rule's `any` list first match (not negated)?
-        var firstAny: [(rule: Int, word: String, at: Int)] = []
+        // First pass: where each rule's `any` list matches (not negated), a few places per rule: the first official
+        // named may be far from the misconduct while a later one is next to it.
+        var anyHits: [(rule: Int, word: String, at: Int)] = []
         for i in 0..<s.count {
             guard let candidates = set.candidates(s[i]) else { continue }
             for p in candidates where p.group == -1 && matches(p.scalars, s, at: i) && !negated(s, at: i) {
-                if !firstAny.contains(where: { $0.rule == p.rule }) { firstAny.append((p.rule, p.text, i)) }
+                if anyHits.lazy.filter({ $0.rule == p.rule }).count < 8 { anyHits.append((p.rule, p.text, i)) }
             }
         }
-        guard !firstAny.isEmpty else { return [] }
+        guard !anyHits.isEmpty else { return [] }
         var result: [Hit] = []
-        for (r, word, at) in firstAny.sorted(by: { $0.rule < $1.rule }) {
+        var done = Set<Int>()
+        for (r, word, at) in anyHits.sorted(by: { ($0.rule, $0.at) < ($1.rule, $1.at) }) where !done.contains(r) {
             let rule = set.rules[r]
+            if rule.unless.contains(where: { contains($0, in: s) }) {
+                done.insert(r)
+                continue
+            }
             var words = [word]
             if rule.groups > 0 {
                 let lo = max(0, at - rule.window), hi = min(s.count, at + word.unicodeScalars.count + rule.window)
@@ -209,9 +259,16 @@ public struct CompiledRules: Sendable {
                 }
                 if words.isEmpty { continue }
             }
+            done.insert(r)
             result.append(Hit(rule: rule.name, words: words, weight: rule.weight))
         }
         return result
+    }
+
+    func contains(_ p: [UInt32], in s: UnsafeBufferPointer<UInt32>) -> Bool {
+        guard p.count <= s.count else { return false }
+        for i in 0...(s.count - p.count) where matches(p, s, at: i) { return true }
+        return false
     }
 
     @inline(__always)
