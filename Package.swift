@@ -39,8 +39,9 @@ let package = Package(
         // The domain: pure values and rules. No framework imports, so its tests build in seconds.
         .target(
             name: "WeiminCore",
-            // The official holiday calendar (holiday-cn, MIT; its LICENSE travels with the data).
-            resources: [.copy("Resources/holiday-cn")],
+            // The official holiday calendar (holiday-cn, MIT) and the word list for segmenting (from jieba, MIT);
+            // each LICENSE travels with its data.
+            resources: [.copy("Resources/holiday-cn"), .copy("Resources/lexicon")],
             swiftSettings: swiftSettings
         ),
         // FluentKit models, migrations and repositories for SQLite (embedded) and PostgreSQL.

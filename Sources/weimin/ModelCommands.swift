@@ -66,6 +66,7 @@ struct ModelCommand: AsyncParsableCommand {
         var ignore: [String] = []
         @Option(help: "类别权重的幂（0 不加权，1 完全平衡；默认多类 1、二类 0.5）。Class-weight power.") var balance: Double?
         @Flag(help: "按逆文档频率给字词加权（TF-IDF）。Weight grams by inverse document frequency.") var idf = false
+        @Flag(help: "另加词特征（按内置词表切词，词表来自 jieba）。Also one feature per word of the shipped lexicon.") var words = false
         @Option(help: "损失函数 logistic | hinge（线性 SVM）；可按列指定，如 department=hinge。Loss, for all heads or per column.")
         var loss: [String] = []
         @Option(help: "SVM 的 C（仅 hinge）。The SVM's C (hinge loss only).") var c: Float = LinearTrainer().c
@@ -99,7 +100,7 @@ struct ModelCommand: AsyncParsableCommand {
             let model: TextModel
             do {
                 model = try TextModelTraining.train(
-                    loaded.examples, labelColumns: file.labelColumns, features: FeatureConfig(dimension: buckets, minN: 1, maxN: maxN), trainer: trainer,
+                    loaded.examples, labelColumns: file.labelColumns, features: FeatureConfig(dimension: buckets, minN: 1, maxN: maxN, words: words), trainer: trainer,
                     useIDF: idf, ignoring: ignoring, losses: losses,
                     notes: ["rows": String(loaded.examples.count), "data": URL(fileURLWithPath: file.data).lastPathComponent])
             } catch { throw ValidationError(error.description) }

@@ -4,7 +4,9 @@ import Foundation
 /// typing varies (full-width letters, digits, repeated punctuation, @names), then character n-grams
 /// (1–3 by default) hashed into a fixed number of buckets, weighted by sublinear term frequency and
 /// L2-normalised. Chinese has no spaces, so character n-grams are the robust unit (typos and dialect
-/// spellings still share most of their grams).
+/// spellings still share most of their grams). With `words`, each word of two or more characters that
+/// `WordSegmenter` finds with the shipped lexicon is one more feature, so the model also sees the
+/// language's words, not only the strings its own corpus happens to repeat.
 ///
 /// Speed matters (every stored message is triaged): `FeatureExtractor` keeps its buffers between calls,
 /// so extracting features allocates nothing once it is warm.
@@ -13,12 +15,36 @@ public struct FeatureConfig: Sendable, Hashable, Codable {
     public var dimension: Int
     public var minN: Int
     public var maxN: Int
+    /// Also one feature per lexicon word (of 2+ characters) in the message.
+    public var words: Bool
 
-    public init(dimension: Int = 1 << 18, minN: Int = 1, maxN: Int = 3) {
+    public init(dimension: Int = 1 << 18, minN: Int = 1, maxN: Int = 3, words: Bool = false) {
         precondition(dimension > 0 && dimension & (dimension - 1) == 0, "dimension must be a power of two")
         self.dimension = dimension
         self.minN = minN
         self.maxN = maxN
+        self.words = words
+    }
+
+    enum CodingKeys: String, CodingKey { case dimension, minN, maxN, words }
+
+    // Model files written before `words` existed have no such key. No precondition here: `TextModel.load`
+    // checks the dimension and reports a bad file as an error, not a crash.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        dimension = try c.decode(Int.self, forKey: .dimension)
+        minN = try c.decode(Int.self, forKey: .minN)
+        maxN = try c.decode(Int.self, forKey: .maxN)
+        words = try c.decodeIfPresent(Bool.self, forKey: .words) ?? false
+    }
+
+    // Written only when on, so a model without words is the same bytes as before the option existed.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(dimension, forKey: .dimension)
+        try c.encode(minN, forKey: .minN)
+        try c.encode(maxN, forKey: .maxN)
+        if words { try c.encode(true, forKey: .words) }
     }
 }
 
@@ -81,11 +107,15 @@ public struct FeatureExtractor: Sendable {
     let idf: [Float]?
     /// 1 + ln(count) for small counts (kept per extractor: a static would be checked for initialisation on every use).
     let tf: [Float] = (0..<64).map { $0 == 0 ? 0 : 1 + log(Float($0)) }
+    /// With `config.words`: the shipped lexicon's segmenter (this extractor's own copy, for its buffers).
+    var segmenter: WordSegmenter?
+    var words: [Range<Int>] = []
 
     public init(config: FeatureConfig, idf: [Float]? = nil) {
         precondition(idf == nil || idf!.count == config.dimension)
         self.config = config
         self.idf = idf
+        segmenter = config.words ? WordSegmenter.bundled() : nil
         scalars.reserveCapacity(512)
     }
 
@@ -94,6 +124,17 @@ public struct FeatureExtractor: Sendable {
     /// depend on every scalar.
     @inline(__always)
     static func step(_ h: UInt32, _ v: UInt32) -> UInt32 { (h ^ v) &* 0x0100_0193 }
+
+    /// Words start from another basis than grams, so a word and the gram of the same characters do not
+    /// share a bucket (beyond chance).
+    static let wordBasis: UInt32 = 0x2F6B_1C35
+
+    @inline(__always)
+    static func wordHash(_ s: UnsafeBufferPointer<UInt32>, _ r: Range<Int>) -> UInt32 {
+        var h = wordBasis
+        for j in r { h = step(h, s[j]) }
+        return finish(h, length: r.count)
+    }
 
     @inline(__always)
     static func finish(_ h: UInt32, length n: Int) -> UInt32 {
@@ -110,9 +151,10 @@ public struct FeatureExtractor: Sendable {
     public mutating func extract(_ text: String, into vector: inout SparseVector) {
         TextNormalizer.normalize(text, into: &scalars)
         let count = scalars.count
-        // At most maxN grams per position; keep the table at most half full.
+        if segmenter != nil { segmenter!.segment(scalars, into: &words) } else { words.removeAll(keepingCapacity: true) }
+        // At most maxN grams per position and a word per two; keep the table at most half full.
         var capacity = slotBucket.count
-        while capacity < 2 * count * config.maxN { capacity *= 2 }
+        while capacity < 2 * (count * config.maxN + count / 2) { capacity *= 2 }
         if capacity != slotBucket.count {
             slotBucket = [Int32](repeating: -1, count: capacity)
             slotCount = [UInt16](repeating: 0, count: capacity)
@@ -126,6 +168,26 @@ public struct FeatureExtractor: Sendable {
             slotBucket.withUnsafeMutableBufferPointer { sb in
                 slotCount.withUnsafeMutableBufferPointer { sc in
                     used.withUnsafeMutableBufferPointer { up in
+                    words.withUnsafeBufferPointer { wr in
+                    @inline(__always)
+                    func tally(_ f: UInt32) {
+                        let b = Int32(bitPattern: f & mask)
+                        var slot = Int(f >> 7) & slotMask
+                        while true {
+                            if sb[slot] == b {
+                                if sc[slot] < UInt16.max { sc[slot] += 1 }
+                                return
+                            }
+                            if sb[slot] == -1 {
+                                sb[slot] = b
+                                sc[slot] = 1
+                                up[usedCount] = Int32(slot)
+                                usedCount += 1
+                                return
+                            }
+                            slot = (slot + 1) & slotMask
+                        }
+                    }
                     for i in 0..<count {
                         var h: UInt32 = 0x811C_9DC5
                         var n = 0
@@ -134,24 +196,11 @@ public struct FeatureExtractor: Sendable {
                             n += 1
                             // A gram that is only a space carries nothing.
                             if n < minN || (n == 1 && s[i] == 0x20) { continue }
-                            let f = Self.finish(h, length: n)
-                            let b = Int32(bitPattern: f & mask)
-                            var slot = Int(f >> 7) & slotMask
-                            while true {
-                                if sb[slot] == b {
-                                    if sc[slot] < UInt16.max { sc[slot] += 1 }
-                                    break
-                                }
-                                if sb[slot] == -1 {
-                                    sb[slot] = b
-                                    sc[slot] = 1
-                                    up[usedCount] = Int32(slot)
-                                    usedCount += 1
-                                    break
-                                }
-                                slot = (slot + 1) & slotMask
-                            }
+                            tally(Self.finish(h, length: n))
                         }
+                    }
+                    // Single characters are already unigrams.
+                    for r in wr where r.count >= 2 { tally(Self.wordHash(s, r)) }
                     }
                     }
                 }
@@ -195,7 +244,7 @@ public struct FeatureExtractor: Sendable {
     /// The grams of `text` with their buckets, for explaining a decision; with `only`, just the grams that
     /// fall in those buckets (the strings are made for those alone).
     /// For each bucket, the first gram of `text` that falls in it, as normalised scalars (nil if none): what
-    /// a weight stands for.
+    /// a weight stands for. With `words`, a bucket no gram explains may be a word's.
     public mutating func firstGrams(_ text: String, buckets: [Int32]) -> [ArraySlice<UInt32>?] {
         TextNormalizer.normalize(text, into: &scalars)
         var found = [ArraySlice<UInt32>?](repeating: nil, count: buckets.count)
@@ -217,6 +266,18 @@ public struct FeatureExtractor: Sendable {
                 }
             }
             i += 1
+        }
+        if missing > 0, segmenter != nil {
+            segmenter!.segment(scalars, into: &words)
+            scalars.withUnsafeBufferPointer { s in
+                for r in words where r.count >= 2 && missing > 0 {
+                    let bucket = Int32(bitPattern: Self.wordHash(s, r) & mask)
+                    for k in buckets.indices where buckets[k] == bucket && found[k] == nil {
+                        found[k] = scalars[r]
+                        missing -= 1
+                    }
+                }
+            }
         }
         return found
     }

@@ -3,11 +3,12 @@ import Foundation
 /// A trained text model: the feature settings and one classifier per head (`category`, `department`,
 /// `urgency`, `risk`, `cadre` for triage; any label column for a model trained on someone's own data).
 ///
-/// File format (little-endian): `WMTM`, format version (UInt32, 2), header length (UInt32), a JSON header
-/// (features, heads with labels, bias, temperature), the IDF when used, then per head the buckets that
-/// carry weight: count (UInt32), and for each bucket its index (UInt32) and one Float16 per class (training
-/// rounds weights to half precision, so nothing is lost in the file). Only trained buckets are
-/// written, so a model trained on 3,000 messages is small; training the same data again writes the same bytes.
+/// File format (little-endian): `WMTM`, format version (UInt32: 2, or 3 when the features include words, so
+/// a reader from before word features refuses the file rather than score without them), header length
+/// (UInt32), a JSON header (features, heads with labels, bias, temperature), the IDF when used, then per
+/// head the buckets that carry weight: count (UInt32), and for each bucket its index (UInt32) and one
+/// Float16 per class (training rounds weights to half precision, so nothing is lost in the file). Only
+/// trained buckets are written, so a model trained on 3,000 messages is small; training the same data again writes the same bytes.
 public struct TextModel: Sendable, Hashable {
     public var features: FeatureConfig
     public var heads: [String: LinearClassifier]
@@ -65,7 +66,7 @@ public struct TextModel: Sendable, Hashable {
         let json = try encoder.encode(header)
         var out = Data("WMTM".utf8)
         func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
-        u32(2)
+        u32(features.words ? 3 : 2)
         u32(UInt32(json.count))
         out.append(json)
         if let idf, let top = idf.max() {
@@ -102,7 +103,7 @@ public struct TextModel: Sendable, Hashable {
         guard bytes.count >= 12, Array(bytes[0..<4]) == Array("WMTM".utf8) else { throw FormatError(description: "不是为民的模型文件（应以 WMTM 开头）") }
         at = 4
         let format = try u32()
-        guard format == 1 || format == 2 else { throw FormatError(description: "模型文件版本 \(format) 不受支持") }
+        guard (1...3).contains(format) else { throw FormatError(description: "模型文件版本 \(format) 不受支持") }
         func u16() throws -> UInt16 {
             guard at + 2 <= bytes.count else { throw FormatError(description: "模型文件不完整（在第 \(at) 字节处结束）") }
             let v = UInt16(bytes[at]) | UInt16(bytes[at + 1]) << 8
