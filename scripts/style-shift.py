@@ -58,8 +58,8 @@ def settled():
     labels = {}
     if path.exists():
         for line in path.open(encoding="utf-8"):
-            parts = line.split()
-            if len(parts) == 6 and not line.startswith("#"):
+            parts = line.split("#")[0].split()
+            if len(parts) == 6:
                 labels[parts[0]] = parse_labels(parts[1:])
     return labels
 

@@ -86,7 +86,7 @@ struct FuzzRegressionTests {
             + "2,g,49,57,0,1732410240,2,<msg><appmsg><title>收到</title><refermsg><content>路灯坏了</content></refermsg>"
             + "</appmsg></msg>,x,,b,wxid_b\n"
         let result = try ChatExport.parseCSV(csv, now: Self.now)
-        #expect(result.items.map(\.kind) == ["quote"])
+        #expect(result.items.map(\.kind) == [.quote])
         #expect(result.items.first?.quotedKey == nil)
     }
 

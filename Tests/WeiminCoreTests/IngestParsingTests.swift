@@ -93,7 +93,7 @@ struct ChatExportTests {
         let result = try ChatExport.parseCSV(text, now: Self.now)
         #expect(result.read == 5)
         #expect(result.skipped.isEmpty)
-        #expect(result.items.map(\.kind) == ["text", "image", "text", "quote", "system"])
+        #expect(result.items.map(\.kind) == [.text, .image, .text, .quote, .system])
         #expect(result.items[1].text == "[图片]")
         #expect(result.items[1].senderName == "李四备注")
         #expect(result.items[2].text == "谁管一下，\"急\"\n晚上看不见")
@@ -141,7 +141,7 @@ struct ChatExportTests {
         let text = "2023-11-15 06:13:20 张三\n村口路灯坏了三天了\n\n2023-11-15 06:14:20 李四\n[图片]\n\n2023-11-15 06:15:20 王五\n第一行\n\n第二行\n\n"
         let result = ChatExport.parseTXT(text, utcOffset: 8 * 3600, now: Self.now)
         #expect(result.read == 3)
-        #expect(result.items.map(\.kind) == ["text", "image", "text"])
+        #expect(result.items.map(\.kind) == [.text, .image, .text])
         #expect(result.items[0].sentAt == Date(timeIntervalSince1970: 1_700_000_000))
         #expect(result.items[2].text == "第一行\n\n第二行")
         let csv = try ChatExport.parseCSV(Self.header + "1,g,1,0,0,1700000000,2,村口路灯坏了三天了,x,,张三,wxid_a\n", now: Self.now)

@@ -88,7 +88,7 @@ struct BridgeAndWeComAppTests {
         #expect(!roster.contains("wmNewVillagerA"))
         // Two events stored (join once despite the retry, leave once), each as a readable line in the conversation.
         #expect(try await services.messages.count() == messagesBefore + 2)
-        let events = try await services.messages.conversation(groupID: group.id, around: Date().addingTimeInterval(-3600), before: 0, after: 50).filter { $0.kind == "event" }
+        let events = try await services.messages.conversation(groupID: group.id, around: Date().addingTimeInterval(-3600), before: 0, after: 50).filter { $0.kind == .event }
         #expect(events.map(\.text) == ["成员加入：wmNewVillagerA、wmNewVillagerB", "成员退出：wmNewVillagerA"])
     }
 
@@ -141,8 +141,8 @@ struct BridgeAndWeComAppTests {
         #expect(try await services.messages.count() == messagesBefore + 2)
         #expect(try await store.quarantineCount(county: Self.county) == quarantinedBefore + 1)
         let stored = try await services.messages.conversation(groupID: group.id, around: Date().addingTimeInterval(-60), before: 0, after: 10)
-        #expect(stored.contains { $0.kind == "text" && $0.text.hasPrefix("@为民小助手 三组的水管又爆了") && $0.senderName == "田大姐" && $0.senderID == "wxid_tian0412" })
-        #expect(stored.contains { $0.kind == "file" && $0.text == "[文件] 低保申请表.pdf" })
+        #expect(stored.contains { $0.kind == .text && $0.text.hasPrefix("@为民小助手 三组的水管又爆了") && $0.senderName == "田大姐" && $0.senderID == "wxid_tian0412" })
+        #expect(stored.contains { $0.kind == .file && $0.text == "[文件] 低保申请表.pdf" })
     }
 
     @Test("WeChatFerry: text, image and a quote linked to the quoted message; duplicates and junk", arguments: Backend.available)
@@ -179,10 +179,10 @@ struct BridgeAndWeComAppTests {
         let text = try #require(rows.first { $0.platformMessageID == "7481650423819573401" })
         let quote = try #require(rows.first { $0.platformMessageID == "7481650423819573999" })
         #expect(text.text == "村里那段通组公路塌方了一半，摩托车都过不去")
-        #expect(quote.kind == "quote" && quote.text == "已经报给乡里交通站了，明天来人看")
+        #expect(quote.kind == .quote && quote.text == "已经报给乡里交通站了，明天来人看")
         #expect(quote.quotedPlatformID == "7481650423819573401")
         #expect(quote.quoteOf == text.id)
-        #expect(rows.contains { $0.platformMessageID == "7481650423819574100" && $0.kind == "image" && $0.text == "[图片]" })
+        #expect(rows.contains { $0.platformMessageID == "7481650423819574100" && $0.kind == .image && $0.text == "[图片]" })
     }
 
     @Test("Importing a MemoTrace CSV, again, and an overlapping TXT export: nothing doubled, bad rows explained", arguments: Backend.available)
@@ -207,7 +207,7 @@ struct BridgeAndWeComAppTests {
         let rows = try await services.messages.conversation(groupID: groupID, around: Date(timeIntervalSince1970: 1_732_400_000), before: 0, after: 50)
         #expect(rows.count == 11)
         let slope = try #require(rows.first { $0.text.hasPrefix("你们看这个坡") })
-        #expect(rows.first { $0.kind == "quote" }?.quoteOf == slope.id)
-        #expect(rows.map(\.kind).filter { $0 != "text" } == ["image", "quote", "voice", "sticker", "system"])
+        #expect(rows.first { $0.kind == .quote }?.quoteOf == slope.id)
+        #expect(rows.map(\.kind).filter { $0 != .text } == [.image, .quote, .voice, .sticker, .system])
     }
 }

@@ -153,7 +153,7 @@ public struct Message: Sendable, Hashable, Codable {
     public var platformMessageID: String
     public var senderID: String
     public var senderName: String
-    public var kind: String
+    public var kind: MessageKind
     public var text: String
     public var sentAt: Date
     /// A quote-reply: the platform id of the message it answers, and our id for it when that is stored.
@@ -162,7 +162,7 @@ public struct Message: Sendable, Hashable, Codable {
 
     public init(
         id: Int, groupID: UUID, platform: Platform, platformMessageID: String, senderID: String, senderName: String,
-        kind: String, text: String, sentAt: Date, quotedPlatformID: String? = nil, quoteOf: Int? = nil
+        kind: MessageKind, text: String, sentAt: Date, quotedPlatformID: String? = nil, quoteOf: Int? = nil
     ) {
         self.quotedPlatformID = quotedPlatformID
         self.quoteOf = quoteOf

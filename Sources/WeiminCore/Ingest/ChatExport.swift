@@ -11,7 +11,7 @@ public enum ChatExport {
         public var key: String
         public var senderID: String
         public var senderName: String
-        public var kind: String
+        public var kind: MessageKind
         public var text: String
         public var sentAt: Date
         public var quotedKey: String?
@@ -60,7 +60,7 @@ public enum ChatExport {
     }
 
     public static let csvHeader = ["localId", "TalkerId", "Type", "SubType", "IsSender", "CreateTime", "Status", "StrContent", "StrTime", "Remark", "NickName", "Sender"]
-    static let placeholders = ["[图片]": "image", "[语音]": "voice", "[视频]": "video", "[表情包]": "sticker", "[动画表情]": "sticker", "[文件]": "file"]
+    static let placeholders: [String: MessageKind] = ["[图片]": .image, "[语音]": .voice, "[视频]": .video, "[表情包]": .sticker, "[动画表情]": .sticker, "[文件]": .file]
     static let earliest = Date(timeIntervalSince1970: 1_262_304_000)  // 2010-01-01: WeChat did not exist before
 
     /// Which format a file is in, from its name and first line.
@@ -110,31 +110,31 @@ public enum ChatExport {
             let sub = Int(field("SubType")) ?? 0
             var content = field("StrContent")
             var quoted: String?
-            let kind: String
+            let kind: MessageKind
             switch (type, sub) {
-            case (1, _): kind = "text"
-            case (3, _): kind = "image"; content = "[图片]"
-            case (34, _): kind = "voice"; content = "[语音]"
-            case (43, _): kind = "video"; content = "[视频]"
-            case (47, _): kind = "sticker"; content = "[表情包]"
+            case (1, _): kind = .text
+            case (3, _): kind = .image; content = "[图片]"
+            case (34, _): kind = .voice; content = "[语音]"
+            case (43, _): kind = .video; content = "[视频]"
+            case (47, _): kind = .sticker; content = "[表情包]"
             case (49, 57):
-                kind = "quote"
+                kind = .quote
                 if let xml = try? XMLNode.parse(content) {
                     content = xml.value("appmsg", "title") ?? content
                     quoted = xml.value("appmsg", "refermsg", "content")
                 }
             case (49, 6):
-                kind = "file"
+                kind = .file
                 content = (try? XMLNode.parse(content)).flatMap { $0.value("appmsg", "title") }.map { "[文件] \($0)" } ?? "[文件]"
             case (49, _):
-                kind = "link"
+                kind = .link
                 content = (try? XMLNode.parse(content)).flatMap { $0.value("appmsg", "title") } ?? content
-            case (10000, _), (10002, _): kind = "system"
+            case (10000, _), (10002, _): kind = .system
             default:
                 result.skipped.append(.init(line: row.line, reason: "不认识的消息类型 Type=\(field("Type")) SubType=\(field("SubType"))"))
                 continue
             }
-            if kind == "text" && content.trimmingCharacters().isEmpty {
+            if kind == .text && content.trimmingCharacters().isEmpty {
                 result.skipped.append(.init(line: row.line, reason: "文本消息内容为空"))
                 continue
             }
@@ -192,7 +192,7 @@ public enum ChatExport {
                 result.skipped.append(.init(line: start, reason: "消息内容为空"))
                 continue
             }
-            let kind = placeholders.first { content.hasPrefix($0.key) }?.value ?? "text"
+            let kind = placeholders.first { content.hasPrefix($0.key) }?.value ?? .text
             result.items.append(Item(
                 key: keys.key(seconds: seconds, kind: kind, text: content), senderID: name, senderName: name, kind: kind,
                 text: content, sentAt: sentAt, quotedKey: nil, line: start))
@@ -237,9 +237,9 @@ public enum ChatExport {
         var seen: [String: Int] = [:]
         var byText: [String: String] = [:]
 
-        mutating func key(seconds: Int64, kind: String, text: String) -> String {
+        mutating func key(seconds: Int64, kind: MessageKind, text: String) -> String {
             var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-            for b in kind.utf8 + [0] + text.utf8 {
+            for b in kind.rawValue.utf8 + [0] + text.utf8 {
                 hash ^= UInt64(b)
                 hash = hash &* 0x100_0000_01b3
             }

@@ -4,19 +4,18 @@ import Foundation
 /// between the API, the console, the CLI and exports.
 public enum CoreStrings {
     /// Message kinds as the console and placeholders name them.
-    public static func messageKind(_ kind: String) -> String {
+    public static func messageKind(_ kind: MessageKind) -> String {
         switch kind {
-        case "text": return "文字"
-        case "image": return "图片"
-        case "voice": return "语音"
-        case "video": return "视频"
-        case "file": return "文件"
-        case "sticker": return "表情包"
-        case "link": return "链接"
-        case "quote": return "引用"
-        case "system": return "系统消息"
-        case "event": return "群事件"
-        default: return kind
+        case .text: return "文字"
+        case .image: return "图片"
+        case .voice: return "语音"
+        case .video: return "视频"
+        case .file: return "文件"
+        case .sticker: return "表情包"
+        case .link: return "链接"
+        case .quote: return "引用"
+        case .system: return "系统消息"
+        case .event: return "群事件"
         }
     }
 

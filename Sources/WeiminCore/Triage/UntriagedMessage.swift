@@ -13,14 +13,14 @@ public struct UntriagedMessage: Sendable, Equatable {
     public var sentAt: Date
     public var quoteOf: Int?
     /// The message kind as stored (`text`, `image`, …).
-    public var kind: String
+    public var kind: MessageKind
     /// Already sealed (a report about a cadre moved into a sealed case): never read again.
     public var sealed: Bool
     /// Already in a case (threaded by hand or by an earlier pass): decided again, never threaded twice.
     public var inCase: Bool
 
     public init(id: Int, groupID: UUID, county: String, village: String, senderID: String, senderName: String, text: String, sentAt: Date,
-                quoteOf: Int?, kind: String, sealed: Bool, inCase: Bool) {
+                quoteOf: Int?, kind: MessageKind, sealed: Bool, inCase: Bool) {
         self.id = id
         self.groupID = groupID
         self.county = county
@@ -36,5 +36,5 @@ public struct UntriagedMessage: Sendable, Equatable {
     }
 
     /// Triage reads text only (voice and pictures carry no words yet), and never a sealed message.
-    public var isTriageable: Bool { kind == "text" && !sealed }
+    public var isTriageable: Bool { kind == .text && !sealed }
 }

@@ -20,14 +20,14 @@ public struct PlatformMessage: Sendable, Hashable {
     public var platformMessageID: String
     public var senderID: String
     public var senderName: String
-    public var kind: String
+    public var kind: MessageKind
     public var text: String
     public var sentAt: Date
     /// For a quote-reply, the platform id of the quoted message.
     public var quotedPlatformID: String?
 
     public init(platform: Platform, groupExternalID: String, groupName: String, platformMessageID: String, senderID: String,
-                senderName: String, kind: String, text: String, sentAt: Date, quotedPlatformID: String? = nil) {
+                senderName: String, kind: MessageKind, text: String, sentAt: Date, quotedPlatformID: String? = nil) {
         self.quotedPlatformID = quotedPlatformID
         self.platform = platform
         self.groupExternalID = groupExternalID
@@ -145,7 +145,7 @@ public struct IngestStore: Sendable {
             let rows = try await database.sql.raw("""
                 INSERT INTO quarantined_messages (id, source_id, county_code, platform, group_external_id, group_name, platform_message_id, sender_id, sender_name, kind, text, sent_at, received_at, reason)
                 VALUES (\(bind: UUID()), \(bind: source.id), \(bind: source.county.rawValue), \(bind: m.platform.rawValue), \(bind: m.groupExternalID), \(bind: m.groupName),
-                        \(bind: m.platformMessageID), \(bind: m.senderID), \(bind: m.senderName), \(bind: m.kind), \(bind: m.text), \(bind: m.sentAt), \(bind: now),
+                        \(bind: m.platformMessageID), \(bind: m.senderID), \(bind: m.senderName), \(bind: m.kind.rawValue), \(bind: m.text), \(bind: m.sentAt), \(bind: now),
                         \(bind: "群未登记：\(m.groupName.isEmpty ? m.groupExternalID : m.groupName)"))
                 ON CONFLICT (platform, group_external_id, platform_message_id) DO NOTHING
                 RETURNING id
@@ -187,7 +187,7 @@ public struct IngestStore: Sendable {
         guard !waiting.isEmpty else { return (group.id!, 0) }
         let outcomes = try await MessageStore(database: database).append(waiting.map {
             IncomingMessage(groupID: group.id!, countyCode: county, platform: platform, platformMessageID: $0.platformMessageID,
-                            senderID: $0.senderID, senderName: $0.senderName, kind: $0.kind, text: $0.text, sentAt: $0.sentAt)
+                            senderID: $0.senderID, senderName: $0.senderName, kind: MessageKind(stored: $0.kind), text: $0.text, sentAt: $0.sentAt)
         }, receivedAt: now)
         for (q, o) in zip(waiting, outcomes) {
             switch o {

@@ -12,7 +12,7 @@ public struct IncomingMessage: Sendable {
     public var platformMessageID: String
     public var senderID: String
     public var senderName: String
-    public var kind: String
+    public var kind: MessageKind
     public var text: String
     public var sentAt: Date
     /// For a quote-reply, the platform id of the quoted message.
@@ -20,7 +20,7 @@ public struct IncomingMessage: Sendable {
 
     public init(
         groupID: UUID, countyCode: RegionCode, platform: Platform, platformMessageID: String, senderID: String,
-        senderName: String, kind: String = "text", text: String, sentAt: Date, quotedPlatformID: String? = nil
+        senderName: String, kind: MessageKind = .text, text: String, sentAt: Date, quotedPlatformID: String? = nil
     ) {
         self.groupID = groupID
         self.countyCode = countyCode
@@ -106,7 +106,7 @@ public struct MessageStore: Sendable {
             binds.append(.text(m.platformMessageID))
             binds.append(.text(m.senderID))
             binds.append(.text(m.senderName))
-            binds.append(.text(m.kind))
+            binds.append(.text(m.kind.rawValue))
             binds.append(.text(m.text))
             binds.append(.float(m.sentAt.timeIntervalSince1970))
             binds.append(received)
@@ -166,7 +166,7 @@ public struct MessageStore: Sendable {
                 .columns("county_code", "group_id", "platform", "platform_message_id", "sender_id", "sender_name", "kind", "text",
                          "sent_at", "received_at", "quoted_platform_id")
             for m in chunk {
-                insert.values([m.countyCode.rawValue, m.groupID, m.platform.rawValue, m.platformMessageID, m.senderID, m.senderName, m.kind,
+                insert.values([m.countyCode.rawValue, m.groupID, m.platform.rawValue, m.platformMessageID, m.senderID, m.senderName, m.kind.rawValue,
                                m.text, m.sentAt, receivedAt, m.quotedPlatformID] as [any Encodable & Sendable])
             }
             let rows = try await insert

@@ -65,7 +65,7 @@ public struct TriageStore: Sendable {
                 county: try r.decode(column: "county_code", as: String.self), village: try r.decode(column: "village_code", as: String.self),
                 senderID: try r.decode(column: "sender_id", as: String.self), senderName: try r.decode(column: "sender_name", as: String.self),
                 text: try r.decode(column: "text", as: String.self), sentAt: try r.decode(column: "sent_at", as: Date.self),
-                quoteOf: try r.decode(column: "quote_of", as: Int?.self), kind: try r.decode(column: "kind", as: String.self),
+                quoteOf: try r.decode(column: "quote_of", as: Int?.self), kind: MessageKind(stored: try r.decode(column: "kind", as: String.self)),
                 sealed: try r.decode(column: "sealed", as: Bool?.self) == true, inCase: try r.decode(column: "in_case", as: Bool.self))
         }
     }

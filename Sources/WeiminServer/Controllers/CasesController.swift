@@ -33,7 +33,7 @@ struct CasesController {
                 case: CaseDTO(detail.case, now: Date(), allowed: services.workflow.available(on: detail.case, to: viewer), rules: services.workflow.rules),
                 departmentName: detail.departmentName,
                 messages: (detail.case.sealed ? [] : detail.messages).map {
-                    MessageDTO(id: $0.id, platformMessageId: $0.platformMessageID, senderId: $0.senderID, senderName: $0.senderName, kind: $0.kind, text: PIIMask.redact($0.text), sentAt: $0.sentAt)
+                    MessageDTO(id: $0.id, platformMessageId: $0.platformMessageID, senderId: $0.senderID, senderName: $0.senderName, kind: $0.kind.rawValue, text: PIIMask.redact($0.text), sentAt: $0.sentAt)
                 },
                 events: detail.events.map { EventDTO($0) })
         }
@@ -55,7 +55,7 @@ extension CasesController {
                     caseNumber: r.caseNumber, title: r.title, summary: r.summary,
                     reporterName: r.reporterName, reporterPlatformId: r.reporterPlatformID, reporterPhone: r.reporterPhone,
                     originalText: r.originalText, accused: r.accused, sourceGroupName: r.sourceGroupName, recused: r.recused,
-                    messages: r.messages.map { MessageDTO(id: $0.id, platformMessageId: $0.platformMessageID, senderId: $0.senderID, senderName: $0.senderName, kind: $0.kind, text: $0.text, sentAt: $0.sentAt) })
+                    messages: r.messages.map { MessageDTO(id: $0.id, platformMessageId: $0.platformMessageID, senderId: $0.senderID, senderName: $0.senderName, kind: $0.kind.rawValue, text: $0.text, sentAt: $0.sentAt) })
             } catch is CaseOperationError {
                 throw HTTPError(.notFound, message: "工单 \(number) 不存在或无权查看")
             }

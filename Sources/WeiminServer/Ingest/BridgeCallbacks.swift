@@ -82,23 +82,23 @@ extension PlatformCallbacksController {
             throw HTTPError(.badRequest, message: "source 字段不是有效的 JSON（\(MessagesController.describe(error))）")
         }
         guard let from = src.from, !from.id.isEmpty else { throw HTTPError(.badRequest, message: "source.from.id 缺失") }
-        let kind: String
+        let kind: MessageKind
         var text: String
         switch type {
         case "text":
-            kind = "text"
+            kind = .text
             text = form["content"] ?? ""
             guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw HTTPError(.badRequest, message: "文本消息 content 为空") }
         case "file":
-            kind = "file"
+            kind = .file
             text = "[文件] " + (form.part("content")?.filename ?? "")
         case "urlLink":
-            kind = "link"
+            kind = .link
             struct Link: Decodable { let title: String?; let url: String? }
             let link = form["content"].flatMap { try? JSONDecoder().decode(Link.self, from: Data($0.utf8)) }
             text = [link?.title, link?.url].compactMap { $0 }.joined(separator: " ")
         default:
-            kind = "system"
+            kind = .system
             text = form["content"] ?? "[\(type)]"
         }
         text = String(text.prefix(20_000))
@@ -111,7 +111,7 @@ extension PlatformCallbacksController {
             platformMessageID: "wb:\(digest)", senderID: from.id, senderName: name, kind: kind, text: text, sentAt: now)
     }
 
-    static let wcfKinds: [Int: String] = [1: "text", 3: "image", 34: "voice", 43: "video", 47: "sticker", 48: "link", 49: "link", 10000: "system", 10002: "system"]
+    static let wcfKinds: [Int: MessageKind] = [1: .text, 3: .image, 34: .voice, 43: .video, 47: .sticker, 48: .link, 49: .link, 10000: .system, 10002: .system]
 
     /// One WeChatFerry push as a message. Type 49 carries app-message XML: quotes (57) link to the
     /// quoted message's server id, files (6) keep their title.
@@ -138,7 +138,7 @@ extension PlatformCallbacksController {
             throw HTTPError(.badRequest, message: "请求体不是 WeChatFerry 的消息 JSON（\(MessagesController.describe(error))）")
         }
         guard !m.sender.isEmpty, !m.id.value.isEmpty else { throw HTTPError(.badRequest, message: "sender 与 id 不能为空") }
-        var kind = wcfKinds[m.type] ?? "system"
+        var kind = wcfKinds[m.type] ?? .system
         var text = m.content ?? ""
         var quoted: String?
         switch m.type {
@@ -149,11 +149,11 @@ extension PlatformCallbacksController {
             if let xml = try? XMLNode.parse(text), let app = xml["appmsg"] ?? (xml.name == "appmsg" ? xml : nil) {
                 switch app.value("type") {
                 case "57":
-                    kind = "quote"
+                    kind = .quote
                     quoted = app.value("refermsg", "svrid")
                     text = app.value("title") ?? ""
                 case "6":
-                    kind = "file"
+                    kind = .file
                     text = "[文件] \(app.value("title") ?? "")"
                 default:
                     text = [app.value("title"), app.value("url")].compactMap { $0 }.joined(separator: " ")

@@ -42,7 +42,6 @@ struct MessagesController {
         return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: buffer))
     }
 
-    static let kinds: Set<String> = ["text", "image", "voice", "video", "file", "sticker", "link", "quote", "system", "event"]
 
     func addRoutes(to group: RouterGroup<WeiminRequestContext>) {
         group.post("messages") { request, context -> Response in
@@ -94,10 +93,11 @@ struct MessagesController {
         guard let group = need(item.groupID, "group_id") else { return .failure(.init("缺少 group_id（群在平台上的 ID）或超过 256 字符")) }
         guard let id = need(item.messageID, "message_id") else { return .failure(.init("缺少 message_id（平台消息 ID，用于去重）或超过 256 字符")) }
         guard let sender = need(item.senderID, "sender_id") else { return .failure(.init("缺少 sender_id")) }
-        let kind = item.type ?? "text"
-        guard kinds.contains(kind) else { return .failure(.init("type 应为 \(kinds.sorted().joined(separator: "、"))")) }
+        guard let kind = MessageKind(rawValue: item.type ?? "text") else {
+            return .failure(.init("type 应为 \(MessageKind.allCases.map(\.rawValue).joined(separator: "、"))"))
+        }
         let text = item.text ?? ""
-        if kind == "text" && text.allSatisfy(\.isWhitespace) { return .failure(.init("文本消息的 text 为空")) }
+        if kind == .text && text.allSatisfy(\.isWhitespace) { return .failure(.init("文本消息的 text 为空")) }
         do {
             // Control characters and lengths (in Unicode scalars), the same rules as every other way in.
             try InputRules.checkMessage(

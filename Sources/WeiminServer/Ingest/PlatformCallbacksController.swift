@@ -56,7 +56,7 @@ struct PlatformCallbacksController {
             let group = m.chattype == "group" ? (m.chatid ?? "") : "single:\(m.from.userid)"
             let message = PlatformMessage(
                 platform: .wecom, groupExternalID: group, groupName: "", platformMessageID: m.msgid, senderID: m.from.userid,
-                senderName: m.from.userid, kind: m.msgtype == "text" ? "text" : m.msgtype, text: m.text?.content ?? "", sentAt: Date())
+                senderName: m.from.userid, kind: MessageKind(platformType: m.msgtype), text: m.text?.content ?? "", sentAt: Date())
             _ = try await ingest.accept([message], from: source)
             return Response(status: .ok)
         }
@@ -92,7 +92,7 @@ struct PlatformCallbacksController {
             let sentAt = m.createAt.map { Date(timeIntervalSince1970: Double($0) / 1000) } ?? Date()
             let message = PlatformMessage(
                 platform: .dingtalk, groupExternalID: group, groupName: m.conversationTitle ?? "", platformMessageID: m.msgId,
-                senderID: m.senderStaffId ?? m.senderId, senderName: m.senderNick ?? m.senderId, kind: m.msgtype == "text" ? "text" : m.msgtype,
+                senderID: m.senderStaffId ?? m.senderId, senderName: m.senderNick ?? m.senderId, kind: MessageKind(platformType: m.msgtype),
                 text: text, sentAt: sentAt)
             _ = try await ingest.accept([message], from: source)
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: .init(string: "{}")))

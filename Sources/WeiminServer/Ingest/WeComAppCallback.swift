@@ -52,7 +52,9 @@ extension PlatformCallbacksController {
         }
     }
 
-    static let weComKinds = ["text": "text", "image": "image", "voice": "voice", "video": "video", "file": "file", "location": "link", "link": "link"]
+    static let weComKinds: [String: MessageKind] = [
+        "text": .text, "image": .image, "voice": .voice, "video": .video, "file": .file, "location": .link, "link": .link,
+    ]
 
     func takeWeComApp(_ xml: XMLNode, from source: IngestSource) async throws {
         guard let from = xml.value("FromUserName"), !from.isEmpty, let type = xml.value("MsgType") else {
@@ -74,7 +76,7 @@ extension PlatformCallbacksController {
             let summary = change == "dismiss" ? "群已解散" : change == "create" ? "群已创建" : ([words[detail] ?? detail] + (members.isEmpty ? [] : [members.joined(separator: "、")])).joined(separator: "：")
             let message = PlatformMessage(
                 platform: .wecom, groupExternalID: chat, groupName: "", platformMessageID: "evt:\(from):\(created):\(event):\(change):\(detail)",
-                senderID: from, senderName: from, kind: "event", text: summary, sentAt: sentAt)
+                senderID: from, senderName: from, kind: .event, text: summary, sentAt: sentAt)
             let outcome = try await ingest.accept([message], from: source)
             // The roster changes only the first time the event is stored (retries are duplicates).
             if outcome == [.stored], change == "update", detail == "add_member" || detail == "del_member", !members.isEmpty {
@@ -85,7 +87,7 @@ extension PlatformCallbacksController {
             return
         }
         guard let id = xml.value("MsgId"), !id.isEmpty else { throw HTTPError(.badRequest, message: "消息缺少 MsgId") }
-        let kind = Self.weComKinds[type] ?? "system"
+        let kind = Self.weComKinds[type] ?? .system
         let text: String
         switch type {
         case "text": text = xml.value("Content") ?? ""
