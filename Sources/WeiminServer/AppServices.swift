@@ -34,7 +34,7 @@ public struct AppServices: Sendable {
     public let triageCorrections: TriageCorrections
     public let groupRegistry: GroupRegistry
     public let calendars: CalendarStore
-    public let historyImporter: HistoryImporter
+    public let importHistory: ImportHistory
     /// Ingestion: group-commit writer and source lookups.
     public let ingest: TakeMessagesIn
     public let logger: Logger
@@ -109,7 +109,7 @@ public struct AppServices: Sendable {
         self.triageCorrections = TriageCorrections(database: database)
         self.groupRegistry = GroupRegistry(database: database)
         self.calendars = CalendarStore(database: database)
-        self.historyImporter = HistoryImporter(database: database)
+        self.importHistory = ImportHistory(messages: messages)
         self.ingest = TakeMessagesIn(store: IngestStore(database: database, cipher: cipher))
         self.logger = logger
     }
@@ -120,6 +120,9 @@ public struct AppServices: Sendable {
         guard let year = workflow.calendar.holidays.missingNextYear(today: today) else { return nil }
         return "尚未导入 \(year) 年节假日安排：国务院公布后请运行 weimin calendar load \(year).json，否则跨年期限将只按周一至周五计算。"
     }
+
+    /// Use case: publish a notice (WeiminApp).
+    public var publishNotice: PublishNotice { PublishNotice(notices: notices) }
 
     /// Use case: act on a case (WeiminApp).
     public var actOnCase: ActOnCase { ActOnCase(cases: caseStore, workflow: workflow) }

@@ -50,7 +50,7 @@ struct ImportCommand: AsyncParsableCommand {
                 }
                 say("导入 \(file) → “\(target.name)”：共 \(parsed.read) 条记录")
                 let bar = ProgressBar()
-                return try await services.historyImporter.run(parsed, groupID: target.id, county: target.county, platform: platform) {
+                return try await services.importHistory.run(parsed, groupID: target.id, county: target.county, platform: platform) {
                     bar.show($0, of: $1)
                 }
             }

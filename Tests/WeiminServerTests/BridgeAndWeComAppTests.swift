@@ -5,6 +5,7 @@ import HTTPTypes
 import NIOCore
 import SQLKit
 import Testing
+import WeiminApp
 import WeiminCore
 @testable import WeiminPersistence
 @testable import WeiminServer
@@ -194,7 +195,7 @@ struct BridgeAndWeComAppTests {
         let (groupID, _) = try await store.registerGroup(platform: .wechat, externalID: "45612345@chatroom", name: "大白岩村二组群", village: village)
         let target = try #require(try await store.group(reference: "45612345@chatroom", platform: .wechat))
         #expect(target.id == groupID)
-        let importer = HistoryImporter(database: services.database)
+        let importer = ImportHistory(messages: MessageStore(database: services.database))
         let csv = try ChatExport.parseCSV(Fixture.text("memotrace.csv"))
         let first = try await importer.run(csv, groupID: groupID, county: target.county, platform: .wechat)
         #expect((first.read, first.new, first.duplicate, first.skipped.count) == (11, 10, 0, 1))

@@ -19,3 +19,10 @@ extension DemoSeeder {
         }
     }
 }
+
+extension NoticeStore {
+    /// Tests publish through the use case, as the notices controller does.
+    public func publish(_ draft: NoticeDraft, by viewer: Viewer, at now: Date = Date()) async throws -> NoticeRecord {
+        try await PublishNotice(notices: self).run(draft, by: viewer, at: now)
+    }
+}

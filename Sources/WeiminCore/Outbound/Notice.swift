@@ -44,3 +44,58 @@ public enum ObjectionDetector {
         return phrases.contains { rest.contains($0) }
     }
 }
+
+/// What a notice becomes once checked: its words trimmed, when it goes out and, for a 公示, until when objections count.
+public struct NoticePlan: Sendable, Hashable {
+    public var title: String
+    public var body: String
+    public var publishAt: Date
+    public var objectionUntil: Date?
+}
+
+/// The rules a notice must meet before it goes to any group, and the words the groups read. Every refusal says what to
+/// change.
+public enum NoticeRules {
+    public static let maxGroups = 5000
+    public static let maxAttachments = 20
+
+    public static func plan(
+        title: String, body: String, role: Role, groupCount: Int, disclosure: Bool, objectionDays: Int, attachmentNames: [String],
+        files: [(name: String, bytes: Int)], maxFileBytes: Int, publishAt: Date?, now: Date
+    ) throws(CaseOperationError) -> NoticePlan {
+        guard NoticeAccess.mayPublish(role) else { throw .forbidden("\(CoreStrings.roleName(role))不能发布公告") }
+        let title = title.trimmingCharacters(in: .whitespacesAndNewlines)
+        let body = body.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !title.isEmpty, title.count <= 100 else { throw .invalid("请填写标题（最多 100 字）") }
+        guard !body.isEmpty, body.utf8.count <= 3000 else { throw .invalid("请填写正文（最多约 1000 字：群机器人单条消息有长度限制）") }
+        guard groupCount > 0, groupCount <= maxGroups else { throw .invalid("请选择要发送的群（1–\(maxGroups) 个）") }
+        guard !disclosure || (1...90).contains(objectionDays) else { throw .invalid("异议期应为 1–90 天") }
+        let names = attachmentNames + files.map(\.name)
+        guard names.count <= maxAttachments, names.allSatisfy({ !$0.isEmpty && $0.count <= 200 }) else {
+            throw .invalid("附件最多 \(maxAttachments) 个，每个须有名称")
+        }
+        if let big = files.first(where: { $0.bytes > maxFileBytes || $0.bytes == 0 }) {
+            throw .invalid("附件“\(big.name)”\(big.bytes == 0 ? "是空文件" : "超过 \(maxFileBytes / 1_048_576) MB，群机器人无法发送")")
+        }
+        let at = max(publishAt ?? now, now)
+        guard at < now.addingTimeInterval(366 * 86400) else { throw .invalid("发布时间最多可预约一年以内") }
+        return NoticePlan(title: title, body: body, publishAt: at,
+                          objectionUntil: disclosure ? at.addingTimeInterval(Double(objectionDays) * 86400) : nil)
+    }
+
+    /// The message each group receives: the county's `notice` template around the title, the body, what is attached
+    /// (links by name and address, files "随后发送") and, for a 公示, until when and how to object.
+    public static func groupText(_ plan: NoticePlan, kind: NoticeKind, disclosure: Bool, links: [(name: String, url: String?)], fileNames: [String],
+                                 templates: MessageTemplates) -> String {
+        var text = plan.body
+        let named = links.map { l in l.url.map { "\(l.name) \($0)" } ?? l.name } + fileNames.map { "\($0)（随后发送）" }
+        if !named.isEmpty { text += "\n附件：" + named.joined(separator: "；") }
+        return templates.render(.notice, [
+            "notice_kind": disclosure ? "\(kind.name)·公示" : kind.name, "title": plan.title, "body": text,
+            "objection": plan.objectionUntil.map { "\n公示期至 \(CaseReplyPlan.spoken($0))，如有异议请在群里回复，或向村委会反映。" } ?? "",
+        ])
+    }
+
+    /// The line that goes with each attached file after the notice.
+    public static func fileCaption(_ name: String) -> String { "【附件】\(name)" }
+}

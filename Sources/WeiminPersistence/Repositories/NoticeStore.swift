@@ -80,69 +80,58 @@ public struct NoticeStore: Sendable {
 
     public init(database: WeiminDatabase) { self.database = database }
 
-    public func publish(_ draft: NoticeDraft, by viewer: Viewer, at now: Date = Date()) async throws -> NoticeRecord {
-        guard NoticeAccess.mayPublish(viewer.role) else { throw CaseOperationError.forbidden("\(CoreStrings.roleName(viewer.role))不能发布公告") }
-        let title = draft.title.trimmingCharacters(in: .whitespacesAndNewlines)
-        let body = draft.body.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !title.isEmpty, title.count <= 100 else { throw CaseOperationError.invalid("请填写标题（最多 100 字）") }
-        guard !body.isEmpty, body.utf8.count <= 3000 else { throw CaseOperationError.invalid("请填写正文（最多约 1000 字：群机器人单条消息有长度限制）") }
-        guard !draft.groupIDs.isEmpty, draft.groupIDs.count <= 5000 else { throw CaseOperationError.invalid("请选择要发送的群（1–5000 个）") }
-        guard !draft.disclosure || (1...90).contains(draft.objectionDays) else { throw CaseOperationError.invalid("异议期应为 1–90 天") }
-        guard draft.attachments.count + draft.files.count <= 20,
-            draft.attachments.allSatisfy({ !$0.name.isEmpty && $0.name.count <= 200 }), draft.files.allSatisfy({ !$0.name.isEmpty && $0.name.count <= 200 })
-        else {
-            throw CaseOperationError.invalid("附件最多 20 个，每个须有名称")
-        }
-        if let big = draft.files.first(where: { $0.data.count > OutboxStore.maxFileBytes || $0.data.isEmpty }) {
-            throw CaseOperationError.invalid("附件“\(big.name)”\(big.data.isEmpty ? "是空文件" : "超过 20 MB，群机器人无法发送")")
-        }
-        let publishAt = max(draft.publishAt ?? now, now)
-        guard publishAt < now.addingTimeInterval(366 * 86400) else { throw CaseOperationError.invalid("发布时间最多可预约一年以内") }
-        let groups = try await ChatGroupModel.query(on: database.db).filter(\.$id ~~ Array(Set(draft.groupIDs))).all()
-        let scope = viewer.region.scopePrefix
-        guard groups.count == Set(draft.groupIDs).count else { throw CaseOperationError.invalid("有的群不存在") }
-        guard groups.allSatisfy({ $0.villageCode.hasPrefix(scope) }) else { throw CaseOperationError.forbidden("只能向本辖区的群发布") }
-        let id = UUID()
-        let until = draft.disclosure ? publishAt.addingTimeInterval(Double(draft.objectionDays) * 86400) : nil
-        let templates = try await CaseReplies.templates(on: database.db)
-        var text = body
-        let named = draft.attachments.map { a in a.url.map { "\(a.name) \($0)" } ?? a.name } + draft.files.map { "\($0.name)（随后发送）" }
-        if !named.isEmpty { text += "\n附件：" + named.joined(separator: "；") }
-        let message = templates.render(.notice, [
-            "notice_kind": draft.disclosure ? "\(draft.kind.name)·公示" : draft.kind.name, "title": title, "body": text,
-            "objection": until.map { "\n公示期至 \(CaseReplies.deadline($0))，如有异议请在群里回复，或向村委会反映。" } ?? "",
-        ])
+    /// A group a notice may go to: its county and village (for the publisher's scope).
+    public struct TargetGroup: Sendable {
+        public var id: UUID
+        public var county: String
+        public var village: String
+    }
+
+    public func groups(ids: Set<UUID>) async throws -> [TargetGroup] {
+        try await ChatGroupModel.query(on: database.db).filter(\.$id ~~ Array(ids)).all()
+            .map { TargetGroup(id: $0.id!, county: $0.countyCode, village: $0.villageCode) }
+    }
+
+    /// The county's message templates (its edits over the defaults).
+    public func templates() async throws -> MessageTemplates { try await CaseReplies.templates(on: database.db) }
+
+    public func transaction<T: Sendable>(_ body: @escaping @Sendable (WriteTransaction) async throws -> T) async throws -> T {
+        try await database.transaction(body)
+    }
+
+    /// Stores a planned notice: its files, the notice, the groups it goes to and, for each group, the message and
+    /// each file due at the publishing time in the outbox.
+    public func store(
+        id: UUID, plan: NoticePlan, draft: NoticeDraft, groups: [TargetGroup], text: String, by viewer: Viewer, at now: Date, in tx: WriteTransaction
+    ) async throws {
+        let db = tx.db
+        let sql = db as! any SQLDatabase
         let county = viewer.region.countyCode?.rawValue ?? viewer.region.rawValue
-        let author = viewer.username
-        let region = viewer.region.rawValue
-        try await database.db.transaction { db in
-            let sql = db as! any SQLDatabase
-            var kept = draft.attachments
-            var fileIDs: [(UUID, String)] = []
-            for f in draft.files {
-                let fileID = try await OutboxStore.storeFile(on: db, county: county, name: f.name, contentType: f.contentType, data: f.data, at: now)
-                kept.append(NoticeDraft.Attachment(name: f.name, fileID: fileID, size: f.data.count))
-                fileIDs.append((fileID, f.name))
-            }
-            let attachments = String(decoding: try JSONEncoder().encode(kept), as: UTF8.self)
-            try await sql.raw("""
-                INSERT INTO notices (id, county_code, region_code, author, kind, title, body, attachments, disclosure, publish_at, objection_until, created_at)
-                VALUES (\(bind: id), \(bind: county), \(bind: region), \(bind: author), \(bind: draft.kind.rawValue), \(bind: title), \(bind: body),
-                        \(bind: attachments), \(bind: draft.disclosure), \(bind: publishAt), \(bind: until), \(bind: now))
-                """).run()
-            for g in groups {
-                try await sql.raw("INSERT INTO notice_groups (notice_id, group_id) VALUES (\(bind: id), \(bind: g.id!))").run()
+        var kept = draft.attachments
+        var fileIDs: [(UUID, String)] = []
+        for f in draft.files {
+            let fileID = try await OutboxStore.storeFile(on: db, county: county, name: f.name, contentType: f.contentType, data: f.data, at: now)
+            kept.append(NoticeDraft.Attachment(name: f.name, fileID: fileID, size: f.data.count))
+            fileIDs.append((fileID, f.name))
+        }
+        let attachments = String(decoding: try JSONEncoder().encode(kept), as: UTF8.self)
+        try await sql.raw("""
+            INSERT INTO notices (id, county_code, region_code, author, kind, title, body, attachments, disclosure, publish_at, objection_until, created_at)
+            VALUES (\(bind: id), \(bind: county), \(bind: viewer.region.rawValue), \(bind: viewer.username), \(bind: draft.kind.rawValue),
+                    \(bind: plan.title), \(bind: plan.body), \(bind: attachments), \(bind: draft.disclosure), \(bind: plan.publishAt),
+                    \(bind: plan.objectionUntil), \(bind: now))
+            """).run()
+        for g in groups {
+            try await sql.raw("INSERT INTO notice_groups (notice_id, group_id) VALUES (\(bind: id), \(bind: g.id))").run()
+            try await OutboxStore.enqueue(
+                on: db, county: g.county, groupID: g.id, causeKey: "notice:\(id.uuidString):\(g.id.uuidString)", kind: .notice, noticeID: id,
+                text: text, at: now, due: plan.publishAt)
+            for (n, (fileID, name)) in fileIDs.enumerated() {
                 try await OutboxStore.enqueue(
-                    on: db, county: g.countyCode, groupID: g.id!, causeKey: "notice:\(id.uuidString):\(g.id!.uuidString)", kind: .notice, noticeID: id,
-                    text: message, at: now, due: publishAt)
-                for (n, (fileID, name)) in fileIDs.enumerated() {
-                    try await OutboxStore.enqueue(
-                        on: db, county: g.countyCode, groupID: g.id!, causeKey: "notice:\(id.uuidString):\(g.id!.uuidString):file:\(n)", kind: .notice,
-                        noticeID: id, text: "【附件】\(name)", fileID: fileID, at: now, due: publishAt)
-                }
+                    on: db, county: g.county, groupID: g.id, causeKey: "notice:\(id.uuidString):\(g.id.uuidString):file:\(n)", kind: .notice,
+                    noticeID: id, text: NoticeRules.fileCaption(name), fileID: fileID, at: now, due: plan.publishAt)
             }
         }
-        return try await record(id)!
     }
 
     public func record(_ id: UUID) async throws -> NoticeRecord? {

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import WeiminApp
 import WeiminCore
 import WeiminPersistence
 
@@ -80,7 +81,7 @@ struct NoticesController {
             let draft = NoticeDraft(kind: kind, title: body.title, body: body.body, attachments: links, files: files, disclosure: body.disclosure ?? false,
                                     objectionDays: body.objectionDays ?? 7, publishAt: body.publishAt, groupIDs: groupIDs)
             do {
-                let record = try await services.notices.publish(draft, by: viewer)
+                let record = try await services.publishNotice.run(draft, by: viewer)
                 return EditedResponse(status: .created, response: NoticeDTO(notice: record))
             } catch let error as CaseOperationError {
                 switch error {

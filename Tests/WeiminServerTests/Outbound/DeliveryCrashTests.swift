@@ -4,6 +4,7 @@ import HummingbirdTesting
 import Synchronization
 import Testing
 import WeiminBench
+import WeiminApp
 import WeiminCore
 @testable import WeiminPersistence
 @testable import WeiminServer

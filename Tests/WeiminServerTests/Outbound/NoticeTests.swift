@@ -6,6 +6,7 @@ import NIOCore
 import SQLKit
 import Testing
 import WeiminBench
+import WeiminApp
 import WeiminCore
 @testable import WeiminPersistence
 @testable import WeiminServer

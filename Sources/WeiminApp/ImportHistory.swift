@@ -1,13 +1,14 @@
 import Foundation
 import WeiminCore
+import WeiminPersistence
 
-/// Back-fills a registered group from a phone's chat export (ChatExport parses it): messages are
-/// stored in transactions of 1,000 under keys derived from their content, so importing the same
-/// file again — or an overlapping export — adds nothing.
-public struct HistoryImporter: Sendable {
-    let database: WeiminDatabase
+/// Use case: import an export — back-fill a registered group from a phone's chat export (`ChatExport`, Core, parses
+/// it). Messages are stored in transactions of 1,000 under keys derived from their content, so importing the same file
+/// again — or an overlapping export — adds nothing; triage then reads them like any others.
+public struct ImportHistory: Sendable {
+    let messages: MessageStore
 
-    public init(database: WeiminDatabase) { self.database = database }
+    public init(messages: MessageStore) { self.messages = messages }
 
     public struct Summary: Sendable {
         public var read = 0
@@ -22,7 +23,7 @@ public struct HistoryImporter: Sendable {
     public func run(_ parsed: ChatExport.Result, groupID: UUID, county: RegionCode, platform: Platform, at now: Date = Date(),
                     progress: @Sendable (Int, Int) -> Void = { _, _ in }) async throws -> Summary {
         var summary = Summary(read: parsed.read, skipped: parsed.skipped)
-        let store = MessageStore(database: database)
+        let store = messages
         let total = parsed.items.count
         for start in stride(from: 0, to: total, by: Self.chunk) {
             let batch = parsed.items[start..<min(start + Self.chunk, total)].map {
