@@ -159,11 +159,14 @@ public struct Message: Sendable, Hashable, Codable {
     /// A quote-reply: the platform id of the message it answers, and our id for it when that is stored.
     public var quotedPlatformID: String?
     public var quoteOf: Int?
+    /// Weimin's own words come back through a bridge: why this message is ours (nil for everyone else's).
+    public var echo: OutboundEcho.Reason?
 
     public init(
         id: Int, groupID: UUID, platform: Platform, platformMessageID: String, senderID: String, senderName: String,
-        kind: MessageKind, text: String, sentAt: Date, quotedPlatformID: String? = nil, quoteOf: Int? = nil
+        kind: MessageKind, text: String, sentAt: Date, quotedPlatformID: String? = nil, quoteOf: Int? = nil, echo: OutboundEcho.Reason? = nil
     ) {
+        self.echo = echo
         self.quotedPlatformID = quotedPlatformID
         self.quoteOf = quoteOf
         self.id = id

@@ -129,7 +129,9 @@ public enum ChatExport {
             case (49, _):
                 kind = .link
                 content = (try? XMLNode.parse(content)).flatMap { $0.value("appmsg", "title") } ?? content
-            case (10000, _), (10002, _): kind = .system
+            case (10000, _), (10002, _):
+                kind = .system
+                content = systemText(content)
             default:
                 result.skipped.append(.init(line: row.line, reason: "不认识的消息类型 Type=\(field("Type")) SubType=\(field("SubType"))"))
                 continue
@@ -182,22 +184,75 @@ public enum ChatExport {
                 body.append(lines[i])
                 i += 1
             }
-            let content = body.joined(separator: "\n").trimmingCharacters()
+            var content = body.joined(separator: "\n").trimmingCharacters()
             let sentAt = Date(timeIntervalSince1970: Double(seconds))
             guard sentAt >= earliest, sentAt <= now.addingTimeInterval(86400) else {
                 result.skipped.append(.init(line: start, reason: "时间不合理（早于 2010 年或晚于明天）"))
                 continue
             }
+            var kind: MessageKind
+            var sender = unescapeHTML(name)
+            var quoted: String?
+            if content.isEmpty {
+                // MemoTrace writes a group system message ("X邀请Y加入了群聊", a recall) on the time line itself, with no name.
+                kind = .system
+                content = systemText(name)
+                sender = "system"
+            } else if let reply = reply(body) {
+                // A quote-reply: "{title}\n引用:{name}:{quoted words}" (or "引用:未知").
+                kind = .quote
+                content = reply.title
+                quoted = reply.quoted.flatMap { keys.latest(quoting: $0) }
+            } else if let card = shareCard(body) {
+                kind = .link
+                content = card
+            } else {
+                kind = placeholders.first { content.hasPrefix($0.key) }?.value ?? .text
+                if content == "[音乐分享]" { kind = .link }
+            }
             guard !content.isEmpty else {
                 result.skipped.append(.init(line: start, reason: "消息内容为空"))
                 continue
             }
-            let kind = placeholders.first { content.hasPrefix($0.key) }?.value ?? .text
             result.items.append(Item(
-                key: keys.key(seconds: seconds, kind: kind, text: content), senderID: name, senderName: name, kind: kind,
-                text: content, sentAt: sentAt, quotedKey: nil, line: start))
+                key: keys.key(seconds: seconds, kind: kind, text: content), senderID: sender, senderName: sender == "system" ? "系统消息" : sender,
+                kind: kind, text: content, sentAt: sentAt, quotedKey: quoted, line: start))
         }
         return screened(result)
+    }
+
+    /// A group system message's words, as MemoTrace writes them to TXT (`system_msg`): the CDATA wrapper and the
+    /// "重新编辑" link of a recall removed. The CSV's raw text and WeChatFerry's go through the same, so keys agree.
+    public static func systemText(_ raw: String) -> String {
+        raw.replacingOccurrences(of: "<![CDATA[", with: "")
+            .replacingOccurrences(of: " <a href=\"weixin://revoke_edit_click\">重新编辑</a>]]>", with: "")
+            .replacingOccurrences(of: "<a href=\"weixin://revoke_edit_click\">重新编辑</a>", with: "")
+            .replacingOccurrences(of: "]]>", with: "")
+            .trimmingCharacters()
+    }
+
+    /// MemoTrace's `refermsg` block: the reply's words, then a line "引用:{displayname}:{quoted content}" (the quoted
+    /// content may run over several lines), or "引用:未知".
+    static func reply(_ body: [Substring]) -> (title: String, quoted: String?)? {
+        guard let at = body.lastIndex(where: { $0.hasPrefix("引用:") }), at > body.startIndex else { return nil }
+        let title = body[..<at].joined(separator: "\n").trimmingCharacters()
+        guard !title.isEmpty else { return nil }
+        let rest = ([String(body[at].dropFirst("引用:".count))] + body[(at + 1)...].map(String.init)).joined(separator: "\n")
+        return (title, rest == "未知" ? nil : rest)
+    }
+
+    /// MemoTrace's `share_card` block: indented lines "[链接]:title:…", "description:…", "url:…", "name:…"; the link's
+    /// title is what the CSV keeps too.
+    static func shareCard(_ body: [Substring]) -> String? {
+        guard let first = body.first?.trimmingCharacters(), first.hasPrefix("[链接]:title:") else { return nil }
+        return String(first.dropFirst("[链接]:title:".count)).trimmingCharacters()
+    }
+
+    /// MemoTrace escapes names for HTML before writing them to TXT.
+    static func unescapeHTML(_ s: String) -> String {
+        guard s.contains("&") else { return s }
+        return s.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">").replacingOccurrences(of: "&quot;", with: "\"")
+            .replacingOccurrences(of: "&#x27;", with: "'").replacingOccurrences(of: "&#39;", with: "'").replacingOccurrences(of: "&amp;", with: "&")
     }
 
     /// The shape of a header ("dddd-dd-dd dd:dd:dd "), valid or not: it ends the previous block either way.
@@ -253,6 +308,16 @@ public enum ChatExport {
 
         /// The latest earlier message with exactly this text: what a quote quoted, as far as an export tells.
         func latest(text: String) -> String? { byText[text.trimmingCharacters()] }
+
+        /// What a TXT "引用:{name}:{words}" quoted: the name may itself hold a colon, so each split is tried.
+        func latest(quoting rest: String) -> String? {
+            var i = rest.startIndex
+            while let colon = rest[i...].firstIndex(where: { $0 == ":" || $0 == "：" }) {
+                if let key = latest(text: String(rest[rest.index(after: colon)...])) { return key }
+                i = rest.index(after: colon)
+            }
+            return latest(text: rest)
+        }
     }
 }
 

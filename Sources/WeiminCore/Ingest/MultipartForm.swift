@@ -5,6 +5,8 @@ public struct MultipartForm: Sendable {
         public var filename: String?
         public var contentType: String?
         public var body: [UInt8]
+        /// False for the last part of a body cut short on purpose (`parse(_:boundary:truncated:)`): `body` is its start.
+        public var complete = true
         public var text: String? { String(validating: body, as: UTF8.self) }
     }
 
@@ -30,22 +32,33 @@ public struct MultipartForm: Sendable {
         return nil
     }
 
-    public static func parse(_ body: [UInt8], boundary: String) throws(Problem) -> MultipartForm {
+    /// The parts of `body`. With `truncated` (the caller kept only the start of a body too large to keep whole), a last
+    /// part without its closing delimiter is returned with `complete == false` instead of refusing the form; a form cut
+    /// inside a part's headers ends before that part.
+    public static func parse(_ body: [UInt8], boundary: String, truncated: Bool = false) throws(Problem) -> MultipartForm {
         let delimiter = Array("--\(boundary)".utf8)
         guard var at = find(delimiter, in: body, from: 0) else { throw Problem(description: "找不到分隔符 --\(boundary)") }
         var parts: [Part] = []
         while true {
             at += delimiter.count
             if body[at...].starts(with: Array("--".utf8)) { break }  // the closing delimiter
-            guard body[at...].starts(with: [13, 10]) else { throw Problem(description: "分隔符后应换行") }
+            guard body[at...].starts(with: [13, 10]) else {
+                if truncated && body.count - at < 2 { break }
+                throw Problem(description: "分隔符后应换行")
+            }
             at += 2
-            guard let headerEnd = find([13, 10, 13, 10], in: body, from: at) else { throw Problem(description: "第 \(parts.count + 1) 部分缺少头部结束的空行") }
+            guard let headerEnd = find([13, 10, 13, 10], in: body, from: at) else {
+                if truncated { break }
+                throw Problem(description: "第 \(parts.count + 1) 部分缺少头部结束的空行")
+            }
             let headers = String(decoding: body[at..<headerEnd], as: UTF8.self)
             let contentStart = headerEnd + 4
-            guard let next = find([13, 10] + delimiter, in: body, from: contentStart) else {
+            let found = find([13, 10] + delimiter, in: body, from: contentStart)
+            guard found != nil || truncated else {
                 throw Problem(description: "第 \(parts.count + 1) 部分没有结束分隔符（内容不完整？）")
             }
-            var part = Part(name: "", filename: nil, contentType: nil, body: Array(body[contentStart..<next]))
+            let next = found ?? body.count
+            var part = Part(name: "", filename: nil, contentType: nil, body: Array(body[min(contentStart, next)..<next]), complete: found != nil)
             for line in headers.split(separator: "\r\n") {
                 guard let colon = line.firstIndex(of: ":") else { continue }
                 let key = line[..<colon].lowercased()
@@ -59,6 +72,7 @@ public struct MultipartForm: Sendable {
             }
             guard !part.name.isEmpty else { throw Problem(description: "第 \(parts.count + 1) 部分缺少 Content-Disposition 的 name") }
             parts.append(part)
+            guard found != nil else { break }
             at = next + 2
             guard parts.count <= 100 else { throw Problem(description: "字段过多") }
         }

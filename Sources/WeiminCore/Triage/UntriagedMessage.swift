@@ -18,9 +18,12 @@ public struct UntriagedMessage: Sendable, Equatable {
     public var sealed: Bool
     /// Already in a case (threaded by hand or by an earlier pass): decided again, never threaded twice.
     public var inCase: Bool
+    /// Weimin's own words come back through a bridge (`OutboundEcho`): never read as a villager's.
+    public var echo: Bool
 
     public init(id: Int, groupID: UUID, county: String, village: String, senderID: String, senderName: String, text: String, sentAt: Date,
-                quoteOf: Int?, kind: MessageKind, sealed: Bool, inCase: Bool) {
+                quoteOf: Int?, kind: MessageKind, sealed: Bool, inCase: Bool, echo: Bool = false) {
+        self.echo = echo
         self.id = id
         self.groupID = groupID
         self.county = county
@@ -35,6 +38,6 @@ public struct UntriagedMessage: Sendable, Equatable {
         self.inCase = inCase
     }
 
-    /// Triage reads text only (voice and pictures carry no words yet), and never a sealed message.
-    public var isTriageable: Bool { kind == .text && !sealed }
+    /// Triage reads text only (voice and pictures carry no words yet), never a sealed message, and never Weimin's own.
+    public var isTriageable: Bool { kind == .text && !sealed && !echo }
 }
