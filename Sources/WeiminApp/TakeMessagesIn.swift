@@ -62,8 +62,25 @@ public final class TakeMessagesIn: Sendable {
     }
 
     public func accept(_ batch: [PlatformMessage], from source: IngestSource, at now: Date = Date()) async throws -> [IngestStore.Outcome] {
+        var batch = batch
+        for i in batch.indices where batch[i].echo == nil && source.selfIDs.contains(batch[i].senderID) {
+            // The bridge's own account speaking: Weimin's words, even when the bridge gives no flag (docs/protocols.md §5).
+            batch[i].echo = .robotIdentity
+        }
         for message in batch { try Self.check(message, now: now) }
-        return try await writer.submit(batch, from: source, at: now)
+        let outcomes = try await writer.submit(batch, from: source, at: now)
+        // A self-flagged message names the bot's account: remember it for pushes that come without the flag.
+        for id in Set(batch.filter { $0.echo == .selfFlag && !$0.senderID.isEmpty }.map(\.senderID)) where !source.selfIDs.contains(id) {
+            try await learnSelfID(id, source: source.id)
+        }
+        return outcomes
+    }
+
+    /// Remembers `id` as the source's own bot account; the cached source is dropped so the next request sees it.
+    public func learnSelfID(_ id: String, source: UUID) async throws {
+        guard try await store.rememberSelfID(id, source: source) else { return }
+        tokens.withLock { $0 = $0.filter { $0.value.0.id != source } }
+        sources.withLock { _ = $0.removeValue(forKey: source) }
     }
 
     /// Every platform callback and bridge comes through `accept`: the input rules hold here whatever the route parsed.

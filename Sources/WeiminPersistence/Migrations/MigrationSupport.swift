@@ -55,5 +55,7 @@ public enum WeiminMigrations {
         M026AddSecondFactorCounters(),
         M027AddSealedCaseWords(),
         M028AddEventSnapshots(),
+        M029AddOutboundEchoes(),
+        M030CreateMedia(),
     ]
 }

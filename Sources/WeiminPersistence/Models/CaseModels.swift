@@ -18,6 +18,8 @@ final class MessageModel: Model, @unchecked Sendable {
     @OptionalField(key: "sealed") var sealed: Bool?
     @OptionalField(key: "quoted_platform_id") var quotedPlatformID: String?
     @OptionalField(key: "quote_of") var quoteOf: Int?
+    /// M029: why the message is Weimin's own (`OutboundEcho.Reason`); nil for everyone else's.
+    @OptionalField(key: "echo") var echo: String?
 
     init() {}
 }

@@ -12,6 +12,8 @@ final class IngestSourceModel: Model, @unchecked Sendable {
     @Field(key: "token_hash") var tokenHash: String
     @Field(key: "active") var active: Bool
     @Field(key: "created_at") var createdAt: Date
+    /// M029: the source's own bot accounts (comma-separated), learned or configured.
+    @OptionalField(key: "self_ids") var selfIDs: String?
 
     init() {}
 }
@@ -35,6 +37,8 @@ final class QuarantinedMessageModel: Model, @unchecked Sendable {
     @Field(key: "reason") var reason: String
     @OptionalField(key: "attached_at") var attachedAt: Date?
     @OptionalField(key: "message_id") var messageID: Int?
+    /// M029: why the message is Weimin's own, as in `messages.echo`.
+    @OptionalField(key: "echo") var echo: String?
 
     init() {}
 }

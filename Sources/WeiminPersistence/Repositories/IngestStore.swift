@@ -10,6 +10,8 @@ public struct IngestSource: Sendable, Hashable {
     public var county: RegionCode
     public var kind: String
     public var name: String
+    /// The source's own bot accounts (a bridge's wxid): their messages are Weimin's own (docs/protocols.md §5).
+    public var selfIDs: Set<String> = []
 }
 
 /// A message as a platform or bridge describes it: by the group's platform id, not ours.
@@ -25,9 +27,16 @@ public struct PlatformMessage: Sendable, Hashable {
     public var sentAt: Date
     /// For a quote-reply, the platform id of the quoted message.
     public var quotedPlatformID: String?
+    /// Weimin's own words come back (docs/protocols.md §5): stored as an outbound echo, never triaged.
+    public var echo: OutboundEcho.Reason?
+    /// The photos, voice notes and files that came with it (docs/protocols.md §6).
+    public var media: [IncomingMedia]
 
     public init(platform: Platform, groupExternalID: String, groupName: String, platformMessageID: String, senderID: String,
-                senderName: String, kind: MessageKind, text: String, sentAt: Date, quotedPlatformID: String? = nil) {
+                senderName: String, kind: MessageKind, text: String, sentAt: Date, quotedPlatformID: String? = nil,
+                echo: OutboundEcho.Reason? = nil, media: [IncomingMedia] = []) {
+        self.echo = echo
+        self.media = media
         self.quotedPlatformID = quotedPlatformID
         self.platform = platform
         self.groupExternalID = groupExternalID
@@ -80,7 +89,25 @@ public struct IngestStore: Sendable {
             let row = try await IngestSourceModel.query(on: database.db).filter(\.$tokenHash == Self.hash(token)).filter(\.$active == true).first(),
             let county = RegionCode(row.countyCode)
         else { return nil }
-        return IngestSource(id: row.id!, county: county, kind: row.kind, name: row.name)
+        return IngestSource(id: row.id!, county: county, kind: row.kind, name: row.name, selfIDs: Self.selfIDs(row.selfIDs))
+    }
+
+    static func selfIDs(_ stored: String?) -> Set<String> {
+        Set((stored ?? "").split(separator: ",").map { String($0) }.filter { !$0.isEmpty })
+    }
+
+    /// Remembers an account as the source's own bot (from a self-flagged message or the bridge's login): later messages
+    /// from it are Weimin's own even when the bridge does not say so. Returns whether it was new.
+    @discardableResult
+    public func rememberSelfID(_ id: String, source: UUID) async throws -> Bool {
+        guard !id.isEmpty, !id.contains(","), id.utf8.count <= InputRules.maxIdentifier,
+            let row = try await IngestSourceModel.find(source, on: database.db)
+        else { return false }
+        var ids = Self.selfIDs(row.selfIDs)
+        guard ids.count < 20, ids.insert(id).inserted else { return false }
+        row.selfIDs = ids.sorted().joined(separator: ",")
+        try await row.save(on: database.db)
+        return true
     }
 
     /// A source and its decrypted secrets, for the platform callbacks that verify signatures.
@@ -90,7 +117,9 @@ public struct IngestStore: Sendable {
         if let sealed = row.secretsCipher {
             secrets = try JSONDecoder().decode([String: String].self, from: Data(try cipher.open(sealed).utf8))
         }
-        return (IngestSource(id: row.id!, county: county, kind: row.kind, name: row.name), secrets)
+        // A bridge's own account may also be configured ("self_id": "wxid_a,wxid_b" in its secrets file).
+        let configured = Self.selfIDs(secrets["self_id"])
+        return (IngestSource(id: row.id!, county: county, kind: row.kind, name: row.name, selfIDs: Self.selfIDs(row.selfIDs).union(configured)), secrets)
     }
 
     public enum Outcome: String, Sendable, Codable {
@@ -132,27 +161,58 @@ public struct IngestStore: Sendable {
                 known.append((i, IncomingMessage(
                     groupID: g.id, countyCode: source.county, platform: m.platform, platformMessageID: m.platformMessageID,
                     senderID: m.senderID, senderName: m.senderName, kind: m.kind, text: m.text, sentAt: m.sentAt,
-                    quotedPlatformID: m.quotedPlatformID)))
+                    quotedPlatformID: m.quotedPlatformID, echo: m.echo, media: m.media)))
             } else {
                 unknown.append((i, m, source))
             }
         }
+        try await markOutboxEchoes(&known, at: now)
         let stored = try await MessageStore(database: database).insert(known.map(\.1), receivedAt: now)
         for ((i, _), new) in zip(known, stored) where !new {
             outcomes[i] = .duplicate
         }
         for (i, m, source) in unknown {
-            let rows = try await database.sql.raw("""
-                INSERT INTO quarantined_messages (id, source_id, county_code, platform, group_external_id, group_name, platform_message_id, sender_id, sender_name, kind, text, sent_at, received_at, reason)
-                VALUES (\(bind: UUID()), \(bind: source.id), \(bind: source.county.rawValue), \(bind: m.platform.rawValue), \(bind: m.groupExternalID), \(bind: m.groupName),
-                        \(bind: m.platformMessageID), \(bind: m.senderID), \(bind: m.senderName), \(bind: m.kind.rawValue), \(bind: m.text), \(bind: m.sentAt), \(bind: now),
-                        \(bind: "群未登记：\(m.groupName.isEmpty ? m.groupExternalID : m.groupName)"))
-                ON CONFLICT (platform, group_external_id, platform_message_id) DO NOTHING
-                RETURNING id
-                """).all()
-            outcomes[i] = rows.isEmpty ? .duplicate : .quarantined
+            let insert: @Sendable (any SQLDatabase) async throws -> Bool = { sql in
+                let rows = try await sql.raw("""
+                    INSERT INTO quarantined_messages (id, source_id, county_code, platform, group_external_id, group_name, platform_message_id, sender_id, sender_name, kind, text, sent_at, received_at, reason, echo)
+                    VALUES (\(bind: UUID()), \(bind: source.id), \(bind: source.county.rawValue), \(bind: m.platform.rawValue), \(bind: m.groupExternalID), \(bind: m.groupName),
+                            \(bind: m.platformMessageID), \(bind: m.senderID), \(bind: m.senderName), \(bind: m.kind.rawValue), \(bind: m.text), \(bind: m.sentAt), \(bind: now),
+                            \(bind: "群未登记：\(m.groupName.isEmpty ? m.groupExternalID : m.groupName)"), \(bind: m.echo?.rawValue))
+                    ON CONFLICT (platform, group_external_id, platform_message_id) DO NOTHING
+                    RETURNING id
+                    """).all()
+                if !rows.isEmpty, !m.media.isEmpty {
+                    try await MediaStore.insertQuarantined(m.media, county: source.county.rawValue, platform: m.platform, groupExternalID: m.groupExternalID,
+                                                           platformMessageID: m.platformMessageID, receivedAt: now, on: sql)
+                }
+                return !rows.isEmpty
+            }
+            let new = m.media.isEmpty ? try await insert(database.sql) : try await database.db.transaction { db in try await insert(db as! any SQLDatabase) }
+            outcomes[i] = new ? .quarantined : .duplicate
         }
         return outcomes
+    }
+
+    /// The backstop for bridges that give no self flag (docs/protocols.md §5): a message whose words are what the outbox
+    /// sent to that group in the last days is Weimin's own. One indexed look-up per flush.
+    func markOutboxEchoes(_ known: inout [(Int, IncomingMessage)], at now: Date) async throws {
+        var wanted: [Int: String] = [:]
+        for (n, (_, m)) in known.enumerated() where m.echo == nil && m.kind == .text {
+            if let hash = OutboundEcho.contentHash(m.text) { wanted[n] = hash }
+        }
+        guard !wanted.isEmpty else { return }
+        let groups = Set(wanted.keys.map { known[$0].1.groupID })
+        let rows = try await database.sql.raw("""
+            SELECT group_id, text_hash FROM outbox
+            WHERE group_id IN (\(binds: Array(groups))) AND text_hash IN (\(binds: Array(Set(wanted.values))))
+              AND created_at >= \(bind: now.addingTimeInterval(-OutboundEcho.window))
+            """).all()
+        guard !rows.isEmpty else { return }
+        var sent: Set<String> = []
+        for r in rows { sent.insert("\(try r.decode(column: "group_id", as: UUID.self))|\(try r.decode(column: "text_hash", as: String.self))") }
+        for (n, hash) in wanted where sent.contains("\(known[n].1.groupID)|\(hash)") {
+            known[n].1.echo = .outboxHash
+        }
     }
 
     /// Registers a group for a village and attaches its quarantined messages, exactly once.
@@ -187,11 +247,15 @@ public struct IngestStore: Sendable {
         guard !waiting.isEmpty else { return (group.id!, 0) }
         let outcomes = try await MessageStore(database: database).append(waiting.map {
             IncomingMessage(groupID: group.id!, countyCode: county, platform: platform, platformMessageID: $0.platformMessageID,
-                            senderID: $0.senderID, senderName: $0.senderName, kind: MessageKind(stored: $0.kind), text: $0.text, sentAt: $0.sentAt)
+                            senderID: $0.senderID, senderName: $0.senderName, kind: MessageKind(stored: $0.kind), text: $0.text, sentAt: $0.sentAt,
+                            echo: $0.echo.flatMap(OutboundEcho.Reason.init(rawValue:)))
         }, receivedAt: now)
         for (q, o) in zip(waiting, outcomes) {
             switch o {
-            case .stored(let id), .duplicate(let id): q.messageID = id
+            case .stored(let id), .duplicate(let id):
+                q.messageID = id
+                // Its photos and files, kept with the quarantined message, join the message it became.
+                try await MediaStore.attach(platform: platform, groupExternalID: externalID, platformMessageID: q.platformMessageID, messageID: id, on: database.sql)
             }
             q.attachedAt = now
             try await q.save(on: database.db)

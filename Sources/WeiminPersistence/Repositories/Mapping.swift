@@ -22,7 +22,8 @@ extension MessageModel {
         guard let id, let platform = Platform(rawValue: platform) else { throw PersistenceError.invalid("消息记录损坏：\(platformMessageID)") }
         return Message(
             id: id, groupID: groupID, platform: platform, platformMessageID: platformMessageID, senderID: senderID,
-            senderName: senderName, kind: MessageKind(stored: kind), text: text, sentAt: sentAt, quotedPlatformID: quotedPlatformID, quoteOf: quoteOf)
+            senderName: senderName, kind: MessageKind(stored: kind), text: text, sentAt: sentAt, quotedPlatformID: quotedPlatformID, quoteOf: quoteOf,
+            echo: echo.flatMap(OutboundEcho.Reason.init(rawValue:)))
     }
 }
 

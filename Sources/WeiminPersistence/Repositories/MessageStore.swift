@@ -17,11 +17,18 @@ public struct IncomingMessage: Sendable {
     public var sentAt: Date
     /// For a quote-reply, the platform id of the quoted message.
     public var quotedPlatformID: String?
+    /// Weimin's own words come back through a bridge (docs/protocols.md §5): stored, never triaged.
+    public var echo: OutboundEcho.Reason?
+    /// The photos, voice notes and files that came with it (docs/protocols.md §6), stored in the same transaction.
+    public var media: [IncomingMedia]
 
     public init(
         groupID: UUID, countyCode: RegionCode, platform: Platform, platformMessageID: String, senderID: String,
-        senderName: String, kind: MessageKind = .text, text: String, sentAt: Date, quotedPlatformID: String? = nil
+        senderName: String, kind: MessageKind = .text, text: String, sentAt: Date, quotedPlatformID: String? = nil,
+        echo: OutboundEcho.Reason? = nil, media: [IncomingMedia] = []
     ) {
+        self.echo = echo
+        self.media = media
         self.groupID = groupID
         self.countyCode = countyCode
         self.platform = platform
@@ -79,9 +86,10 @@ public struct MessageStore: Sendable {
     }
 
     static func nativeStatement(rows: Int, returning: Bool) -> String {
-        let row = "(" + Array(repeating: "?", count: 11).joined(separator: ",") + ")"
+        let row = "(" + Array(repeating: "?", count: 12).joined(separator: ",") + ")"
         return """
-            INSERT INTO messages (county_code, group_id, platform, platform_message_id, sender_id, sender_name, kind, text, sent_at, received_at, quoted_platform_id)
+            INSERT INTO messages (county_code, group_id, platform, platform_message_id, sender_id, sender_name, kind, text, sent_at, received_at, quoted_platform_id,
+                                  echo)
             VALUES \(Array(repeating: row, count: rows).joined(separator: ","))
             ON CONFLICT (platform, group_id, platform_message_id) DO NOTHING
             \(returning ? "RETURNING id, group_id, platform_message_id" : "")
@@ -91,7 +99,7 @@ public struct MessageStore: Sendable {
     static func nativeBinds(_ chunk: ArraySlice<IncomingMessage>, receivedAt: Date) -> [SQLiteData] {
         let received = SQLiteData.float(receivedAt.timeIntervalSince1970)
         var binds: [SQLiteData] = []
-        binds.reserveCapacity(chunk.count * 11)
+        binds.reserveCapacity(chunk.count * 12)
         // uuidString formats with printf: once per group, not once per message.
         var groupText: [UUID: SQLiteData] = [:]
         for m in chunk {
@@ -111,6 +119,7 @@ public struct MessageStore: Sendable {
             binds.append(.float(m.sentAt.timeIntervalSince1970))
             binds.append(received)
             binds.append(m.quotedPlatformID.map { .text($0) } ?? .null)
+            binds.append(m.echo.map { .text($0.rawValue) } ?? .null)
         }
         return binds
     }
@@ -136,6 +145,7 @@ public struct MessageStore: Sendable {
                 let changed = try await sqlite.query("SELECT changes() AS n").first?.column("n")?.integer
                 if changed == chunk.count {
                     _ = try await sqlite.query("RELEASE weimin_chunk")
+                    for m in chunk where !m.media.isEmpty { try await MediaStore.insert(m.media, of: m, receivedAt: receivedAt, on: sql) }
                     for m in chunk where m.quotedPlatformID != nil {
                         try await sql.raw("""
                             UPDATE messages SET quote_of = (SELECT q.id FROM messages q WHERE q.platform = messages.platform
@@ -164,10 +174,10 @@ public struct MessageStore: Sendable {
             }
             let insert = sql.insert(into: "messages")
                 .columns("county_code", "group_id", "platform", "platform_message_id", "sender_id", "sender_name", "kind", "text",
-                         "sent_at", "received_at", "quoted_platform_id")
+                         "sent_at", "received_at", "quoted_platform_id", "echo")
             for m in chunk {
                 insert.values([m.countyCode.rawValue, m.groupID, m.platform.rawValue, m.platformMessageID, m.senderID, m.senderName, m.kind.rawValue,
-                               m.text, m.sentAt, receivedAt, m.quotedPlatformID] as [any Encodable & Sendable])
+                               m.text, m.sentAt, receivedAt, m.quotedPlatformID, m.echo?.rawValue] as [any Encodable & Sendable])
             }
             let rows = try await insert
                 .ignoringConflicts(with: ["platform", "group_id", "platform_message_id"])
@@ -199,6 +209,7 @@ public struct MessageStore: Sendable {
             let k = key(m.groupID, m.platformMessageID)
             if let id = inserted.removeValue(forKey: k) {
                 outcomes.append(.stored(id: id))
+                if !m.media.isEmpty { try await MediaStore.insert(m.media, of: m, receivedAt: receivedAt, on: sql) }
                 existing[k] = id
                 if m.quotedPlatformID != nil { quoting.append(id) }
             } else {

@@ -173,7 +173,8 @@ public struct OutboxStore: Sendable {
 
     // MARK: Outbox
 
-    /// Enqueues inside the caller's transaction. A second enqueue for the same cause does nothing.
+    /// Enqueues inside the caller's transaction. A second enqueue for the same cause does nothing. The words' hash is kept
+    /// so that a bridge echoing them back is recognised (`OutboundEcho`).
     public static func enqueue(
         on db: any Database, county: String, groupID: UUID, causeKey: String, kind: OutboundKind, caseID: UUID? = nil, noticeID: UUID? = nil,
         text: String, mentions: [String] = [], fileID: UUID? = nil, recipientCipher: String? = nil, at now: Date, due: Date? = nil
@@ -181,9 +182,10 @@ public struct OutboxStore: Sendable {
         let mentionsJSON = String(decoding: try JSONEncoder().encode(mentions), as: UTF8.self)
         try await (db as! any SQLDatabase).raw("""
             INSERT INTO outbox (county_code, group_id, cause_key, kind, case_id, notice_id, text, mentions, status, attempts, next_attempt_at, created_at,
-                                file_id, recipient_cipher)
+                                file_id, recipient_cipher, text_hash)
             VALUES (\(bind: county), \(bind: groupID), \(bind: causeKey), \(bind: kind.rawValue), \(bind: caseID), \(bind: noticeID), \(bind: text),
-                    \(bind: mentionsJSON), 'pending', 0, \(bind: due ?? now), \(bind: now), \(bind: fileID), \(bind: recipientCipher))
+                    \(bind: mentionsJSON), 'pending', 0, \(bind: due ?? now), \(bind: now), \(bind: fileID), \(bind: recipientCipher),
+                    \(bind: OutboundEcho.contentHash(text)))
             ON CONFLICT (cause_key) DO NOTHING
             """).run()
     }

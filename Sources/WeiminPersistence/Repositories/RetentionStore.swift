@@ -27,8 +27,8 @@ public struct RetentionStore: Sendable {
             .compactMap { row in row.id.flatMap { id in CaseNumber(row.number).map { Due(id: id, number: $0) } } }
     }
 
-    /// Erases one case's personal data and records why, in one transaction: the villagers' messages and names, the
-    /// summary, the sealed reporter; the search index is rebuilt without them. `note` is the event's words.
+    /// Erases one case's personal data and records why, in one transaction: the villagers' messages and names, their
+    /// media, the summary, the sealed reporter; the search index is rebuilt without them. `note` is the event's words.
     public func erase(_ due: Due, note: @escaping @Sendable (_ messages: Int) -> String, at now: Date) async throws {
         try await database.db.transaction { db in
             let sql = db as! any SQLDatabase
@@ -37,6 +37,8 @@ public struct RetentionStore: Sendable {
             if !messageIDs.isEmpty {
                 try await sql.update("messages").set("text", to: Self.erasedText).set("sender_name", to: "（已删除）")
                     .set("sender_id", to: "erased").where("id", .in, messageIDs).run()
+                // Their photos, voice notes and files go too (the files themselves once nothing else uses them).
+                try await MediaStore.erase(messages: messageIDs, at: now, on: sql)
             }
             try await sql.update("sealed_reports")
                 .set("reporter_name_cipher", to: String?.none).set("reporter_platform_id_cipher", to: String?.none)

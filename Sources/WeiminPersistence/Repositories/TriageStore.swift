@@ -54,7 +54,7 @@ public struct TriageStore: Sendable {
     /// cursor can pass the ones triage does not read (`UntriagedMessage.isTriageable`).
     public func untriaged(after cursor: Int, storedBefore: Date, limit: Int) async throws -> [UntriagedMessage] {
         try await database.sql.raw("""
-            SELECT m.id, m.group_id, m.county_code, g.village_code, m.sender_id, m.sender_name, m.text, m.sent_at, m.quote_of, m.kind, m.sealed,
+            SELECT m.id, m.group_id, m.county_code, g.village_code, m.sender_id, m.sender_name, m.text, m.sent_at, m.quote_of, m.kind, m.sealed, m.echo,
                    EXISTS (SELECT 1 FROM case_messages cm WHERE cm.message_id = m.id) AS in_case
             FROM messages m JOIN chat_groups g ON g.id = m.group_id
             WHERE m.id > \(bind: cursor) AND m.received_at <= \(bind: storedBefore)
@@ -66,7 +66,8 @@ public struct TriageStore: Sendable {
                 senderID: try r.decode(column: "sender_id", as: String.self), senderName: try r.decode(column: "sender_name", as: String.self),
                 text: try r.decode(column: "text", as: String.self), sentAt: try r.decode(column: "sent_at", as: Date.self),
                 quoteOf: try r.decode(column: "quote_of", as: Int?.self), kind: MessageKind(stored: try r.decode(column: "kind", as: String.self)),
-                sealed: try r.decode(column: "sealed", as: Bool?.self) == true, inCase: try r.decode(column: "in_case", as: Bool.self))
+                sealed: try r.decode(column: "sealed", as: Bool?.self) == true, inCase: try r.decode(column: "in_case", as: Bool.self),
+                echo: try r.decode(column: "echo", as: String?.self) != nil)
         }
     }
 
@@ -110,6 +111,7 @@ public struct TriageStore: Sendable {
             SELECT m.id, m.sender_id, m.sent_at, m.text, m.quote_of, cm.case_id FROM messages m
             LEFT JOIN case_messages cm ON cm.message_id = m.id
             WHERE m.group_id = \(bind: group) AND m.sent_at >= \(bind: before.addingTimeInterval(-6 * 3600)) AND m.sent_at <= \(bind: before)
+              AND m.echo IS NULL
             ORDER BY m.sent_at DESC, m.id DESC LIMIT 200
             """).all().reversed().map {
             ThreadMessage(id: try $0.decode(column: "id", as: Int.self), sender: try $0.decode(column: "sender_id", as: String.self),
