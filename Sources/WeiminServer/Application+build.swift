@@ -49,6 +49,7 @@ public func buildRouter(services: AppServices) -> Router<WeiminRequestContext> {
     AlertsController(services: services).addRoutes(to: api)
     TriageController(services: services).addRoutes(to: api)
     MessagesController(services: services).addRoutes(to: api)
+    MediaController(services: services).addRoutes(api: api, console: console)
     return router
 }
 
@@ -74,6 +75,9 @@ public func buildApplication(
     }
     if services.config.triageInterval > 0 {
         app.addServices(TriageService(services: services, interval: .milliseconds(services.config.triageInterval)))
+    }
+    if services.config.mediaInterval > 0 {
+        app.addServices(MediaService(services: services, interval: .milliseconds(services.config.mediaInterval)))
     }
     if services.config.deliveryInterval > 0 {
         app.addServices(DeliveryService(services: services, interval: .milliseconds(services.config.deliveryInterval)))

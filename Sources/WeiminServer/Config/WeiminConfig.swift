@@ -43,6 +43,20 @@ public struct WeiminConfig: Sendable {
     public var idleTimeout: Int = 30
     /// Open connections beyond this are answered 503 and closed, so idle sockets cannot starve `/healthz`.
     public var maxConnections: Int = 1000
+    /// Where the bytes of photos, voice notes and files are kept (content-addressed); default `DIR/media`.
+    public var mediaDirSetting: String?
+    /// The largest media item kept, in bytes; larger ones are recorded without their bytes.
+    public var mediaMaxBytes: Int = MediaFiles.defaultMaxBytes
+    /// How often media waiting to be fetched from a platform is looked at, in milliseconds; 0 = not on this instance.
+    public var mediaInterval: Int = 2000
+    /// The platforms' API addresses (changed only to go through a proxy, or by tests to reach a fake on loopback).
+    public var weComAPI: String = "https://qyapi.weixin.qq.com"
+    public var dingTalkAPI: String = "https://api.dingtalk.com"
+    /// A WeChatFerry machine's `WeChat Files` folder as shared with this server (SMB/NFS mount), to read its files.
+    public var wcfFilesDir: String?
+
+    /// The media folder in force.
+    public var mediaDir: String { mediaDirSetting ?? (dir as NSString).appendingPathComponent("media") }
 
     /// The model triage uses: the configured file, else one `weimin model retrain` wrote into the data
     /// folder, else nil (the shipped model).
@@ -96,6 +110,12 @@ public struct WeiminConfig: Sendable {
         public static let workHours = "work.hours"
         public static let idleTimeout = "http.idle.timeout"
         public static let maxConnections = "http.max.connections"
+        public static let mediaDir = "media.dir"
+        public static let mediaMaxBytes = "media.max_bytes"
+        public static let mediaInterval = "media.interval"
+        public static let weComAPI = "media.wecom_api"
+        public static let dingTalkAPI = "media.dingtalk_api"
+        public static let wcfFilesDir = "media.wcf_dir"
     }
 
     /// Resolves the configuration. `flags` holds only the options given on the command line.
@@ -193,6 +213,27 @@ public struct WeiminConfig: Sendable {
             }
             config.maxConnections = n
         }
+        config.mediaDirSetting = reader.string(forKey: ConfigKey(Key.mediaDir))
+        if let text = reader.string(forKey: ConfigKey(Key.mediaMaxBytes)) {
+            guard let n = Int(text), (1024...2_000_000_000).contains(n) else {
+                throw ConfigError.invalid("媒体文件上限 \(text) 无效：应为 1024–2000000000 字节（默认 \(MediaFiles.defaultMaxBytes)，即 20 MB）")
+            }
+            config.mediaMaxBytes = n
+        }
+        if let text = reader.string(forKey: ConfigKey(Key.mediaInterval)) {
+            guard let ms = Int(text), (0...600_000).contains(ms) else {
+                throw ConfigError.invalid("媒体下载检查间隔 \(text) 无效：应为 0–600000 毫秒（0 表示本实例不下载）")
+            }
+            config.mediaInterval = ms
+        }
+        for (key, value) in [(Key.weComAPI, \WeiminConfig.weComAPI), (Key.dingTalkAPI, \WeiminConfig.dingTalkAPI)] {
+            guard let text = reader.string(forKey: ConfigKey(key)) else { continue }
+            guard let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                throw ConfigError.invalid("\(key) 应为 http(s):// 开头的地址：\(text)")
+            }
+            config[keyPath: value] = text.hasSuffix("/") ? String(text.dropLast()) : text
+        }
+        config.wcfFilesDir = reader.string(forKey: ConfigKey(Key.wcfFilesDir))
         guard TimeZone(identifier: config.timezone) != nil else {
             throw ConfigError.invalid("时区 \(config.timezone) 无效，例如 Asia/Shanghai")
         }

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Hummingbird
+import NIOCore
 import WeiminApp
 import WeiminCore
 import WeiminPersistence
@@ -10,6 +11,7 @@ import WeiminPersistence
 ///   POST /ingest/wcf/{source}        — WeChatFerry HTTP (wcfhttp), JSON
 /// Bridges cannot sign, so each request carries the source's token: `Authorization: Bearer wms_…`,
 /// or `?token=wms_…` for bridges that can only be given a URL. Query strings are never logged.
+/// The bot's own messages come back through both (docs/protocols.md §5) and are stored as outbound echoes.
 extension PlatformCallbacksController {
     func addBridgeRoutes(to routes: RouterGroup<WeiminRequestContext>) {
         routes.post("wechatbot/:source") { request, context -> Response in
@@ -17,11 +19,23 @@ extension PlatformCallbacksController {
             guard let contentType = request.headers[.contentType], let boundary = MultipartForm.boundary(contentType: contentType) else {
                 throw HTTPError(.badRequest, message: "应为 multipart/form-data（wechatbot-webhook 的推送格式）")
             }
-            let data = try await Self.body(request)
+            // The file comes last in the form: a body larger than the media limit is kept up to it, so the message is
+            // stored (with the file marked too large) rather than refused.
+            let files = services.mediaFiles
+            let (data, truncated) = try await Self.body(request, keeping: files.maxBytes + 256 * 1024)
             let form: MultipartForm
-            do { form = try MultipartForm.parse(Array(data), boundary: boundary) } catch { throw HTTPError(.badRequest, message: "表单格式错误：\(error)") }
-            if var message = try Self.wechatbotMessage(form, now: Date()) {
+            do { form = try MultipartForm.parse(data, boundary: boundary, truncated: truncated) } catch { throw HTTPError(.badRequest, message: "表单格式错误：\(error)") }
+            switch try Self.wechatbotPush(form, now: Date()) {
+            case .ignored:
+                break
+            case .login(let selfID):
+                // The bridge's own account: its messages are Weimin's from now on, flag or no flag.
+                try await ingest.learnSelfID(selfID, source: source.id)
+            case .message(var message, let content):
                 message.platformMessageID = ingest.bridgeMessageID(message, source: source.id, now: Date())
+                if let content, [.image, .voice, .video, .file].contains(message.kind) {
+                    message.media = [try Self.keep(content, kind: message.kind, files: files, source: source.id)]
+                }
                 _ = try await ingest.accept([message], from: source)
             }
             // wechatbot-webhook reads the answer as an optional inline reply; we reply later, through the outbox.
@@ -31,7 +45,8 @@ extension PlatformCallbacksController {
         routes.post("wcf/:source") { request, context -> Response in
             let source = try await bridgeSource(request, context, kind: "wcf")
             let data = try await Self.body(request)
-            let message = try Self.wcfMessage(data, now: Date())
+            var message = try Self.wcfMessage(data, now: Date())
+            message.media = message.media.map { var m = $0; m.sourceID = source.id; return m }
             _ = try await ingest.accept([message], from: source)
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: .init(string: #"{"status":0,"message":"ok"}"#)))
         }
@@ -48,10 +63,64 @@ extension PlatformCallbacksController {
         return source
     }
 
-    /// One wechatbot-webhook push as a message; nil for the bridge's own status events (login, logout…).
-    static func wechatbotMessage(_ form: MultipartForm, now: Date) throws -> PlatformMessage? {
+    /// A body of any size, of which the first `keeping` bytes are kept; `truncated` when more came. The rest is read
+    /// and dropped (the bridge sends it anyway), up to a hard limit.
+    static func body(_ request: Request, keeping: Int, hardLimit: Int = 512 * 1024 * 1024) async throws -> ([UInt8], truncated: Bool) {
+        var kept: [UInt8] = []
+        var total = 0
+        for try await var chunk in request.body {
+            total += chunk.readableBytes
+            guard total <= hardLimit else { throw HTTPError(.contentTooLarge, message: "请求体超过 \(hardLimit / 1024 / 1024) MB") }
+            if kept.count < keeping, let bytes = chunk.readBytes(length: min(chunk.readableBytes, keeping - kept.count)) {
+                kept += bytes
+            }
+        }
+        return (kept, total > kept.count)
+    }
+
+    /// A file part's bytes kept content-addressed (durably, before the message is acknowledged), with the type read from
+    /// the bytes; a part cut short by the size limit is recorded as too large.
+    static func keep(_ part: MultipartForm.Part, kind: MessageKind, files: MediaFiles, source: UUID) throws -> IncomingMedia {
+        let name = part.filename.map { String($0.prefix(200)) }
+        guard part.complete, part.body.count <= files.maxBytes else {
+            return IncomingMedia(ordinal: 0, kind: kind, fileName: name, declaredType: part.contentType, status: .tooLarge,
+                                 failure: "超过媒体文件上限 \(files.maxBytes / 1024 / 1024) MB，只保存了消息", sourceID: source)
+        }
+        let sniffed = MediaType.sniff(part.body)
+        do {
+            let digest = try files.put(part.body)
+            return IncomingMedia(ordinal: 0, kind: kind, fileName: name, declaredType: part.contentType, status: .stored, sha256: digest,
+                                 size: part.body.count, contentType: sniffed.mime, sourceID: source)
+        } catch {
+            // The disk refused: the message must still be stored and acknowledged, so the failure is recorded with it.
+            return IncomingMedia(ordinal: 0, kind: kind, fileName: name, declaredType: part.contentType, status: .failed,
+                                 failure: "\(error)", sourceID: source)
+        }
+    }
+
+    /// What a wechatbot-webhook push is.
+    enum WechatbotPush {
+        /// A chat message, with its file part for `type=file`.
+        case message(PlatformMessage, content: MultipartForm.Part?)
+        /// The bridge logged in as this account.
+        case login(selfID: String)
+        /// The bridge's other notices (logout, errors, reply reports) and friend requests: not group traffic.
+        case ignored
+    }
+
+    /// One wechatbot-webhook push (danni-cool/wechatbot-webhook `src/service/msgUploader.js`): fields `source`,
+    /// `isMentioned`, `isMsgFromSelf`, `type` and `content`, the file last.
+    static func wechatbotPush(_ form: MultipartForm, now: Date) throws -> WechatbotPush {
         guard let type = form["type"] else { throw HTTPError(.badRequest, message: "表单缺少 type 字段") }
-        if type.hasPrefix("system_event") || type == "friendship" { return nil }
+        if type == "system_event_login" {
+            struct Login: Decodable {
+                struct User: Decodable { let id: String }
+                let user: User?
+            }
+            let id = form["content"].flatMap { try? JSONDecoder().decode(Login.self, from: Data($0.utf8)) }?.user?.id
+            return id.map { .login(selfID: $0) } ?? .ignored
+        }
+        if type.hasPrefix("system_event") || type == "friendship" { return .ignored }
         guard let sourceJSON = form["source"], let sourceData = sourceJSON.data(using: .utf8) else {
             throw HTTPError(.badRequest, message: "表单缺少 source 字段（发送者与群的 JSON）")
         }
@@ -69,13 +138,15 @@ extension PlatformCallbacksController {
         struct Source: Decodable {
             let room: Room?
             let from: Contact?
+            let to: Contact?
             init(from decoder: any Decoder) throws {
                 let c = try decoder.container(keyedBy: CodingKeys.self)
-                // A private message has "room": "" rather than an object.
+                // A private message has "room": "" (older bridges) or {} (newer) rather than a room.
                 room = try? c.decodeIfPresent(Room.self, forKey: .room)
                 from = try c.decodeIfPresent(Contact.self, forKey: .from)
+                to = try? c.decodeIfPresent(Contact.self, forKey: .to)
             }
-            enum CodingKeys: String, CodingKey { case room, from }
+            enum CodingKeys: String, CodingKey { case room, from, to }
         }
         let src: Source
         do { src = try JSONDecoder().decode(Source.self, from: sourceData) } catch {
@@ -84,14 +155,26 @@ extension PlatformCallbacksController {
         guard let from = src.from, !from.id.isEmpty else { throw HTTPError(.badRequest, message: "source.from.id 缺失") }
         let kind: MessageKind
         var text: String
+        var content: MultipartForm.Part?
         switch type {
         case "text":
             kind = .text
             text = form["content"] ?? ""
             guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw HTTPError(.badRequest, message: "文本消息 content 为空") }
+            // "@为民小助手\u{2005}…": the bot's own mention is who it was said to, not what was said.
+            if src.room != nil {
+                let names = Set([src.to?.payload?.name, src.to?.payload?.alias].compactMap { $0 }.filter { !$0.isEmpty })
+                text = WeChatMention.strippingLeading(text, names: names, mentioned: form["isMentioned"] == "1")
+            }
         case "file":
-            kind = .file
-            text = "[文件] " + (form.part("content")?.filename ?? "")
+            // Pictures, voice notes, videos and attachments all come as `file`; the part's Content-Type (or failing that
+            // the bytes) says which.
+            content = form.part("content")
+            let declared = MediaType.kind(declared: content?.contentType)
+            let sniffed = content.map { MediaType.sniff($0.body).kind }
+            kind = declared ?? (sniffed == .file ? nil : sniffed) ?? .file
+            let name = content?.filename ?? ""
+            text = kind == .file ? "[文件] \(name)" : "[\(CoreStrings.messageKind(kind))]"
         case "urlLink":
             kind = .link
             struct Link: Decodable { let title: String?; let url: String? }
@@ -106,15 +189,19 @@ extension PlatformCallbacksController {
         let name = from.payload?.alias.flatMap { $0.isEmpty ? nil : $0 } ?? from.payload?.name ?? from.id
         // The bridge sends no message id; TakeMessagesIn.bridgeMessageID gives one (see there).
         let digest = SHA256.hash(data: Data("\(group)\u{1}\(from.id)\u{1}\(kind)\u{1}\(text)".utf8)).prefix(12).map { String(format: "%02x", $0) }.joined()
-        return PlatformMessage(
+        let message = PlatformMessage(
             platform: .wechat, groupExternalID: group, groupName: src.room?.topic ?? src.room?.payload?.topic ?? "",
-            platformMessageID: "wb:\(digest)", senderID: from.id, senderName: name, kind: kind, text: text, sentAt: now)
+            platformMessageID: "wb:\(digest)", senderID: from.id, senderName: name, kind: kind, text: text, sentAt: now,
+            echo: form["isMsgFromSelf"] == "1" ? .selfFlag : nil)
+        return .message(message, content: content)
     }
 
     static let wcfKinds: [Int: MessageKind] = [1: .text, 3: .image, 34: .voice, 43: .video, 47: .sticker, 48: .link, 49: .link, 10000: .system, 10002: .system]
 
-    /// One WeChatFerry push as a message. Type 49 carries app-message XML: quotes (57) link to the
-    /// quoted message's server id, files (6) keep their title.
+    /// One WeChatFerry push (wcfhttp `_forward_msg`: id, ts, sign, type, xml, sender, roomid, content, thumb, extra,
+    /// is_at, is_self, is_group). Type 49 carries app-message XML: quotes (57) link to the quoted message's server id,
+    /// files (6) keep their title. Group system messages (10000, 10002) have no sender. `extra` is the picture's, video's
+    /// or file's path on the bridge's machine, kept as a pending media item.
     static func wcfMessage(_ data: Data, now: Date) throws -> PlatformMessage {
         struct FlexibleID: Decodable {
             let value: String
@@ -128,23 +215,47 @@ extension PlatformCallbacksController {
             let ts: Int64?
             let type: Int
             let xml: String?
-            let sender: String
+            let sender: String?
             let roomid: String?
             let content: String?
+            let extra: String?
+            let is_at: Bool?
+            let is_self: Bool?
             let is_group: Bool?
         }
         let m: WCF
         do { m = try JSONDecoder().decode(WCF.self, from: data) } catch {
             throw HTTPError(.badRequest, message: "请求体不是 WeChatFerry 的消息 JSON（\(MessagesController.describe(error))）")
         }
-        guard !m.sender.isEmpty, !m.id.value.isEmpty else { throw HTTPError(.badRequest, message: "sender 与 id 不能为空") }
+        var sender = m.sender ?? ""
+        var senderName = sender
+        let isSystem = m.type == 10000 || m.type == 10002
+        if isSystem && sender.isEmpty {
+            // "X邀请Y加入了群聊", "X撤回了一条消息": the group speaks, not a member.
+            sender = "system"
+            senderName = "系统消息"
+        }
+        guard !sender.isEmpty, !m.id.value.isEmpty else { throw HTTPError(.badRequest, message: "sender 与 id 不能为空（群系统消息 type 10000/10002 除外）") }
         var kind = wcfKinds[m.type] ?? .system
         var text = m.content ?? ""
         var quoted: String?
+        var media: [IncomingMedia] = []
+        let path = (m.extra ?? "").trimmingCharacters(in: .whitespaces)
         switch m.type {
         case 1:
             guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw HTTPError(.badRequest, message: "文本消息 content 为空") }
-        case 3, 34, 43, 47: text = "[\(CoreStrings.messageKind(kind))]"
+        case 3, 34, 43, 47:
+            text = "[\(CoreStrings.messageKind(kind))]"
+            if m.type != 47 {
+                // A voice note has no path in the push (wcfhttp's /save-audio converts it on the bridge); pictures and videos do.
+                media = [path.isEmpty
+                    ? IncomingMedia(ordinal: 0, kind: kind, status: .unavailable, failure: "WeChatFerry 未提供文件路径（语音需在桥接机器上用 /save-audio 导出）")
+                    : IncomingMedia(ordinal: 0, kind: kind, fileName: path.split(whereSeparator: { $0 == "\\" || $0 == "/" }).last.map { String($0.prefix(200)) },
+                                    status: .pending, fetchRef: MediaRef.bridgePath(path).encoded)]
+            }
+        case 10000, 10002:
+            // Group notices may carry a little markup (revoke links, CDATA); the words are what matters.
+            text = ChatExport.systemText(text)
         case 49:
             if let xml = try? XMLNode.parse(text), let app = xml["appmsg"] ?? (xml.name == "appmsg" ? xml : nil) {
                 switch app.value("type") {
@@ -154,7 +265,12 @@ extension PlatformCallbacksController {
                     text = app.value("title") ?? ""
                 case "6":
                     kind = .file
-                    text = "[文件] \(app.value("title") ?? "")"
+                    let title = app.value("title") ?? ""
+                    text = "[文件] \(title)"
+                    if !path.isEmpty {
+                        media = [IncomingMedia(ordinal: 0, kind: .file, fileName: title.isEmpty ? nil : String(title.prefix(200)), status: .pending,
+                                               fetchRef: MediaRef.bridgePath(path).encoded)]
+                    }
                 default:
                     text = [app.value("title"), app.value("url")].compactMap { $0 }.joined(separator: " ")
                 }
@@ -169,9 +285,15 @@ extension PlatformCallbacksController {
             }
         }
         let isGroup = m.is_group ?? (m.roomid?.hasSuffix("@chatroom") ?? false)
+        if isGroup, m.type == 1 {
+            // WeChat writes "@昵称\u{2005}" for a mention; WeChatFerry does not say the bot's nickname, so the first
+            // leading mention is taken as the bot's when wcfhttp says the bot was mentioned (`is_at`: its wxid is in the
+            // XML's atuserlist and it is not @所有人).
+            if m.is_at == true { text = WeChatMention.strippingLeading(text, names: [], mentioned: true) }
+        }
         return PlatformMessage(
-            platform: .wechat, groupExternalID: isGroup ? (m.roomid ?? "") : "single:\(m.sender)", groupName: "",
-            platformMessageID: m.id.value, senderID: m.sender, senderName: m.sender, kind: kind, text: String(text.prefix(20_000)), sentAt: sentAt,
-            quotedPlatformID: quoted)
+            platform: .wechat, groupExternalID: isGroup ? (m.roomid ?? "") : "single:\(sender)", groupName: "",
+            platformMessageID: m.id.value, senderID: sender, senderName: senderName, kind: kind, text: String(text.prefix(20_000)), sentAt: sentAt,
+            quotedPlatformID: quoted, echo: m.is_self == true ? .selfFlag : nil, media: media)
     }
 }

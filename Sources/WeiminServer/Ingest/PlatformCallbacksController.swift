@@ -39,24 +39,11 @@ struct PlatformCallbacksController {
             guard crypto.verify(signature: sig, timestamp: ts, nonce: nonce, encrypted: envelope.encrypt) else { throw HTTPError(.unauthorized, message: "签名校验失败") }
             let plain: String
             do { plain = try crypto.decrypt(envelope.encrypt) } catch { throw HTTPError(.badRequest, message: "\(error)") }
-            struct RobotMessage: Decodable {
-                struct From: Decodable { let userid: String }
-                struct Text: Decodable { let content: String }
-                let msgid: String
-                let chatid: String?
-                let chattype: String?
-                let from: From
-                let msgtype: String
-                let text: Text?
+            let content: WeComRobotContent
+            do { content = try JSONDecoder().decode(WeComRobotContent.self, from: Data(plain.utf8)) } catch {
+                throw HTTPError(.badRequest, message: "解密后的消息不是企业微信智能机器人的 JSON 格式（\(MessagesController.describe(error))）")
             }
-            guard let m = try? JSONDecoder().decode(RobotMessage.self, from: Data(plain.utf8)) else {
-                throw HTTPError(.badRequest, message: "解密后的消息不是企业微信智能机器人的 JSON 格式")
-            }
-            // A private chat with the robot has no group: it is kept under the sender, in quarantine until registered.
-            let group = m.chattype == "group" ? (m.chatid ?? "") : "single:\(m.from.userid)"
-            let message = PlatformMessage(
-                platform: .wecom, groupExternalID: group, groupName: "", platformMessageID: m.msgid, senderID: m.from.userid,
-                senderName: m.from.userid, kind: MessageKind(platformType: m.msgtype), text: m.text?.content ?? "", sentAt: Date())
+            guard let message = try Self.weComRobotMessage(content, source: source.id, now: Date()) else { return Response(status: .ok) }
             _ = try await ingest.accept([message], from: source)
             return Response(status: .ok)
         }
@@ -70,30 +57,11 @@ struct PlatformCallbacksController {
             guard PlatformSignature.withinWindow(timestampMillis: ts, now: Date()) else { throw HTTPError(.unauthorized, message: "timestamp 与服务器时间相差超过 1 小时") }
             guard Self.equal(sign, PlatformSignature.dingTalk(timestampMillis: ts, secret: secret)) else { throw HTTPError(.unauthorized, message: "签名校验失败") }
             let data = try await Self.body(request)
-            struct DingMessage: Decodable {
-                struct Text: Decodable { let content: String }
-                let conversationId: String
-                let conversationType: String?
-                let conversationTitle: String?
-                let senderId: String
-                let senderStaffId: String?
-                let senderNick: String?
-                let msgId: String
-                let createAt: Int64?
-                let msgtype: String
-                let text: Text?
-            }
-            let m: DingMessage
-            do { m = try JSONDecoder().decode(DingMessage.self, from: data) } catch {
+            let m: DingTalkContent
+            do { m = try JSONDecoder().decode(DingTalkContent.self, from: data) } catch {
                 throw HTTPError(.badRequest, message: "请求体不是钉钉机器人回调的 JSON 格式（\(MessagesController.describe(error))）")
             }
-            let text = (m.text?.content ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-            let group = m.conversationType == "2" ? m.conversationId : "single:\(m.senderId)"
-            let sentAt = m.createAt.map { Date(timeIntervalSince1970: Double($0) / 1000) } ?? Date()
-            let message = PlatformMessage(
-                platform: .dingtalk, groupExternalID: group, groupName: m.conversationTitle ?? "", platformMessageID: m.msgId,
-                senderID: m.senderStaffId ?? m.senderId, senderName: m.senderNick ?? m.senderId, kind: MessageKind(platformType: m.msgtype),
-                text: text, sentAt: sentAt)
+            let message = try Self.dingTalkMessage(m, source: source.id, now: Date())
             _ = try await ingest.accept([message], from: source)
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: .init(string: "{}")))
         }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Hummingbird
 import Logging
@@ -52,6 +53,10 @@ extension PlatformCallbacksController {
         }
     }
 
+    static func digest(_ text: String) -> String {
+        SHA256.hash(data: Data(text.utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
+    }
+
     static let weComKinds: [String: MessageKind] = [
         "text": .text, "image": .image, "voice": .voice, "video": .video, "file": .file, "location": .link, "link": .link,
     ]
@@ -74,9 +79,12 @@ extension PlatformCallbacksController {
             let members = (xml["MemChangeList"]?.children ?? []).map { $0.text.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             let words = ["add_member": "成员加入", "del_member": "成员退出", "change_owner": "群主变更", "change_name": "群名变更", "change_notice": "群公告变更"]
             let summary = change == "dismiss" ? "群已解散" : change == "create" ? "群已创建" : ([words[detail] ?? detail] + (members.isEmpty ? [] : [members.joined(separator: "、")])).joined(separator: "：")
+            // `FromUserName` is always "sys", so sender + time + event collapse two changes in the same second into one.
+            // The member-list version after the change (`CurMemVer`) names each change; without it, the members changed.
+            let version = xml.value("CurMemVer").flatMap { $0.isEmpty ? nil : $0 } ?? Self.digest(members.sorted().joined(separator: ","))
             let message = PlatformMessage(
-                platform: .wecom, groupExternalID: chat, groupName: "", platformMessageID: "evt:\(from):\(created):\(event):\(change):\(detail)",
-                senderID: from, senderName: from, kind: .event, text: summary, sentAt: sentAt)
+                platform: .wecom, groupExternalID: chat, groupName: "", platformMessageID: "evt:\(created):\(event):\(change):\(detail):\(version)",
+                senderID: from, senderName: from == "sys" ? "系统消息" : from, kind: .event, text: summary, sentAt: sentAt)
             let outcome = try await ingest.accept([message], from: source)
             // The roster changes only the first time the event is stored (retries are duplicates).
             if outcome == [.stored], change == "update", detail == "add_member" || detail == "del_member", !members.isEmpty {
@@ -96,10 +104,16 @@ extension PlatformCallbacksController {
         default: text = "[\(CoreStrings.messageKind(kind))]"
         }
         guard type != "text" || !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw HTTPError(.badRequest, message: "文本消息内容为空") }
+        // Pictures, voice notes and videos come as a MediaId (valid three days), fetched with the app's secret afterwards.
+        var media: [IncomingMedia] = []
+        if ["image", "voice", "video", "file"].contains(type), let mediaID = xml.value("MediaId"), !mediaID.isEmpty {
+            media = [IncomingMedia(ordinal: 0, kind: kind, declaredType: type == "voice" ? xml.value("Format").map { "audio/\($0.lowercased())" } : nil,
+                                   status: .pending, fetchRef: MediaRef.wecomMediaID(mediaID).encoded, sourceID: source.id)]
+        }
         // App messages are one-to-one with the app: kept under the sender until someone registers them.
         let message = PlatformMessage(
             platform: .wecom, groupExternalID: "single:\(from)", groupName: "", platformMessageID: id, senderID: from, senderName: from,
-            kind: kind, text: text, sentAt: sentAt)
+            kind: kind, text: text, sentAt: sentAt, media: media)
         _ = try await ingest.accept([message], from: source)
     }
 }

@@ -7,11 +7,15 @@ import WeiminPersistence
 /// Once a day, erases personal data past the retention period (off when the period is 0).
 public struct RetentionService: Service {
     let store: RetentionStore
+    let media: MediaStore
+    let files: MediaFiles
     let days: Int
     let logger: Logger
 
     public init(services: AppServices) {
         self.store = services.retention
+        self.media = services.mediaStore
+        self.files = services.mediaFiles
         self.days = services.config.retentionDays
         self.logger = services.logger
     }
@@ -24,6 +28,8 @@ public struct RetentionService: Service {
                     do {
                         let erased = try await RunRetention(store: store).run(now: Date(), days: days)
                         if !erased.isEmpty { logger.notice("retention: personal data erased", metadata: ["cases": "\(erased.count)"]) }
+                        // The erased items' files, now that their rows say so (also swept by the media service).
+                        while try await media.sweepErased(files: files) > 0 {}
                     } catch {
                         logger.error("retention run failed", metadata: ["error": "\(String(reflecting: error))"])
                     }

@@ -1,0 +1,107 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import WeiminApp
+import WeiminCore
+import WeiminPersistence
+
+/// Fetches the media that platforms keep for Weimin to download (WeCom media ids, WeCom robot URLs, DingTalk download
+/// codes, WeChatFerry files), never in the ingest path: the message was acknowledged when it was stored, and its items
+/// wait here as `pending`. One item at a time (two cores are shared with ingestion and triage); each attempt is
+/// recorded, failures are retried with backoff, and a permanent one keeps its reason. It also deletes the files of
+/// items erased by retention once nothing else uses them.
+public struct MediaService: Service {
+    let services: AppServices
+    let interval: Duration
+    let fetcher: MediaFetcher
+    let logger: Logger
+
+    /// `fetcher` defaults to one for the configured platform addresses (tests give one for their loopback fakes).
+    public init(services: AppServices, interval: Duration, fetcher: MediaFetcher? = nil) {
+        self.services = services
+        self.interval = interval
+        self.fetcher = fetcher ?? MediaFetcher(config: services.config)
+        logger = services.logger
+    }
+
+    public struct Pass: Sendable, Equatable {
+        public var stored = 0
+        public var retried = 0
+        public var failed = 0
+        public var swept = 0
+    }
+
+    /// How long before the next try: 10 s doubling to an hour; a WeCom robot URL lives five minutes, so it gets four
+    /// quick tries, others eight.
+    static func retryDelay(attempts: Int) -> TimeInterval { min(3600, 10 * pow(2, Double(attempts))) }
+    static func maxAttempts(_ ref: MediaRef) -> Int {
+        if case .wecomRobotURL = ref { return 4 }
+        return 8
+    }
+
+    /// One pass over what is due (for tests and the loop).
+    public func runOnce(limit: Int = 10, now: Date = Date()) async throws -> Pass {
+        var pass = Pass()
+        let store = services.mediaStore
+        let files = services.mediaFiles
+        for item in try await store.claimDue(limit: limit, at: now) {
+            guard let ref = MediaRef(encoded: item.fetchRef) else {
+                try await store.markFailed(item.id, reason: "无法识别的下载信息", retryAt: nil, at: now)
+                pass.failed += 1
+                continue
+            }
+            var secrets: [String: String]?
+            if let source = item.sourceID { secrets = try await services.ingest.source(id: source)?.1 }
+            do {
+                let fetched = try await fetcher.fetch(ref, sourceID: item.sourceID, secrets: secrets ?? [:], now: now)
+                let type = MediaType.sniff(fetched.bytes)
+                let digest = try files.put(fetched.bytes)
+                // The bytes decide the kind only where the platform could not tell (a file that is really a picture stays a file).
+                try await store.markStored(item.id, sha256: digest, size: fetched.bytes.count, contentType: type.mime, fileName: fetched.fileName, at: now)
+                pass.stored += 1
+            } catch let failure as MediaFetcher.Failure {
+                switch failure {
+                case .retry(let why) where item.attempts + 1 < Self.maxAttempts(ref):
+                    try await store.markFailed(item.id, reason: why, retryAt: now.addingTimeInterval(Self.retryDelay(attempts: item.attempts)), at: now)
+                    pass.retried += 1
+                case .tooLarge:
+                    try await store.markFailed(item.id, reason: failure.description, retryAt: nil, status: .tooLarge, at: now)
+                    pass.failed += 1
+                case .unavailable(let why):
+                    try await store.markFailed(item.id, reason: why, retryAt: nil, status: .unavailable, at: now)
+                    pass.failed += 1
+                default:
+                    try await store.markFailed(item.id, reason: failure.description, retryAt: nil, at: now)
+                    pass.failed += 1
+                }
+                logger.info("media not fetched", metadata: ["media": "\(item.id)", "reason": "\(failure.description)"])
+            } catch {
+                // The disk refused (full, permissions): try again later, the platform may still have it.
+                try await store.markFailed(item.id, reason: "\(error)", retryAt: now.addingTimeInterval(Self.retryDelay(attempts: item.attempts)), at: now)
+                pass.retried += 1
+            }
+        }
+        pass.swept = try await store.sweepErased(files: files)
+        return pass
+    }
+
+    public func run() async throws {
+        logger.info("media fetching on", metadata: ["folder": "\(services.config.mediaDir)"])
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                // Work until nothing is due, then wait.
+                while try await runOnce() != Pass() {}
+            } catch {
+                logger.error("media pass failed", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: interval)
+        }
+    }
+}
+
+extension AppServices {
+    /// The media folder and its size limit (`media.dir`, `media.max_bytes`).
+    public var mediaFiles: MediaFiles { MediaFiles(root: config.mediaDir, maxBytes: config.mediaMaxBytes) }
+    /// The media table.
+    public var mediaStore: MediaStore { MediaStore(database: database) }
+}
