@@ -69,7 +69,8 @@ def normalise(text):
     t = unicodedata.normalize("NFKC", text).lower()
     t = re.sub(r"@\S{1,8}[\s\u2005]", "", t)
     t = re.sub(r"\d", "0", t)
-    return "".join(ch for ch in t if ch.isalnum())
+    t = "".join(ch for ch in t if ch.isalnum())
+    return re.sub(r"(.)\1{2,}", r"\1\1", t)  # "嗯嗯嗯" reads as "嗯嗯", as the features see it
 
 
 def shingles(t):

@@ -65,9 +65,10 @@ struct ModelCommand: AsyncParsableCommand {
         @Option(help: "某列的某个取值不作为该列的训练数据，如 department=-。Rows with this label are not training data for that column.")
         var ignore: [String] = []
         @Option(help: "类别权重的幂（0 不加权，1 完全平衡；默认多类 1、二类 0.5）。Class-weight power.") var balance: Double?
-        @Flag(help: "按逆文档频率给字词加权（TF-IDF）。Weight grams by inverse document frequency.") var idf = false
+        @Flag(inversion: .prefixedNo, help: "按逆文档频率给字词加权（TF-IDF，默认开）。Weight grams by inverse document frequency (default on).")
+        var idf = true
         @Flag(help: "另加词特征（按内置词表切词，词表来自 jieba）。Also one feature per word of the shipped lexicon.") var words = false
-        @Option(help: "损失函数 logistic | hinge（线性 SVM）；可按列指定，如 department=hinge。Loss, for all heads or per column.")
+        @Option(help: "损失函数 hinge（线性 SVM，默认）| logistic；可按列指定，如 urgency=logistic。Loss, for all heads or per column (default hinge).")
         var loss: [String] = []
         @Option(help: "SVM 的 C（仅 hinge）。The SVM's C (hinge loss only).") var c: Float = LinearTrainer().c
 
@@ -78,6 +79,8 @@ struct ModelCommand: AsyncParsableCommand {
             guard c > 0, c.isFinite else { throw ValidationError("--c 应为正数，如 1") }
             let start = ContinuousClock.now
             var trainer = LinearTrainer()
+            // The defaults are the shipped model's recipe (`Retraining`): IDF and the linear SVM for every head.
+            trainer.loss = .hinge
             trainer.epochs = epochs
             trainer.learningRate = learningRate
             trainer.l2 = l2
