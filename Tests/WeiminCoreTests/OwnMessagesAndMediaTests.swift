@@ -114,4 +114,14 @@ struct OwnMessagesAndMediaTests {
         }
         #expect(MediaRef(encoded: "not json") == nil)
     }
+
+    @Test("reading one file (weimin media read): a .dat picture decoded and typed by its bytes; no engine yet, so no text and a reason")
+    func reading() {
+        let jpeg: [UInt8] = [0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, 0x4A, 0x46, 0x49, 0x46, 0, 1, 0xFF, 0xD9]
+        let (r, bytes) = MediaReading.read(jpeg.map { $0 ^ 0x37 }, fileName: "0a1b2c3d.dat")
+        #expect(bytes == jpeg && r.kind == .image && r.mime == "image/jpeg" && r.text.isEmpty && r.engine == "none" && r.note?.contains("OCR") == true)
+        let (voice, _) = MediaReading.read([0x02] + Array("#!SILK_V3".utf8) + [1, 2, 3], fileName: "msg.sil")
+        #expect(voice.kind == .voice && voice.mime == "audio/silk")
+        #expect(MediaReading.read(Array("hello".utf8), fileName: "a.txt").0.kind == .file)
+    }
 }

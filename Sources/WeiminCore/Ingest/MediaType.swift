@@ -113,3 +113,30 @@ public enum MediaRef: Sendable, Hashable, Codable {
         self = value
     }
 }
+
+/// What reading a media file gives (`weimin media read`, and the background reader of issue 18 §5 when it comes): its
+/// kind and type from the bytes, and the words a machine read from it with the engine that read them. No engine is
+/// built in yet (OCR and speech recognition are issue 18 §3–§4), so `text` is empty and `engine` is "none".
+public struct MediaReading: Sendable, Hashable, Codable {
+    public var kind: MessageKind
+    public var mime: String
+    public var text: String
+    public var engine: String
+    /// Why there is no text, for a person.
+    public var note: String?
+
+    /// Reads `bytes` (a Windows WeChat `.dat` picture is decoded first, when `fileName` says so).
+    public static func read(_ bytes: [UInt8], fileName: String) -> (MediaReading, [UInt8]) {
+        var data = bytes
+        if fileName.lowercased().hasSuffix(".dat"), let decoded = WeChatImageDat.decode(bytes) { data = decoded }
+        let type = MediaType.sniff(data)
+        let note: String
+        switch type.kind {
+        case .image: note = "未配置文字识别（OCR），图片中的文字尚不能读出"
+        case .voice: note = "未配置语音转写，语音尚不能转为文字"
+        case .video: note = "视频不做识别"
+        default: note = type == .unknown ? "不认识的文件类型，按文件保存" : "文件不做识别"
+        }
+        return (MediaReading(kind: type.kind, mime: type.mime, text: "", engine: "none", note: note), data)
+    }
+}

@@ -1,0 +1,48 @@
+import ArgumentParser
+import Foundation
+import WeiminCore
+import WeiminPersistence
+
+// weimin media read FILE [--json]
+
+struct MediaCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "media", abstract: "群众发送的图片、语音和文件。Photos, voice notes and files.", subcommands: [MediaRead.self])
+}
+
+struct MediaRead: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "read",
+        abstract: "按服务的流程读一个文件：类型（由文件内容判断）和机器读出的文字。Read one file as the server does: kind, text, engine, seconds.",
+        discussion: "Example: weimin media read 0a1b2c3d.dat --json  →  {\"kind\":\"image\",\"text\":\"\",\"engine\":\"none\",…}. "
+            + "No OCR or speech engine is built in yet (issue 18 §3–§4): text is empty and engine is \"none\".")
+
+    @Argument(help: "文件（图片、语音、视频或微信 .dat 图片）。The file.") var file: String
+    @Flag(help: "输出 JSON。Print one JSON object.") var json = false
+
+    func run() async throws {
+        try await runReportingErrors {
+            let started = ContinuousClock.now
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: file), let size = attributes[.size] as? Int else {
+                throw StaffError.invalid("找不到文件 \(file)")
+            }
+            guard size <= 2_000_000_000, let data = FileManager.default.contents(atPath: file) else { throw StaffError.invalid("无法读取 \(file)（或大于 2 GB）") }
+            let (reading, bytes) = MediaReading.read([UInt8](data), fileName: file)
+            let elapsed = started.duration(to: .now)
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            if json {
+                let object: [String: Any] = [
+                    "kind": reading.kind.rawValue, "text": reading.text, "engine": reading.engine, "seconds": (seconds * 1000).rounded() / 1000,
+                    "mime": reading.mime, "bytes": bytes.count, "sha256": MediaFiles.sha256(bytes), "note": reading.note ?? "",
+                ]
+                let out = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+                say(String(decoding: out, as: UTF8.self))
+            } else {
+                say("kind    \(reading.kind.rawValue)（\(CoreStrings.messageKind(reading.kind))，\(reading.mime)，\(bytes.count) 字节）")
+                say("text    \(reading.text.isEmpty ? "（无）" : reading.text)")
+                say("engine  \(reading.engine)\(reading.note.map { "：\($0)" } ?? "")")
+                say(String(format: "seconds %.3f", seconds))
+            }
+        }
+    }
+}
