@@ -16,7 +16,9 @@ public struct DeliverOutbox: Sendable {
     let batch: Int
     let now: @Sendable () -> Date
 
-    public init(outbox: OutboxStore, owner: String, batch: Int = 200, now: @escaping @Sendable () -> Date = { Date() }, send: @escaping Send) {
+    public init(
+        outbox: OutboxStore, owner: String, batch: Int = 200, now: @escaping @Sendable () -> Date = { Date() }, send: @escaping Send
+    ) {
         self.outbox = outbox
         self.owner = owner
         self.batch = batch
@@ -82,7 +84,9 @@ public struct DeliverOutbox: Sendable {
         var pass = Pass()
         let robot: Robot?
         do { robot = try await outbox.robot(forGroup: group) } catch {
-            for m in messages { try? await outbox.markRetry(m.id, next: now().addingTimeInterval(30), error: "读取机器人配置失败", countsAsAttempt: false) }
+            for m in messages {
+                try? await outbox.markRetry(m.id, next: now().addingTimeInterval(30), error: "读取机器人配置失败", countsAsAttempt: false)
+            }
             return pass
         }
         for (index, message) in messages.enumerated() {

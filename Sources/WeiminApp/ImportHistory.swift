@@ -20,15 +20,18 @@ public struct ImportHistory: Sendable {
     public static let chunk = 1000
 
     /// Stores the parsed export into the group; `progress(done, total)` is called after each chunk.
-    public func run(_ parsed: ChatExport.Result, groupID: UUID, county: RegionCode, platform: Platform, at now: Date = Date(),
-                    progress: @Sendable (Int, Int) -> Void = { _, _ in }) async throws -> Summary {
+    public func run(
+        _ parsed: ChatExport.Result, groupID: UUID, county: RegionCode, platform: Platform, at now: Date = Date(),
+        progress: @Sendable (Int, Int) -> Void = { _, _ in }
+    ) async throws -> Summary {
         var summary = Summary(read: parsed.read, skipped: parsed.skipped)
         let store = messages
         let total = parsed.items.count
         for start in stride(from: 0, to: total, by: Self.chunk) {
             let batch = parsed.items[start..<min(start + Self.chunk, total)].map {
-                IncomingMessage(groupID: groupID, countyCode: county, platform: platform, platformMessageID: $0.key, senderID: $0.senderID,
-                                senderName: $0.senderName, kind: $0.kind, text: $0.text, sentAt: $0.sentAt, quotedPlatformID: $0.quotedKey)
+                IncomingMessage(
+                    groupID: groupID, countyCode: county, platform: platform, platformMessageID: $0.key, senderID: $0.senderID,
+                    senderName: $0.senderName, kind: $0.kind, text: $0.text, sentAt: $0.sentAt, quotedPlatformID: $0.quotedKey)
             }
             for new in try await store.insert(batch, receivedAt: now) {
                 if new { summary.new += 1 } else { summary.duplicate += 1 }

@@ -14,7 +14,8 @@ public struct PublishNotice: Sendable {
     public func run(_ draft: NoticeDraft, by viewer: Viewer, at now: Date = Date()) async throws -> NoticeRecord {
         let plan = try NoticeRules.plan(
             title: draft.title, body: draft.body, role: viewer.role, groupCount: Set(draft.groupIDs).count, disclosure: draft.disclosure,
-            objectionDays: draft.objectionDays, attachmentNames: draft.attachments.map(\.name), files: draft.files.map { ($0.name, $0.data.count) },
+            objectionDays: draft.objectionDays, attachmentNames: draft.attachments.map(\.name),
+            files: draft.files.map { ($0.name, $0.data.count) },
             maxFileBytes: OutboxStore.maxFileBytes, publishAt: draft.publishAt, now: now)
         let wanted = Set(draft.groupIDs)
         let groups = try await notices.groups(ids: wanted)
@@ -22,7 +23,8 @@ public struct PublishNotice: Sendable {
         let scope = viewer.region.scopePrefix
         guard groups.allSatisfy({ $0.village.hasPrefix(scope) }) else { throw CaseOperationError.forbidden("只能向本辖区的群发布") }
         let text = NoticeRules.groupText(
-            plan, kind: draft.kind, disclosure: draft.disclosure, links: draft.attachments.map { ($0.name, $0.url) }, fileNames: draft.files.map(\.name),
+            plan, kind: draft.kind, disclosure: draft.disclosure, links: draft.attachments.map { ($0.name, $0.url) },
+            fileNames: draft.files.map(\.name),
             templates: try await notices.templates())
         let id = UUID()
         let notices = self.notices

@@ -55,10 +55,13 @@ public struct ScanSupervision: Sendable {
         var issued = 0
         for (department, orders) in try await store.handlingOrdersByDepartment(since: policy.calendar.instant(monthStart, minute: 0))
         where orders.count >= policy.departmentNoticeThreshold {
-            let notice = SupervisionNotice.departmentNotice(department: department, name: names[department] ?? "部门", month: month,
-                                                            overdue: orders.count)
-            if try await store.issueDepartmentNotice(county: orders.county, department: department, key: notice.key, message: notice.message,
-                                                     recipients: notice.recipients, at: now) {
+            let notice = SupervisionNotice.departmentNotice(
+                department: department, name: names[department] ?? "部门", month: month,
+                overdue: orders.count)
+            if try await store.issueDepartmentNotice(
+                county: orders.county, department: department, key: notice.key, message: notice.message,
+                recipients: notice.recipients, at: now)
+            {
                 issued += 1
             }
         }

@@ -35,7 +35,9 @@ public final class TakeMessagesIn: Sendable {
     }
 
     public func source(id: UUID, now: Date = Date()) async throws -> (IngestSource, [String: String])? {
-        if let (source, secrets, at) = sources.withLock({ $0[id] }), now.timeIntervalSince(at) < Self.cacheLifetime { return (source, secrets) }
+        if let (source, secrets, at) = sources.withLock({ $0[id] }), now.timeIntervalSince(at) < Self.cacheLifetime {
+            return (source, secrets)
+        }
         guard let (source, secrets) = try await store.source(id: id) else { return nil }
         sources.withLock {
             if $0.count > 10_000 { $0.removeAll() }

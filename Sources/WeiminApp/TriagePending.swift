@@ -41,10 +41,12 @@ public struct TriagePending: Sendable {
             var threadReason: String?
             if !m.inCase, let county = RegionCode(m.county), let village = RegionCode(m.village) {
                 if d.reportsCadre {
-                    let c = try await cases.open(Self.newCase(m, d, county: county, village: village, department: departments["\(m.county):jwjw"], sealed: true),
-                                                 actor: AuditActor.system, at: now, workflow: workflow)
-                    try await sealedReports.seal(caseID: c.id, reporter: .init(name: m.senderName, platformID: m.senderID, phone: nil),
-                                                 originalText: m.text, accused: nil, accusedUsernames: [], at: now)
+                    let c = try await cases.open(
+                        Self.newCase(m, d, county: county, village: village, department: departments["\(m.county):jwjw"], sealed: true),
+                        actor: AuditActor.system, at: now, workflow: workflow)
+                    try await sealedReports.seal(
+                        caseID: c.id, reporter: .init(name: m.senderName, platformID: m.senderID, phone: nil),
+                        originalText: m.text, accused: nil, accusedUsernames: [], at: now)
                     caseID = c.id
                     pass.sealed += 1
                 } else {
@@ -58,8 +60,9 @@ public struct TriagePending: Sendable {
                         pass.joined += 1
                     case .open:
                         let department = d.department.flatMap { departments["\(m.county):\($0)"] }
-                        let c = try await cases.open(Self.newCase(m, d, county: county, village: village, department: department, sealed: false),
-                                                     actor: AuditActor.system, at: now, workflow: workflow)
+                        let c = try await cases.open(
+                            Self.newCase(m, d, county: county, village: village, department: department, sealed: false),
+                            actor: AuditActor.system, at: now, workflow: workflow)
                         caseID = c.id
                         pass.opened += 1
                     case .ignore:
@@ -78,11 +81,14 @@ public struct TriagePending: Sendable {
 
     /// The case a message opens: a sealed report says nothing of its words in the title (docs/domain.md §4); others
     /// take their first 30 characters, with phone and ID numbers masked.
-    static func newCase(_ m: UntriagedMessage, _ d: TriageDecision, county: RegionCode, village: RegionCode, department: UUID?,
-                        sealed: Bool) -> NewCase {
+    static func newCase(
+        _ m: UntriagedMessage, _ d: TriageDecision, county: RegionCode, village: RegionCode, department: UUID?,
+        sealed: Bool
+    ) -> NewCase {
         let title = sealed ? "反映干部问题（密封件）" : String(PIIMask.redact(m.text).prefix(30))
-        return NewCase(county: county, township: village.townshipCode, village: village, groupID: m.groupID, category: d.category,
-                       departmentID: department, urgency: d.urgency, sealed: sealed, title: title, summary: m.text, opinionRisk: d.opinionRisk,
-                       messageIDs: [m.id])
+        return NewCase(
+            county: county, township: village.townshipCode, village: village, groupID: m.groupID, category: d.category,
+            departmentID: department, urgency: d.urgency, sealed: sealed, title: title, summary: m.text, opinionRisk: d.opinionRisk,
+            messageIDs: [m.id])
     }
 }

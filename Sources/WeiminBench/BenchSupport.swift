@@ -12,7 +12,11 @@ enum BenchSupport {
         // WEIMIN_BENCH_KEEP=1 keeps the database afterwards (to look at query plans on the same data).
         let keep = ProcessInfo.processInfo.environment["WEIMIN_BENCH_KEEP"] == "1"
         defer {
-            if keep { FileHandle.standardError.write(Data("数据库保留在 kept: \(dir)\n".utf8)) } else { try? FileManager.default.removeItem(atPath: dir) }
+            if keep {
+                FileHandle.standardError.write(Data("数据库保留在 kept: \(dir)\n".utf8))
+            } else {
+                try? FileManager.default.removeItem(atPath: dir)
+            }
         }
         var config = WeiminConfig(dir: dir, host: "127.0.0.1", port: 0)
         config.databaseURL = databaseURL

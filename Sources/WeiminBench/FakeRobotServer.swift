@@ -61,8 +61,13 @@ public actor FakeRobots {
         return true
     }
 
-    func record(_ robot: String, _ text: String, _ mentions: [String], format: String = "text", file: (String, [UInt8])? = nil, isRoom: Bool = true) {
-        received.append(Received(robot: robot, text: text, mentions: mentions, at: now(), format: format, fileName: file?.0, fileBytes: file?.1, isRoom: isRoom))
+    func record(
+        _ robot: String, _ text: String, _ mentions: [String], format: String = "text", file: (String, [UInt8])? = nil, isRoom: Bool = true
+    ) {
+        received.append(
+            Received(
+                robot: robot, text: text, mentions: mentions, at: now(), format: format, fileName: file?.0, fileBytes: file?.1,
+                isRoom: isRoom))
     }
 
     /// Files uploaded to WeCom's `upload_media`, by media id (valid three days there; for the whole run here).
@@ -89,7 +94,8 @@ public actor FakeRobots {
 
     /// The one `media` part of a multipart upload: its filename and bytes (nil when malformed).
     static func mediaPart(_ body: [UInt8], contentType: String) -> (name: String, bytes: [UInt8])? {
-        guard let boundary = MultipartForm.boundary(contentType: contentType), let form = try? MultipartForm.parse(body, boundary: boundary),
+        guard let boundary = MultipartForm.boundary(contentType: contentType),
+            let form = try? MultipartForm.parse(body, boundary: boundary),
             let part = form.part("media"), let name = part.filename, !name.isEmpty
         else { return nil }
         return (name, part.body)
@@ -110,19 +116,27 @@ public actor FakeRobots {
         // WeCom group robot: POST /cgi-bin/webhook/send?key=KEY
         router.post("/cgi-bin/webhook/send") { request, _ -> Response in
             let key = request.uri.queryParameters["key"].map(String.init) ?? ""
-            guard await self.wecomKeys.contains(key) else { return Self.json(["errcode": 93000, "errmsg": "invalid webhook url, hint: [...]"]) }
+            guard await self.wecomKeys.contains(key) else {
+                return Self.json(["errcode": 93000, "errmsg": "invalid webhook url, hint: [...]"])
+            }
             let body = try await Self.body(request)
             let type = body["msgtype"] as? String ?? ""
             var content = "", mentions: [String] = [], file: (String, [UInt8])?
             switch type {
             case "text":
-                guard let text = body["text"] as? [String: Any], let c = text["content"] as? String else { return Self.json(["errcode": 40008, "errmsg": "invalid message type"]) }
+                guard let text = body["text"] as? [String: Any], let c = text["content"] as? String else {
+                    return Self.json(["errcode": 40008, "errmsg": "invalid message type"])
+                }
                 guard c.utf8.count <= 2048 else { return Self.json(["errcode": 40058, "errmsg": "content exceed max length"]) }
                 content = c
                 mentions = (text["mentioned_list"] as? [String] ?? []) + (text["mentioned_mobile_list"] as? [String] ?? [])
             case "markdown":
-                guard let c = (body["markdown"] as? [String: Any])?["content"] as? String else { return Self.json(["errcode": 40008, "errmsg": "invalid message type"]) }
-                guard c.utf8.count <= 4096 else { return Self.json(["errcode": 40058, "errmsg": "markdown.content exceed max length 4096"]) }
+                guard let c = (body["markdown"] as? [String: Any])?["content"] as? String else {
+                    return Self.json(["errcode": 40008, "errmsg": "invalid message type"])
+                }
+                guard c.utf8.count <= 4096 else {
+                    return Self.json(["errcode": 40058, "errmsg": "markdown.content exceed max length 4096"])
+                }
                 content = c
                 mentions = Self.markdownMentions(c)
             case "file":
@@ -136,7 +150,9 @@ public actor FakeRobots {
                 return Self.json(["errcode": 40008, "errmsg": "invalid message type"])
             }
             if await self.takeBusy(key) { return Self.json(["errcode": 45009, "errmsg": "api freq out of limit"]) }
-            guard await self.admit("wecom:\(key)", at: self.now()) else { return Self.json(["errcode": 45009, "errmsg": "api freq out of limit"]) }
+            guard await self.admit("wecom:\(key)", at: self.now()) else {
+                return Self.json(["errcode": 45009, "errmsg": "api freq out of limit"])
+            }
             await self.record("wecom:\(key)", content, mentions, format: type, file: file)
             return Self.json(["errcode": 0, "errmsg": "ok"])
         }
@@ -151,9 +167,13 @@ public actor FakeRobots {
             guard let part = Self.mediaPart(Array(buffer.readableBytesView), contentType: request.headers[.contentType] ?? "") else {
                 return Self.json(["errcode": 41001, "errmsg": "missing media"])
             }
-            guard part.bytes.count > 5, part.bytes.count <= 20 << 20 else { return Self.json(["errcode": 40006, "errmsg": "invalid media size"]) }
+            guard part.bytes.count > 5, part.bytes.count <= 20 << 20 else {
+                return Self.json(["errcode": 40006, "errmsg": "invalid media size"])
+            }
             let id = await self.keep(key, name: part.name, bytes: part.bytes)
-            return Self.json(["errcode": 0, "errmsg": "ok", "type": "file", "media_id": id, "created_at": String(Int(self.now().timeIntervalSince1970))])
+            return Self.json([
+                "errcode": 0, "errmsg": "ok", "type": "file", "media_id": id, "created_at": String(Int(self.now().timeIntervalSince1970)),
+            ])
         }
         // DingTalk custom robot: POST /robot/send?access_token=T&timestamp=MS&sign=S
         router.post("/robot/send") { request, _ -> Response in
@@ -169,31 +189,45 @@ public actor FakeRobots {
             let text: String
             switch type {
             case "text":
-                guard let t = (body["text"] as? [String: Any])?["content"] as? String else { return Self.json(["errcode": 40035, "errmsg": "缺少参数 text"]) }
+                guard let t = (body["text"] as? [String: Any])?["content"] as? String else {
+                    return Self.json(["errcode": 40035, "errmsg": "缺少参数 text"])
+                }
                 text = t
             case "markdown":
-                guard let md = body["markdown"] as? [String: Any], let title = md["title"] as? String, !title.isEmpty, let t = md["text"] as? String else {
+                guard let md = body["markdown"] as? [String: Any], let title = md["title"] as? String, !title.isEmpty,
+                    let t = md["text"] as? String
+                else {
                     return Self.json(["errcode": 40035, "errmsg": "缺少参数 markdown.title 或 markdown.text"])
                 }
                 text = t
             default:
                 return Self.json(["errcode": 40035, "errmsg": "不支持的 msgtype"])
             }
-            guard await self.admit("dingtalk:\(token)", at: self.now()) else { return Self.json(["errcode": 130101, "errmsg": "send too fast, exceed 20 times per minute"]) }
+            guard await self.admit("dingtalk:\(token)", at: self.now()) else {
+                return Self.json(["errcode": 130101, "errmsg": "send too fast, exceed 20 times per minute"])
+            }
             let at = body["at"] as? [String: Any]
-            await self.record("dingtalk:\(token)", text, (at?["atMobiles"] as? [String] ?? []) + (at?["atUserIds"] as? [String] ?? []), format: type)
+            await self.record(
+                "dingtalk:\(token)", text, (at?["atMobiles"] as? [String] ?? []) + (at?["atUserIds"] as? [String] ?? []), format: type)
             return Self.json(["errcode": 0, "errmsg": "ok"])
         }
         // Feishu custom bot: POST /open-apis/bot/v2/hook/TOKEN
         router.post("/open-apis/bot/v2/hook/:token") { request, context -> Response in
             let token = try context.parameters.require("token")
-            guard let secret = await self.feishu[token] else { return Self.json(["code": 19001, "msg": "param invalid: incoming webhook access token invalid"]) }
+            guard let secret = await self.feishu[token] else {
+                return Self.json(["code": 19001, "msg": "param invalid: incoming webhook access token invalid"])
+            }
             let body = try await Self.body(request)
-            guard let tsText = body["timestamp"] as? String, let ts = Int64(tsText), abs(self.now().timeIntervalSince1970 - Double(ts)) < 3600,
+            guard let tsText = body["timestamp"] as? String, let ts = Int64(tsText),
+                abs(self.now().timeIntervalSince1970 - Double(ts)) < 3600,
                 body["sign"] as? String == PlatformSignature.feishu(timestampSeconds: ts, secret: secret)
             else { return Self.json(["code": 19021, "msg": "sign match fail or timestamp is not within one hour from current time"]) }
-            guard let text = (body["content"] as? [String: Any])?["text"] as? String else { return Self.json(["code": 9499, "msg": "Bad Request"]) }
-            guard await self.admit("feishu:\(token)", at: self.now()) else { return Self.json(["code": 11232, "msg": "frequency limited"]) }
+            guard let text = (body["content"] as? [String: Any])?["text"] as? String else {
+                return Self.json(["code": 9499, "msg": "Bad Request"])
+            }
+            guard await self.admit("feishu:\(token)", at: self.now()) else {
+                return Self.json(["code": 11232, "msg": "frequency limited"])
+            }
             await self.record("feishu:\(token)", text, [])
             return Self.json(["code": 0, "msg": "success"])
         }
@@ -202,7 +236,8 @@ public actor FakeRobots {
             let token = request.uri.queryParameters["token"].map(String.init) ?? ""
             guard await self.wechatbotTokens.contains(token) else {
                 let data = Data(#"{"success":false,"message":"Unauthorized: token is invalid"}"#.utf8)
-                return Response(status: .unauthorized, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+                return Response(
+                    status: .unauthorized, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
             }
             let body = try await Self.body(request)
             guard let to = body["to"] as? String, let data = body["data"] as? [String: Any], let content = data["content"] as? String else {

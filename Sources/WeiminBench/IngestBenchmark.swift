@@ -82,8 +82,9 @@ public struct IngestBenchmark: Sendable {
         let store = services.messages
         func incoming(_ n: Int, _ prefix: String) -> IncomingMessage {
             let (g, id, sender, text) = message(n, prefix: prefix)
-            return IncomingMessage(groupID: g.groupID, countyCode: county, platform: g.platform, platformMessageID: id, senderID: sender,
-                                   senderName: "村民", text: text, sentAt: now)
+            return IncomingMessage(
+                groupID: g.groupID, countyCode: county, platform: g.platform, platformMessageID: id, senderID: sender,
+                senderName: "村民", text: text, sentAt: now)
         }
         log("直接写库：每事务 1 条 × \(options.rawSingles) …")
         var t0 = LoadGenerator.now()
@@ -104,19 +105,25 @@ public struct IngestBenchmark: Sendable {
 
         func request(_ body: String) -> [UInt8] {
             let bytes = Array(body.utf8)
-            let head = "POST /api/v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\nContent-Type: application/json\r\nContent-Length: \(bytes.count)\r\n\r\n"
+            let head =
+                "POST /api/v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\nContent-Type: application/json\r\nContent-Length: \(bytes.count)\r\n\r\n"
             return Array(head.utf8) + bytes
         }
         let sentAt = Int(now.timeIntervalSince1970)
         func json(_ n: Int, _ prefix: String) -> String {
             let (g, id, sender, text) = message(n, prefix: prefix)
-            return #"{"platform":"\#(g.platform.rawValue)","group_id":"\#(g.externalID)","message_id":"\#(id)","sender_id":"\#(sender)","sender_name":"村民","text":"\#(text)","sent_at":\#(sentAt)}"#
+            return
+                #"{"platform":"\#(g.platform.rawValue)","group_id":"\#(g.externalID)","message_id":"\#(id)","sender_id":"\#(sender)","sender_name":"村民","text":"\#(text)","sent_at":\#(sentAt)}"#
         }
         func bodies(_ prefix: String) -> (singles: [[UInt8]], batches: [[UInt8]]) {
-            ((0..<options.singles).map { request(json($0, prefix + "1")) },
-             (0..<options.batches).map { b in
-                request(#"{"messages":["# + (0..<options.batchSize).map { json(b * options.batchSize + $0, prefix + "N") }.joined(separator: ",") + "]}")
-             })
+            (
+                (0..<options.singles).map { request(json($0, prefix + "1")) },
+                (0..<options.batches).map { b in
+                    request(
+                        #"{"messages":["#
+                            + (0..<options.batchSize).map { json(b * options.batchSize + $0, prefix + "N") }.joined(separator: ",") + "]}")
+                }
+            )
         }
         func phases(_ label: String, _ prefix: String) async -> (single: LoadGenerator.Report, batched: LoadGenerator.Report) {
             let (singles, batches) = bodies(prefix)
@@ -131,13 +138,15 @@ public struct IngestBenchmark: Sendable {
         func figures(_ r: (single: LoadGenerator.Report, batched: LoadGenerator.Report), _ suffix: String) -> [Figure] {
             let singleOK = r.single.requests - r.single.failures, batchOK = (r.batched.requests - r.batched.failures) * options.batchSize
             return [
-                Figure(name: "HTTP 单条，\(options.connections) 连接\(suffix) / HTTP, 1 per request", messages: singleOK, seconds: r.single.seconds,
-                       perSecond: Double(singleOK) / r.single.seconds, p50ms: r.single.percentile(0.5), p99ms: r.single.percentile(0.99),
-                       failures: r.single.failures, ratioToLimit: Double(singleOK) / r.single.seconds / limit),
-                Figure(name: "HTTP 批量 \(options.batchSize) 条，\(options.batchConnections) 连接\(suffix) / HTTP, \(options.batchSize) per request",
-                       messages: batchOK, seconds: r.batched.seconds, perSecond: Double(batchOK) / r.batched.seconds,
-                       p50ms: r.batched.percentile(0.5), p99ms: r.batched.percentile(0.99), failures: r.batched.failures,
-                       ratioToLimit: Double(batchOK) / r.batched.seconds / limit),
+                Figure(
+                    name: "HTTP 单条，\(options.connections) 连接\(suffix) / HTTP, 1 per request", messages: singleOK, seconds: r.single.seconds,
+                    perSecond: Double(singleOK) / r.single.seconds, p50ms: r.single.percentile(0.5), p99ms: r.single.percentile(0.99),
+                    failures: r.single.failures, ratioToLimit: Double(singleOK) / r.single.seconds / limit),
+                Figure(
+                    name: "HTTP 批量 \(options.batchSize) 条，\(options.batchConnections) 连接\(suffix) / HTTP, \(options.batchSize) per request",
+                    messages: batchOK, seconds: r.batched.seconds, perSecond: Double(batchOK) / r.batched.seconds,
+                    p50ms: r.batched.percentile(0.5), p99ms: r.batched.percentile(0.99), failures: r.batched.failures,
+                    ratioToLimit: Double(batchOK) / r.batched.seconds / limit),
             ]
         }
         func acknowledged(_ r: (single: LoadGenerator.Report, batched: LoadGenerator.Report)) -> Int {
@@ -178,23 +187,34 @@ public struct IngestBenchmark: Sendable {
             more += figures(again, "，再测一次不分诊 / triage off again")
             acknowledgedCount += acknowledged(again)
             stored += try await services.messages.count(idPrefix: "again")
-            more.append(Figure(name: "分诊，与接入同时（归入工单 \(during.opened) 条）/ triage while ingesting", messages: during.triaged,
-                               seconds: duringSeconds, perSecond: Double(during.triaged) / duringSeconds, failures: 0))
-            more.append(Figure(name: "分诊，接入停止后（归入工单 \(after.opened - during.opened) 条）/ triage alone", messages: after.triaged - during.triaged,
-                               seconds: afterSeconds, perSecond: Double(after.triaged - during.triaged) / afterSeconds, failures: 0))
+            more.append(
+                Figure(
+                    name: "分诊，与接入同时（归入工单 \(during.opened) 条）/ triage while ingesting", messages: during.triaged,
+                    seconds: duringSeconds, perSecond: Double(during.triaged) / duringSeconds, failures: 0))
+            more.append(
+                Figure(
+                    name: "分诊，接入停止后（归入工单 \(after.opened - during.opened) 条）/ triage alone", messages: after.triaged - during.triaged,
+                    seconds: afterSeconds, perSecond: Double(after.triaged - during.triaged) / afterSeconds, failures: 0))
             httpFigures += more
             acknowledgedCount += acknowledged(busy)
             stored += try await services.messages.count(idPrefix: "triage")
         }
         await server.stop()
 
-        let figures = [
-            Figure(name: "直接写库，每事务 1 条 / store, 1 per transaction", messages: options.rawSingles, seconds: rawSingle,
-                   perSecond: Double(options.rawSingles) / rawSingle, failures: 0, ratioToLimit: Double(options.rawSingles) / rawSingle / limit),
-            Figure(name: "直接写库，每事务 \(options.batchSize) 条（上限）/ store, \(options.batchSize) per transaction (limit)", messages: options.rawBatches * options.batchSize,
-                   seconds: rawBatch, perSecond: limit, failures: 0, ratioToLimit: 1),
-        ] + httpFigures
-        return Result(database: "\(services.database.location)", figures: figures, peakMemoryMB: Self.peakMemoryMB(), stored: stored, acknowledged: acknowledgedCount)
+        let figures =
+            [
+                Figure(
+                    name: "直接写库，每事务 1 条 / store, 1 per transaction", messages: options.rawSingles, seconds: rawSingle,
+                    perSecond: Double(options.rawSingles) / rawSingle, failures: 0,
+                    ratioToLimit: Double(options.rawSingles) / rawSingle / limit),
+                Figure(
+                    name: "直接写库，每事务 \(options.batchSize) 条（上限）/ store, \(options.batchSize) per transaction (limit)",
+                    messages: options.rawBatches * options.batchSize,
+                    seconds: rawBatch, perSecond: limit, failures: 0, ratioToLimit: 1),
+            ] + httpFigures
+        return Result(
+            database: "\(services.database.location)", figures: figures, peakMemoryMB: Self.peakMemoryMB(), stored: stored,
+            acknowledged: acknowledgedCount)
     }
 
     /// The process's peak resident memory (VmHWM), in MB.

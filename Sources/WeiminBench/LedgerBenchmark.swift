@@ -116,19 +116,24 @@ public struct LedgerBenchmark {
                     let created = Date(timeIntervalSince1970: now - Double(rng.next() % (730 * 86400)))
                     let due = created.addingTimeInterval(Double(rng.next() % (20 * 86400)))
                     let number = String(format: "433125-%04d-%06d", 2024 + seq % 3, 500_000 + seq / 3)  // above the demo's numbers
-                    caseRows.append("""
+                    caseRows.append(
+                        """
                         (\(bind: id), \(bind: number), '433125', \(bind: v.code.townshipCode!.rawValue), \(bind: v.code.rawValue), \(bind: v.code.rawValue),
                          \(bind: categories[Int(rng.next() % 5)]), \(bind: d.id), 'normal', \(bind: states[Int(rng.next() % UInt64(states.count))]),
                          \(bind: false), \(bind: title), \(bind: message), 0, \(bind: created), \(bind: created), \(bind: due), 0)
                         """)
                     searchRows.append("(\(bind: id), \(bind: "\(number) \(title) \(message)".lowercased()))")
                 }
-                let insertCases = SQLQueryString("""
+                let insertCases = SQLQueryString(
+                    """
                     INSERT INTO cases (id, number, county_code, township_code, village_code, scope_code, category, department_id, urgency, state,
                                        sealed, title, summary, opinion_risk, created_at, updated_at, due_at, version) VALUES
                     """)
-                statements.append((insertCases + caseRows.joined(separator: ", "),
-                                   SQLQueryString("INSERT INTO case_search (case_id, body) VALUES ") + searchRows.joined(separator: ", ")))
+                statements.append(
+                    (
+                        insertCases + caseRows.joined(separator: ", "),
+                        SQLQueryString("INSERT INTO case_search (case_id, body) VALUES ") + searchRows.joined(separator: ", ")
+                    ))
                 i += n
             }
             let batch = statements

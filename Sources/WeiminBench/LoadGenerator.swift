@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 import Foundation
 import Synchronization
@@ -65,9 +65,9 @@ struct LoadGenerator {
 
     static func connect(port: UInt16) -> Int32? {
         #if canImport(Glibc)
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
-        let fd = socket(AF_INET, SOCK_STREAM, 0)
+            let fd = socket(AF_INET, SOCK_STREAM, 0)
         #endif
         guard fd >= 0 else { return nil }
         var one: Int32 = 1
@@ -140,7 +140,9 @@ struct LoadGenerator {
                 chunked = head.contains("transfer-encoding: chunked")
             }
             // A chunked body ends with an empty chunk ("0\r\n\r\n"); otherwise Content-Length says where it ends.
-            let complete = chunked ? data.count >= headerEnd + 9 && data.suffix(5).elementsEqual([48, 13, 10, 13, 10])
+            let complete =
+                chunked
+                ? data.count >= headerEnd + 9 && data.suffix(5).elementsEqual([48, 13, 10, 13, 10])
                 : data.count >= headerEnd + 4 + length
             if headerEnd >= 0 && complete {
                 let statusText = String(decoding: data[9..<min(12, data.count)], as: UTF8.self)

@@ -73,11 +73,13 @@ public struct OutboxBenchmark: Sendable {
         for (i, g) in groups.enumerated() {
             await fakes.allowWeCom("k\(i)")
             if i < options.busyRobots { await fakes.makeWeComBusy("k\(i)", requests: 3) }
-            try await outbox.bindRobot(groupID: g, kind: .wecomRobot, endpoint: "http://127.0.0.1:\(port)/cgi-bin/webhook/send?key=k\(i)", secret: nil)
+            try await outbox.bindRobot(
+                groupID: g, kind: .wecomRobot, endpoint: "http://127.0.0.1:\(port)/cgi-bin/webhook/send?key=k\(i)", secret: nil)
         }
         log("写入 \(options.messages) 条待发消息 …")
         for m in 0..<options.messages {
-            try await outbox.enqueue(county: "433125", groupID: groups[m % groups.count], causeKey: "bench:\(m)", kind: .notice, text: "压测消息 \(m)")
+            try await outbox.enqueue(
+                county: "433125", groupID: groups[m % groups.count], causeKey: "bench:\(m)", kind: .notice, text: "压测消息 \(m)")
         }
         log("发送中（每个机器人每分钟最多 20 条）…")
         let delivery = DeliveryService(services: services)

@@ -103,22 +103,30 @@ public struct TriageBenchmark {
             result.fullUsPerMessage = 1e6 / fullRate
             result.fullRounds = fullRates.map { $0.rounded() }
             result.fullOverPredict = Self.median(ratios)
-            say(String(format: "完整分诊（类别、部门、紧急、舆情、干部、实体、理由）：%.0f 条/秒，每条 %.2f µs（单核；%d 轮中位数，各轮 %@；耗时为同轮预测的 %.1f 倍）",
-                       fullRate, result.fullUsPerMessage!, rounds, fullRates.map { String(format: "%.0f", $0) }.joined(separator: "/"), result.fullOverPredict!))
+            say(
+                String(
+                    format: "完整分诊（类别、部门、紧急、舆情、干部、实体、理由）：%.0f 条/秒，每条 %.2f µs（单核；%d 轮中位数，各轮 %@；耗时为同轮预测的 %.1f 倍）",
+                    fullRate, result.fullUsPerMessage!, rounds, fullRates.map { String(format: "%.0f", $0) }.joined(separator: "/"),
+                    result.fullOverPredict!))
 
             // Training on 10k and 100k rows: the labelled rows repeated, each copy lightly edited.
             let columns = Array(model.heads.keys.sorted().filter { col in text.prefix(2000).contains(col) })
-            let full = try LabelledData.read(text, delimiter: delimiter, textColumn: options.textColumn, labelColumns: columns.isEmpty ? labelColumns : columns)
+            let full = try LabelledData.read(
+                text, delimiter: delimiter, textColumn: options.textColumn, labelColumns: columns.isEmpty ? labelColumns : columns)
             var times: [String: Double] = [:]
             for size in options.trainSizes {
                 let rows = Self.augmented(full.examples, to: size)
                 let t0 = clock.now
                 // Trained as the shipped model is (IDF, the department head an SVM).
-                let trained = try TextModelTraining.train(rows, labelColumns: columns.isEmpty ? labelColumns : columns, features: model.features,
-                                                          useIDF: Retraining.useIDF, ignoring: Retraining.ignoring, losses: Retraining.losses)
+                let trained = try TextModelTraining.train(
+                    rows, labelColumns: columns.isEmpty ? labelColumns : columns, features: model.features,
+                    useIDF: Retraining.useIDF, ignoring: Retraining.ignoring, losses: Retraining.losses)
                 times[String(size)] = Self.seconds(clock.now - t0)
                 result.modelBytes = try trained.serialized().count
-                say(String(format: "训练 %d 条（%d 个头）：%.2f 秒，模型 %d KB", size, trained.heads.count, times[String(size)]!, result.modelBytes! / 1024))
+                say(
+                    String(
+                        format: "训练 %d 条（%d 个头）：%.2f 秒，模型 %d KB", size, trained.heads.count, times[String(size)]!, result.modelBytes! / 1024
+                    ))
             }
             result.trainSeconds = times
         }

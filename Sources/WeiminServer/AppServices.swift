@@ -48,7 +48,8 @@ public struct AppServices: Sendable {
     public static func open(config: WeiminConfig, migrate: Bool, logger: Logger) async throws -> AppServices {
         let location = try config.databaseLocation()
         if !migrate, case .sqlite(let path) = location, !FileManager.default.fileExists(atPath: path) {
-            throw PersistenceError.configuration("\(path) 处没有数据库。新安装请先运行 `weimin migrate`（或 `weimin demo` 体验演示数据），或用 --dir / --database-url 指向已有的数据库。")
+            throw PersistenceError.configuration(
+                "\(path) 处没有数据库。新安装请先运行 `weimin migrate`（或 `weimin demo` 体验演示数据），或用 --dir / --database-url 指向已有的数据库。")
         }
         let database = try WeiminDatabase(location: location, logger: logger)
         do {
@@ -80,7 +81,8 @@ public struct AppServices: Sendable {
         }
     }
 
-    init(config: WeiminConfig, database: WeiminDatabase, key: DataKey, logger: Logger, migrationsApplied: [String], workflow: CaseWorkflow) {
+    init(config: WeiminConfig, database: WeiminDatabase, key: DataKey, logger: Logger, migrationsApplied: [String], workflow: CaseWorkflow)
+    {
         self.workflow = workflow
         self.migrationsApplied = migrationsApplied
         self.config = config
@@ -149,7 +151,9 @@ func makeWorkflow(config: WeiminConfig, holidays: HolidayCalendar, logger: Logge
     if holidays.years.isEmpty {
         logger.error("节假日数据缺失：程序目录下的 weimin_WeiminCore.resources 未随程序一起部署，工作日将只按周一至周五计算。可用 weimin calendar load 导入。")
     }
-    let calendar = WorkCalendar(holidays: holidays, periods: config.workHours, timeZone: TimeZone(identifier: config.timezone) ?? TimeZone(identifier: "Asia/Shanghai")!)
+    let calendar = WorkCalendar(
+        holidays: holidays, periods: config.workHours,
+        timeZone: TimeZone(identifier: config.timezone) ?? TimeZone(identifier: "Asia/Shanghai")!)
     return CaseWorkflow(calendar: calendar, rules: try deadlineRules(config: config))
 }
 

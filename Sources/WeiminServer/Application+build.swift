@@ -18,12 +18,18 @@ public func buildRouter(services: AppServices) -> Router<WeiminRequestContext> {
     PlatformCallbacksController(services: services).addRoutes(to: router)
     // The web console: cookie sessions, forms with CSRF tokens, server-rendered pages.
     let signIn = services.signIn
-    for (path, type, body) in [("static/weimin.css", "text/css; charset=utf-8", WebViews.stylesheet),
-                               ("static/weimin.js", "text/javascript; charset=utf-8", WebViews.script)] {
+    for (path, type, body) in [
+        ("static/weimin.css", "text/css; charset=utf-8", WebViews.stylesheet),
+        ("static/weimin.js", "text/javascript; charset=utf-8", WebViews.script),
+    ] {
         router.get(RouterPath(path)) { _, _ -> Response in
-            Response(status: .ok, headers: [.contentType: type, .cacheControl: "max-age=3600",
-                                            HTTPField.Name("X-Content-Type-Options")!: "nosniff"],
-                     body: .init(byteBuffer: ByteBuffer(string: body)))
+            Response(
+                status: .ok,
+                headers: [
+                    .contentType: type, .cacheControl: "max-age=3600",
+                    HTTPField.Name("X-Content-Type-Options")!: "nosniff",
+                ],
+                body: .init(byteBuffer: ByteBuffer(string: body)))
         }
     }
     let console = router.group().add(middleware: WebSessionMiddleware(signIn: signIn))

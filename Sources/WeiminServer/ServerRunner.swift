@@ -41,7 +41,9 @@ public enum ServerRunner {
         await services.shutdown()
     }
 
-    public static func withServices<T: Sendable>(config: WeiminConfig, migrate: Bool = false, _ body: (AppServices) async throws -> T) async throws -> T {
+    public static func withServices<T: Sendable>(config: WeiminConfig, migrate: Bool = false, _ body: (AppServices) async throws -> T)
+        async throws -> T
+    {
         let services = try await AppServices.open(config: config, migrate: migrate, logger: makeLogger(config))
         do {
             let result = try await body(services)

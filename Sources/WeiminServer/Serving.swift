@@ -38,10 +38,12 @@ struct LimitedHTTP1Channel: ServerChildChannel {
             var parts = inbound.makeAsyncIterator()
             guard case .head = try await parts.next() else { return }
             let body = ByteBuffer(string: #"{"error":{"message":"服务器连接数已满，请稍后重试。"}}"#)
-            let head = HTTPResponse(status: .serviceUnavailable, headerFields: [
-                .contentType: "application/json; charset=utf-8", .contentLength: String(body.readableBytes),
-                .connection: "close", .retryAfter: "1",
-            ])
+            let head = HTTPResponse(
+                status: .serviceUnavailable,
+                headerFields: [
+                    .contentType: "application/json; charset=utf-8", .contentLength: String(body.readableBytes),
+                    .connection: "close", .retryAfter: "1",
+                ])
             try await outbound.write(contentsOf: [.head(head), .body(body), .end(nil)])
         }
     }
@@ -65,7 +67,8 @@ extension HTTPServerBuilder {
     static func limitedHTTP1(idleTimeout: Duration, maxConnections: Int) -> HTTPServerBuilder {
         let limiter = ConnectionLimiter(maximum: maxConnections)
         return .init { responder in
-            LimitedHTTP1Channel(http1: HTTP1Channel(responder: responder, configuration: .init(idleTimeout: .init(idleTimeout))), limiter: limiter)
+            LimitedHTTP1Channel(
+                http1: HTTP1Channel(responder: responder, configuration: .init(idleTimeout: .init(idleTimeout))), limiter: limiter)
         }
     }
 }

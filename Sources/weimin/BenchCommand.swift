@@ -6,21 +6,26 @@ import WeiminServer
 // weimin bench ingest | outbox | triage | ledger
 
 struct BenchCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "bench", abstract: "性能测试。Benchmarks.", subcommands: [BenchIngest.self, BenchOutbox.self, BenchTriage.self, BenchLedger.self])
+    static let configuration = CommandConfiguration(
+        commandName: "bench", abstract: "性能测试。Benchmarks.",
+        subcommands: [BenchIngest.self, BenchOutbox.self, BenchTriage.self, BenchLedger.self])
 }
 
 struct BenchIngest: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ingest",
         abstract: "消息接入吞吐：HTTP 单条与批量，对比同机直接写库的上限。Ingestion throughput over loopback HTTP vs the store's limit.",
-        discussion: "Uses a fresh temporary database (SQLite by default). Example: weimin bench ingest --database-url postgres://…/weimin_bench")
+        discussion:
+            "Uses a fresh temporary database (SQLite by default). Example: weimin bench ingest --database-url postgres://…/weimin_bench")
 
-    @Option(name: .customLong("database-url"), help: "用 PostgreSQL（空库）代替 SQLite。Benchmark PostgreSQL instead of SQLite.") var databaseURL: String?
+    @Option(name: .customLong("database-url"), help: "用 PostgreSQL（空库）代替 SQLite。Benchmark PostgreSQL instead of SQLite.") var databaseURL:
+        String?
     @Option(help: "单条请求数。Single-message requests.") var singles: Int = 20_000
     @Option(help: "批量请求数（每批 1000 条）。Batch requests of 1,000.") var batches: Int = 100
     @Option(help: "单条请求的并发连接数。Connections for single requests.") var connections: Int = 32
     @Option(name: .customLong("raw-singles"), help: "直接写库的单条事务数。Store baseline: single-message transactions.") var rawSingles: Int = 2000
-    @Option(name: .customLong("raw-batches"), help: "直接写库的批量事务数（每批 1000 条）。Store baseline: 1,000-message transactions.") var rawBatches: Int = 20
+    @Option(name: .customLong("raw-batches"), help: "直接写库的批量事务数（每批 1000 条）。Store baseline: 1,000-message transactions.") var rawBatches:
+        Int = 20
     @Flag(help: "再测一遍 HTTP，同时运行分诊（与 serve 一样）。Repeat the HTTP phases with triage running alongside.") var triage = false
     @Flag(help: "输出 JSON。Print one JSON object.") var json = false
 
@@ -85,9 +90,14 @@ struct BenchOutbox: AsyncParsableCommand {
             }
             say("")
             say("数据库：\(r.database)")
-            say(String(format: "%d 条消息，%d 个机器人：用时 %.0f 秒（按每分钟 20 条的下限为 %.0f 秒），%d 轮", r.messages, r.robots, r.seconds, r.floorSeconds, r.passes))
+            say(
+                String(
+                    format: "%d 条消息，%d 个机器人：用时 %.0f 秒（按每分钟 20 条的下限为 %.0f 秒），%d 轮", r.messages, r.robots, r.seconds, r.floorSeconds, r.passes
+                ))
             say("送达 \(r.delivered)，重试 \(r.retries)，等待限流窗口 \(r.waitedForWindow) 次，失败 \(r.failed)")
-            say("模拟机器人收到 \(r.received) 条：丢失 \(r.lost)，重复 \(r.doubled)，顺序错乱的机器人 \(r.outOfOrderRobots)，因超限被拒 \(r.refusedForRate) 次，任一分钟内最多 \(r.maxPerMinute) 条")
+            say(
+                "模拟机器人收到 \(r.received) 条：丢失 \(r.lost)，重复 \(r.doubled)，顺序错乱的机器人 \(r.outOfOrderRobots)，因超限被拒 \(r.refusedForRate) 次，任一分钟内最多 \(r.maxPerMinute) 条"
+            )
         }
     }
 }
@@ -135,7 +145,8 @@ struct BenchLedger: AsyncParsableCommand {
         abstract: "台账查询：百万工单下的筛选、搜索、分页。The ledger's queries on a county with a million cases.",
         discussion: "Run from the project folder (titles come from data/triage/corpus.tsv). Example: weimin bench ledger --cases 1000000")
 
-    @Option(name: .customLong("database-url"), help: "用 PostgreSQL（空库）代替 SQLite。Benchmark PostgreSQL instead of SQLite.") var databaseURL: String?
+    @Option(name: .customLong("database-url"), help: "用 PostgreSQL（空库）代替 SQLite。Benchmark PostgreSQL instead of SQLite.") var databaseURL:
+        String?
     @Option(help: "工单数。Cases to write.") var cases: Int = 1_000_000
     @Option(help: "每个查询计时次数（取中位数）。Runs per query (median).") var runs: Int = 5
     @Flag(help: "输出 JSON。Print one JSON object.") var json = false

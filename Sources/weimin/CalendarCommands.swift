@@ -36,7 +36,8 @@ struct CalendarLoad: AsyncParsableCommand {
 }
 
 struct CalendarShow: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "show", abstract: "列出某年的节假日和调休上班日。Show a year's holidays and make-up days.")
+    static let configuration = CommandConfiguration(
+        commandName: "show", abstract: "列出某年的节假日和调休上班日。Show a year's holidays and make-up days.")
 
     @Argument(help: "年份，默认今年。") var year: Int?
     @OptionGroup var data: DataOptions
@@ -47,15 +48,20 @@ struct CalendarShow: AsyncParsableCommand {
             let (calendar, warning) = try await ServerRunner.withServices(config: config) { ($0.workflow.calendar, $0.calendarWarning()) }
             let y = year ?? calendar.local(Date()).date.year
             guard calendar.holidays.covers(year: y) else { throw StaffError.invalid("\(y) 年的节假日安排尚未导入") }
-            for (d, name) in calendar.holidays.offDays.filter({ $0.key.year == y }).sorted(by: { $0.key < $1.key }) { say("\(d)  休  \(name)") }
-            for (d, name) in calendar.holidays.makeUpDays.filter({ $0.key.year == y }).sorted(by: { $0.key < $1.key }) { say("\(d)  班  \(name)调休") }
+            for (d, name) in calendar.holidays.offDays.filter({ $0.key.year == y }).sorted(by: { $0.key < $1.key }) {
+                say("\(d)  休  \(name)")
+            }
+            for (d, name) in calendar.holidays.makeUpDays.filter({ $0.key.year == y }).sorted(by: { $0.key < $1.key }) {
+                say("\(d)  班  \(name)调休")
+            }
             if let warning { say("警告：\(warning)") }
         }
     }
 }
 
 struct RulesCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "rules", abstract: "列出时限规则及其依据。List the deadline rules in force with their sources.")
+    static let configuration = CommandConfiguration(
+        commandName: "rules", abstract: "列出时限规则及其依据。List the deadline rules in force with their sources.")
 
     @OptionGroup var data: DataOptions
 
@@ -64,7 +70,10 @@ struct RulesCommand: AsyncParsableCommand {
             let config = try await data.load()
             let rules = try WeiminServer.deadlineRules(config: config)
             for r in rules.rules {
-                let scope = [r.category.map { CoreStrings.categoryName($0) }, r.urgency.map { CoreStrings.urgencyName($0) }, r.sealed == true ? "密封件" : nil].compactMap { $0 }.joined(separator: "·")
+                let scope = [
+                    r.category.map { CoreStrings.categoryName($0) }, r.urgency.map { CoreStrings.urgencyName($0) },
+                    r.sealed == true ? "密封件" : nil,
+                ].compactMap { $0 }.joined(separator: "·")
                 let ext = r.maxExtension.map { "，可延期≤\($0)" } ?? ""
                 say("\(r.step.chineseName)\(scope.isEmpty ? "" : "（\(scope)）")：\(r.limit)\(ext) — \(r.source)")
             }

@@ -72,7 +72,9 @@ struct ProgressBar: Sendable {
         guard terminal, total > 0 else { return }
         let width = 30
         let filled = done * width / total
-        let line = "\r[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "] \(done * 100 / total)% \(done)/\(total)"
+        let line =
+            "\r[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+            + "] \(done * 100 / total)% \(done)/\(total)"
         FileHandle.standardError.write(Data((done == total ? line + "\n" : line).utf8))
     }
 }

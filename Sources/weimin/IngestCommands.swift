@@ -16,12 +16,18 @@ struct SourceAdd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "add",
         abstract: "新增消息来源并生成接入令牌（只显示一次）。Add a source and print its API token once.",
-        discussion: "Example: weimin source add --county 433125 --kind generic --name 自建桥接  →  POST /api/v1/messages with Authorization: Bearer <token>")
+        discussion:
+            "Example: weimin source add --county 433125 --kind generic --name 自建桥接  →  POST /api/v1/messages with Authorization: Bearer <token>"
+    )
 
     @Option(help: "所属县代码。County code.") var county: String
     @Option(help: "类型 generic | wecom_app | wecom_robot | dingtalk | wechatbot | wcf。Kind.") var kind: String = "generic"
     @Option(help: "名称。Name.") var name: String
-    @Option(name: .customLong("secrets-file"), help: "平台密钥 JSON 文件（不在命令行出现）：钉钉 {\"app_secret\":…}；企业微信机器人 {\"token\":…,\"encoding_aes_key\":…}；企业微信应用另加 \"corp_id\"。Secrets file (JSON).")
+    @Option(
+        name: .customLong("secrets-file"),
+        help:
+            "平台密钥 JSON 文件（不在命令行出现）：钉钉 {\"app_secret\":…}；企业微信机器人 {\"token\":…,\"encoding_aes_key\":…}；企业微信应用另加 \"corp_id\"。Secrets file (JSON)."
+    )
     var secretsFile: String?
     @OptionGroup var data: DataOptions
 
@@ -35,7 +41,10 @@ struct SourceAdd: AsyncParsableCommand {
                 else { throw StaffError.invalid("密钥文件 \(secretsFile) 应为 JSON 对象，如 {\"app_secret\": \"…\"}") }
                 secrets = parsed
             }
-            let needed: [String: [String]] = ["dingtalk": ["app_secret"], "wecom_robot": ["token", "encoding_aes_key"], "wecom_app": ["token", "encoding_aes_key", "corp_id"]]
+            let needed: [String: [String]] = [
+                "dingtalk": ["app_secret"], "wecom_robot": ["token", "encoding_aes_key"],
+                "wecom_app": ["token", "encoding_aes_key", "corp_id"],
+            ]
             if let missing = needed[kind]?.filter({ secrets[$0] == nil }), !missing.isEmpty {
                 throw StaffError.invalid("\(kind) 类型的来源需要在 --secrets-file 中提供：\(missing.joined(separator: "、"))")
             }
@@ -59,7 +68,8 @@ struct SourceAdd: AsyncParsableCommand {
 }
 
 struct GroupCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "group", abstract: "村群登记。Village groups.", subcommands: [GroupRegister.self])
+    static let configuration = CommandConfiguration(
+        commandName: "group", abstract: "村群登记。Village groups.", subcommands: [GroupRegister.self])
 }
 
 extension Platform: ExpressibleByArgument {

@@ -26,13 +26,16 @@ struct MediaRead: AsyncParsableCommand {
             guard let attributes = try? FileManager.default.attributesOfItem(atPath: file), let size = attributes[.size] as? Int else {
                 throw StaffError.invalid("找不到文件 \(file)")
             }
-            guard size <= 2_000_000_000, let data = FileManager.default.contents(atPath: file) else { throw StaffError.invalid("无法读取 \(file)（或大于 2 GB）") }
+            guard size <= 2_000_000_000, let data = FileManager.default.contents(atPath: file) else {
+                throw StaffError.invalid("无法读取 \(file)（或大于 2 GB）")
+            }
             let (reading, bytes) = MediaReading.read([UInt8](data), fileName: file)
             let elapsed = started.duration(to: .now)
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             if json {
                 let object: [String: Any] = [
-                    "kind": reading.kind.rawValue, "text": reading.text, "engine": reading.engine, "seconds": (seconds * 1000).rounded() / 1000,
+                    "kind": reading.kind.rawValue, "text": reading.text, "engine": reading.engine,
+                    "seconds": (seconds * 1000).rounded() / 1000,
                     "mime": reading.mime, "bytes": bytes.count, "sha256": MediaFiles.sha256(bytes), "note": reading.note ?? "",
                 ]
                 let out = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])

@@ -15,16 +15,21 @@ struct ModelCommand: AsyncParsableCommand {
     struct DataFile: ParsableArguments {
         @Option(help: "带表头的 CSV 或 TSV（UTF-8，可带 BOM）。Labelled data with a header row.") var data: String
         @Option(name: .customLong("text-column"), help: "文本所在的列名。Column holding the text.") var textColumn: String = "text"
-        @Option(name: .customLong("label-column"), help: "标签列名，多个用逗号分隔。Label column(s), comma-separated.") var labelColumn: String = "category"
+        @Option(name: .customLong("label-column"), help: "标签列名，多个用逗号分隔。Label column(s), comma-separated.") var labelColumn: String =
+            "category"
         @Option(help: "分隔符 tab | comma（默认按扩展名或表头判断）。Delimiter.") var delimiter: String?
 
-        var labelColumns: [String] { labelColumn.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+        var labelColumns: [String] {
+            labelColumn.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
 
         func load() throws -> LabelledData.Loaded {
             try Self.load(path: data, textColumn: textColumn, labelColumns: labelColumns, delimiter: delimiter)
         }
 
-        static func load(path data: String, textColumn: String, labelColumns: [String], delimiter: String? = nil) throws -> LabelledData.Loaded {
+        static func load(path data: String, textColumn: String, labelColumns: [String], delimiter: String? = nil) throws
+            -> LabelledData.Loaded
+        {
             guard let bytes = FileManager.default.contents(atPath: data) else { throw ValidationError("读不到文件 \(data)") }
             guard let text = String(data: bytes, encoding: .utf8) else {
                 throw ValidationError("\(data) 不是 UTF-8 编码；请先转换：iconv -f GBK -t UTF-8 \(data) > 新文件")
@@ -40,7 +45,8 @@ struct ModelCommand: AsyncParsableCommand {
                 let loaded = try LabelledData.read(text, delimiter: sep, textColumn: textColumn, labelColumns: labelColumns)
                 if !loaded.skipped.isEmpty {
                     let shown = loaded.skipped.prefix(5).map { "第 \($0.line) 行：\($0.reason)" }.joined(separator: "；")
-                    FileHandle.standardError.write(Data("跳过 \(loaded.skipped.count) 行（\(shown)\(loaded.skipped.count > 5 ? "…" : "")）\n".utf8))
+                    FileHandle.standardError.write(
+                        Data("跳过 \(loaded.skipped.count) 行（\(shown)\(loaded.skipped.count > 5 ? "…" : "")）\n".utf8))
                 }
                 return loaded
             } catch {
@@ -52,14 +58,17 @@ struct ModelCommand: AsyncParsableCommand {
     struct Train: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "在标注数据上训练模型。Train a model; the same data always gives the same file.",
-            discussion: "Example: weimin model train --data data/triage/corpus.tsv --label-column category,department,urgency,risk,cadre --out triage.wmtm")
+            discussion:
+                "Example: weimin model train --data data/triage/corpus.tsv --label-column category,department,urgency,risk,cadre --out triage.wmtm"
+        )
 
         @OptionGroup var file: DataFile
         @Option(help: "输出的模型文件。Model file to write.") var out: String
         @Option(help: "训练轮数。Epochs.") var epochs: Int = LinearTrainer().epochs
         @Option(name: .customLong("max-n"), help: "最长的字 n 元组。Longest character n-gram.") var maxN: Int = 3
         @Option(help: "特征桶数（2 的幂）。Hashed feature buckets (power of two).") var buckets: Int = 1 << 18
-        @Option(name: .customLong("learning-rate"), help: "学习率。AdaGrad learning rate.") var learningRate: Float = LinearTrainer().learningRate
+        @Option(name: .customLong("learning-rate"), help: "学习率。AdaGrad learning rate.") var learningRate: Float = LinearTrainer()
+            .learningRate
         @Option(help: "L2 正则。L2 regularisation.") var l2: Float = LinearTrainer().l2
         @Flag(help: "以 JSON 输出训练结果（秒数、大小、版本）。Print one JSON object.") var json = false
         @Option(help: "某列的某个取值不作为该列的训练数据，如 department=-。Rows with this label are not training data for that column.")
@@ -97,13 +106,16 @@ struct ModelCommand: AsyncParsableCommand {
             var ignoring: [String: Set<String>] = [:]
             for rule in ignore {
                 let parts = rule.split(separator: "=", maxSplits: 1).map(String.init)
-                guard parts.count == 2, file.labelColumns.contains(parts[0]) else { throw ValidationError("--ignore 应为 列名=取值，且列名在 --label-column 中：\(rule)") }
+                guard parts.count == 2, file.labelColumns.contains(parts[0]) else {
+                    throw ValidationError("--ignore 应为 列名=取值，且列名在 --label-column 中：\(rule)")
+                }
                 ignoring[parts[0], default: []].insert(parts[1])
             }
             let model: TextModel
             do {
                 model = try TextModelTraining.train(
-                    loaded.examples, labelColumns: file.labelColumns, features: FeatureConfig(dimension: buckets, minN: 1, maxN: maxN, words: words), trainer: trainer,
+                    loaded.examples, labelColumns: file.labelColumns,
+                    features: FeatureConfig(dimension: buckets, minN: 1, maxN: maxN, words: words), trainer: trainer,
                     useIDF: idf, ignoring: ignoring, losses: losses,
                     notes: ["rows": String(loaded.examples.count), "data": URL(fileURLWithPath: file.data).lastPathComponent])
             } catch { throw ValidationError(error.description) }
@@ -115,7 +127,9 @@ struct ModelCommand: AsyncParsableCommand {
                 print(#"{"rows":\#(loaded.examples.count),"seconds":\#(seconds),"bytes":\#(bytes.count),"version":"\#(model.version)"}"#)
                 return
             }
-            print("训练完成 trained: \(loaded.examples.count) 条，\(file.labelColumns.joined(separator: ", "))；用时 \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow)))")
+            print(
+                "训练完成 trained: \(loaded.examples.count) 条，\(file.labelColumns.joined(separator: ", "))；用时 \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow)))"
+            )
             print("模型 model: \(out)（\(bytes.count / 1024) KB，版本 \(model.version)）")
         }
     }
@@ -157,7 +171,8 @@ extension ModelCommand {
                 var retrainer = TriageRetrainer()
                 retrainer.copies = copies
                 retrainer.force = force
-                let report = try retrainer.run(corpus: examples, corrections: corrections, current: current, out: out ?? config.retrainedModelPath)
+                let report = try retrainer.run(
+                    corpus: examples, corrections: corrections, current: current, out: out ?? config.retrainedModelPath)
                 if json {
                     let encoder = JSONEncoder()
                     encoder.keyEncodingStrategy = .convertToSnakeCase
@@ -165,9 +180,13 @@ extension ModelCommand {
                     print(String(decoding: try encoder.encode(report), as: UTF8.self))
                 } else {
                     func pct(_ x: Double?) -> String { x.map { String(format: "%.0f%%", $0 * 100) } ?? "—" }
-                    say("纠正 \(report.corrections) 条（其中与分诊建议不同的 \(report.changed) 条），训练 \(report.rows) 行，用时 \(String(format: "%.1f", report.seconds)) 秒。")
-                    say(String(format: "语料留出集（%d 条）类别 macro-F1：不含纠正 %.3f，含纠正 %.3f。", report.check.heldOutCount,
-                               report.check.heldOutBefore, report.check.heldOutAfter))
+                    say(
+                        "纠正 \(report.corrections) 条（其中与分诊建议不同的 \(report.changed) 条），训练 \(report.rows) 行，用时 \(String(format: "%.1f", report.seconds)) 秒。"
+                    )
+                    say(
+                        String(
+                            format: "语料留出集（%d 条）类别 macro-F1：不含纠正 %.3f，含纠正 %.3f。", report.check.heldOutCount,
+                            report.check.heldOutBefore, report.check.heldOutAfter))
                     say("纠正的类别，原模型判对 \(pct(report.agreementBefore))，新模型判对 \(pct(report.agreementAfter))。")
                     if let refusal = report.refusal {
                         say("未写入：\(refusal)")

@@ -54,8 +54,10 @@ extension ModelCommand {
                     print("== \(column)")
                     print(TextModelTraining.evaluate(m, head: column, loaded.examples).table)
                     if let r = reports[column]?["demand_recall"] as? Double, let w = reports[column]?["workload"] as? Double {
-                        print(String(format: "整体判断（模型+规则，无需处理阈值 %.3f）：诉求召回 %.3f，人工查看 %.3f，漏掉 %d 条", noneAbove, r, w,
-                                     reports[column]?["dropped"] as? Int ?? 0))
+                        print(
+                            String(
+                                format: "整体判断（模型+规则，无需处理阈值 %.3f）：诉求召回 %.3f，人工查看 %.3f，漏掉 %d 条", noneAbove, r, w,
+                                reports[column]?["dropped"] as? Int ?? 0))
                     }
                 }
             }
@@ -68,13 +70,17 @@ extension ModelCommand {
         }
 
         /// The whole decision for every example, with the gold category and (when the file has one) the gold cadre label.
-        static func outcomes(model: TextModel, examples: [LabelledExample], noneAbove: Double, file: DataFile) throws -> [DemandEvaluation.Outcome] {
+        static func outcomes(model: TextModel, examples: [LabelledExample], noneAbove: Double, file: DataFile) throws -> [DemandEvaluation
+            .Outcome]
+        {
             let cadre = try? DataFile.load(path: file.data, textColumn: file.textColumn, labelColumns: ["cadre"], delimiter: file.delimiter)
             let cadreByText = Dictionary((cadre?.examples ?? []).map { ($0.text, $0.labels["cadre"] == "yes") }) { a, _ in a }
             var triager = Triager(model: model)
             triager.noneAbove = noneAbove
             return examples.map { e in
-                DemandEvaluation.Outcome(goldCategory: e.labels["category"] ?? "", goldCadre: cadreByText[e.text], decision: triager.triage(e.text, explain: false))
+                DemandEvaluation.Outcome(
+                    goldCategory: e.labels["category"] ?? "", goldCadre: cadreByText[e.text],
+                    decision: triager.triage(e.text, explain: false))
             }
         }
     }
@@ -97,22 +103,32 @@ extension ModelCommand {
         func run() async throws {
             let m: TextModel
             do { m = try TriageSetup.model(path: model) } catch { throw ValidationError("\(error)") }
-            var examples = try DataFile.load(path: file.data, textColumn: file.textColumn, labelColumns: ["category"], delimiter: file.delimiter).examples
+            var examples = try DataFile.load(
+                path: file.data, textColumn: file.textColumn, labelColumns: ["category"], delimiter: file.delimiter
+            ).examples
             if let split {
-                let rows = try DataFile.load(path: file.data, textColumn: file.textColumn, labelColumns: ["split"], delimiter: file.delimiter).examples
+                let rows = try DataFile.load(
+                    path: file.data, textColumn: file.textColumn, labelColumns: ["split"], delimiter: file.delimiter
+                ).examples
                 let keep = Set(rows.filter { $0.labels["split"] == split }.map(\.text))
                 examples = examples.filter { keep.contains($0.text) }
                 guard !examples.isEmpty else { throw ValidationError("没有 split = \(split) 的行") }
             }
             let outcomes = try Eval.outcomes(model: m, examples: examples, noneAbove: 0, file: file)
-            let curve = DemandEvaluation.curve(outcomes, decideAbove: Triager(model: m).decideAbove, thresholds: DemandEvaluation.thresholds)
+            let curve = DemandEvaluation.curve(
+                outcomes, decideAbove: Triager(model: m).decideAbove, thresholds: DemandEvaluation.thresholds)
             let chosen = DemandEvaluation.choose(curve, target: target)
             if json {
                 let encoder = JSONEncoder()
                 encoder.keyEncodingStrategy = .convertToSnakeCase
                 encoder.outputFormatting = [.sortedKeys]
-                struct Out: Encodable { let count: Int; let target: Double; let chosen: DemandEvaluation.Point?; let curve: [DemandEvaluation.Point] }
-                print(String(decoding: try encoder.encode(Out(count: outcomes.count, target: target, chosen: chosen, curve: curve)), as: UTF8.self))
+                struct Out: Encodable {
+                    let count: Int; let target: Double; let chosen: DemandEvaluation.Point?; let curve: [DemandEvaluation.Point]
+                }
+                print(
+                    String(
+                        decoding: try encoder.encode(Out(count: outcomes.count, target: target, chosen: chosen, curve: curve)),
+                        as: UTF8.self))
                 return
             }
             print("阈值 τ   诉求召回  人工查看")

@@ -78,7 +78,9 @@ struct OutboxStatus: AsyncParsableCommand {
             let (counts, problems) = try await ServerRunner.withServices(config: config) { services in
                 let store = services.outbox
                 let counts = try await store.counts(county: code)
-                let problems = try await store.items(county: code, status: "failed", limit: 20) + store.items(county: code, status: "uncertain", limit: 20)
+                let problems =
+                    try await store.items(county: code, status: "failed", limit: 20)
+                    + store.items(county: code, status: "uncertain", limit: 20)
                 return (counts, problems)
             }
             let names = ["pending": "待发送", "sending": "发送中", "delivered": "已送达", "failed": "失败", "uncertain": "无法确认"]

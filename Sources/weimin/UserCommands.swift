@@ -63,8 +63,10 @@ struct UserAdd: AsyncParsableCommand {
             let config = try await data.load()
             let pw = password
             let viewer = try await ServerRunner.withServices(config: config) { services in
-                try await services.staff.add(.init(
-                    username: username, displayName: name ?? username, password: pw, role: role, region: code, departmentCode: department))
+                try await services.staff.add(
+                    .init(
+                        username: username, displayName: name ?? username, password: pw, role: role, region: code,
+                        departmentCode: department))
             }
             say("已创建账号 \(viewer.username)（\(CoreStrings.roleName(viewer.role))，管辖 \(viewer.region)）。")
             if generated { say("初始密码（只显示这一次）：\(password)") }

@@ -17,7 +17,11 @@ struct Weimin: AsyncParsableCommand {
 
             Settings come from flags, then WEIMIN_… environment variables, then a JSON config file (--config or WEIMIN_CONFIG), then defaults. Data lives in --dir (default ./weimin-data) unless --database-url postgres://… is given.
             """,
-        subcommands: [Serve.self, Migrate.self, Demo.self, UserCommand.self, AuditCommand.self, CalendarCommand.self, RulesCommand.self, RetentionCommand.self, SourceCommand.self, GroupCommand.self, ImportCommand.self, BenchCommand.self, RobotCommand.self, OutboxCommand.self, ModelCommand.self, ClassifyCommand.self, MediaCommand.self])
+        subcommands: [
+            Serve.self, Migrate.self, Demo.self, UserCommand.self, AuditCommand.self, CalendarCommand.self, RulesCommand.self,
+            RetentionCommand.self, SourceCommand.self, GroupCommand.self, ImportCommand.self, BenchCommand.self, RobotCommand.self,
+            OutboxCommand.self, ModelCommand.self, ClassifyCommand.self, MediaCommand.self,
+        ])
 }
 
 /// Options every data command takes.
@@ -25,7 +29,9 @@ struct DataOptions: ParsableArguments {
     @Option(help: "数据目录（内置 SQLite 数据库和密钥文件）。Data folder for the embedded SQLite database and key file. Default ./weimin-data")
     var dir: String?
 
-    @Option(name: .customLong("database-url"), help: "PostgreSQL 地址，如 postgres://weimin:密码@127.0.0.1:5432/weimin。Use PostgreSQL instead of SQLite.")
+    @Option(
+        name: .customLong("database-url"),
+        help: "PostgreSQL 地址，如 postgres://weimin:密码@127.0.0.1:5432/weimin。Use PostgreSQL instead of SQLite.")
     var databaseURL: String?
 
     @Option(help: "JSON 配置文件。Config file (JSON), e.g. {\"http\":{\"port\":8080},\"database\":{\"url\":\"postgres://…\"}}")
@@ -83,4 +89,3 @@ func runReportingErrors(_ body: () async throws -> Void) async throws {
 func say(_ text: String) {
     try? FileHandle.standardOutput.write(contentsOf: Data((text + "\n").utf8))
 }
-

@@ -6,12 +6,15 @@ import WeiminCore
 struct AssessmentTests {
     let month = DateInterval(start: Date(timeIntervalSince1970: 1_793_462_400), duration: 30 * 86400)  // 2026-11-01 00:00 +08:00
 
-    func c(_ unit: String, created: Double, responseDue: Double? = 1, responded: Double? = nil, due: Double? = nil, resolved: Double? = nil,
-           review: Satisfaction? = nil, reviewed: Double? = nil) -> AssessedCase {
+    func c(
+        _ unit: String, created: Double, responseDue: Double? = 1, responded: Double? = nil, due: Double? = nil, resolved: Double? = nil,
+        review: Satisfaction? = nil, reviewed: Double? = nil
+    ) -> AssessedCase {
         let d = { (x: Double?) in x.map { self.month.start.addingTimeInterval($0 * 86400) } }
-        return AssessedCase(id: UUID(), number: "n", township: unit, village: nil, department: nil, createdAt: d(created)!,
-                            responseDueAt: d(responseDue.map { created + $0 }), respondedAt: d(responded), dueAt: d(due), resolvedAt: d(resolved),
-                            review: review, reviewedAt: d(reviewed))
+        return AssessedCase(
+            id: UUID(), number: "n", township: unit, village: nil, department: nil, createdAt: d(created)!,
+            responseDueAt: d(responseDue.map { created + $0 }), respondedAt: d(responded), dueAt: d(due), resolvedAt: d(resolved),
+            review: review, reviewedAt: d(reviewed))
     }
 
     @Test("each rate counts what docs/domain.md §5 says; an excluded case counts nowhere; ranks share ties")
@@ -26,8 +29,9 @@ struct AssessmentTests {
             c("丙乡", created: 5, responded: 5.5),
         ]
         let now = month.start.addingTimeInterval(25 * 86400)
-        let rows = Assessment.rows(cases: cases, month: month, unit: { $0.township }, units: ["丁乡"],
-                                   coverage: ["甲乡": Rate(3, 3), "乙乡": Rate(1, 2)], now: now)
+        let rows = Assessment.rows(
+            cases: cases, month: month, unit: { $0.township }, units: ["丁乡"],
+            coverage: ["甲乡": Rate(3, 3), "乙乡": Rate(1, 2)], now: now)
         let a = rows.first { $0.unit == "甲乡" }!, b = rows.first { $0.unit == "乙乡" }!
         #expect(a.response == Rate(2, 3) && a.onTime == Rate(1, 2) && a.satisfaction == Rate(1, 2))
         #expect(b.response == Rate(1, 1) && b.onTime == Rate(1, 2) && b.satisfaction == Rate(1, 1) && b.coverage == Rate(1, 2))
@@ -41,12 +45,14 @@ struct AssessmentTests {
         #expect(excludedRows.first { $0.unit == "甲乡" }!.response == Rate(2, 2))
 
         // Equal scores share a rank.
-        let tie = Assessment.rows(cases: [c("X", created: 1, responded: 1.1), c("Y", created: 1, responded: 1.1), c("Z", created: 1, responded: 9)],
-                                  month: month, unit: { $0.township }, now: now)
+        let tie = Assessment.rows(
+            cases: [c("X", created: 1, responded: 1.1), c("Y", created: 1, responded: 1.1), c("Z", created: 1, responded: 9)],
+            month: month, unit: { $0.township }, now: now)
         #expect(tie.map(\.rank) == [1, 1, 3])
         // Weights decide: with only satisfaction weighed, 乙乡 (100 %) beats 甲乡 (50 %).
-        let bySatisfaction = Assessment.rows(cases: cases, month: month, unit: { $0.township },
-                                             weights: AssessmentWeights(response: 0, onTime: 0, satisfaction: 1, coverage: 0), now: now)
+        let bySatisfaction = Assessment.rows(
+            cases: cases, month: month, unit: { $0.township },
+            weights: AssessmentWeights(response: 0, onTime: 0, satisfaction: 1, coverage: 0), now: now)
         #expect(bySatisfaction.first?.unit == "乙乡")
     }
 }

@@ -8,7 +8,8 @@ struct CaseReplyPlanTests {
     func acceptAndDispatch() {
         let accept = CaseReplyPlan.group(for: .accept(note: ""), department: "县受理中心", deadline: "12月3日 17:30")
         #expect(accept.replies.map(\.kind) == [.receipt] && accept.replies[0].mentionVillager && !accept.asksSatisfaction)
-        let dispatch = CaseReplyPlan.group(for: .dispatch(lead: UUID(), coHandlers: [], note: ""), department: "县交通运输局", deadline: "12月3日 17:30")
+        let dispatch = CaseReplyPlan.group(
+            for: .dispatch(lead: UUID(), coHandlers: [], note: ""), department: "县交通运输局", deadline: "12月3日 17:30")
         #expect(dispatch.replies.count == 1 && dispatch.replies[0].kind == .progress && !dispatch.replies[0].mentionVillager)
         #expect(dispatch.replies[0].values["note"] == "已转交县交通运输局办理，将于 12月3日 17:30 前答复。")
     }
@@ -18,7 +19,9 @@ struct CaseReplyPlanTests {
         let resolve = CaseReplyPlan.group(for: .resolve(reply: "已修好"), department: "县水利局", deadline: "")
         #expect(resolve.replies.map(\.kind) == [.resolution, .satisfaction] && resolve.asksSatisfaction)
         #expect(resolve.replies.allSatisfy { $0.values["reply"] == "已修好" && $0.mentionVillager })
-        #expect(CaseReplyPlan.group(for: .decideExtension(approve: false, villagerNotified: false, note: "不批"), department: "x", deadline: "y") == .none)
+        #expect(
+            CaseReplyPlan.group(for: .decideExtension(approve: false, villagerNotified: false, note: "不批"), department: "x", deadline: "y")
+                == .none)
         #expect(CaseReplyPlan.group(for: .start(note: ""), department: "x", deadline: "y") == .none)
         #expect(CaseReplyPlan.privateStage(for: .accept(note: "")) == "受理" && CaseReplyPlan.privateStage(for: .start(note: "")) == nil)
     }

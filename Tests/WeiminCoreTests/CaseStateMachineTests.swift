@@ -42,9 +42,12 @@ struct CaseStateMachineTests {
             let expected = expectedNext(status, action)
             do {
                 let next = try CaseStateMachine.apply(action, to: status)
-                #expect(expected == next.state, "\(status.state) + \(action.name) gave \(next.state), expected \(String(describing: expected))")
+                #expect(
+                    expected == next.state, "\(status.state) + \(action.name) gave \(next.state), expected \(String(describing: expected))")
             } catch {
-                #expect(expected == nil, "\(status.state) + \(action.name) was refused (\(error.reason)) but should give \(String(describing: expected))")
+                #expect(
+                    expected == nil,
+                    "\(status.state) + \(action.name) was refused (\(error.reason)) but should give \(String(describing: expected))")
                 #expect(error.from == status.state)
                 #expect(!error.reason.isEmpty)
             }
@@ -77,7 +80,9 @@ struct CaseStateMachineTests {
             #expect(resumed.state == from)
             #expect(resumed.resumeState == nil)
         }
-        #expect(throws: TransitionError.self) { try CaseStateMachine.apply(.suspend, to: CaseStatus(state: .suspended, resumeState: .accepted)) }
+        #expect(throws: TransitionError.self) {
+            try CaseStateMachine.apply(.suspend, to: CaseStatus(state: .suspended, resumeState: .accepted))
+        }
         #expect(throws: TransitionError.self) { try CaseStateMachine.apply(.resume, to: CaseStatus(state: .suspended)) }
     }
 

@@ -11,7 +11,9 @@ private func at(_ date: String, _ hh: Int, _ mm: Int = 0) -> Date {
     workflow.calendar.instant(LocalDate(iso: date)!, minute: Double(hh * 60 + mm))
 }
 
-private func makeCase(_ status: CaseStatus, category: Category = .service, sealed: Bool = false, department: UUID? = zjj, created: Date = at("2026-11-23", 9)) -> Case {
+private func makeCase(
+    _ status: CaseStatus, category: Category = .service, sealed: Bool = false, department: UUID? = zjj, created: Date = at("2026-11-23", 9)
+) -> Case {
     var c = Case(
         id: UUID(), number: CaseNumber("433125-2026-000001")!, countyCode: RegionCode("433125")!, townshipCode: village.townshipCode,
         villageCode: village, groupID: nil, category: category, departmentID: department, urgency: .normal, status: status, sealed: sealed,
@@ -28,8 +30,9 @@ private func user(_ role: Role, department: UUID? = nil) -> Viewer {
     case .villageAdmin: region = "433125111201"
     default: region = "433125"
     }
-    return Viewer(userID: UUID(), username: role.rawValue, displayName: role.rawValue, role: role, region: RegionCode(region)!,
-                  departmentID: role == .departmentHandler ? (department ?? zjj) : nil)
+    return Viewer(
+        userID: UUID(), username: role.rawValue, displayName: role.rawValue, role: role, region: RegionCode(region)!,
+        departmentID: role == .departmentHandler ? (department ?? zjj) : nil)
 }
 
 private enum Outcome: Equatable { case ok, notFound, forbidden, conflict, invalid }
@@ -67,7 +70,8 @@ private func mayAct(_ role: Role, _ action: CaseAction, state: CaseState, resume
 
 private let statuses: [CaseStatus] = CaseState.allCases.flatMap { s -> [CaseStatus] in
     switch s {
-    case .suspended: return [CaseStatus(state: .suspended, resumeState: .accepted), CaseStatus(state: .suspended, resumeState: .inProgress)]
+    case .suspended:
+        return [CaseStatus(state: .suspended, resumeState: .accepted), CaseStatus(state: .suspended, resumeState: .inProgress)]
     case .reviewed: return [CaseStatus(state: .reviewed, lastReview: .satisfied), CaseStatus(state: .reviewed, lastReview: .unsatisfied)]
     default: return [CaseStatus(state: s)]
     }
@@ -99,12 +103,17 @@ struct CaseWorkflowTests {
                 }
                 let got = outcome(command, c, v)
                 let expected: Outcome
-                if [.leader, .admin, .discipline, .villageAdmin].contains(role) || !mayAct(role, action, state: status.state, resumeState: status.resumeState) {
+                if [.leader, .admin, .discipline, .villageAdmin].contains(role)
+                    || !mayAct(role, action, state: status.state, resumeState: status.resumeState)
+                {
                     expected = .forbidden
                 } else {
                     expected = (try? CaseStateMachine.apply(action, to: status)) == nil ? .conflict : .ok
                 }
-                #expect(got == expected, "\(role) \(action.name) in \(status.state)(\(String(describing: status.resumeState ?? nil)), \(String(describing: status.lastReview))) → \(got), expected \(expected)")
+                #expect(
+                    got == expected,
+                    "\(role) \(action.name) in \(status.state)(\(String(describing: status.resumeState ?? nil)), \(String(describing: status.lastReview))) → \(got), expected \(expected)"
+                )
             }
         }
     }
@@ -159,7 +168,8 @@ struct CaseWorkflowTests {
     func suspension() throws {
         var c = makeCase(.initial, created: at("2026-11-23", 9))
         c = try workflow.plan(.accept(note: ""), on: c, by: user(.intakeOperator), at: at("2026-11-23", 9)).after
-        c = try workflow.plan(.dispatch(lead: zjj, coHandlers: [], note: ""), on: c, by: user(.intakeOperator), at: at("2026-11-23", 9, 30)).after
+        c = try workflow.plan(.dispatch(lead: zjj, coHandlers: [], note: ""), on: c, by: user(.intakeOperator), at: at("2026-11-23", 9, 30))
+            .after
         c = try workflow.plan(.start(note: ""), on: c, by: user(.departmentHandler), at: at("2026-11-23", 10)).after
         #expect(c.dueAt == at("2026-11-30", 17, 30))
         c = try workflow.plan(.suspend(reason: "等群众提供照片"), on: c, by: user(.departmentHandler), at: at("2026-11-24", 17, 30)).after
@@ -174,22 +184,30 @@ struct CaseWorkflowTests {
     func extensions() throws {
         var c = makeCase(.initial)
         c = try workflow.plan(.accept(note: ""), on: c, by: user(.intakeOperator), at: at("2026-11-23", 9)).after
-        c = try workflow.plan(.dispatch(lead: zjj, coHandlers: [], note: ""), on: c, by: user(.intakeOperator), at: at("2026-11-23", 9)).after
+        c = try workflow.plan(.dispatch(lead: zjj, coHandlers: [], note: ""), on: c, by: user(.intakeOperator), at: at("2026-11-23", 9))
+            .after
         let due = try #require(c.dueAt)
         #expect(outcome(.requestExtension(.workingDays(11), reason: "需招标"), c, user(.departmentHandler)) == .invalid)
         #expect(outcome(.requestExtension(.calendarDays(5), reason: "需招标"), c, user(.departmentHandler)) == .invalid)
         #expect(outcome(.requestExtension(.workingDays(5), reason: "需招标"), c, user(.intakeOperator)) == .forbidden)
-        c = try workflow.plan(.requestExtension(.workingDays(5), reason: "需采购材料"), on: c, by: user(.departmentHandler), at: at("2026-11-24", 9)).after
+        c = try workflow.plan(
+            .requestExtension(.workingDays(5), reason: "需采购材料"), on: c, by: user(.departmentHandler), at: at("2026-11-24", 9)
+        ).after
         #expect(outcome(.decideExtension(approve: true, villagerNotified: true, note: ""), c, user(.departmentHandler)) == .forbidden)
         #expect(outcome(.decideExtension(approve: true, villagerNotified: false, note: ""), c, user(.supervisor)) == .invalid)
-        c = try workflow.plan(.decideExtension(approve: true, villagerNotified: true, note: "同意"), on: c, by: user(.supervisor), at: at("2026-11-24", 10)).after
-        #expect(c.dueAt == workflow.calendar.instant(workflow.calendar.addingWorkingDays(5, to: workflow.calendar.local(due).date), minute: 1050))
+        c = try workflow.plan(
+            .decideExtension(approve: true, villagerNotified: true, note: "同意"), on: c, by: user(.supervisor), at: at("2026-11-24", 10)
+        ).after
+        #expect(
+            c.dueAt
+                == workflow.calendar.instant(workflow.calendar.addingWorkingDays(5, to: workflow.calendar.local(due).date), minute: 1050))
         #expect(c.clock.extensions == 1)
         #expect(outcome(.requestExtension(.workingDays(1), reason: "再延"), c, user(.departmentHandler)) == .conflict)
         // Categories without an extension rule cannot be extended.
         var p = makeCase(.initial, category: .publicity)
         p = try workflow.plan(.accept(note: ""), on: p, by: user(.intakeOperator), at: at("2026-11-23", 9)).after
-        p = try workflow.plan(.dispatch(lead: zjj, coHandlers: [], note: ""), on: p, by: user(.intakeOperator), at: at("2026-11-23", 9)).after
+        p = try workflow.plan(.dispatch(lead: zjj, coHandlers: [], note: ""), on: p, by: user(.intakeOperator), at: at("2026-11-23", 9))
+            .after
         #expect(outcome(.requestExtension(.workingDays(1), reason: "x"), p, user(.departmentHandler)) == .conflict)
     }
 
@@ -197,7 +215,8 @@ struct CaseWorkflowTests {
     func returnWindow() throws {
         var c = makeCase(.initial)
         c = try workflow.plan(.accept(note: ""), on: c, by: user(.intakeOperator), at: at("2026-11-23", 9)).after
-        c = try workflow.plan(.dispatch(lead: zjj, coHandlers: [], note: ""), on: c, by: user(.intakeOperator), at: at("2026-11-23", 9)).after
+        c = try workflow.plan(.dispatch(lead: zjj, coHandlers: [], note: ""), on: c, by: user(.intakeOperator), at: at("2026-11-23", 9))
+            .after
         #expect(c.returnDueAt == at("2026-11-30", 17, 30))
         #expect(outcome(.returnToCentre(reason: "非本部门职责"), c, user(.departmentHandler), at: at("2026-11-30", 17)) == .ok)
         #expect(outcome(.returnToCentre(reason: "非本部门职责"), c, user(.departmentHandler), at: at("2026-12-01", 9)) == .conflict)
@@ -213,7 +232,8 @@ struct CaseWorkflowTests {
         c = try workflow.plan(.notifyAcceptance(note: "您的信访事项已受理"), on: c, by: user(.intakeOperator), at: at("2026-11-03", 11)).after
         #expect(outcome(.notifyAcceptance(note: "again"), c, user(.intakeOperator)) == .conflict)
         #expect(outcome(.requestReview(note: "不服"), c, user(.intakeOperator)) == .conflict)  // no opinion yet
-        c = try workflow.plan(.dispatch(lead: zjj, coHandlers: [], note: ""), on: c, by: user(.intakeOperator), at: at("2026-11-03", 12)).after
+        c = try workflow.plan(.dispatch(lead: zjj, coHandlers: [], note: ""), on: c, by: user(.intakeOperator), at: at("2026-11-03", 12))
+            .after
         c = try workflow.plan(.start(note: ""), on: c, by: user(.departmentHandler), at: at("2026-11-04", 9)).after
         c = try workflow.plan(.resolve(reply: "处理意见书"), on: c, by: user(.departmentHandler), at: at("2026-11-20", 9)).after
         #expect(c.petition.dueAt == at("2026-12-21", 17, 30))  // 30 days → 12-20 Sunday → Monday
@@ -249,11 +269,18 @@ struct CaseWorkflowTests {
     @Test("the console's list of available actions follows role and state")
     func available() throws {
         let c = makeCase(.initial)
-        #expect(workflow.available(on: c, to: user(.intakeOperator)) == ["accept", "decline", "merge", "reclassify", "dismiss", "transfer_discipline"])
+        #expect(
+            workflow.available(on: c, to: user(.intakeOperator)) == [
+                "accept", "decline", "merge", "reclassify", "dismiss", "transfer_discipline",
+            ])
         #expect(workflow.available(on: c, to: user(.leader)).isEmpty)
         var d = try workflow.plan(.accept(note: ""), on: c, by: user(.intakeOperator), at: at("2026-11-23", 9)).after
-        d = try workflow.plan(.dispatch(lead: zjj, coHandlers: [], note: ""), on: d, by: user(.intakeOperator), at: at("2026-11-23", 9)).after
-        #expect(Set(workflow.available(on: d, to: user(.departmentHandler))) == ["return", "start", "suspend", "request_extension", "transfer_discipline"])
+        d = try workflow.plan(.dispatch(lead: zjj, coHandlers: [], note: ""), on: d, by: user(.intakeOperator), at: at("2026-11-23", 9))
+            .after
+        #expect(
+            Set(workflow.available(on: d, to: user(.departmentHandler))) == [
+                "return", "start", "suspend", "request_extension", "transfer_discipline",
+            ])
     }
 
     @Test("改类 moves the case to another function and its clocks to that function's rules; 非诉求 closes a new case quietly")
@@ -268,11 +295,14 @@ struct CaseWorkflowTests {
 
         // Accepted: the handling clock restarts from when it started, under the new rule.
         let accepted = try workflow.plan(.accept(note: ""), on: c, by: operatorUser, at: at("2026-11-26", 11, 30)).after
-        let moved = try workflow.plan(.reclassify(.opinion, note: "有人在群里煽动"), on: accepted, by: operatorUser, at: at("2026-11-26", 14, 30)).after
+        let moved = try workflow.plan(.reclassify(.opinion, note: "有人在群里煽动"), on: accepted, by: operatorUser, at: at("2026-11-26", 14, 30))
+            .after
         #expect(accepted.clock.ruleID == "handling.service" && moved.clock.ruleID == "handling.opinion")
         #expect(moved.clock.startedAt == accepted.clock.startedAt && moved.dueAt! < accepted.dueAt!)
 
-        let dispatched = try workflow.plan(.dispatch(lead: zjj, coHandlers: [], note: ""), on: accepted, by: operatorUser, at: at("2026-11-26", 12)).after
+        let dispatched = try workflow.plan(
+            .dispatch(lead: zjj, coHandlers: [], note: ""), on: accepted, by: operatorUser, at: at("2026-11-26", 12)
+        ).after
         #expect(outcome(.reclassify(.opinion, note: "x"), dispatched, operatorUser) == .conflict)
         #expect(outcome(.reclassify(.opinion, note: "x"), c, user(.departmentHandler)) == .forbidden)
         #expect(outcome(.reclassify(.service, note: "x"), c, operatorUser) == .invalid)

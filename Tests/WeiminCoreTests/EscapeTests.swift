@@ -13,10 +13,12 @@ struct EscapeTests {
         return (0...(h.count - n.count)).contains { Array(h[$0..<($0 + n.count)]) == n }
     }
 
-    @Test("HTML: no raw < > \" ' & survives, whatever grapheme it hides in", arguments: [
-        "\u{0600}<svg/onload=alert(1)>", "x\"\u{0301} onmouseover=alert(1) y=\"", "'\u{0301}><img src=x onerror=alert(1)>",
-        "&\u{0301}lt;", "\u{200D}<script>alert(1)</script>", "<\u{0308}b>", "\u{1F468}\u{200D}<i>",
-    ])
+    @Test(
+        "HTML: no raw < > \" ' & survives, whatever grapheme it hides in",
+        arguments: [
+            "\u{0600}<svg/onload=alert(1)>", "x\"\u{0301} onmouseover=alert(1) y=\"", "'\u{0301}><img src=x onerror=alert(1)>",
+            "&\u{0301}lt;", "\u{200D}<script>alert(1)</script>", "<\u{0308}b>", "\u{1F468}\u{200D}<i>",
+        ])
     func html(payload: String) {
         let out = Escape.html(payload)
         for raw in ["<", ">", "\"", "'"] { #expect(!Self.rawBytes(out, contain: raw), "raw \(raw) in \(out.debugDescription)") }
@@ -26,8 +28,9 @@ struct EscapeTests {
         for i in ampersands {
             let tail = String(decoding: bytes[i..<min(bytes.count, i + 6)], as: UTF8.self)
             // By bytes: `hasPrefix` compares graphemes, and a mark after `;` joins it.
-            #expect(["&amp;", "&lt;", "&gt;", "&quot;", "&#39;", "&#96;", "&#61;"].contains { tail.utf8.starts(with: $0.utf8) },
-                    "stray & in \(out.debugDescription)")
+            #expect(
+                ["&amp;", "&lt;", "&gt;", "&quot;", "&#39;", "&#96;", "&#61;"].contains { tail.utf8.starts(with: $0.utf8) },
+                "stray & in \(out.debugDescription)")
         }
         // The villager's own words are kept.
         #expect(Escape.html("路灯坏了\u{0301}") == "路灯坏了\u{0301}")
@@ -56,8 +59,9 @@ struct EscapeTests {
 
     @Test("the spreadsheet's CSV goes through the same guard")
     func spreadsheet() {
-        let sheet = Spreadsheet.Sheet(name: "台账", columns: [.init("标题", width: 20)],
-                                      rows: [[.text("=\u{0301}HYPERLINK(\"http://evil\",\"点我\")")], [.text("a,\u{0301}b")]])
+        let sheet = Spreadsheet.Sheet(
+            name: "台账", columns: [.init("标题", width: 20)],
+            rows: [[.text("=\u{0301}HYPERLINK(\"http://evil\",\"点我\")")], [.text("a,\u{0301}b")]])
         let text = String(decoding: Spreadsheet(sheets: [sheet]).csv(), as: UTF8.self)
         #expect(text.contains("\"'=\u{0301}HYPERLINK"))
         #expect(text.contains("\"a,\u{0301}b\""))

@@ -82,7 +82,8 @@ struct FuzzRegressionTests {
     @Test("a quote of a refused row quotes nothing")
     func quoteOfRefusedRow() throws {
         let header = "localId,TalkerId,Type,SubType,IsSender,CreateTime,Status,StrContent,StrTime,Remark,NickName,Sender\n"
-        let csv = header + "1,g,1,0,0,1732410180,2,路灯坏了,x,,a,wxid_\u{0}a\n"
+        let csv =
+            header + "1,g,1,0,0,1732410180,2,路灯坏了,x,,a,wxid_\u{0}a\n"
             + "2,g,49,57,0,1732410240,2,<msg><appmsg><title>收到</title><refermsg><content>路灯坏了</content></refermsg>"
             + "</appmsg></msg>,x,,b,wxid_b\n"
         let result = try ChatExport.parseCSV(csv, now: Self.now)

@@ -6,7 +6,8 @@ import WeiminCore
 struct XMLReaderTests {
     @Test("reads a WeCom envelope with CDATA, plain text and entities")
     func envelope() throws {
-        let xml = try XMLNode.parse("""
+        let xml = try XMLNode.parse(
+            """
             <?xml version="1.0"?>
             <xml><ToUserName><![CDATA[ww1436e0e65a779aee]]></ToUserName><Content><![CDATA[路灯坏了 <急>]]></Content>
             <AgentID>1000002</AgentID><Note>a &amp; b &lt;c&gt; &#20320;&#x597D;</Note><Empty/></xml>
@@ -24,16 +25,19 @@ struct XMLReaderTests {
     func nested() throws {
         let event = try XMLNode.parse("<xml><MemChangeList><Item><![CDATA[wmA]]></Item><Item>wmB</Item></MemChangeList></xml>")
         #expect(event["MemChangeList"]?.children.map(\.text) == ["wmA", "wmB"])
-        let app = try XMLNode.parse(#"<msg><appmsg appid="" sdkver="0"><title>修好了吗</title><type>57</type><refermsg><svrid>8812</svrid></refermsg></appmsg></msg>"#)
+        let app = try XMLNode.parse(
+            #"<msg><appmsg appid="" sdkver="0"><title>修好了吗</title><type>57</type><refermsg><svrid>8812</svrid></refermsg></appmsg></msg>"#)
         #expect(app.value("appmsg", "refermsg", "svrid") == "8812")
         #expect(app["appmsg"]?.attributes["sdkver"] == "0")
         #expect(app.all("svrid").count == 1)
     }
 
-    @Test("malformed documents are refused with a reason", arguments: [
-        "", "hello", "<xml><a>1</b></xml>", "<xml><a>1</a>", "<xml></xml><more/>", "<xml a=1></xml>",
-        "<!DOCTYPE x [<!ENTITY a \"b\">]><xml>&a;</xml>", "<xml>&bogus;</xml>", "<xml><![CDATA[open</xml>",
-    ])
+    @Test(
+        "malformed documents are refused with a reason",
+        arguments: [
+            "", "hello", "<xml><a>1</b></xml>", "<xml><a>1</a>", "<xml></xml><more/>", "<xml a=1></xml>",
+            "<!DOCTYPE x [<!ENTITY a \"b\">]><xml>&a;</xml>", "<xml>&bogus;</xml>", "<xml><![CDATA[open</xml>",
+        ])
     func malformed(text: String) {
         #expect(throws: XMLError.self) { try XMLNode.parse(text) }
     }
@@ -57,7 +61,8 @@ struct MultipartTests {
 
     @Test("text fields and a file part, CRLF inside values kept")
     func parts() throws {
-        let body = "--B\r\nContent-Disposition: form-data; name=\"type\"\r\n\r\ntext\r\n"
+        let body =
+            "--B\r\nContent-Disposition: form-data; name=\"type\"\r\n\r\ntext\r\n"
             + "--B\r\nContent-Disposition: form-data; name=\"content\"\r\n\r\n第一行\r\n第二行\r\n"
             + "--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"照片.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n\u{1}\u{2}\r\n--B--\r\n"
         let form = try MultipartForm.parse(Array(body.utf8), boundary: "B")
@@ -68,10 +73,12 @@ struct MultipartTests {
         #expect(form.part("file")?.body == [1, 2])
     }
 
-    @Test("truncated or foreign bodies are refused", arguments: [
-        "no boundary here", "--B\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nunterminated", "--B\r\nX: y\r\n\r\nv\r\n--B--",
-        "--Bjunk",
-    ])
+    @Test(
+        "truncated or foreign bodies are refused",
+        arguments: [
+            "no boundary here", "--B\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nunterminated", "--B\r\nX: y\r\n\r\nv\r\n--B--",
+            "--Bjunk",
+        ])
     func refused(body: String) {
         #expect(throws: MultipartForm.Problem.self) { try MultipartForm.parse(Array(body.utf8), boundary: "B") }
     }
@@ -84,7 +91,8 @@ struct ChatExportTests {
 
     @Test("CSV with BOM: text, media placeholders, quotes linked by text, quoted commas and line breaks")
     func csv() throws {
-        let text = "\u{FEFF}" + Self.header
+        let text =
+            "\u{FEFF}" + Self.header
             + "1,123@chatroom,1,0,0,1700000000,2,村口路灯坏了三天了,2023-11-15 06:13:20,,张三,wxid_a\n"
             + "2,123@chatroom,3,0,0,1700000060,2,<img/>,2023-11-15 06:14:20,李四备注,李四,wxid_b\n"
             + "3,123@chatroom,1,0,0,1700000120,2,\"谁管一下，\"\"急\"\"\n晚上看不见\",2023-11-15 06:15:20,,王五,wxid_c\n"
@@ -105,7 +113,8 @@ struct ChatExportTests {
 
     @Test("bad rows are skipped with reasons; the rest is kept")
     func skipped() throws {
-        let text = Self.header
+        let text =
+            Self.header
             + "1,g,1,0,0,notatime,2,你好,x,,a,wxid_a\n"
             + "2,g,1,0,0,1700000000,2,   ,x,,a,wxid_a\n"
             + "3,g,1,0,0,1700000000,2,too,few\n"
@@ -170,12 +179,15 @@ struct MessageBatchJSONTests {
 
     @Test("one message, a batch, escapes, surrogate pairs, unknown keys skipped, null fields")
     func shapes() throws {
-        let one = try parse(#"{"platform":"wechat","group_id":"1@chatroom","message_id":"m1","sender_id":"wxid_a","text":"路灯\"坏了\"\n😀\u4f60\ud83d\ude00","sent_at":1732500000,"extra":{"a":[1,2,{"b":null}],"c":true},"group_name":null}"#)
+        let one = try parse(
+            #"{"platform":"wechat","group_id":"1@chatroom","message_id":"m1","sender_id":"wxid_a","text":"路灯\"坏了\"\n😀\u4f60\ud83d\ude00","sent_at":1732500000,"extra":{"a":[1,2,{"b":null}],"c":true},"group_name":null}"#
+        )
         #expect(one.count == 1)
         #expect(one[0].text == "路灯\"坏了\"\n😀你😀")
         #expect(one[0].sentAt == .number(1_732_500_000))
         #expect(one[0].groupName == nil && one[0].groupID == "1@chatroom")
-        let batch = try parse(#" {"messages": [ {"message_id":"a","sent_at":"2026-11-26T08:00:00+08:00"}, {"message_id":"b","quote_id":"a"} ] } "#)
+        let batch = try parse(
+            #" {"messages": [ {"message_id":"a","sent_at":"2026-11-26T08:00:00+08:00"}, {"message_id":"b","quote_id":"a"} ] } "#)
         #expect(batch.map(\.messageID) == ["a", "b"])
         #expect(batch[0].sentAt == .text("2026-11-26T08:00:00+08:00"))
         #expect(batch[1].quoteID == "a")
@@ -189,7 +201,9 @@ struct MessageBatchJSONTests {
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<200 {
             let text = String((0..<Int.random(in: 0...40, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! })
-            let m = M(message_id: "id-\(Int.random(in: 0...999_999, using: &generator))", text: text, sent_at: Double(Int.random(in: 1_600_000_000...1_800_000_000, using: &generator)))
+            let m = M(
+                message_id: "id-\(Int.random(in: 0...999_999, using: &generator))", text: text,
+                sent_at: Double(Int.random(in: 1_600_000_000...1_800_000_000, using: &generator)))
             let data = try JSONEncoder().encode(["messages": [m, m]])
             let parsed = try MessageBatchJSON.parse(Array(data))
             #expect(parsed.count == 2)
@@ -197,11 +211,13 @@ struct MessageBatchJSONTests {
         }
     }
 
-    @Test("malformed input is refused with where and why", arguments: [
-        "", "[]", "{", #"{"text":"a""#, #"{"text":"a",}"#, #"{"text":'a'}"#, #"{"text":"a"} x"#, #"{"text":1}"#,
-        #"{"messages":{}}"#, #"{"messages":[1]}"#, #"{"text":"\x"}"#, #"{"text":"\ud83d"}"#, "{\"text\":\"a\u{01}b\"}",
-        "{\"text\":\"tab\there\"}", #"{"sent_at":tru}"#, #"{"k":[1,]}"#,
-    ])
+    @Test(
+        "malformed input is refused with where and why",
+        arguments: [
+            "", "[]", "{", #"{"text":"a""#, #"{"text":"a",}"#, #"{"text":'a'}"#, #"{"text":"a"} x"#, #"{"text":1}"#,
+            #"{"messages":{}}"#, #"{"messages":[1]}"#, #"{"text":"\x"}"#, #"{"text":"\ud83d"}"#, "{\"text\":\"a\u{01}b\"}",
+            "{\"text\":\"tab\there\"}", #"{"sent_at":tru}"#, #"{"k":[1,]}"#,
+        ])
     func malformed(text: String) {
         #expect(throws: MessageBatchJSON.Problem.self) { try MessageBatchJSON.parse(Array(text.utf8)) }
     }

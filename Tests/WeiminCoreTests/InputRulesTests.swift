@@ -4,7 +4,9 @@ import Testing
 
 @Suite("Input rules")
 struct InputRulesTests {
-    @Test("NUL, other C0, DEL and C1 are refused; tab, newline and CR are kept", arguments: [0x00, 0x01, 0x1B, 0x1F, 0x7F, 0x80, 0x85, 0x9F] as [UInt32])
+    @Test(
+        "NUL, other C0, DEL and C1 are refused; tab, newline and CR are kept",
+        arguments: [0x00, 0x01, 0x1B, 0x1F, 0x7F, 0x80, 0x85, 0x9F] as [UInt32])
     func controls(value: UInt32) throws {
         let text = "路灯坏了" + String(Character(Unicode.Scalar(value)!)) + "三天"
         #expect(throws: InputRules.Violation.self) { try InputRules.check(text, field: "text") }
@@ -32,21 +34,26 @@ struct InputRulesTests {
             try InputRules.check(String(repeating: "民", count: 101), field: "sender_name", limit: InputRules.maxPersonName)
         }
         do {
-            try InputRules.checkMessage(text: "好", senderID: "u", senderName: "张三", groupID: "g", groupName: String(repeating: "群", count: 201), messageID: "m")
+            try InputRules.checkMessage(
+                text: "好", senderID: "u", senderName: "张三", groupID: "g", groupName: String(repeating: "群", count: 201), messageID: "m")
             Issue.record("group name over the limit passed")
         } catch {
             #expect(error.field == "group_name")
             #expect(error.reason.contains("200"))
         }
         try InputRules.checkMessage(
-            text: String(repeating: "字", count: InputRules.maxMessageText), senderID: "u", senderName: "张三", groupID: "g", groupName: "大白岩村群", messageID: "m")
+            text: String(repeating: "字", count: InputRules.maxMessageText), senderID: "u", senderName: "张三", groupID: "g",
+            groupName: "大白岩村群", messageID: "m")
     }
 
     @Test("dates are strict: impossible days and loose shapes are refused")
     func dates() {
         #expect(InputRules.date("2026-02-28") == LocalDate(year: 2026, month: 2, day: 28))
         #expect(InputRules.date("2024-02-29") != nil)
-        for bad in ["2026-02-30", "2025-02-29", "2026-13-01", "2026-00-10", "2026-04-31", "2026-2-3", "2026-02-3", "+026-02-03", "2026/02/03", "2026-02-03x", ""] {
+        for bad in [
+            "2026-02-30", "2025-02-29", "2026-13-01", "2026-00-10", "2026-04-31", "2026-2-3", "2026-02-3", "+026-02-03", "2026/02/03",
+            "2026-02-03x", "",
+        ] {
             #expect(InputRules.date(bad) == nil, "\(bad)")
         }
     }
@@ -76,7 +83,9 @@ struct InputRulesTests {
         try InputRules.checkSentAt(now.addingTimeInterval(-3600), field: "CreateTime", now: now)
         try InputRules.checkSentAt(Date(timeIntervalSince1970: 1_476_422_779), field: "CreateTime", now: now)  // WeCom's 2016 vector
         for t in [99_999_999_999.0, -99_999_999_999.0, 0, now.timeIntervalSince1970 + 2 * 86400, 1_262_303_999] {
-            #expect(throws: InputRules.Violation.self) { try InputRules.checkSentAt(Date(timeIntervalSince1970: t), field: "CreateTime", now: now) }
+            #expect(throws: InputRules.Violation.self) {
+                try InputRules.checkSentAt(Date(timeIntervalSince1970: t), field: "CreateTime", now: now)
+            }
         }
     }
 

@@ -39,7 +39,9 @@ struct OutboundPolicyTests {
     @Test("defaults render with every placeholder filled")
     func render() {
         let t = MessageTemplates.defaults
-        let text = t.render(.receipt, ["mention": "@田大姐 ", "title": "路灯不亮", "case_number": "433125-2026-000001", "department": "县住建局", "deadline": "12月3日17:30"])
+        let text = t.render(
+            .receipt,
+            ["mention": "@田大姐 ", "title": "路灯不亮", "case_number": "433125-2026-000001", "department": "县住建局", "deadline": "12月3日17:30"])
         #expect(text == "【受理回执】@田大姐 您反映的“路灯不亮”已受理，编号 433125-2026-000001，由县住建局办理，将于 12月3日17:30 前答复。")
         for kind in OutboundKind.allCases {
             #expect(throws: Never.self) { try MessageTemplates.validate(MessageTemplates.defaults.texts[kind]!, for: kind) }
@@ -55,16 +57,18 @@ struct OutboundPolicyTests {
         #expect(MessageTemplates(texts: [.progress: "进展：{note} {x"]).render(.progress, ["note": "已派人"]) == "进展：已派人 {x")
     }
 
-    @Test("robot answers: delivered, retry later, or failed for good", arguments: [
-        (Platform.wecom, 200, 0, DeliveryResult.delivered),
-        (.wecom, 200, 45009, .retry(reason: "企业微信：发送过于频繁（45009）", after: 60)),
-        (.wecom, 200, 93000, .permanent(reason: "企业微信：机器人 key 无效（93000）")),
-        (.dingtalk, 200, 310000, .permanent(reason: "钉钉：签名、关键词或 IP 校验不通过（310000）")),
-        (.dingtalk, 200, 130101, .retry(reason: "钉钉：发送过于频繁，已被限流（130101）", after: 600)),
-        (.feishu, 200, 19021, .permanent(reason: "飞书：签名或时间戳校验失败（19021）")),
-        (.feishu, 503, 0, .retry(reason: "HTTP 503", after: nil)),
-        (.wecom, 404, 0, .permanent(reason: "HTTP 404：机器人地址无效或已被删除")),
-    ] as [(Platform, Int, Int, DeliveryResult)])
+    @Test(
+        "robot answers: delivered, retry later, or failed for good",
+        arguments: [
+            (Platform.wecom, 200, 0, DeliveryResult.delivered),
+            (.wecom, 200, 45009, .retry(reason: "企业微信：发送过于频繁（45009）", after: 60)),
+            (.wecom, 200, 93000, .permanent(reason: "企业微信：机器人 key 无效（93000）")),
+            (.dingtalk, 200, 310000, .permanent(reason: "钉钉：签名、关键词或 IP 校验不通过（310000）")),
+            (.dingtalk, 200, 130101, .retry(reason: "钉钉：发送过于频繁，已被限流（130101）", after: 600)),
+            (.feishu, 200, 19021, .permanent(reason: "飞书：签名或时间戳校验失败（19021）")),
+            (.feishu, 503, 0, .retry(reason: "HTTP 503", after: nil)),
+            (.wecom, 404, 0, .permanent(reason: "HTTP 404：机器人地址无效或已被删除")),
+        ] as [(Platform, Int, Int, DeliveryResult)])
     func classify(platform: Platform, status: Int, code: Int, expected: DeliveryResult) {
         #expect(DeliveryPolicy.classify(platform: platform, httpStatus: status, code: code, message: "") == expected)
     }
@@ -85,11 +89,13 @@ struct OutboundPolicyTests {
 
 @Suite("Objections to a 公示")
 struct ObjectionDetectorTests {
-    @Test("objections are recognised; agreement and chatter are not", arguments: [
-        ("我对低保名单有异议，张三家有车有房", true), ("凭什么他家评上了", true), ("这个不公平", true), ("财务公示里修路花了八万，账不对", true),
-        ("反对！", true), ("为啥我家没有", true),
-        ("没有异议", false), ("无异议，支持", false), ("收到", false), ("好的谢谢书记", false), ("👍", false), ("同意", false),
-    ])
+    @Test(
+        "objections are recognised; agreement and chatter are not",
+        arguments: [
+            ("我对低保名单有异议，张三家有车有房", true), ("凭什么他家评上了", true), ("这个不公平", true), ("财务公示里修路花了八万，账不对", true),
+            ("反对！", true), ("为啥我家没有", true),
+            ("没有异议", false), ("无异议，支持", false), ("收到", false), ("好的谢谢书记", false), ("👍", false), ("同意", false),
+        ])
     func detect(text: String, expected: Bool) {
         #expect(ObjectionDetector.isObjection(text) == expected, "\(text)")
     }

@@ -57,7 +57,10 @@ struct OwnMessagesAndMediaTests {
 
     @Test("a form cut at the media limit keeps its fields and marks the file part incomplete; a cut form is still refused otherwise")
     func truncatedForm() throws {
-        let body = Array("--B\r\nContent-Disposition: form-data; name=\"type\"\r\n\r\nfile\r\n--B\r\nContent-Disposition: form-data; name=\"content\"; filename=\"a.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n".utf8)
+        let body =
+            Array(
+                "--B\r\nContent-Disposition: form-data; name=\"type\"\r\n\r\nfile\r\n--B\r\nContent-Disposition: form-data; name=\"content\"; filename=\"a.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n"
+                    .utf8)
             + [0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3]
         let form = try MultipartForm.parse(body, boundary: "B", truncated: true)
         #expect(form["type"] == "file")
@@ -71,45 +74,65 @@ struct OwnMessagesAndMediaTests {
 
     @Test("DingTalk: rich text keeps its words and its pictures; a picture, a voice note with DingTalk's transcript")
     func dingTalk() throws {
-        let rich = try JSONDecoder().decode(DingTalkContent.self, from: Data("""
-            {"conversationId":"cid1","conversationType":"2","senderId":"s","msgId":"m1","msgtype":"richText","robotCode":"dingr",
-             "content":{"richText":[{"text":"桥栏杆断了"},{"pictureDownloadCode":"p1","downloadCode":"d1","type":"picture"},{"text":" 在村口 "}]}}
-            """.utf8))
+        let rich = try JSONDecoder().decode(
+            DingTalkContent.self,
+            from: Data(
+                """
+                {"conversationId":"cid1","conversationType":"2","senderId":"s","msgId":"m1","msgtype":"richText","robotCode":"dingr",
+                 "content":{"richText":[{"text":"桥栏杆断了"},{"pictureDownloadCode":"p1","downloadCode":"d1","type":"picture"},{"text":" 在村口 "}]}}
+                """.utf8))
         #expect(rich.kind == .text && rich.storedText == "桥栏杆断了\n在村口")
         #expect(rich.media.map(\.downloadCode) == ["d1"] && rich.media.first?.kind == .image)
-        let onlyPicture = try JSONDecoder().decode(DingTalkContent.self, from: Data("""
-            {"conversationId":"cid1","senderId":"s","msgId":"m2","msgtype":"richText","content":{"richText":[{"pictureDownloadCode":"p2","type":"picture"}]}}
-            """.utf8))
+        let onlyPicture = try JSONDecoder().decode(
+            DingTalkContent.self,
+            from: Data(
+                """
+                {"conversationId":"cid1","senderId":"s","msgId":"m2","msgtype":"richText","content":{"richText":[{"pictureDownloadCode":"p2","type":"picture"}]}}
+                """.utf8))
         #expect(onlyPicture.kind == .image && onlyPicture.media.map(\.downloadCode) == ["p2"] && onlyPicture.storedText == "[图片]")
-        let picture = try JSONDecoder().decode(DingTalkContent.self, from: Data("""
-            {"conversationId":"cid1","senderId":"s","msgId":"m3","msgtype":"picture","content":{"pictureDownloadCode":"p3","downloadCode":"d3"}}
-            """.utf8))
+        let picture = try JSONDecoder().decode(
+            DingTalkContent.self,
+            from: Data(
+                """
+                {"conversationId":"cid1","senderId":"s","msgId":"m3","msgtype":"picture","content":{"pictureDownloadCode":"p3","downloadCode":"d3"}}
+                """.utf8))
         #expect(picture.kind == .image && picture.media.map(\.downloadCode) == ["d3"])
-        let audio = try JSONDecoder().decode(DingTalkContent.self, from: Data("""
-            {"conversationId":"cid1","senderId":"s","msgId":"m4","msgtype":"audio","content":{"duration":4000,"downloadCode":"d4","recognition":"水管爆了"}}
-            """.utf8))
+        let audio = try JSONDecoder().decode(
+            DingTalkContent.self,
+            from: Data(
+                """
+                {"conversationId":"cid1","senderId":"s","msgId":"m4","msgtype":"audio","content":{"duration":4000,"downloadCode":"d4","recognition":"水管爆了"}}
+                """.utf8))
         #expect(audio.kind == .voice && audio.storedText == "[语音] 钉钉转写：水管爆了" && audio.media.first?.kind == .voice)
     }
 
     @Test("WeCom smart robot: a mixed message's text items are its words, its image items its pictures; events are not messages")
     func weComRobot() throws {
-        let mixed = try JSONDecoder().decode(WeComRobotContent.self, from: Data("""
-            {"msgid":"m","aibotid":"b","chatid":"c","chattype":"group","from":{"userid":"u"},"msgtype":"mixed",
-             "mixed":{"msg_item":[{"msgtype":"text","text":{"content":"桥栏杆断了"}},{"msgtype":"image","image":{"url":"https://x/1"}},
-                                  {"msgtype":"text","text":{"content":"快来修"}},{"msgtype":"image","image":{"url":"https://x/2"}}]}}
-            """.utf8))
+        let mixed = try JSONDecoder().decode(
+            WeComRobotContent.self,
+            from: Data(
+                """
+                {"msgid":"m","aibotid":"b","chatid":"c","chattype":"group","from":{"userid":"u"},"msgtype":"mixed",
+                 "mixed":{"msg_item":[{"msgtype":"text","text":{"content":"桥栏杆断了"}},{"msgtype":"image","image":{"url":"https://x/1"}},
+                                      {"msgtype":"text","text":{"content":"快来修"}},{"msgtype":"image","image":{"url":"https://x/2"}}]}}
+                """.utf8))
         #expect(mixed.words == "桥栏杆断了\n快来修")
         #expect(mixed.media.map(\.url) == ["https://x/1", "https://x/2"])
-        let event = try JSONDecoder().decode(WeComRobotContent.self, from: Data("""
-            {"msgid":"e","from":{"userid":"u"},"msgtype":"event","event":{"eventtype":"enter_chat"}}
-            """.utf8))
+        let event = try JSONDecoder().decode(
+            WeComRobotContent.self,
+            from: Data(
+                """
+                {"msgid":"e","from":{"userid":"u"},"msgtype":"event","event":{"eventtype":"enter_chat"}}
+                """.utf8))
         #expect(!event.isMessage)
     }
 
     @Test("media references round-trip through their stored form")
     func refs() {
-        for ref in [MediaRef.wecomMediaID("1G6nrLmr5EC3MMb_-zK1dDdzmd0p7cNliYu9V5w7o8K0"), .wecomRobotURL("https://x/y?z=1"),
-                    .dingtalk(downloadCode: "d", robotCode: nil), .bridgePath("C:\\WeChat Files\\a.dat")] {
+        for ref in [
+            MediaRef.wecomMediaID("1G6nrLmr5EC3MMb_-zK1dDdzmd0p7cNliYu9V5w7o8K0"), .wecomRobotURL("https://x/y?z=1"),
+            .dingtalk(downloadCode: "d", robotCode: nil), .bridgePath("C:\\WeChat Files\\a.dat"),
+        ] {
             #expect(MediaRef(encoded: ref.encoded) == ref)
         }
         #expect(MediaRef(encoded: "not json") == nil)
@@ -119,7 +142,9 @@ struct OwnMessagesAndMediaTests {
     func reading() {
         let jpeg: [UInt8] = [0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, 0x4A, 0x46, 0x49, 0x46, 0, 1, 0xFF, 0xD9]
         let (r, bytes) = MediaReading.read(jpeg.map { $0 ^ 0x37 }, fileName: "0a1b2c3d.dat")
-        #expect(bytes == jpeg && r.kind == .image && r.mime == "image/jpeg" && r.text.isEmpty && r.engine == "none" && r.note?.contains("OCR") == true)
+        #expect(
+            bytes == jpeg && r.kind == .image && r.mime == "image/jpeg" && r.text.isEmpty && r.engine == "none"
+                && r.note?.contains("OCR") == true)
         let (voice, _) = MediaReading.read([0x02] + Array("#!SILK_V3".utf8) + [1, 2, 3], fileName: "msg.sil")
         #expect(voice.kind == .voice && voice.mime == "audio/silk")
         #expect(MediaReading.read(Array("hello".utf8), fileName: "a.txt").0.kind == .file)

@@ -23,7 +23,8 @@ struct StyleShiftTests {
 
     @Test("the set has ≥ 1,500 labelled messages, and none of them — nor a near-duplicate — is in the training corpus")
     func separateFromCorpus() throws {
-        let held = try Self.load("data/triage/style-shift/style-shift.tsv", ["category", "department", "urgency", "risk", "cadre", "split"])
+        let held = try Self.load(
+            "data/triage/style-shift/style-shift.tsv", ["category", "department", "urgency", "risk", "cadre", "split"])
         #expect(held.count >= 1500)
         #expect(Set(held.map { $0.labels["split"] ?? "" }) == ["dev", "test"])
         let corpus = try Corpus.load(["category"])

@@ -49,7 +49,12 @@ struct CaseNumberTests {
         #expect(try JSONDecoder().decode(CaseNumber.self, from: data) == n)
     }
 
-    @Test("rejects malformed numbers", arguments: ["", "433125-2026", "433125-26-000001", "433125109-2026-000001", "433125-2026-0000001", "433125-2026-000000", "433125-2026-00a001"])
+    @Test(
+        "rejects malformed numbers",
+        arguments: [
+            "", "433125-2026", "433125-26-000001", "433125109-2026-000001", "433125-2026-0000001", "433125-2026-000000",
+            "433125-2026-00a001",
+        ])
     func rejects(raw: String) {
         #expect(CaseNumber(raw) == nil)
     }
@@ -79,14 +84,16 @@ struct PIIMaskTests {
         #expect(PIIMask.idNumber("433125198001011234").contains("19800101") == false)
     }
 
-    @Test("numbers inside free text are masked; other numbers are left alone", arguments: [
-        ("我电话13812345678，快来", "我电话138****5678，快来"),
-        ("身份证43312519800101123x补办", "身份证433125********123X补办"),
-        ("联系13812345678或13987654321", "联系138****5678或139****4321"),
-        ("低保每月500元，2026年", "低保每月500元，2026年"),
-        ("编号12345678901", "编号12345678901"),
-        ("没有数字", "没有数字"),
-    ])
+    @Test(
+        "numbers inside free text are masked; other numbers are left alone",
+        arguments: [
+            ("我电话13812345678，快来", "我电话138****5678，快来"),
+            ("身份证43312519800101123x补办", "身份证433125********123X补办"),
+            ("联系13812345678或13987654321", "联系138****5678或139****4321"),
+            ("低保每月500元，2026年", "低保每月500元，2026年"),
+            ("编号12345678901", "编号12345678901"),
+            ("没有数字", "没有数字"),
+        ])
     func redact(input: String, expected: String) {
         #expect(PIIMask.redact(input) == expected)
     }
@@ -116,7 +123,8 @@ struct VisibilityTests {
     }
 
     private func viewer(_ role: Role, _ region: String, department: UUID? = nil) throws -> Viewer {
-        Viewer(userID: UUID(), username: "u", displayName: "u", role: role, region: try #require(RegionCode(region)), departmentID: department)
+        Viewer(
+            userID: UUID(), username: "u", displayName: "u", role: role, region: try #require(RegionCode(region)), departmentID: department)
     }
 
     @Test("region scope, department and seal all narrow what is seen")

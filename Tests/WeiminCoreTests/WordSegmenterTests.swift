@@ -9,18 +9,20 @@ struct WordSegmenterTests {
 
     /// Expected splits are jieba 0.42.1's (`jieba.cut(text, HMM=False)`), less the tokens that are not
     /// ideographs; chosen where the shipped, pruned list still agrees with jieba's whole dictionary.
-    @Test("the shipped list splits sentences as jieba does with its HMM off", arguments: [
-        ("我们村的自来水管道昨天爆了", "我们/村/的/自来水管/道/昨天/爆/了"),
-        ("村口的路塌了车过不去", "村口/的/路/塌/了/车/过不去"),
-        ("请问低保申请需要什么材料", "请问/低保/申请/需要/什么/材料"),
-        ("下雨天路面积水严重", "下雨天/路/面积/水/严重"),
-        ("他说的确实在理", "他/说/的/确实/在/理"),
-        ("结婚的和尚未结婚的", "结婚/的/和/尚未/结婚/的"),
-        ("研究生命起源", "研究/生命/起源"),
-        ("乡政府门口的垃圾没人清理", "乡政府/门口/的/垃圾/没/人/清理"),
-        ("我家孩子上学的补助还没到账", "我家/孩子/上学/的/补助/还/没/到/账"),
-        ("麻烦书记帮忙看看", "麻烦/书记/帮忙/看看"),
-    ])
+    @Test(
+        "the shipped list splits sentences as jieba does with its HMM off",
+        arguments: [
+            ("我们村的自来水管道昨天爆了", "我们/村/的/自来水管/道/昨天/爆/了"),
+            ("村口的路塌了车过不去", "村口/的/路/塌/了/车/过不去"),
+            ("请问低保申请需要什么材料", "请问/低保/申请/需要/什么/材料"),
+            ("下雨天路面积水严重", "下雨天/路/面积/水/严重"),
+            ("他说的确实在理", "他/说/的/确实/在/理"),
+            ("结婚的和尚未结婚的", "结婚/的/和/尚未/结婚/的"),
+            ("研究生命起源", "研究/生命/起源"),
+            ("乡政府门口的垃圾没人清理", "乡政府/门口/的/垃圾/没/人/清理"),
+            ("我家孩子上学的补助还没到账", "我家/孩子/上学/的/补助/还/没/到/账"),
+            ("麻烦书记帮忙看看", "麻烦/书记/帮忙/看看"),
+        ])
     func jieba(text: String, expected: String) {
         #expect(WordSegmenter.bundled().words(text).joined(separator: "/") == expected)
     }
@@ -51,8 +53,11 @@ struct WordSegmenterTests {
 
     @Test("the most probable path wins; a character that only begins longer words is not taken alone")
     func smallDictionary() throws {
-        let seg = WordSegmenter(words: [("北京", 100), ("大学", 50), ("北京大学", 20), ("大学生", 10), ("生", 5), ("活", 5),
-                                        ("天气", 1), ("abc", 9), ("", 3), ("坏", 0)], total: 1000)
+        let seg = WordSegmenter(
+            words: [
+                ("北京", 100), ("大学", 50), ("北京大学", 20), ("大学生", 10), ("生", 5), ("活", 5),
+                ("天气", 1), ("abc", 9), ("", 3), ("坏", 0),
+            ], total: 1000)
         #expect(seg.wordCount == 7)
         #expect(seg.maxWordLength == 4)
         // ln(20/1000) beats ln(100/1000) + ln(50/1000).
@@ -87,9 +92,15 @@ struct WordSegmenterTests {
 
     static var rows: [LabelledExample] {
         var rows: [LabelledExample] = []
-        for w in ["停水", "没水", "水管爆了", "自来水不来"] { for p in ["三组", "我家", "村里", "上面"] { rows.append(.init(text: "\(p)\(w)了", labels: ["l": "water"])) } }
-        for w in ["路塌了", "路上有坑", "桥断了", "路被冲坏"] { for p in ["三组", "我家", "村里", "上面"] { rows.append(.init(text: "\(p)\(w)", labels: ["l": "road"])) } }
-        for w in ["早上好", "谢谢", "哈哈", "收到"] { for p in ["大家", "书记", "", "各位"] { rows.append(.init(text: "\(p)\(w)", labels: ["l": "none"])) } }
+        for w in ["停水", "没水", "水管爆了", "自来水不来"] {
+            for p in ["三组", "我家", "村里", "上面"] { rows.append(.init(text: "\(p)\(w)了", labels: ["l": "water"])) }
+        }
+        for w in ["路塌了", "路上有坑", "桥断了", "路被冲坏"] {
+            for p in ["三组", "我家", "村里", "上面"] { rows.append(.init(text: "\(p)\(w)", labels: ["l": "road"])) }
+        }
+        for w in ["早上好", "谢谢", "哈哈", "收到"] {
+            for p in ["大家", "书记", "", "各位"] { rows.append(.init(text: "\(p)\(w)", labels: ["l": "none"])) }
+        }
         return rows
     }
 
@@ -163,8 +174,9 @@ struct WordSegmenterTests {
         for t in texts { plain.extract(t, into: &v); withWords.extract(t, into: &v) }
         let plainTime = clock.measure { for _ in 0..<rounds { for t in texts { plain.extract(t, into: &v) } } }
         let wordsTime = clock.measure { for _ in 0..<rounds { for t in texts { withWords.extract(t, into: &v) } } }
-        print("WordSegmenter on \(texts.count) corpus messages ×\(rounds), one thread: segmenting \(rate(segTime)) msg/s; "
-            + "features without words \(rate(plainTime)) msg/s, with words \(rate(wordsTime)) msg/s")
+        print(
+            "WordSegmenter on \(texts.count) corpus messages ×\(rounds), one thread: segmenting \(rate(segTime)) msg/s; "
+                + "features without words \(rate(plainTime)) msg/s, with words \(rate(wordsTime)) msg/s")
         #expect(words > 0)
     }
 }

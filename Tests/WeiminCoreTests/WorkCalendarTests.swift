@@ -48,11 +48,13 @@ struct HolidayCalendarTests {
         #expect(calendar.holidays.missingNextYear(today: d("2025-11-02")) == nil)
     }
 
-    @Test("holidays are off, make-up Saturdays are working days", arguments: [
-        ("2026-02-16", false), ("2026-02-14", true), ("2026-02-28", true), ("2026-10-01", false), ("2026-09-20", true),
-        ("2026-10-10", true), ("2025-01-26", true), ("2024-02-18", true), ("2019-10-07", false), ("2023-10-07", true),
-        ("2026-11-26", true), ("2026-11-28", false),
-    ])
+    @Test(
+        "holidays are off, make-up Saturdays are working days",
+        arguments: [
+            ("2026-02-16", false), ("2026-02-14", true), ("2026-02-28", true), ("2026-10-01", false), ("2026-09-20", true),
+            ("2026-10-10", true), ("2025-01-26", true), ("2024-02-18", true), ("2019-10-07", false), ("2023-10-07", true),
+            ("2026-11-26", true), ("2026-11-28", false),
+        ])
     func days(date: String, working: Bool) {
         #expect(calendar.isWorkingDay(d(date)) == working)
     }
@@ -60,7 +62,8 @@ struct HolidayCalendarTests {
     @Test("loading a newly published year, and refusing junk")
     func load() throws {
         var c = HolidayCalendar()
-        let json = #"{"year": 2031, "papers": ["x"], "days": [{"name": "元旦", "date": "2031-01-01", "isOffDay": true}, {"name": "元旦", "date": "2031-01-04", "isOffDay": false}]}"#
+        let json =
+            #"{"year": 2031, "papers": ["x"], "days": [{"name": "元旦", "date": "2031-01-01", "isOffDay": true}, {"name": "元旦", "date": "2031-01-04", "isOffDay": false}]}"#
         #expect(try c.load(json: Data(json.utf8)) == 2031)
         #expect(c.covers(year: 2031))
         #expect(!c.isWorkingDay(d("2031-01-01")))
@@ -68,40 +71,46 @@ struct HolidayCalendarTests {
         #expect(c.note(for: d("2031-01-04")) == "元旦调休上班")
         #expect(throws: HolidayCalendar.LoadError.self) { try c.load(json: Data("{}".utf8)) }
         #expect(throws: HolidayCalendar.LoadError.unpublished(2032)) { try c.load(json: Data(#"{"year": 2032, "days": []}"#.utf8)) }
-        #expect(throws: HolidayCalendar.LoadError.self) { try c.load(json: Data(#"{"year": 2033, "days": [{"name": "x", "date": "2033-02-30", "isOffDay": true}]}"#.utf8)) }
+        #expect(throws: HolidayCalendar.LoadError.self) {
+            try c.load(json: Data(#"{"year": 2033, "days": [{"name": "x", "date": "2033-02-30", "isOffDay": true}]}"#.utf8))
+        }
     }
 }
 
 @Suite("Deadlines on the Chinese calendar")
 struct DeadlineTests {
     /// Expected dates from an independent count over the holiday-cn files.
-    @Test("N working days end at close of business on the Nth working day", arguments: [
-        ("2026-02-13", 5, "2026-02-27"),  // the Friday before the Spring Festival; 2-14 is a make-up Saturday
-        ("2026-02-12", 5, "2026-02-26"),
-        ("2025-01-27", 5, "2025-02-10"),  // 2025-01-26 make-up Sunday is before the start
-        ("2024-02-08", 5, "2024-02-21"),  // across the 2024 Spring Festival and its 2-18 make-up Sunday
-        ("2019-09-30", 5, "2019-10-12"),  // the day before National Day; 10-12 is a make-up Saturday
-        ("2023-09-28", 5, "2023-10-11"),
-        ("2020-09-30", 5, "2020-10-14"),
-        ("2025-09-30", 5, "2025-10-14"),
-        ("2026-09-30", 5, "2026-10-13"),  // 10-10 make-up Saturday counts
-        ("2021-09-17", 3, "2021-09-23"),  // Mid-Autumn 2021 with the 9-18 make-up Saturday
-        ("2022-01-28", 5, "2022-02-09"),
-    ])
+    @Test(
+        "N working days end at close of business on the Nth working day",
+        arguments: [
+            ("2026-02-13", 5, "2026-02-27"),  // the Friday before the Spring Festival; 2-14 is a make-up Saturday
+            ("2026-02-12", 5, "2026-02-26"),
+            ("2025-01-27", 5, "2025-02-10"),  // 2025-01-26 make-up Sunday is before the start
+            ("2024-02-08", 5, "2024-02-21"),  // across the 2024 Spring Festival and its 2-18 make-up Sunday
+            ("2019-09-30", 5, "2019-10-12"),  // the day before National Day; 10-12 is a make-up Saturday
+            ("2023-09-28", 5, "2023-10-11"),
+            ("2020-09-30", 5, "2020-10-14"),
+            ("2025-09-30", 5, "2025-10-14"),
+            ("2026-09-30", 5, "2026-10-13"),  // 10-10 make-up Saturday counts
+            ("2021-09-17", 3, "2021-09-23"),  // Mid-Autumn 2021 with the 9-18 make-up Saturday
+            ("2022-01-28", 5, "2022-02-09"),
+        ])
     func workingDays(start: String, n: Int, due: String) {
         let deadline = calendar.deadline(from: at(start, 10, 0), limit: .workingDays(n))
         #expect(deadline == at(due, 17, 30), "\(start) + \(n) working days")
     }
 
-    @Test("calendar days: first day not counted, a last day on a rest day moves to the next working day", arguments: [
-        ("2026-09-21", 10, "2026-10-08"),  // would end 10-01, inside the National Day break (10-01…10-07)
-        ("2025-09-22", 8, "2025-09-30"),
-        ("2026-01-01", 15, "2026-01-16"),
-        ("2024-04-20", 15, "2024-05-06"),  // 05-05 holiday → 05-06
-        ("2026-04-27", 4, "2026-05-06"),  // Labour Day 05-01…05-05
-        ("2019-01-01", 60, "2019-03-04"),  // 03-02 is a Saturday → Monday
-        ("2026-02-01", 15, "2026-02-24"),  // 02-16 in the Spring Festival → first working day after
-    ])
+    @Test(
+        "calendar days: first day not counted, a last day on a rest day moves to the next working day",
+        arguments: [
+            ("2026-09-21", 10, "2026-10-08"),  // would end 10-01, inside the National Day break (10-01…10-07)
+            ("2025-09-22", 8, "2025-09-30"),
+            ("2026-01-01", 15, "2026-01-16"),
+            ("2024-04-20", 15, "2024-05-06"),  // 05-05 holiday → 05-06
+            ("2026-04-27", 4, "2026-05-06"),  // Labour Day 05-01…05-05
+            ("2019-01-01", 60, "2019-03-04"),  // 03-02 is a Saturday → Monday
+            ("2026-02-01", 15, "2026-02-24"),  // 02-16 in the Spring Festival → first working day after
+        ])
     func calendarDays(start: String, n: Int, due: String) {
         let deadline = calendar.deadline(from: at(start, 9, 0), limit: .calendarDays(n))
         #expect(deadline == at(due, 17, 30), "\(start) + \(n) days")

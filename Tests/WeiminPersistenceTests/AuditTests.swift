@@ -18,7 +18,10 @@ struct AuditTests {
         var cases: [Case] = []
         for i in 0..<3 {
             let c = try await store.open(county.newCase(title: "诉求\(i)"), actor: .system, at: Date(), workflow: testWorkflow)
-            for (command, who) in [(CaseCommand.accept(note: "受理"), op), (.dispatch(lead: county.departmentID, coHandlers: [], note: "派单"), op), (.start(note: "签收"), h), (.resolve(reply: "已办结"), h)] {
+            for (command, who) in [
+                (CaseCommand.accept(note: "受理"), op), (.dispatch(lead: county.departmentID, coHandlers: [], note: "派单"), op),
+                (.start(note: "签收"), h), (.resolve(reply: "已办结"), h),
+            ] {
                 _ = try await store.execute(command, on: c.number, by: who, workflow: testWorkflow, at: Date())
             }
             cases.append(c)
@@ -30,12 +33,14 @@ struct AuditTests {
         let sql = db.sql
         switch kind {
         case .editNote: _ = try await sql.raw("UPDATE case_events SET note = '已改' WHERE case_id = \(bind: caseID) AND sequence = 3").all()
-        case .editActor: _ = try await sql.raw("UPDATE case_events SET actor = 'someone' WHERE case_id = \(bind: caseID) AND sequence = 2").all()
+        case .editActor:
+            _ = try await sql.raw("UPDATE case_events SET actor = 'someone' WHERE case_id = \(bind: caseID) AND sequence = 2").all()
         case .editTime:
             let row = try #require(try await CaseEventModel.query(on: db.db).filter(\.$caseID == caseID).filter(\.$sequence == 4).first())
             row.occurredAt = row.occurredAt.addingTimeInterval(-3600)
             try await row.save(on: db.db)
-        case .editState: _ = try await sql.raw("UPDATE case_events SET to_state = 'closed' WHERE case_id = \(bind: caseID) AND sequence = 5").all()
+        case .editState:
+            _ = try await sql.raw("UPDATE case_events SET to_state = 'closed' WHERE case_id = \(bind: caseID) AND sequence = 5").all()
         case .deleteMiddle: _ = try await sql.raw("DELETE FROM case_events WHERE case_id = \(bind: caseID) AND sequence = 3").all()
         case .swap:
             _ = try await sql.raw("UPDATE case_events SET sequence = 100 WHERE case_id = \(bind: caseID) AND sequence = 2").all()

@@ -14,9 +14,10 @@ struct MigrationTests {
             #expect(first == WeiminMigrations.all.map(\.name))
             let second = try await db.migrate()
             #expect(second.isEmpty)
-            for table in ["regions", "departments", "dispatch_entries", "people", "chat_groups", "group_members", "staff_users",
-                "api_tokens", "messages", "cases", "case_sequences", "case_messages", "case_events", "system_settings"]
-            {
+            for table in [
+                "regions", "departments", "dispatch_entries", "people", "chat_groups", "group_members", "staff_users",
+                "api_tokens", "messages", "cases", "case_sequences", "case_messages", "case_events", "system_settings",
+            ] {
                 #expect(try await db.tableExists(table), "missing table \(table)")
             }
             try await db.requireCurrentSchema()
@@ -33,10 +34,12 @@ struct MigrationTests {
     @Test("a schema newer than the binary is refused, by migrate and by serve", arguments: Backend.available)
     func newerSchema(kind: Backend) async throws {
         try await TestDatabase.with(kind) { db in
-            _ = try await db.sql.raw("""
+            _ = try await db.sql.raw(
+                """
                 INSERT INTO _fluent_migrations (id, name, batch, created_at, updated_at)
                 VALUES (\(bind: UUID()), 'M999FromTheFuture', 99, \(bind: Date()), \(bind: Date()))
-                """).all()
+                """
+            ).all()
             do {
                 try await db.migrate()
                 Issue.record("migrate must refuse a newer schema")

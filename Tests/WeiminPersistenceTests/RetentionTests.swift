@@ -17,9 +17,13 @@ struct RetentionTests {
             guard case .stored(let m1) = try await messages.append([county.message("old", text: "我是彭德胜，电话13812345678")])[0],
                 case .stored(let m2) = try await messages.append([county.message("open", text: "路灯又坏了")])[0]
             else { return }
-            let ended = try await store.open(county.newCase(title: "旧诉求", messageIDs: [m1]), actor: .system, at: old, workflow: testWorkflow)
-            _ = try await store.execute(.decline(reason: "不属于受理范围"), on: ended.number, by: viewer(.intakeOperator), workflow: testWorkflow, at: old.addingTimeInterval(3600))
-            let running = try await store.open(county.newCase(title: "新诉求", messageIDs: [m2]), actor: .system, at: old, workflow: testWorkflow)
+            let ended = try await store.open(
+                county.newCase(title: "旧诉求", messageIDs: [m1]), actor: .system, at: old, workflow: testWorkflow)
+            _ = try await store.execute(
+                .decline(reason: "不属于受理范围"), on: ended.number, by: viewer(.intakeOperator), workflow: testWorkflow,
+                at: old.addingTimeInterval(3600))
+            let running = try await store.open(
+                county.newCase(title: "新诉求", messageIDs: [m2]), actor: .system, at: old, workflow: testWorkflow)
 
             let retention = RunRetention(store: RetentionStore(database: db))
             #expect(try await retention.run(now: Date(), days: 500).isEmpty)  // not yet due
@@ -33,7 +37,8 @@ struct RetentionTests {
             let row = try #require(try await CaseModel.find(ended.id, on: db.db))
             #expect(row.summary == RetentionStore.erasedText && row.erasedAt != nil)
             #expect(try await CaseModel.find(running.id, on: db.db)?.erasedAt == nil)
-            let last = try #require(try await CaseEventModel.query(on: db.db).filter(\.$caseID == ended.id).sort(\.$sequence, .descending).first())
+            let last = try #require(
+                try await CaseEventModel.query(on: db.db).filter(\.$caseID == ended.id).sort(\.$sequence, .descending).first())
             #expect(last.action == "erase_personal_data")
             #expect(try await AuditLedger(database: db).verifyAll().breaks.isEmpty)
         }

@@ -36,7 +36,8 @@ struct SealedCaseTests {
         #expect(CaseNumber(sealed.description) == sealed)
         let ordinary = try #require(CaseNumber("433125-2026-000007"))
         #expect(ordinary.series == .ordinary && ordinary != sealed)
-        #expect(CaseNumber("433125-XX-2026-000001") == nil && CaseNumber("433125-JJ-2026") == nil && CaseNumber("433125-JJ-JJ-2026-1") == nil)
+        #expect(
+            CaseNumber("433125-XX-2026-000001") == nil && CaseNumber("433125-JJ-2026") == nil && CaseNumber("433125-JJ-JJ-2026-1") == nil)
         let decoded = try JSONDecoder().decode([CaseNumber].self, from: Data(#"["433125-JJ-2026-000002"]"#.utf8))
         #expect(decoded.first?.series == .sealed)
     }
@@ -56,7 +57,9 @@ struct SealedCaseTests {
             #expect(sealed.number.series == .sealed && sealed.number.description.hasPrefix("433125-JJ-"))
             #expect(sealedAgain.number.sequence == sealed.number.sequence + 1)
             // Found by its number by the commission, and its chain verifies under the new format.
-            #expect(try await FluentCaseRepository(database: db).detail(number: sealed.number, visibility: viewer(.discipline).caseVisibility) != nil)
+            #expect(
+                try await FluentCaseRepository(database: db).detail(number: sealed.number, visibility: viewer(.discipline).caseVisibility)
+                    != nil)
             #expect(try await AuditLedger(database: db).verifyAll().breaks.isEmpty)
             // Without the data key a sealed case is refused rather than stored in clear.
             await #expect(throws: PersistenceError.self) {
@@ -65,13 +68,15 @@ struct SealedCaseTests {
         }
     }
 
-    @Test("a sealed case's words are encrypted at rest and only the discipline role reads them, each read recorded",
-          arguments: Backend.available)
+    @Test(
+        "a sealed case's words are encrypted at rest and only the discipline role reads them, each read recorded",
+        arguments: Backend.available)
     func wordsEncrypted(kind: Backend) async throws {
         try await TestDatabase.with(kind) { db in
             let county = try await SmallCounty.create(on: db)
             let store = CaseStore(database: db, cipher: Self.cipher)
-            let c = try await store.open(county.newCase(title: "村支书把低保给了弟弟", sealed: true), actor: .system, at: Date(), workflow: testWorkflow)
+            let c = try await store.open(
+                county.newCase(title: "村支书把低保给了弟弟", sealed: true), actor: .system, at: Date(), workflow: testWorkflow)
             for table in ["cases", "case_search", "case_events"] {
                 #expect(try await Self.clearText("低保", in: table, on: db).isEmpty, "report words in clear in \(table)")
             }
@@ -90,7 +95,9 @@ struct SealedCaseTests {
             #expect(try await reads() == 1)
             // A recused officer is told nothing.
             let recusal = CaseRecusalModel()
-            (recusal.id, recusal.caseID, recusal.countyCode, recusal.username, recusal.reason) = (UUID(), c.id, "433125", officer.username, "被反映人")
+            (recusal.id, recusal.caseID, recusal.countyCode, recusal.username, recusal.reason) = (
+                UUID(), c.id, "433125", officer.username, "被反映人"
+            )
             try await recusal.create(on: db.db)
             #expect(try await sealed.reveal([c], to: officer, purpose: "测试").first?.title == SealedWords.title)
             #expect(try await reads() == 1)
@@ -98,14 +105,18 @@ struct SealedCaseTests {
         }
     }
 
-    @Test("转纪委: a report triage missed is sealed at once — new number, words encrypted, commission leads, accused and group admin recused",
-          arguments: Backend.available)
+    @Test(
+        "转纪委: a report triage missed is sealed at once — new number, words encrypted, commission leads, accused and group admin recused",
+        arguments: Backend.available)
     func transfer(kind: Backend) async throws {
         try await TestDatabase.with(kind) { db in
             let county = try await SmallCounty.create(on: db)
             let jwjw = try await Self.discipline(on: db)
             let staff = StaffDirectory(database: db, cost: 4)
-            let secretary = try await staff.add(.init(username: "dabaiyan", displayName: "村支书", password: "correct-horse-1", role: .villageAdmin, region: SmallCounty.village))
+            let secretary = try await staff.add(
+                .init(
+                    username: "dabaiyan", displayName: "村支书", password: "correct-horse-1", role: .villageAdmin, region: SmallCounty.village)
+            )
             let words = "村支书把危房改造的钱扣了一半"
             let stored = try await MessageStore(database: db).append([county.message("t1", text: words)])
             guard case .stored(let mid) = stored[0] else { Issue.record("not stored"); return }
@@ -113,20 +124,23 @@ struct SealedCaseTests {
             let repo = FluentCaseRepository(database: db)
             let now = Date()
             let c = try await store.open(
-                NewCase(county: SmallCounty.county, township: SmallCounty.township, village: SmallCounty.village, groupID: county.groupID,
-                        category: .service, title: "危房改造款被扣", summary: words, messageIDs: [mid]),
+                NewCase(
+                    county: SmallCounty.county, township: SmallCounty.township, village: SmallCounty.village, groupID: county.groupID,
+                    category: .service, title: "危房改造款被扣", summary: words, messageIDs: [mid]),
                 actor: .system, at: now, workflow: testWorkflow)
             let operatorViewer = viewer(.intakeOperator)
             let handler = viewer(.departmentHandler, department: county.departmentID)
             _ = try await store.execute(.accept(note: ""), on: c.number, by: operatorViewer, workflow: testWorkflow, at: now)
-            _ = try await store.execute(.dispatch(lead: county.departmentID, coHandlers: [county.otherDepartmentID], note: ""), on: c.number,
-                                        by: operatorViewer, workflow: testWorkflow, at: now)
+            _ = try await store.execute(
+                .dispatch(lead: county.departmentID, coHandlers: [county.otherDepartmentID], note: ""), on: c.number,
+                by: operatorViewer, workflow: testWorkflow, at: now)
             // Before: the accused village secretary sees it — the finding.
             #expect(try await repo.detail(number: c.number, visibility: secretary.caseVisibility) != nil)
             // Not for the village admin to decide, nor for a sealed case twice.
             await #expect(throws: CaseOperationError.self) {
-                try await store.execute(.transferToDiscipline(accused: nil, accusedUsernames: [], note: "x"), on: c.number, by: secretary,
-                                        workflow: testWorkflow, at: now)
+                try await store.execute(
+                    .transferToDiscipline(accused: nil, accusedUsernames: [], note: "x"), on: c.number, by: secretary,
+                    workflow: testWorkflow, at: now)
             }
             let after = try await store.execute(
                 .transferToDiscipline(accused: "大白岩村支书", accusedUsernames: ["Cadre-X"], note: "实为反映村干部问题"), on: c.number, by: handler,
@@ -136,9 +150,12 @@ struct SealedCaseTests {
             #expect(Set(after.recusedUsernames) == ["dabaiyan", "cadre-x"])
 
             // Gone from every ordinary view, by old number and new; the commission finds it by either.
-            for v in [operatorViewer, handler, viewer(.departmentHandler, department: county.otherDepartmentID), secretary, viewer(.supervisor)] {
+            for v in [
+                operatorViewer, handler, viewer(.departmentHandler, department: county.otherDepartmentID), secretary, viewer(.supervisor),
+            ] {
                 #expect(try await repo.detail(number: c.number, visibility: v.caseVisibility) == nil, "\(v.role) still sees the old number")
-                #expect(try await repo.detail(number: after.number, visibility: v.caseVisibility) == nil, "\(v.role) sees the sealed number")
+                #expect(
+                    try await repo.detail(number: after.number, visibility: v.caseVisibility) == nil, "\(v.role) sees the sealed number")
                 #expect(try await repo.cases(CaseQuery(), visibility: v.caseVisibility).total == 0)
             }
             let officer = viewer(.discipline)
@@ -165,8 +182,9 @@ struct SealedCaseTests {
             #expect(verified.breaks.isEmpty && verified.mismatches.isEmpty)
 
             await #expect(throws: CaseOperationError.self) {
-                try await store.execute(.transferToDiscipline(accused: nil, accusedUsernames: [], note: "again"), on: after.number, by: officer,
-                                        workflow: testWorkflow, at: now)
+                try await store.execute(
+                    .transferToDiscipline(accused: nil, accusedUsernames: [], note: "again"), on: after.number, by: officer,
+                    workflow: testWorkflow, at: now)
             }
             // The commission carries on with it.
             let started = try await store.execute(.start(note: "已签收"), on: after.number, by: officer, workflow: testWorkflow, at: now)
@@ -205,8 +223,9 @@ struct SealedCaseTests {
             #expect(broken?.reason.contains("状态") == true)
             // A change through the workflow is recorded, so it verifies.
             try await sql.raw("UPDATE cases SET state = 'accepted' WHERE id = \(bind: opened[0].id)").run()
-            _ = try await store.execute(.dispatch(lead: county.departmentID, coHandlers: [], note: ""), on: opened[0].number,
-                                        by: viewer(.intakeOperator), workflow: testWorkflow, at: now)
+            _ = try await store.execute(
+                .dispatch(lead: county.departmentID, coHandlers: [], note: ""), on: opened[0].number,
+                by: viewer(.intakeOperator), workflow: testWorkflow, at: now)
             #expect(try await ledger.verifyAll().mismatches.count == 3)
         }
     }

@@ -7,30 +7,42 @@ import WeiminCore
 
 @Suite("Sealed reports about cadres")
 struct SealedReportTests {
-    @Test("identity and words encrypted; only an unrecused discipline officer reads them, and each read is recorded", arguments: Backend.available)
+    @Test(
+        "identity and words encrypted; only an unrecused discipline officer reads them, and each read is recorded",
+        arguments: Backend.available)
     func sealing(kind: Backend) async throws {
         try await TestDatabase.with(kind) { db in
             let county = try await SmallCounty.create(on: db)
             let staff = StaffDirectory(database: db, cost: 4)
-            let officer = try await staff.add(.init(username: "jijian", displayName: "石磊", password: "correct-horse-1", role: .discipline, region: SmallCounty.county))
-            let accused = try await staff.add(.init(username: "township-jw", displayName: "被反映的纪检干部", password: "correct-horse-1", role: .discipline, region: SmallCounty.county))
-            let villageAdmin = try await staff.add(.init(username: "dabaiyan", displayName: "村支书", password: "correct-horse-1", role: .villageAdmin, region: SmallCounty.village))
+            let officer = try await staff.add(
+                .init(username: "jijian", displayName: "石磊", password: "correct-horse-1", role: .discipline, region: SmallCounty.county))
+            let accused = try await staff.add(
+                .init(
+                    username: "township-jw", displayName: "被反映的纪检干部", password: "correct-horse-1", role: .discipline,
+                    region: SmallCounty.county))
+            let villageAdmin = try await staff.add(
+                .init(
+                    username: "dabaiyan", displayName: "村支书", password: "correct-horse-1", role: .villageAdmin, region: SmallCounty.village)
+            )
             let cipher = FieldCipher(dataKey: try DataKey(rawKey: Data(repeating: 9, count: 32)))
             let words = "村支书把救灾物资拿回亲戚家了，好多人看见"
             let stored = try await MessageStore(database: db).append([county.message("r1", text: words)])
             guard case .stored(let mid) = stored[0] else { return }
             let c = try await CaseStore(database: db, cipher: cipher)
-                .open(county.newCase(title: "救灾物资被优亲厚友", sealed: true, messageIDs: [mid]), actor: .system, at: Date(), workflow: testWorkflow)
+                .open(
+                    county.newCase(title: "救灾物资被优亲厚友", sealed: true, messageIDs: [mid]), actor: .system, at: Date(), workflow: testWorkflow)
             let sealed = SealedReportStore(database: db, cipher: cipher)
-            try await sealed.seal(caseID: c.id, reporter: .init(name: "彭德胜", platformID: "wxid_1", phone: "13812345678"), originalText: words,
-                                  accused: "大白岩村支书", accusedUsernames: ["township-jw"], at: Date())
+            try await sealed.seal(
+                caseID: c.id, reporter: .init(name: "彭德胜", platformID: "wxid_1", phone: "13812345678"), originalText: words,
+                accused: "大白岩村支书", accusedUsernames: ["township-jw"], at: Date())
 
             // Nothing readable at rest.
             let raw = try await db.sql.raw("SELECT * FROM sealed_reports").all()
             for row in raw {
                 for column in row.allColumns {
                     if let s = try? row.decode(column: column, as: String.self) {
-                        #expect(!s.contains("彭德胜") && !s.contains("13812345678") && !s.contains("救灾"), "clear text in sealed_reports.\(column)")
+                        #expect(
+                            !s.contains("彭德胜") && !s.contains("13812345678") && !s.contains("救灾"), "clear text in sealed_reports.\(column)")
                     }
                 }
             }
@@ -60,8 +72,12 @@ struct SealedReportTests {
             #expect(try await AuditLedger(database: db).verifyAll().breaks.isEmpty)
             // The message is hidden from the group conversation, except for discipline.
             let around = Date()
-            #expect(try await MessageStore(database: db).conversation(groupID: county.groupID, around: around, before: 10, after: 10).isEmpty)
-            #expect(try await MessageStore(database: db).conversation(groupID: county.groupID, around: around, before: 10, after: 10, includeSealed: true).count == 1)
+            #expect(
+                try await MessageStore(database: db).conversation(groupID: county.groupID, around: around, before: 10, after: 10).isEmpty)
+            #expect(
+                try await MessageStore(database: db).conversation(
+                    groupID: county.groupID, around: around, before: 10, after: 10, includeSealed: true
+                ).count == 1)
         }
     }
 
@@ -72,7 +88,9 @@ struct SealedReportTests {
             let c = try await CaseStore(database: db).open(county.newCase(), actor: .system, at: Date(), workflow: testWorkflow)
             let store = SealedReportStore(database: db, cipher: FieldCipher(dataKey: try DataKey(rawKey: Data(repeating: 9, count: 32))))
             await #expect(throws: PersistenceError.self) {
-                try await store.seal(caseID: c.id, reporter: .init(name: "x", platformID: "y", phone: nil), originalText: "z", accused: nil, accusedUsernames: [], at: Date())
+                try await store.seal(
+                    caseID: c.id, reporter: .init(name: "x", platformID: "y", phone: nil), originalText: "z", accused: nil,
+                    accusedUsernames: [], at: Date())
             }
         }
     }

@@ -56,18 +56,44 @@ struct SecurityTests {
         try await TestDatabase.with(kind) { db in
             _ = try await SmallCounty.create(on: db)
             let staff = StaffDirectory(database: db, cost: 6)
-            let v = try await staff.add(.init(username: "Zhujian", displayName: "李强", password: "correct-horse-1", role: .departmentHandler, region: SmallCounty.county, departmentCode: "zjj"))
+            let v = try await staff.add(
+                .init(
+                    username: "Zhujian", displayName: "李强", password: "correct-horse-1", role: .departmentHandler,
+                    region: SmallCounty.county, departmentCode: "zjj"))
             #expect(v.username == "zhujian")
             #expect(v.departmentID != nil)
             let stored = try #require(try await StaffUserModel.query(on: db.db).filter(\.$username == "zhujian").first())
             #expect(stored.passwordHash.hasPrefix("$2"))
             #expect(!stored.passwordHash.contains("correct-horse-1"))
 
-            await #expect(throws: StaffError.self) { try await staff.add(.init(username: "zhujian", displayName: "", password: "correct-horse-1", role: .intakeOperator, region: SmallCounty.county)) }
-            await #expect(throws: StaffError.self) { try await staff.add(.init(username: "short", displayName: "", password: "123", role: .intakeOperator, region: SmallCounty.county)) }
-            await #expect(throws: StaffError.self) { try await staff.add(.init(username: "nodept", displayName: "", password: "correct-horse-1", role: .departmentHandler, region: SmallCounty.county)) }
-            await #expect(throws: StaffError.self) { try await staff.add(.init(username: "nowhere", displayName: "", password: "correct-horse-1", role: .intakeOperator, region: RegionCode("433126")!)) }
-            await #expect(throws: StaffError.self) { try await staff.add(.init(username: "bad name", displayName: "", password: "correct-horse-1", role: .intakeOperator, region: SmallCounty.county)) }
+            await #expect(throws: StaffError.self) {
+                try await staff.add(
+                    .init(
+                        username: "zhujian", displayName: "", password: "correct-horse-1", role: .intakeOperator, region: SmallCounty.county
+                    ))
+            }
+            await #expect(throws: StaffError.self) {
+                try await staff.add(
+                    .init(username: "short", displayName: "", password: "123", role: .intakeOperator, region: SmallCounty.county))
+            }
+            await #expect(throws: StaffError.self) {
+                try await staff.add(
+                    .init(
+                        username: "nodept", displayName: "", password: "correct-horse-1", role: .departmentHandler,
+                        region: SmallCounty.county))
+            }
+            await #expect(throws: StaffError.self) {
+                try await staff.add(
+                    .init(
+                        username: "nowhere", displayName: "", password: "correct-horse-1", role: .intakeOperator,
+                        region: RegionCode("433126")!))
+            }
+            await #expect(throws: StaffError.self) {
+                try await staff.add(
+                    .init(
+                        username: "bad name", displayName: "", password: "correct-horse-1", role: .intakeOperator,
+                        region: SmallCounty.county))
+            }
 
             #expect(try await staff.authenticate(username: "ZHUJIAN", password: "correct-horse-1")?.role == .departmentHandler)
             #expect(try await staff.authenticate(username: "zhujian", password: "wrong-password") == nil)
@@ -103,7 +129,9 @@ struct DemoSeedTests {
             #expect(first.cases >= 100)
             let second = try await seeder.seed()
             #expect(second.alreadySeeded)
-            #expect(second.regions == first.regions && second.groups == first.groups && second.messages == first.messages && second.cases == first.cases)
+            #expect(
+                second.regions == first.regions && second.groups == first.groups && second.messages == first.messages
+                    && second.cases == first.cases)
 
             let states = Set(try await CaseModel.query(on: db.db).all().map(\.state))
             #expect(states == Set(CaseState.allCases.map(\.rawValue)))

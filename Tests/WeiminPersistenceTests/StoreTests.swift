@@ -72,7 +72,8 @@ struct StoreTests {
             let op = viewer(.intakeOperator)
             let handler = viewer(.departmentHandler, department: county.departmentID)
             do {
-                _ = try await store.execute(.dispatch(lead: county.departmentID, coHandlers: [], note: ""), on: c.number, by: op, workflow: testWorkflow, at: t0)
+                _ = try await store.execute(
+                    .dispatch(lead: county.departmentID, coHandlers: [], note: ""), on: c.number, by: op, workflow: testWorkflow, at: t0)
                 Issue.record("dispatching a new case must be refused")
             } catch CaseOperationError.conflict(let why) {
                 #expect(why.contains("待受理"))
@@ -85,21 +86,27 @@ struct StoreTests {
             #expect(detail.events.count == 1)
             #expect(detail.messages.map(\.id) == [mid])
 
-            let accepted = try await store.execute(.accept(note: "受理"), on: c.number, by: op, workflow: testWorkflow, at: t0.addingTimeInterval(60))
+            let accepted = try await store.execute(
+                .accept(note: "受理"), on: c.number, by: op, workflow: testWorkflow, at: t0.addingTimeInterval(60))
             #expect(accepted.dueAt != nil && accepted.clock.ruleID == "handling.service" && accepted.respondedAt != nil)
-            let dispatched = try await store.execute(.dispatch(lead: county.departmentID, coHandlers: [county.otherDepartmentID], note: "派住建局"), on: c.number, by: op, workflow: testWorkflow, at: t0.addingTimeInterval(120))
+            let dispatched = try await store.execute(
+                .dispatch(lead: county.departmentID, coHandlers: [county.otherDepartmentID], note: "派住建局"), on: c.number, by: op,
+                workflow: testWorkflow, at: t0.addingTimeInterval(120))
             #expect(dispatched.state == .dispatched)
             #expect(dispatched.departmentID == county.departmentID)
             // The co-handler sees the case but cannot act on it.
             let helper = viewer(.departmentHandler, department: county.otherDepartmentID)
-            #expect(try await repo.detail(number: c.number, visibility: helper.caseVisibility)?.case.coHandlerIDs == [county.otherDepartmentID])
+            #expect(
+                try await repo.detail(number: c.number, visibility: helper.caseVisibility)?.case.coHandlerIDs == [county.otherDepartmentID])
             await #expect(throws: CaseOperationError.self) {
                 try await store.execute(.start(note: ""), on: c.number, by: helper, workflow: testWorkflow, at: t0.addingTimeInterval(150))
             }
-            let suspended = try await store.execute(.suspend(reason: "等材料"), on: c.number, by: handler, workflow: testWorkflow, at: t0.addingTimeInterval(180))
+            let suspended = try await store.execute(
+                .suspend(reason: "等材料"), on: c.number, by: handler, workflow: testWorkflow, at: t0.addingTimeInterval(180))
             #expect(suspended.status.resumeState == .dispatched)
             #expect(suspended.clock.suspendedAt != nil)
-            let resumed = try await store.execute(.resume(note: ""), on: c.number, by: handler, workflow: testWorkflow, at: t0.addingTimeInterval(240))
+            let resumed = try await store.execute(
+                .resume(note: ""), on: c.number, by: handler, workflow: testWorkflow, at: t0.addingTimeInterval(240))
             #expect(resumed.state == .dispatched)
             #expect(resumed.clock.suspendedAt == nil)
             detail = try #require(try await repo.detail(number: c.number, visibility: op.caseVisibility))
@@ -118,7 +125,9 @@ struct StoreTests {
             let op = viewer(.intakeOperator)
             let results = await withTaskGroup(of: Bool.self) { group in
                 for _ in 0..<8 {
-                    group.addTask { (try? await store.execute(.accept(note: ""), on: c.number, by: op, workflow: testWorkflow, at: Date())) != nil }
+                    group.addTask {
+                        (try? await store.execute(.accept(note: ""), on: c.number, by: op, workflow: testWorkflow, at: Date())) != nil
+                    }
                 }
                 return await group.reduce(into: []) { $0.append($1) }
             }
@@ -137,12 +146,15 @@ struct StoreTests {
             let op = viewer(.intakeOperator)
             let h = viewer(.departmentHandler, department: county.departmentID)
             let steps: [(CaseCommand, Viewer)] = [
-                (.accept(note: "第1步"), op), (.dispatch(lead: county.departmentID, coHandlers: [], note: "第2步"), op), (.start(note: "第3步"), h), (.resolve(reply: "第4步"), h),
+                (.accept(note: "第1步"), op), (.dispatch(lead: county.departmentID, coHandlers: [], note: "第2步"), op),
+                (.start(note: "第3步"), h), (.resolve(reply: "第4步"), h),
             ]
             for (i, (command, who)) in steps.enumerated() {
-                _ = try await store.execute(command, on: c.number, by: who, workflow: testWorkflow, at: Date().addingTimeInterval(Double(i)))
+                _ = try await store.execute(
+                    command, on: c.number, by: who, workflow: testWorkflow, at: Date().addingTimeInterval(Double(i)))
             }
-            let events = try #require(try await FluentCaseRepository(database: db).detail(number: c.number, visibility: op.caseVisibility)).events
+            let events = try #require(try await FluentCaseRepository(database: db).detail(number: c.number, visibility: op.caseVisibility))
+                .events
             #expect(events.count == 5)
             var previous = ""
             for e in events {
@@ -153,7 +165,9 @@ struct StoreTests {
             }
             // Editing a stored note breaks the recomputed hash.
             _ = try await db.sql.raw("UPDATE case_events SET note = 'edited' WHERE sequence = 3").all()
-            let tampered = try #require(try await FluentCaseRepository(database: db).detail(number: c.number, visibility: op.caseVisibility)).events
+            let tampered = try #require(
+                try await FluentCaseRepository(database: db).detail(number: c.number, visibility: op.caseVisibility)
+            ).events
             #expect(tampered[2].hash != AuditHash.hash(tampered[2], caseNumber: c.number))
         }
     }
@@ -167,10 +181,15 @@ struct StoreTests {
             let repo = FluentCaseRepository(database: db)
             let now = Date()
             let a = try await store.open(county.newCase(title: "大白岩村路灯"), actor: .system, at: now)
-            let b = try await store.open(county.newCase(title: "陇木村停水", village: SmallCounty.otherVillage, township: SmallCounty.otherTownship, group: county.otherGroupID), actor: .system, at: now)
+            let b = try await store.open(
+                county.newCase(
+                    title: "陇木村停水", village: SmallCounty.otherVillage, township: SmallCounty.otherTownship, group: county.otherGroupID),
+                actor: .system, at: now)
             let sealed = try await store.open(county.newCase(title: "村支书优亲厚友", sealed: true), actor: .system, at: now)
             _ = try await store.execute(.accept(note: ""), on: b.number, by: viewer(.intakeOperator), workflow: testWorkflow, at: now)
-            _ = try await store.execute(.dispatch(lead: county.departmentID, coHandlers: [], note: ""), on: b.number, by: viewer(.intakeOperator), workflow: testWorkflow, at: now)
+            _ = try await store.execute(
+                .dispatch(lead: county.departmentID, coHandlers: [], note: ""), on: b.number, by: viewer(.intakeOperator),
+                workflow: testWorkflow, at: now)
             let dept = county.departmentID
 
             func numbers(_ v: Viewer) async throws -> Set<String> {

@@ -21,14 +21,20 @@ private func at(_ date: String, _ hh: Int, _ mm: Int = 0) -> Date {
 @Suite("Supervision (督办)")
 struct SupervisionTests {
     /// A service case accepted Monday 2026-11-23 09:00 and dispatched: due Monday 11-30 17:30.
-    private func dispatchedCase(_ county: SmallCounty, _ store: CaseStore, title: String = "路灯坏了", department: UUID? = nil) async throws -> Case {
+    private func dispatchedCase(_ county: SmallCounty, _ store: CaseStore, title: String = "路灯坏了", department: UUID? = nil) async throws
+        -> Case
+    {
         let c = try await store.open(county.newCase(title: title), actor: .system, at: at("2026-11-23", 8, 50), workflow: testWorkflow)
-        _ = try await store.execute(.accept(note: ""), on: c.number, by: viewer(.intakeOperator), workflow: testWorkflow, at: at("2026-11-23", 9))
-        return try await store.execute(.dispatch(lead: department ?? county.departmentID, coHandlers: [], note: ""), on: c.number, by: viewer(.intakeOperator), workflow: testWorkflow, at: at("2026-11-23", 9))
+        _ = try await store.execute(
+            .accept(note: ""), on: c.number, by: viewer(.intakeOperator), workflow: testWorkflow, at: at("2026-11-23", 9))
+        return try await store.execute(
+            .dispatch(lead: department ?? county.departmentID, coHandlers: [], note: ""), on: c.number, by: viewer(.intakeOperator),
+            workflow: testWorkflow, at: at("2026-11-23", 9))
     }
 
     private func supervisionEvents(_ db: WeiminDatabase, _ c: Case) async throws -> [String] {
-        try await CaseEventModel.query(on: db.db).filter(\.$caseID == c.id).filter(\.$action == "supervise").sort(\.$sequence).all().map(\.note)
+        try await CaseEventModel.query(on: db.db).filter(\.$caseID == c.id).filter(\.$action == "supervise").sort(\.$sequence).all().map(
+            \.note)
     }
 
     @Test("warning at 75 %, order at the deadline, notice one limit later — each exactly once", arguments: Backend.available)
@@ -98,8 +104,9 @@ struct SupervisionTests {
             #expect(key == "case:\(c.id.uuidString):handling:order:\(f.clockKey)")
             let current = try row.toCore()
             let to = SupervisionNotice.recipients(f.level, departmentName: "县住建局", township: current.townshipCode)
-            let order = SupervisionStore.CaseOrder(finding: f, key: key, recipients: to, eventNote: SupervisionNotice.eventNote(f, recipients: to),
-                                                   groupValues: SupervisionNotice.groupValues(f, case: current, departmentName: "县住建局"))
+            let order = SupervisionStore.CaseOrder(
+                finding: f, key: key, recipients: to, eventNote: SupervisionNotice.eventNote(f, recipients: to),
+                groupValues: SupervisionNotice.groupValues(f, case: current, departmentName: "县住建局"))
             let outcomes = try await withThrowingTaskGroup(of: Bool.self) { g in
                 for _ in 0..<6 { g.addTask { try await store.issue(order, on: current, at: at("2026-12-01", 10)) } }
                 return try await g.reduce(into: []) { $0.append($1) }
@@ -117,7 +124,9 @@ struct SupervisionTests {
             let sup = SupervisionStore(database: db)
             var cases: [Case] = []
             for i in 0..<4 { cases.append(try await dispatchedCase(county, store, title: "诉求\(i)")) }
-            _ = try await store.execute(.suspend(reason: "等群众补充材料"), on: cases[3].number, by: viewer(.departmentHandler, department: county.departmentID), workflow: testWorkflow, at: at("2026-11-24", 9))
+            _ = try await store.execute(
+                .suspend(reason: "等群众补充材料"), on: cases[3].number, by: viewer(.departmentHandler, department: county.departmentID),
+                workflow: testWorkflow, at: at("2026-11-24", 9))
             let r = try await sup.scan(policy: policy, now: at("2026-12-01", 10), holder: "a")
             #expect(r.issued[.order] == 3)
             #expect(r.issued[.notice] == 1)  // the department's third overdue case this month

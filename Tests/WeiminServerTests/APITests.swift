@@ -35,11 +35,16 @@ struct APITests {
             #expect(none.headers[.wwwAuthenticate] != nil)
             #expect(try (none.json()["error"] as? [String: Any])?["message"] as? String != nil)
             #expect(try await client.get("/api/v1/cases", token: "wm_not-a-real-token").status == .unauthorized)
-            let wrong = try await client.execute(uri: "/api/v1/cases", method: .get, headers: [.authorization: "Basic " + Data("shouli:nope".utf8).base64EncodedString()])
+            let wrong = try await client.execute(
+                uri: "/api/v1/cases", method: .get, headers: [.authorization: "Basic " + Data("shouli:nope".utf8).base64EncodedString()])
             #expect(wrong.status == .unauthorized)
-            #expect(try await client.execute(uri: "/api/v1/cases", method: .get, headers: [.authorization: "Digest x"]).status == .unauthorized)
-            #expect(try await client.execute(uri: "/api/v1/cases", method: .get, headers: [.authorization: "Basic !!!"]).status == .badRequest)
-            let basic = try await client.execute(uri: "/api/v1/cases?per_page=1", method: .get, headers: [.authorization: "Basic " + Data("shouli:\(DemoApp.password)".utf8).base64EncodedString()])
+            #expect(
+                try await client.execute(uri: "/api/v1/cases", method: .get, headers: [.authorization: "Digest x"]).status == .unauthorized)
+            #expect(
+                try await client.execute(uri: "/api/v1/cases", method: .get, headers: [.authorization: "Basic !!!"]).status == .badRequest)
+            let basic = try await client.execute(
+                uri: "/api/v1/cases?per_page=1", method: .get,
+                headers: [.authorization: "Basic " + Data("shouli:\(DemoApp.password)".utf8).base64EncodedString()])
             #expect(basic.status == .ok)
         }
     }
@@ -47,11 +52,16 @@ struct APITests {
     @Test("sign in returns a token that identifies the user; sign out revokes it")
     func sessions() async throws {
         try await DemoApp.app(.sqlite).test(.router) { client in
-            let bad = try await client.execute(uri: "/api/v1/sessions", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: "{not json"))
+            let bad = try await client.execute(
+                uri: "/api/v1/sessions", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: "{not json"))
             #expect(bad.status == .badRequest)
-            let wrong = try await client.execute(uri: "/api/v1/sessions", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: #"{"username":"shouli","password":"wrong-password"}"#))
+            let wrong = try await client.execute(
+                uri: "/api/v1/sessions", method: .post, headers: [.contentType: "application/json"],
+                body: ByteBuffer(string: #"{"username":"shouli","password":"wrong-password"}"#))
             #expect(wrong.status == .unauthorized)
-            let ok = try await client.execute(uri: "/api/v1/sessions", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: #"{"username":"lingdao","password":"\#(DemoApp.password)"}"#))
+            let ok = try await client.execute(
+                uri: "/api/v1/sessions", method: .post, headers: [.contentType: "application/json"],
+                body: ByteBuffer(string: #"{"username":"lingdao","password":"\#(DemoApp.password)"}"#))
             #expect(ok.status == .created)
             let token = try #require(try ok.json()["token"] as? String)
             let me = try await client.get("/api/v1/me", token: token)
@@ -68,9 +78,15 @@ struct APITests {
     @Test("authorization matrix: every route × every role", arguments: Backend.available)
     func matrix(backend: Backend) async throws {
         let services = try await DemoApp.services(backend)
-        let anyCase = try await services.cases.cases(CaseQuery(perPage: 1), visibility: Viewer(userID: UUID(), username: "x", displayName: "x", role: .supervisor, region: RegionCode("433125")!, departmentID: nil).caseVisibility).items[0]
+        let anyCase = try await services.cases.cases(
+            CaseQuery(perPage: 1),
+            visibility: Viewer(
+                userID: UUID(), username: "x", displayName: "x", role: .supervisor, region: RegionCode("433125")!, departmentID: nil
+            ).caseVisibility
+        ).items[0]
         // A group every demo account's scope contains (大白岩村, in 长潭河乡).
-        let dabaiyanGroup = try #require(try await services.groups.groups(within: RegionCode("433125111201")!, page: 1, perPage: 1).items.first)
+        let dabaiyanGroup = try #require(
+            try await services.groups.groups(within: RegionCode("433125111201")!, page: 1, perPage: 1).items.first)
         let routes: [(String, Resource?)] = [
             ("/api/v1/me", nil), ("/api/v1/regions", .regions), ("/api/v1/groups", .groups), ("/api/v1/departments", .departments),
             ("/api/v1/groups/\(dabaiyanGroup.id)/members", .groups), ("/api/v1/cases", .cases), ("/api/v1/cases/\(anyCase.number)", .cases),
@@ -83,7 +99,9 @@ struct APITests {
                 let token = try await DemoApp.token(demoUserForRole[role]!, backend)
                 for (uri, resource) in routes {
                     let status = try await client.get(uri, token: token).status
-                    var expected: HTTPResponse.Status = (resource == .cases && role == .admin) ? .forbidden : (resource.map { Access.mayRead(role, $0) } ?? true ? .ok : .forbidden)
+                    var expected: HTTPResponse.Status =
+                        (resource == .cases && role == .admin)
+                        ? .forbidden : (resource.map { Access.mayRead(role, $0) } ?? true ? .ok : .forbidden)
                     // A case outside the viewer's scope or department looks like no case at all.
                     if uri.contains("/cases/") && expected == .ok && ![Role.intakeOperator, .supervisor, .leader].contains(role) {
                         expected = status == .ok ? .ok : .notFound
@@ -100,24 +118,36 @@ struct APITests {
     @Test("authorization matrix: actions, sealed material and supervision × every role", arguments: Backend.available)
     func writeMatrix(backend: Backend) async throws {
         let services = try await DemoApp.services(backend)
-        let allInCounty = Viewer(userID: UUID(), username: "x", displayName: "x", role: .supervisor, region: RegionCode("433125")!, departmentID: nil).caseVisibility
-        let closed = try #require(try await services.cases.cases(CaseQuery(states: [.closed], perPage: 1), visibility: allInCounty).items.first)
+        let allInCounty = Viewer(
+            userID: UUID(), username: "x", displayName: "x", role: .supervisor, region: RegionCode("433125")!, departmentID: nil
+        ).caseVisibility
+        let closed = try #require(
+            try await services.cases.cases(CaseQuery(states: [.closed], perPage: 1), visibility: allInCounty).items.first)
         let expectedClose: [Role: HTTPResponse.Status] = [
             .intakeOperator: .conflict, .supervisor: .conflict, .leader: .forbidden, .admin: .forbidden, .discipline: .forbidden,
-            .departmentHandler: closed.departmentID == nil ? .notFound : .forbidden, .townshipCadre: closed.townshipCode?.rawValue == "433125111" ? .forbidden : .notFound,
+            .departmentHandler: closed.departmentID == nil ? .notFound : .forbidden,
+            .townshipCadre: closed.townshipCode?.rawValue == "433125111" ? .forbidden : .notFound,
             .villageAdmin: closed.villageCode?.rawValue == "433125111201" ? .forbidden : .notFound,
         ]
         try await DemoApp.app(backend).test(.router) { client in
             let body = ByteBuffer(string: #"{"action":"close"}"#)
-            #expect(try await client.execute(uri: "/api/v1/cases/\(closed.number)/actions", method: .post, headers: [.contentType: "application/json"], body: body).status == .unauthorized)
+            #expect(
+                try await client.execute(
+                    uri: "/api/v1/cases/\(closed.number)/actions", method: .post, headers: [.contentType: "application/json"], body: body
+                ).status == .unauthorized)
             #expect(try await client.get("/api/v1/supervision", token: nil).status == .unauthorized)
             for role in Role.allCases {
                 let token = try await DemoApp.token(demoUserForRole[role]!, backend)
-                let r = try await client.execute(uri: "/api/v1/cases/\(closed.number)/actions", method: .post,
-                                                 headers: [.authorization: "Bearer \(token)", .contentType: "application/json"], body: body)
+                let r = try await client.execute(
+                    uri: "/api/v1/cases/\(closed.number)/actions", method: .post,
+                    headers: [.authorization: "Bearer \(token)", .contentType: "application/json"], body: body)
                 var expected = expectedClose[role]!
                 // A handler sees only its own department's cases: another department's case is not found.
-                if role == .departmentHandler, expected == .forbidden, closed.departmentID != (try await services.staff.user(named: "zhujian"))?.departmentID { expected = .notFound }
+                if role == .departmentHandler, expected == .forbidden,
+                    closed.departmentID != (try await services.staff.user(named: "zhujian"))?.departmentID
+                {
+                    expected = .notFound
+                }
                 #expect(r.status == expected, "\(role) POST close → \(r.status), expected \(expected)")
                 let sup = try await client.get("/api/v1/supervision", token: token).status
                 #expect(sup == (role == .admin ? .forbidden : .ok), "\(role) GET supervision → \(sup)")
@@ -139,18 +169,25 @@ struct APITests {
             #expect(!items.isEmpty)
             #expect(items.allSatisfy { $0["state"] as? String == "in_progress" && $0["state_name"] as? String == "办理中" })
             let two = try await client.get("/api/v1/cases?state=new,accepted&category=service&per_page=200", token: token).json()
-            #expect((two["items"] as? [[String: Any]])?.allSatisfy { ["new", "accepted"].contains($0["state"] as? String) && $0["category"] as? String == "service" } == true)
+            #expect(
+                (two["items"] as? [[String: Any]])?.allSatisfy {
+                    ["new", "accepted"].contains($0["state"] as? String) && $0["category"] as? String == "service"
+                } == true)
             let overdue = try await client.get("/api/v1/cases?overdue=true&per_page=200", token: token).json()
             #expect((overdue["items"] as? [[String: Any]])?.allSatisfy { $0["overdue"] as? Bool == true } == true)
             let township = try await client.get("/api/v1/cases?township=433125111&per_page=200", token: token).json()
             #expect((township["items"] as? [[String: Any]])?.allSatisfy { $0["township_code"] as? String == "433125111" } == true)
             let page2 = try await client.get("/api/v1/cases?per_page=10&page=2&sort=number", token: token).json()
-            #expect((page2["items"] as? [[String: Any]])?.first?["number"] as? String == "433125-\(Calendar.current.component(.year, from: Date()))-000011")
+            #expect(
+                (page2["items"] as? [[String: Any]])?.first?["number"] as? String
+                    == "433125-\(Calendar.current.component(.year, from: Date()))-000011")
             #expect(page2["page_count"] as? Int == (total + 9) / 10)
 
-            for (bad, word) in [("state=finished", "state"), ("category=roads", "category"), ("per_page=0", "per_page"), ("page=x", "page"),
-                ("township=12", "township"), ("from=yesterday", "from"), ("sort=random", "sort"), ("overdue=maybe", "overdue"), ("department=zjj", "department")]
-            {
+            for (bad, word) in [
+                ("state=finished", "state"), ("category=roads", "category"), ("per_page=0", "per_page"), ("page=x", "page"),
+                ("township=12", "township"), ("from=yesterday", "from"), ("sort=random", "sort"), ("overdue=maybe", "overdue"),
+                ("department=zjj", "department"),
+            ] {
                 let r = try await client.get("/api/v1/cases?\(bad)", token: token)
                 #expect(r.status == .badRequest, "\(bad)")
                 let message = try (r.json()["error"] as? [String: Any])?["message"] as? String ?? ""
@@ -186,12 +223,15 @@ struct APITests {
         try await DemoApp.app(backend).test(.router) { client in
             let discipline = try await DemoApp.token("jijian", backend)
             let all = try await client.get("/api/v1/cases?per_page=200", token: discipline).json()
-            let sealed = (all["items"] as? [[String: Any]] ?? []).filter { $0["sealed"] as? Bool == true }.compactMap { $0["number"] as? String }
+            let sealed = (all["items"] as? [[String: Any]] ?? []).filter { $0["sealed"] as? Bool == true }.compactMap {
+                $0["number"] as? String
+            }
             #expect(!sealed.isEmpty)
             for user in ["shouli", "duban", "lingdao", "dabaiyan", "changtanhe", "zhujian"] {
                 let token = try await DemoApp.token(user, backend)
                 let list = try await client.get("/api/v1/cases?per_page=200", token: token).json()
-                #expect((list["items"] as? [[String: Any]] ?? []).allSatisfy { $0["sealed"] as? Bool == false }, "\(user) listed a sealed case")
+                #expect(
+                    (list["items"] as? [[String: Any]] ?? []).allSatisfy { $0["sealed"] as? Bool == false }, "\(user) listed a sealed case")
                 for n in sealed {
                     #expect(try await client.get("/api/v1/cases/\(n)", token: token).status == .notFound, "\(user) opened sealed \(n)")
                 }
@@ -209,12 +249,17 @@ struct APITests {
         try await DemoApp.app(backend).test(.router) { client in
             let discipline = try await DemoApp.token("jijian", backend)
             let all = try await client.get("/api/v1/cases?per_page=200", token: discipline).json()
-            let number = try #require((all["items"] as? [[String: Any]] ?? []).first { $0["sealed"] as? Bool == true }?["number"] as? String)
+            let number = try #require(
+                (all["items"] as? [[String: Any]] ?? []).first { $0["sealed"] as? Bool == true }?["number"] as? String)
             for user in ["shouli", "duban", "lingdao", "dabaiyan", "changtanhe", "zhujian"] {
-                #expect(try await client.get("/api/v1/cases/\(number)/sealed", token: try await DemoApp.token(user, backend)).status == .notFound, "\(user)")
+                #expect(
+                    try await client.get("/api/v1/cases/\(number)/sealed", token: try await DemoApp.token(user, backend)).status
+                        == .notFound, "\(user)")
             }
             // Administrators may read no case at all, sealed or not: 403 whether or not it exists.
-            #expect(try await client.get("/api/v1/cases/\(number)/sealed", token: try await DemoApp.token("admin", backend)).status == .forbidden)
+            #expect(
+                try await client.get("/api/v1/cases/\(number)/sealed", token: try await DemoApp.token("admin", backend)).status
+                    == .forbidden)
             #expect(try await client.get("/api/v1/cases/\(number)/sealed", token: nil).status == .unauthorized)
             let before = ((try await client.get("/api/v1/cases/\(number)", token: discipline).json())["events"] as? [Any])?.count ?? 0
             let r = try await client.get("/api/v1/cases/\(number)/sealed", token: discipline)
@@ -243,7 +288,8 @@ struct APITests {
             let village = try await client.get("/api/v1/cases?per_page=200", token: try await DemoApp.token("dabaiyan", .sqlite)).json()
             #expect((village["items"] as? [[String: Any]] ?? []).allSatisfy { $0["village_code"] as? String == "433125111201" })
             // Filtering into another region returns nothing rather than widening the scope.
-            let other = try await client.get("/api/v1/cases?township=433125100", token: try await DemoApp.token("changtanhe", .sqlite)).json()
+            let other = try await client.get("/api/v1/cases?township=433125100", token: try await DemoApp.token("changtanhe", .sqlite))
+                .json()
             #expect(other["total"] as? Int == 0)
         }
     }

@@ -55,8 +55,9 @@ struct CaseActionCatalogueTests {
         }
     }
 
-    @Test("the API takes every entry with its required fields and refuses one without them, or a name not in the table; allowed_actions and the console's forms agree",
-          arguments: Backend.available)
+    @Test(
+        "the API takes every entry with its required fields and refuses one without them, or a name not in the table; allowed_actions and the console's forms agree",
+        arguments: Backend.available)
     func overHTTP(backend: Backend) async throws {
         // A private demo: this test changes cases.
         let services = try await DemoApp.make(backend)
@@ -65,8 +66,9 @@ struct CaseActionCatalogueTests {
         let group = try #require(try await services.groups.groups(within: RegionCode("433125111201")!, page: 1, perPage: 1).items.first)
         @Sendable func open() async throws -> String {
             try await services.caseStore.open(
-                NewCase(county: county, township: RegionCode("433125111"), village: RegionCode("433125111201"), groupID: group.id,
-                        category: .service, title: "组里自来水停了", summary: "我们组停水三天了"),
+                NewCase(
+                    county: county, township: RegionCode("433125111"), village: RegionCode("433125111201"), groupID: group.id,
+                    category: .service, title: "组里自来水停了", summary: "我们组停水三天了"),
                 actor: .system, at: Date(), workflow: services.workflow
             ).number.description
         }
@@ -76,7 +78,8 @@ struct CaseActionCatalogueTests {
             issued[role] = try await services.staff.issueToken(for: v).token
         }
         let tokens = issued
-        let app = Application(router: buildRouter(services: services), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: DemoApp.logger)
+        let app = Application(
+            router: buildRouter(services: services), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: DemoApp.logger)
         try await app.test(.router) { client in
             func act(_ n: String, _ role: Role, _ body: [String: Any]) async throws -> (HTTPResponse.Status, String) {
                 let r = try await client.execute(
@@ -113,7 +116,8 @@ struct CaseActionCatalogueTests {
             var consoles: [Role: HTTPFields] = [:]
             for role in [Role.intakeOperator, .departmentHandler, .supervisor, .townshipCadre, .discipline, .leader] {
                 let viewer = try #require(try await services.staff.user(named: demoUserForRole[role]!))
-                let s = try await SignInStore(database: services.database, cipher: services.cipher, staff: services.staff).startSession(for: viewer, secondFactorDone: true)
+                let s = try await SignInStore(database: services.database, cipher: services.cipher, staff: services.staff).startSession(
+                    for: viewer, secondFactorDone: true)
                 consoles[role] = [.cookie: "weimin_session=\(s.cookie)"]
             }
             var seen: Set<String> = []
@@ -127,14 +131,18 @@ struct CaseActionCatalogueTests {
                     let forms = Self.names.filter { page.contains(#"name="action" value="\#($0)""#) }
                     #expect(Set(forms) == Set(allowed), "\(role) on \(n): console \(forms), API \(allowed)")
                     for name in allowed {
-                        if let confirm = CaseActionCatalogue.entry(named: name)?.confirm { #expect(page.contains(#"data-confirm="\#(confirm)""#), "\(name)") }
+                        if let confirm = CaseActionCatalogue.entry(named: name)?.confirm {
+                            #expect(page.contains(#"data-confirm="\#(confirm)""#), "\(name)")
+                        }
                     }
                     seen.formUnion(allowed)
                 }
             }
             try await compare(n)
-            for (role, body) in [(Role.intakeOperator, ["action": "accept"]), (.intakeOperator, ["action": "dispatch", "department": "zjj"]),
-                                 (.departmentHandler, ["action": "start"]), (.departmentHandler, ["action": "resolve", "reply": "已修复"])] {
+            for (role, body) in [
+                (Role.intakeOperator, ["action": "accept"]), (.intakeOperator, ["action": "dispatch", "department": "zjj"]),
+                (.departmentHandler, ["action": "start"]), (.departmentHandler, ["action": "resolve", "reply": "已修复"]),
+            ] {
                 let (s, m) = try await act(n, role, body)
                 #expect(s == .ok, "\(body): \(m)")
                 try await compare(n)

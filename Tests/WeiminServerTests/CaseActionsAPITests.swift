@@ -16,12 +16,15 @@ struct CaseActionsAPITests {
         let county = RegionCode("433125")!
         let group = try #require(try await services.groups.groups(within: RegionCode("433125111201")!, page: 1, perPage: 1).items.first)
         let opened = try await services.caseStore.open(
-            NewCase(county: county, township: RegionCode("433125111"), village: RegionCode("433125111201"), groupID: group.id,
-                    category: .service, title: "组里自来水停了", summary: "我们组停水三天了"),
+            NewCase(
+                county: county, township: RegionCode("433125111"), village: RegionCode("433125111201"), groupID: group.id,
+                category: .service, title: "组里自来水停了", summary: "我们组停水三天了"),
             actor: .system, at: Date(), workflow: services.workflow)
         let n = opened.number.description
         func token(_ user: String) async throws -> String {
-            guard let v = try await services.staff.authenticate(username: user, password: DemoApp.password) else { throw HTTPError(.unauthorized) }
+            guard let v = try await services.staff.authenticate(username: user, password: DemoApp.password) else {
+                throw HTTPError(.unauthorized)
+            }
             return try await services.staff.issueToken(for: v).token
         }
         let op = try await token("shouli")
@@ -30,7 +33,8 @@ struct CaseActionsAPITests {
         let duban = try await token("duban")
         let leader = try await token("lingdao")
         let discipline = try await token("jijian")
-        let app = Application(router: buildRouter(services: services), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: DemoApp.logger)
+        let app = Application(
+            router: buildRouter(services: services), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: DemoApp.logger)
 
         try await app.test(.router) { client in
             func act(_ token: String, _ json: String) async throws -> (HTTPResponse.Status, [String: Any]) {
@@ -103,17 +107,25 @@ struct CaseActionsAPITests {
 
             let detail = try await client.get("/api/v1/cases/\(n)", token: op).json()
             let actions = (detail["events"] as? [[String: Any]] ?? []).compactMap { $0["action"] as? String }
-            #expect(actions == ["open", "accept", "dispatch", "start", "request_extension", "decide_extension", "resolve", "review", "reopen"])
+            #expect(
+                actions == ["open", "accept", "dispatch", "start", "request_extension", "decide_extension", "resolve", "review", "reopen"])
             let actors = (detail["events"] as? [[String: Any]] ?? []).compactMap { $0["actor"] as? String }
             #expect(actors == ["system", "shouli", "shouli", "zhujian", "zhujian", "duban", "zhujian", "shouli", "duban"])
 
             // A sealed case cannot be acted on, or even found, by the centre.
             let sealedList = try await client.get("/api/v1/cases?per_page=200", token: discipline).json()
-            let sealedNumber = try #require((sealedList["items"] as? [[String: Any]] ?? []).first { $0["sealed"] as? Bool == true }?["number"] as? String)
-            let r = try await client.execute(uri: "/api/v1/cases/\(sealedNumber)/actions", method: .post,
-                                             headers: [.authorization: "Bearer \(op)", .contentType: "application/json"], body: ByteBuffer(string: #"{"action":"accept"}"#))
+            let sealedNumber = try #require(
+                (sealedList["items"] as? [[String: Any]] ?? []).first { $0["sealed"] as? Bool == true }?["number"] as? String)
+            let r = try await client.execute(
+                uri: "/api/v1/cases/\(sealedNumber)/actions", method: .post,
+                headers: [.authorization: "Bearer \(op)", .contentType: "application/json"],
+                body: ByteBuffer(string: #"{"action":"accept"}"#))
             #expect(r.status == .notFound)
-            #expect(try await client.execute(uri: "/api/v1/cases/\(n)/actions", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: #"{"action":"accept"}"#)).status == .unauthorized)
+            #expect(
+                try await client.execute(
+                    uri: "/api/v1/cases/\(n)/actions", method: .post, headers: [.contentType: "application/json"],
+                    body: ByteBuffer(string: #"{"action":"accept"}"#)
+                ).status == .unauthorized)
         }
     }
 }

@@ -46,16 +46,26 @@ struct ConfigTests {
         #expect(c.workHours == [WorkPeriod(start: 480, end: 690), WorkPeriod(start: 840, end: 1020)])
         #expect(try await WeiminConfig.load(flags: [:], configFile: nil, environment: [:]).workHours == WorkCalendar.defaultPeriods)
         for bad in ["8-12", "08:30-12:00,11:00-14:00", "12:00-08:00", ""] {
-            await #expect(throws: ConfigError.self, "\(bad)") { try await WeiminConfig.load(flags: [:], configFile: nil, environment: ["WEIMIN_WORK_HOURS": bad]) }
+            await #expect(throws: ConfigError.self, "\(bad)") {
+                try await WeiminConfig.load(flags: [:], configFile: nil, environment: ["WEIMIN_WORK_HOURS": bad])
+            }
         }
     }
 
     @Test("bad values are refused with a message")
     func invalid() async throws {
-        await #expect(throws: ConfigError.self) { try await WeiminConfig.load(flags: ["http.port": "eighty"], configFile: nil, environment: [:]) }
-        await #expect(throws: ConfigError.self) { try await WeiminConfig.load(flags: [:], configFile: nil, environment: ["WEIMIN_HTTP_PORT": "70000"]) }
-        await #expect(throws: ConfigError.self) { try await WeiminConfig.load(flags: ["log.level": "loud"], configFile: nil, environment: [:]) }
-        await #expect(throws: ConfigError.self) { try await WeiminConfig.load(flags: [:], configFile: "/nonexistent/weimin.json", environment: [:]) }
+        await #expect(throws: ConfigError.self) {
+            try await WeiminConfig.load(flags: ["http.port": "eighty"], configFile: nil, environment: [:])
+        }
+        await #expect(throws: ConfigError.self) {
+            try await WeiminConfig.load(flags: [:], configFile: nil, environment: ["WEIMIN_HTTP_PORT": "70000"])
+        }
+        await #expect(throws: ConfigError.self) {
+            try await WeiminConfig.load(flags: ["log.level": "loud"], configFile: nil, environment: [:])
+        }
+        await #expect(throws: ConfigError.self) {
+            try await WeiminConfig.load(flags: [:], configFile: "/nonexistent/weimin.json", environment: [:])
+        }
         let broken = try file("{ not json")
         await #expect(throws: ConfigError.self) { try await WeiminConfig.load(flags: [:], configFile: broken, environment: [:]) }
     }

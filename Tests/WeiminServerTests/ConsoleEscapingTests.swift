@@ -29,29 +29,37 @@ struct ConsoleEscapingTests {
     func pragma() throws {
         let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Sources/WeiminServer/Resources/Views", isDirectory: true)
-        let files = try FileManager.default.contentsOfDirectory(at: dir, includingPropertiesForKeys: nil).filter { $0.pathExtension == "mustache" }
+        let files = try FileManager.default.contentsOfDirectory(at: dir, includingPropertiesForKeys: nil).filter {
+            $0.pathExtension == "mustache"
+        }
         #expect(files.count >= 9)
         for f in files {
             let text = try String(contentsOf: f, encoding: .utf8)
             #expect(text.hasPrefix(WebViews.pragma + "\n"), "\(f.lastPathComponent) must start with \(WebViews.pragma)")
-            #expect(!text.contains("onsubmit") && !text.contains("onclick") && !text.contains("style=\""), "\(f.lastPathComponent): inline script or style")
+            #expect(
+                !text.contains("onsubmit") && !text.contains("onclick") && !text.contains("style=\""),
+                "\(f.lastPathComponent): inline script or style")
             #expect(!text.contains("{{{") && !text.contains("{{&"), "\(f.lastPathComponent): unescaped output")
         }
     }
 
-    @Test("payloads in a case's words, a group's name and the search box come out escaped on 工作台, 台账, 工单, 群组",
-          arguments: Backend.available)
+    @Test(
+        "payloads in a case's words, a group's name and the search box come out escaped on 工作台, 台账, 工单, 群组",
+        arguments: Backend.available)
     func pages(backend: Backend) async throws {
         let services = try await DemoApp.make(backend)
         defer { Task { await services.shutdown() } }
         let village = RegionCode("433125111201")!
         let group = try #require(try await services.groups.groups(within: village, page: 1, perPage: 1).items.first)
         let opened = try await services.caseStore.open(
-            NewCase(county: RegionCode("433125")!, township: RegionCode("433125111"), village: village, groupID: group.id,
-                    category: .service, title: Self.tag + "路灯坏了", summary: Self.attribute + "晚上看不见路，请修一修"),
+            NewCase(
+                county: RegionCode("433125")!, township: RegionCode("433125111"), village: village, groupID: group.id,
+                category: .service, title: Self.tag + "路灯坏了", summary: Self.attribute + "晚上看不见路，请修一修"),
             actor: .system, at: Date(), workflow: services.workflow)
-        try await services.database.sql.raw("UPDATE chat_groups SET name = \(bind: Self.attribute + "大白岩村群") WHERE id = \(bind: group.id)").run()
-        let app = Application(router: buildRouter(services: services), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: DemoApp.logger)
+        try await services.database.sql.raw("UPDATE chat_groups SET name = \(bind: Self.attribute + "大白岩村群") WHERE id = \(bind: group.id)")
+            .run()
+        let app = Application(
+            router: buildRouter(services: services), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: DemoApp.logger)
         try await app.test(.router) { client in
             let op = try await session(services, "shouli")
             let q = (Self.attribute + "路灯").addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
@@ -81,19 +89,28 @@ struct ConsoleEscapingTests {
     func origin(backend: Backend) async throws {
         let services = try await DemoApp.make(backend)
         defer { Task { await services.shutdown() } }
-        let app = Application(router: buildRouter(services: services), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: DemoApp.logger)
+        let app = Application(
+            router: buildRouter(services: services), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: DemoApp.logger)
         try await app.test(.router) { client in
             let viewer = try #require(try await services.staff.user(named: "shouli"))
             let s = try await services.signIn.startSession(for: viewer, secondFactorDone: true)
-            let base: HTTPFields = [.cookie: "weimin_session=\(s.cookie)", HTTPField.Name("X-Forwarded-Host")!: "weimin.local:8080", .contentType: "application/x-www-form-urlencoded"]
+            let base: HTTPFields = [
+                .cookie: "weimin_session=\(s.cookie)", HTTPField.Name("X-Forwarded-Host")!: "weimin.local:8080",
+                .contentType: "application/x-www-form-urlencoded",
+            ]
             let body = ByteBuffer(string: "_csrf=\(s.csrf)")
-            for (name, value) in [(HTTPField.Name.origin, "http://evil.example"), (.origin, "null"), (.referer, "http://evil.example/weimin.local:8080/"),
-                                  (.origin, "http://weimin.local:8080.evil.example")] {
+            for (name, value) in [
+                (HTTPField.Name.origin, "http://evil.example"), (.origin, "null"), (.referer, "http://evil.example/weimin.local:8080/"),
+                (.origin, "http://weimin.local:8080.evil.example"),
+            ] {
                 let r = try await client.execute(uri: "/logout", method: .post, headers: base + [name: value], body: body)
                 #expect(r.status == .forbidden, "\(name): \(value)")
             }
-            #expect(try await client.execute(uri: "/workbench", method: .get, headers: base).status == .ok, "the session survived the forged posts")
-            let ok = try await client.execute(uri: "/logout", method: .post, headers: base + [.origin: "http://weimin.local:8080"], body: body)
+            #expect(
+                try await client.execute(uri: "/workbench", method: .get, headers: base).status == .ok,
+                "the session survived the forged posts")
+            let ok = try await client.execute(
+                uri: "/logout", method: .post, headers: base + [.origin: "http://weimin.local:8080"], body: body)
             #expect(ok.status == .seeOther)
         }
     }

@@ -14,7 +14,8 @@ struct ConsoleRoleMatrixTests {
 
     func session(_ services: AppServices, _ username: String) async throws -> (cookie: HTTPFields, csrf: String) {
         let viewer = try #require(try await services.staff.user(named: username))
-        let s = try await SignInStore(database: services.database, cipher: services.cipher, staff: services.staff).startSession(for: viewer, secondFactorDone: true)
+        let s = try await SignInStore(database: services.database, cipher: services.cipher, staff: services.staff).startSession(
+            for: viewer, secondFactorDone: true)
         return ([.cookie: "weimin_session=\(s.cookie)"], s.csrf)
     }
 
@@ -28,9 +29,10 @@ struct ConsoleRoleMatrixTests {
         let township = try #require(try await services.staff.user(named: "changtanhe")).region
         let department = try #require(try await services.staff.user(named: "zhujian")).departmentID
         let inVillage = try #require(cases.first { !$0.sealed && $0.villageCode == village })
-        let elsewhere = try #require(cases.first {
-            !$0.sealed && $0.townshipCode != village.townshipCode && $0.townshipCode != township && $0.departmentID != department
-        })
+        let elsewhere = try #require(
+            cases.first {
+                !$0.sealed && $0.townshipCode != village.townshipCode && $0.townshipCode != township && $0.departmentID != department
+            })
         let sealed = try #require(cases.first { $0.sealed })
 
         // Expected status per page, in the order of `users`.
@@ -50,7 +52,8 @@ struct ConsoleRoleMatrixTests {
             ("/exports/cases.csv", [ok, ok, ok, ok, ok, ok, ok, no]),
             ("/exports/assessment.csv", [ok, ok, ok, ok, ok, ok, ok, ok]),
         ]
-        let app = Application(router: buildRouter(services: services), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: DemoApp.logger)
+        let app = Application(
+            router: buildRouter(services: services), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: DemoApp.logger)
         try await app.test(.router) { client in
             var cookies: [String: HTTPFields] = [:], csrf: [String: String] = [:]
             for u in Self.users { (cookies[u], csrf[u]) = try await session(services, u) }
@@ -58,7 +61,9 @@ struct ConsoleRoleMatrixTests {
             for (path, statuses) in expected {
                 // Signed out, every page sends the browser to the sign-in page; a download (also an API) answers 401.
                 let out = try await client.execute(uri: path, method: .get)
-                #expect(path.hasPrefix("/exports/") ? out.status == .unauthorized : out.headers[.location]?.hasPrefix("/login") == true, "\(path) signed out")
+                #expect(
+                    path.hasPrefix("/exports/") ? out.status == .unauthorized : out.headers[.location]?.hasPrefix("/login") == true,
+                    "\(path) signed out")
                 for (u, want) in zip(Self.users, statuses) {
                     let got = try await client.execute(uri: path, method: .get, headers: cookies[u]!).status
                     if got != want { wrong.append("\(u) \(path): \(got.code), expected \(want.code)") }
@@ -71,19 +76,23 @@ struct ConsoleRoleMatrixTests {
             for u in Self.users {
                 var headers = cookies[u]!
                 headers[.contentType] = "application/x-www-form-urlencoded"
-                let unlock = try await client.execute(uri: "/admin/users/shouli/unlock", method: .post, headers: headers,
-                                                      body: ByteBuffer(string: "_csrf=\(csrf[u]!)"))
+                let unlock = try await client.execute(
+                    uri: "/admin/users/shouli/unlock", method: .post, headers: headers,
+                    body: ByteBuffer(string: "_csrf=\(csrf[u]!)"))
                 if (unlock.status == .forbidden) != (u != "admin") { refused.append("\(u) unlock: \(unlock.status.code)") }
-                let register = try await client.execute(uri: "/groups/register", method: .post, headers: headers,
-                                                        body: ByteBuffer(string: "_csrf=\(csrf[u]!)"))
+                let register = try await client.execute(
+                    uri: "/groups/register", method: .post, headers: headers,
+                    body: ByteBuffer(string: "_csrf=\(csrf[u]!)"))
                 let mayRegister = u == "shouli" || u == "admin"
                 if (register.status == .forbidden) == mayRegister { refused.append("\(u) register group: \(register.status.code)") }
             }
             #expect(refused.isEmpty, "\(refused.joined(separator: "\n"))")
 
             // A sealed case's export rows go to the discipline role only.
-            let operatorCSV = String(buffer: try await client.execute(uri: "/exports/cases.csv", method: .get, headers: cookies["shouli"]!).body)
-            let disciplineCSV = String(buffer: try await client.execute(uri: "/exports/cases.csv", method: .get, headers: cookies["jijian"]!).body)
+            let operatorCSV = String(
+                buffer: try await client.execute(uri: "/exports/cases.csv", method: .get, headers: cookies["shouli"]!).body)
+            let disciplineCSV = String(
+                buffer: try await client.execute(uri: "/exports/cases.csv", method: .get, headers: cookies["jijian"]!).body)
             #expect(!operatorCSV.contains(sealed.number.description) && disciplineCSV.contains(sealed.number.description))
         }
     }

@@ -32,14 +32,17 @@ private struct Browser {
 @Suite("The console's sign-in: password, lock, TOTP, CSRF, sessions; the workbench by role")
 struct ConsoleSignInTests {
     func form(_ fields: [String: String]) -> ByteBuffer {
-        ByteBuffer(string: fields.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&"))
+        ByteBuffer(
+            string: fields.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(
+                separator: "&"))
     }
 
     @Test("sign in with a password, see the workbench, sign out; forms without the CSRF token are refused", arguments: Backend.available)
     func password(backend: Backend) async throws {
         let services = try await DemoApp.make(backend)
         defer { Task { await services.shutdown() } }
-        let app = Application(router: buildRouter(services: services), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: DemoApp.logger)
+        let app = Application(
+            router: buildRouter(services: services), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: DemoApp.logger)
         try await app.test(.router) { client in
             var browser = Browser()
             #expect(try await client.execute(uri: "/workbench", method: .get).headers[.location] == "/login")
@@ -52,13 +55,18 @@ struct ConsoleSignInTests {
             let headers: HTTPFields = browser.header + [.contentType: "application/x-www-form-urlencoded"]
 
             // No token, or another page's token: refused before the password is even looked at.
-            let forged = try await client.execute(uri: "/login", method: .post, headers: headers, body: form(["username": "shouli", "password": "weimin-demo-2026", "_csrf": "x"]))
+            let forged = try await client.execute(
+                uri: "/login", method: .post, headers: headers,
+                body: form(["username": "shouli", "password": "weimin-demo-2026", "_csrf": "x"]))
             #expect(forged.status == .forbidden)
-            let wrong = try await client.execute(uri: "/login", method: .post, headers: headers, body: form(["username": "shouli", "password": "nope", "_csrf": csrf]))
+            let wrong = try await client.execute(
+                uri: "/login", method: .post, headers: headers, body: form(["username": "shouli", "password": "nope", "_csrf": csrf]))
             #expect(wrong.status == .unauthorized && String(buffer: wrong.body).contains("用户名或密码错误"))
             #expect(!String(buffer: wrong.body).contains("再错"), "no count of tries left: it told which names exist")
 
-            let ok = try await client.execute(uri: "/login", method: .post, headers: headers, body: form(["username": "shouli", "password": "weimin-demo-2026", "_csrf": csrf]))
+            let ok = try await client.execute(
+                uri: "/login", method: .post, headers: headers,
+                body: form(["username": "shouli", "password": "weimin-demo-2026", "_csrf": csrf]))
             #expect(ok.status == .seeOther && ok.headers[.location] == "/workbench")
             let sessionCookie = try #require(ok.headers[values: .setCookie].first { $0.hasPrefix("weimin_session=") })
             #expect(sessionCookie.contains("HttpOnly") && sessionCookie.contains("SameSite=Strict") && !sessionCookie.contains("Max-Age=0"))
@@ -71,7 +79,9 @@ struct ConsoleSignInTests {
 
             let token = try #require(Browser.field("_csrf", in: html))
             let formHeaders: HTTPFields = browser.header + [.contentType: "application/x-www-form-urlencoded"]
-            #expect(try await client.execute(uri: "/logout", method: .post, headers: formHeaders, body: form(["_csrf": "wrong"])).status == .forbidden)
+            #expect(
+                try await client.execute(uri: "/logout", method: .post, headers: formHeaders, body: form(["_csrf": "wrong"])).status
+                    == .forbidden)
             let out = try await client.execute(uri: "/logout", method: .post, headers: formHeaders, body: form(["_csrf": token]))
             #expect(out.status == .seeOther)
             // The old cookie no longer opens anything.
@@ -95,25 +105,32 @@ struct ConsoleSignInTests {
             return
         }
         // After the lock the right password works again; an administrator can also lift it.
-        guard case .accepted(_, .none) = try await store.passwordStep(username: "jiaotong", password: "weimin-demo-2026", at: until.addingTimeInterval(1)) else {
+        guard
+            case .accepted(_, .none) = try await store.passwordStep(
+                username: "jiaotong", password: "weimin-demo-2026", at: until.addingTimeInterval(1))
+        else {
             Issue.record("still locked after 15 minutes")
             return
         }
     }
 
-    @Test("a supervisor must set up TOTP: the secret is shown once, a wrong code is refused, the right one signs in", arguments: [Backend.sqlite])
+    @Test(
+        "a supervisor must set up TOTP: the secret is shown once, a wrong code is refused, the right one signs in",
+        arguments: [Backend.sqlite])
     func totp(backend: Backend) async throws {
         let services = try await DemoApp.make(backend)
         defer { Task { await services.shutdown() } }
         let store = SignInStore(database: services.database, cipher: services.cipher, staff: services.staff)
-        let app = Application(router: buildRouter(services: services), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: DemoApp.logger)
+        let app = Application(
+            router: buildRouter(services: services), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: DemoApp.logger)
         try await app.test(.router) { client in
             var browser = Browser()
             let page = try await client.execute(uri: "/login", method: .get)
             browser.take(page)
             let csrf = try #require(Browser.field("_csrf", in: String(buffer: page.body)))
-            let ok = try await client.execute(uri: "/login", method: .post, headers: browser.header + [.contentType: "application/x-www-form-urlencoded"],
-                                              body: form(["username": "duban", "password": "weimin-demo-2026", "_csrf": csrf]))
+            let ok = try await client.execute(
+                uri: "/login", method: .post, headers: browser.header + [.contentType: "application/x-www-form-urlencoded"],
+                body: form(["username": "duban", "password": "weimin-demo-2026", "_csrf": csrf]))
             #expect(ok.headers[.location] == "/login/code")
             browser.take(ok)
             // Half signed in: no page but the code page.
@@ -127,10 +144,12 @@ struct ConsoleSignInTests {
             let headers = browser.header + [.contentType: "application/x-www-form-urlencoded"]
             let right = TOTP(secret: secret).compute()
             let wrongCode = String(format: "%06d", (right + 1) % 1_000_000)
-            let bad = try await client.execute(uri: "/login/code", method: .post, headers: headers, body: form(["code": wrongCode, "_csrf": token]))
+            let bad = try await client.execute(
+                uri: "/login/code", method: .post, headers: headers, body: form(["code": wrongCode, "_csrf": token]))
             #expect(bad.status == .unauthorized && String(buffer: bad.body).contains("验证码不正确"))
-            let good = try await client.execute(uri: "/login/code", method: .post, headers: headers,
-                                                body: form(["code": String(format: "%06d", TOTP(secret: secret).compute()), "_csrf": token]))
+            let good = try await client.execute(
+                uri: "/login/code", method: .post, headers: headers,
+                body: form(["code": String(format: "%06d", TOTP(secret: secret).compute()), "_csrf": token]))
             #expect(good.status == .seeOther && good.headers[.location] == "/workbench")
             let bench = try await client.execute(uri: "/workbench", method: .get, headers: browser.header)
             #expect(bench.status == .ok && String(buffer: bench.body).contains("督办"))
@@ -140,15 +159,16 @@ struct ConsoleSignInTests {
     }
 }
 
-
 extension ConsoleSignInTests {
-    @Test("password change checks the current one and ends other sessions; an admin resets a password (must be changed), unlocks, resets TOTP; others may not",
-          arguments: [Backend.sqlite])
+    @Test(
+        "password change checks the current one and ends other sessions; an admin resets a password (must be changed), unlocks, resets TOTP; others may not",
+        arguments: [Backend.sqlite])
     func account(backend: Backend) async throws {
         let services = try await DemoApp.make(backend)
         defer { Task { await services.shutdown() } }
         let store = SignInStore(database: services.database, cipher: services.cipher, staff: services.staff)
-        let app = Application(router: buildRouter(services: services), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: DemoApp.logger)
+        let app = Application(
+            router: buildRouter(services: services), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: DemoApp.logger)
         @Sendable func session(_ user: String) async throws -> (HTTPFields, String, String) {
             let v = try #require(try await services.staff.user(named: user))
             let s = try await store.startSession(for: v, secondFactorDone: true)
@@ -157,31 +177,41 @@ extension ConsoleSignInTests {
         try await app.test(.router) { client in
             let (mine, csrf, _) = try await session("jiaotong")
             let (other, _, _) = try await session("jiaotong")
-            let wrong = try await client.execute(uri: "/account/password", method: .post, headers: mine,
-                                                 body: form(["current": "nope", "new": "a-new-password-1", "confirm": "a-new-password-1", "_csrf": csrf]))
+            let wrong = try await client.execute(
+                uri: "/account/password", method: .post, headers: mine,
+                body: form(["current": "nope", "new": "a-new-password-1", "confirm": "a-new-password-1", "_csrf": csrf]))
             #expect(wrong.status == .badRequest && String(buffer: wrong.body).contains("当前密码不正确"))
-            let mismatch = try await client.execute(uri: "/account/password", method: .post, headers: mine,
-                                                    body: form(["current": "weimin-demo-2026", "new": "a-new-password-1", "confirm": "other", "_csrf": csrf]))
+            let mismatch = try await client.execute(
+                uri: "/account/password", method: .post, headers: mine,
+                body: form(["current": "weimin-demo-2026", "new": "a-new-password-1", "confirm": "other", "_csrf": csrf]))
             #expect(mismatch.status == .badRequest)
-            let ok = try await client.execute(uri: "/account/password", method: .post, headers: mine,
-                                              body: form(["current": "weimin-demo-2026", "new": "a-new-password-1", "confirm": "a-new-password-1", "_csrf": csrf]))
+            let ok = try await client.execute(
+                uri: "/account/password", method: .post, headers: mine,
+                body: form(["current": "weimin-demo-2026", "new": "a-new-password-1", "confirm": "a-new-password-1", "_csrf": csrf]))
             #expect(ok.status == .seeOther)
             #expect(try await client.execute(uri: "/workbench", method: .get, headers: mine).status == .ok, "this session stays")
-            #expect(try await client.execute(uri: "/workbench", method: .get, headers: other).headers[.location] == "/login", "the other ends")
+            #expect(
+                try await client.execute(uri: "/workbench", method: .get, headers: other).headers[.location] == "/login", "the other ends")
             #expect(try await services.staff.authenticate(username: "jiaotong", password: "a-new-password-1") != nil)
 
             // Only the administrator manages accounts.
             let (op, opCSRF, _) = try await session("shouli")
             #expect(try await client.execute(uri: "/admin/users", method: .get, headers: op).status == .forbidden)
-            #expect(try await client.execute(uri: "/admin/users/jiaotong/reset-password", method: .post, headers: op, body: form(["_csrf": opCSRF])).status == .forbidden)
+            #expect(
+                try await client.execute(
+                    uri: "/admin/users/jiaotong/reset-password", method: .post, headers: op, body: form(["_csrf": opCSRF])
+                ).status == .forbidden)
             let (admin, adminCSRF, _) = try await session("admin")
             let list = String(buffer: try await client.execute(uri: "/admin/users", method: .get, headers: admin).body)
             #expect(list.contains("jiaotong") && list.contains("重置密码"))
-            let reset = try await client.execute(uri: "/admin/users/jiaotong/reset-password", method: .post, headers: admin, body: form(["_csrf": adminCSRF]))
+            let reset = try await client.execute(
+                uri: "/admin/users/jiaotong/reset-password", method: .post, headers: admin, body: form(["_csrf": adminCSRF]))
             let html = String(buffer: reset.body)
             let temporary = try #require(html.range(of: "临时密码：").map { String(html[$0.upperBound...].prefix(12)) })
             #expect(try await services.staff.authenticate(username: "jiaotong", password: temporary) != nil)
-            #expect(try await client.execute(uri: "/workbench", method: .get, headers: mine).headers[.location] == "/login", "sessions ended by the reset")
+            #expect(
+                try await client.execute(uri: "/workbench", method: .get, headers: mine).headers[.location] == "/login",
+                "sessions ended by the reset")
             // Signed in with the temporary password, every page leads to the account page until it is changed.
             let (fresh, _, _) = try await session("jiaotong")
             #expect(try await client.execute(uri: "/workbench", method: .get, headers: fresh).headers[.location] == "/account?must=1")
@@ -195,7 +225,8 @@ extension ConsoleSignInTests {
             #expect(try await store.lockedUntil(duban.userID) == nil)
             _ = try await store.beginEnrolment(duban.userID)
             try await store.confirmEnrolment(duban.userID)
-            _ = try await client.execute(uri: "/admin/users/duban/reset-totp", method: .post, headers: admin, body: form(["_csrf": adminCSRF]))
+            _ = try await client.execute(
+                uri: "/admin/users/duban/reset-totp", method: .post, headers: admin, body: form(["_csrf": adminCSRF]))
             #expect(try await store.totp(duban.userID) == nil)
         }
     }

@@ -66,7 +66,8 @@ enum DemoApp {
 
     static func app(_ backend: Backend) async throws -> some ApplicationProtocol {
         let services = try await services(backend)
-        return Application(router: buildRouter(services: services), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)
+        return Application(
+            router: buildRouter(services: services), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)
     }
 }
 

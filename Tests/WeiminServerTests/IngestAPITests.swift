@@ -1,6 +1,6 @@
 import Foundation
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 import Hummingbird
 import HummingbirdTesting
@@ -19,7 +19,9 @@ struct IngestAPITests {
 
     static func body(_ json: String) -> ByteBuffer { ByteBuffer(string: json) }
 
-    static func message(id: String, group: String = "433125111201@chatroom", text: String = "路灯坏了", sentAt: String = "2026-11-26T08:00:00Z") -> String {
+    static func message(id: String, group: String = "433125111201@chatroom", text: String = "路灯坏了", sentAt: String = "2026-11-26T08:00:00Z")
+        -> String
+    {
         #"{"platform":"wechat","group_id":"\#(group)","group_name":"大白岩村村民群","message_id":"\#(id)","sender_id":"wxid_a","sender_name":"彭德胜","type":"text","text":"\#(text)","sent_at":"\#(sentAt)"}"#
     }
 
@@ -30,7 +32,8 @@ struct IngestAPITests {
         let store = IngestStore(database: services.database, cipher: services.cipher)
         let (_, token) = try await store.addSource(county: RegionCode("433125")!, kind: "generic", name: "测试桥接")
         let before = try await services.messages.count()
-        let app = Application(router: buildRouter(services: services), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: DemoApp.logger)
+        let app = Application(
+            router: buildRouter(services: services), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: DemoApp.logger)
         try await app.test(.router) { client in
             func post(_ json: String, token: String?) async throws -> TestResponse {
                 var h: HTTPFields = [.contentType: "application/json"]
@@ -44,10 +47,13 @@ struct IngestAPITests {
             #expect(try await post(Self.message(id: "m1"), token: staff).status == .unauthorized)
 
             // Bad input: explained, nothing stored.
-            for (json, word) in [("{not json", "JSON"), (Self.message(id: "m1", text: " "), "text"), (Self.message(id: "m1", sentAt: "2001-01-01T00:00:00Z"), "sent_at"),
-                                 (#"{"messages":[]}"#, "空"), (#"{"platform":"qq","group_id":"g","message_id":"1","sender_id":"s","text":"x","sent_at":1764144000}"#, "platform"),
-                                 (#"{"messages":[\#(Self.message(id: "ok")),\#(Self.message(id: "bad", text: ""))]}"#, "第 2 条")]
-            {
+            for (json, word) in [
+                ("{not json", "JSON"), (Self.message(id: "m1", text: " "), "text"),
+                (Self.message(id: "m1", sentAt: "2001-01-01T00:00:00Z"), "sent_at"),
+                (#"{"messages":[]}"#, "空"),
+                (#"{"platform":"qq","group_id":"g","message_id":"1","sender_id":"s","text":"x","sent_at":1764144000}"#, "platform"),
+                (#"{"messages":[\#(Self.message(id: "ok")),\#(Self.message(id: "bad", text: ""))]}"#, "第 2 条"),
+            ] {
                 let r = try await post(json, token: token)
                 #expect(r.status == .badRequest, "\(json)")
                 let m = (try? r.json()["error"] as? [String: Any])??["message"] as? String ?? ""
@@ -55,8 +61,14 @@ struct IngestAPITests {
             }
             var bytes = [UInt8](Self.message(id: "utf").utf8)
             bytes.insert(0xFF, at: 10)
-            #expect(try await client.execute(uri: "/api/v1/messages", method: .post, headers: [.authorization: "Bearer \(token)"], body: ByteBuffer(bytes: bytes)).status == .badRequest)
-            let huge = #"{"messages":["# + Array(repeating: Self.message(id: "x", text: String(repeating: "长", count: 2000)), count: 800).joined(separator: ",") + "]}"
+            #expect(
+                try await client.execute(
+                    uri: "/api/v1/messages", method: .post, headers: [.authorization: "Bearer \(token)"], body: ByteBuffer(bytes: bytes)
+                ).status == .badRequest)
+            let huge =
+                #"{"messages":["#
+                + Array(repeating: Self.message(id: "x", text: String(repeating: "长", count: 2000)), count: 800).joined(separator: ",")
+                + "]}"
             #expect(try await post(huge, token: token).status == .contentTooLarge)
             #expect(try await services.messages.count() == before)
 
@@ -64,16 +76,22 @@ struct IngestAPITests {
             var r = try await post(Self.message(id: "m1"), token: token)
             #expect(r.status == .ok)
             #expect(try r.json()["stored"] as? Int == 1)
-            r = try await post(#"{"messages":[\#(Self.message(id: "m1")),\#(Self.message(id: "m2")),\#(Self.message(id: "q1", group: "unregistered@chatroom")),\#(Self.message(id: "q1", group: "unregistered@chatroom"))]}"#, token: token)
+            r = try await post(
+                #"{"messages":[\#(Self.message(id: "m1")),\#(Self.message(id: "m2")),\#(Self.message(id: "q1", group: "unregistered@chatroom")),\#(Self.message(id: "q1", group: "unregistered@chatroom"))]}"#,
+                token: token)
             let body = try r.json()
             #expect(body["stored"] as? Int == 1 && body["duplicates"] as? Int == 2 && body["quarantined"] as? Int == 1)
             #expect(try await services.messages.count() == before + 2)
             #expect(try await store.quarantineCount(county: RegionCode("433125")!) == 1)
         }
         // Registering the group attaches its quarantined message, once.
-        let (_, attached) = try await store.registerGroup(platform: .wechat, externalID: "unregistered@chatroom", name: "新群", village: RegionCode("433125100201")!)
+        let (_, attached) = try await store.registerGroup(
+            platform: .wechat, externalID: "unregistered@chatroom", name: "新群", village: RegionCode("433125100201")!)
         #expect(attached == 1)
-        #expect(try await store.registerGroup(platform: .wechat, externalID: "unregistered@chatroom", name: "新群", village: RegionCode("433125100201")!).1 == 0)
+        #expect(
+            try await store.registerGroup(
+                platform: .wechat, externalID: "unregistered@chatroom", name: "新群", village: RegionCode("433125100201")!
+            ).1 == 0)
         #expect(try await services.messages.count() == before + 3)
         #expect(try await store.quarantineCount(county: RegionCode("433125")!) == 0)
     }
@@ -82,9 +100,11 @@ struct IngestAPITests {
     func concurrentDeliveries(backend: Backend) async throws {
         let services = try await Self.services(backend)
         defer { Task { await services.shutdown() } }
-        let (_, token) = try await IngestStore(database: services.database, cipher: services.cipher).addSource(county: RegionCode("433125")!, kind: "generic", name: "并发")
+        let (_, token) = try await IngestStore(database: services.database, cipher: services.cipher).addSource(
+            county: RegionCode("433125")!, kind: "generic", name: "并发")
         let before = try await services.messages.count()
-        let app = Application(router: buildRouter(services: services), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: DemoApp.logger)
+        let app = Application(
+            router: buildRouter(services: services), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: DemoApp.logger)
         // Fifty connections at once (a URLSession allowed 50 per host): the deliveries really arrive at the same time.
         // Not the test framework's AHC client: its pool of 8 connections and fixed 15-s deadline time out the last
         // queued requests when the whole suite loads a 2-core machine, which is not what this test is about.

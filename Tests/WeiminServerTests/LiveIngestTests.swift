@@ -1,6 +1,6 @@
 import Foundation
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 import Hummingbird
 import SQLKit
@@ -51,31 +51,38 @@ enum PythonClients {
 struct LiveIngestTests {
     static let county = RegionCode("433125")!
 
-    @Test("wechatpy encrypts and signs WeCom callbacks; the server verifies the URL and stores each message once",
-          .enabled(if: PythonClients.wechatpy || PythonClients.required, "needs pip install --pre wechatpy cryptography"),
-          arguments: Backend.available)
+    @Test(
+        "wechatpy encrypts and signs WeCom callbacks; the server verifies the URL and stores each message once",
+        .enabled(if: PythonClients.wechatpy || PythonClients.required, "needs pip install --pre wechatpy cryptography"),
+        arguments: Backend.available)
     func wechatpy(backend: Backend) async throws {
         let services = try await DemoApp.make(backend)
         defer { Task { await services.shutdown() } }
         let store = IngestStore(database: services.database, cipher: services.cipher)
         let token = "QDG6eK", key = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", corp = "wx5823bf96d3bd56c7"
-        let (source, _) = try await store.addSource(county: Self.county, kind: "wecom_app", name: "企业微信应用",
-                                                    secrets: ["token": token, "encoding_aes_key": key, "corp_id": corp])
-        let group = try #require(try await services.groups.groups(within: Self.county, page: 1, perPage: 100).items.first { $0.platform == .wecom })
+        let (source, _) = try await store.addSource(
+            county: Self.county, kind: "wecom_app", name: "企业微信应用",
+            secrets: ["token": token, "encoding_aes_key": key, "corp_id": corp])
+        let group = try #require(
+            try await services.groups.groups(within: Self.county, page: 1, perPage: 100).items.first { $0.platform == .wecom })
         let quarantined = try await store.quarantineCount(county: Self.county)
         let messages = try await services.messages.count()
-        let app = Application(router: buildRouter(services: services), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: DemoApp.logger)
+        let app = Application(
+            router: buildRouter(services: services), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: DemoApp.logger)
         try await app.test(.live) { client in
             let port = try #require(client.port)
             let script = PythonClients.root.appendingPathComponent("Tests/Clients/wechatpy_wecom.py").path
-            let (status, output) = try await run("/usr/bin/env", ["python3", script, "http://127.0.0.1:\(port)", source.id.uuidString, token, key, corp, group.externalID, "7301234567890"])
+            let (status, output) = try await run(
+                "/usr/bin/env",
+                ["python3", script, "http://127.0.0.1:\(port)", source.id.uuidString, token, key, corp, group.externalID, "7301234567890"])
             #expect(status == 0, "wechatpy client: \(output)")
         }
         // The text (to the app, no group) is kept in quarantine once; the member event is stored once and applied.
         #expect(try await store.quarantineCount(county: Self.county) == quarantined + 1)
         #expect(try await services.messages.count() == messages + 1)
         #expect(try await services.groups.members(of: group.id).contains { $0.platformUserID == "wmWechatpyVillager" })
-        let row = try await services.database.sql.raw("SELECT text FROM quarantined_messages WHERE platform_message_id = '7301234567890'").all()
+        let row = try await services.database.sql.raw("SELECT text FROM quarantined_messages WHERE platform_message_id = '7301234567890'")
+            .all()
         #expect(try row.map { try $0.decode(column: "text", as: String.self) } == ["镇上到村里的班车这周停了三天，老人看病没法去，请问什么时候恢复？"])
     }
 
@@ -85,8 +92,10 @@ struct LiveIngestTests {
         // Prepare: schema, demo regions and groups, a source token; then close, as an installer would.
         let (token, group) = try await ServerRunner.withServices(config: config, migrate: true) { services in
             _ = try await services.demoSeeder().seed()
-            let (_, token) = try await IngestStore(database: services.database, cipher: services.cipher).addSource(county: Self.county, kind: "generic", name: "桥接")
-            let group = try #require(try await services.groups.groups(within: Self.county, page: 1, perPage: 100).items.first { $0.platform == .wechat })
+            let (_, token) = try await IngestStore(database: services.database, cipher: services.cipher).addSource(
+                county: Self.county, kind: "generic", name: "桥接")
+            let group = try #require(
+                try await services.groups.groups(within: Self.county, page: 1, perPage: 100).items.first { $0.platform == .wechat })
             return (token, group)
         }
         let (process, port) = try await ServeProcess.start(config)
@@ -97,7 +106,9 @@ struct LiveIngestTests {
             request.httpMethod = "POST"
             request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-            let items = ids.map { #"{"platform":"wechat","group_id":"\#(group.externalID)","message_id":"\#($0)","sender_id":"wxid_k9","sender_name":"测试","text":"第 \#($0) 条：村口路灯不亮","sent_at":\#(Int(Date().timeIntervalSince1970))}"# }
+            let items = ids.map {
+                #"{"platform":"wechat","group_id":"\#(group.externalID)","message_id":"\#($0)","sender_id":"wxid_k9","sender_name":"测试","text":"第 \#($0) 条：村口路灯不亮","sent_at":\#(Int(Date().timeIntervalSince1970))}"#
+            }
             request.httpBody = Data((ids.count == 1 ? items[0] : #"{"messages":[\#(items.joined(separator: ","))]}"#).utf8)
             let (_, response) = try await URLSession.shared.data(for: request)
             return (response as? HTTPURLResponse)?.statusCode == 200

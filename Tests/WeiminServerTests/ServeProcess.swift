@@ -26,7 +26,9 @@ enum ServeProcess {
         try process.run()
         for _ in 0..<200 {
             let text = banner.withLock { $0 }
-            if let r = text.range(of: #"http://127\.0\.0\.1:(\d+)"#, options: .regularExpression), let port = Int(text[r].split(separator: ":").last!) {
+            if let r = text.range(of: #"http://127\.0\.0\.1:(\d+)"#, options: .regularExpression),
+                let port = Int(text[r].split(separator: ":").last!)
+            {
                 return (process, port)
             }
             try await Task.sleep(for: .milliseconds(100))

@@ -5,9 +5,9 @@ import Testing
 @testable import WeiminServer
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Availability and process behaviour of the real `weimin serve`: connection cap, idle timeout, a taken port,
@@ -113,10 +113,13 @@ struct ServingTests {
 
     @Test("the idle timeout and connection cap are read from the environment and checked")
     func settings() async throws {
-        let c = try await WeiminConfig.load(flags: [:], configFile: nil, environment: ["WEIMIN_HTTP_IDLE_TIMEOUT": "5", "WEIMIN_HTTP_MAX_CONNECTIONS": "64"])
+        let c = try await WeiminConfig.load(
+            flags: [:], configFile: nil, environment: ["WEIMIN_HTTP_IDLE_TIMEOUT": "5", "WEIMIN_HTTP_MAX_CONNECTIONS": "64"])
         #expect(c.idleTimeout == 5 && c.maxConnections == 64)
         for (k, v) in [("WEIMIN_HTTP_IDLE_TIMEOUT", "0"), ("WEIMIN_HTTP_IDLE_TIMEOUT", "abc"), ("WEIMIN_HTTP_MAX_CONNECTIONS", "-1")] {
-            await #expect(throws: ConfigError.self, "\(k)=\(v)") { try await WeiminConfig.load(flags: [:], configFile: nil, environment: [k: v]) }
+            await #expect(throws: ConfigError.self, "\(k)=\(v)") {
+                try await WeiminConfig.load(flags: [:], configFile: nil, environment: [k: v])
+            }
         }
     }
 
@@ -163,7 +166,8 @@ struct ServingTests {
         let config = try await Self.prepared(backend)
         let (first, port) = try await ServeProcess.start(config)
         defer { if first.isRunning { kill(first.processIdentifier, SIGKILL) } }
-        let second = try await Self.run(Self.arguments("serve", config) + ["--host", "127.0.0.1", "--port", "\(port)", "--log-level", "error"])
+        let second = try await Self.run(
+            Self.arguments("serve", config) + ["--host", "127.0.0.1", "--port", "\(port)", "--log-level", "error"])
         #expect(second.reason == .exit, "ended by a signal: \(second.status)")
         #expect(second.status == 1)
         #expect(second.stderr.contains("端口 \(port) 已被占用"), "\(second.stderr)")
@@ -178,7 +182,9 @@ struct ServingTests {
         c.send(Self.get("/healthz"))
         #expect(c.readHead()?.hasPrefix("HTTP/1.1 200") == true)
         kill(process.processIdentifier, SIGTERM)
-        let ended = await Task.detached { process.waitUntilExit(); return (process.terminationReason, process.terminationStatus) }.value
+        let ended = await Task.detached {
+            process.waitUntilExit(); return (process.terminationReason, process.terminationStatus)
+        }.value
         #expect(ended.0 == .exit)
         #expect(ended.1 == 0)
     }

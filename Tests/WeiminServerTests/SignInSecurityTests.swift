@@ -19,8 +19,9 @@ struct SignInSecurityTests {
             if let code { body["code"] = code }
             var headers: HTTPFields = [.contentType: "application/json"]
             if let ip { headers[HTTPField.Name("X-Real-IP")!] = ip }
-            return try await client.execute(uri: "/api/v1/sessions", method: .post, headers: headers,
-                                            body: ByteBuffer(bytes: Array(try JSONSerialization.data(withJSONObject: body))))
+            return try await client.execute(
+                uri: "/api/v1/sessions", method: .post, headers: headers,
+                body: ByteBuffer(bytes: Array(try JSONSerialization.data(withJSONObject: body))))
         }
 
         func basic(_ path: String, _ user: String, _ password: String) async throws -> TestResponse {
@@ -37,7 +38,8 @@ struct SignInSecurityTests {
     static let password = DemoApp.password
 
     func live<T: Sendable>(_ services: AppServices, _ body: @escaping @Sendable (Client) async throws -> T) async throws -> T {
-        let app = Application(router: buildRouter(services: services), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: DemoApp.logger)
+        let app = Application(
+            router: buildRouter(services: services), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: DemoApp.logger)
         return try await app.test(.live) { client in try await body(Client(client: client)) }
     }
 
@@ -52,8 +54,9 @@ struct SignInSecurityTests {
         String(format: "%06d", TOTP(secret: secret).compute(date: Date().addingTimeInterval(offset)))
     }
 
-    @Test("five wrong passwords through the API lock the account for the API, Basic and the console; a console lock stops the API",
-          arguments: Backend.available)
+    @Test(
+        "five wrong passwords through the API lock the account for the API, Basic and the console; a console lock stops the API",
+        arguments: Backend.available)
     func sharedLock(backend: Backend) async throws {
         let services = try await DemoApp.make(backend)
         defer { Task { await services.shutdown() } }
@@ -76,8 +79,9 @@ struct SignInSecurityTests {
         }
     }
 
-    @Test("supervisor, discipline and admin get no token or Basic access from a password alone; a code works once; code failures are not reset by a password",
-          arguments: Backend.available)
+    @Test(
+        "supervisor, discipline and admin get no token or Basic access from a password alone; a code works once; code failures are not reset by a password",
+        arguments: Backend.available)
     func secondFactor(backend: Backend) async throws {
         let services = try await DemoApp.make(backend)
         defer { Task { await services.shutdown() } }
@@ -111,8 +115,9 @@ struct SignInSecurityTests {
         }
     }
 
-    @Test("a temporary password must be changed before the API opens; unknown names and wrong passwords read alike and both lock; an address is throttled",
-          arguments: Backend.available)
+    @Test(
+        "a temporary password must be changed before the API opens; unknown names and wrong passwords read alike and both lock; an address is throttled",
+        arguments: Backend.available)
     func mustChangeAndEnumeration(backend: Backend) async throws {
         let services = try await DemoApp.make(backend)
         defer { Task { await services.shutdown() } }

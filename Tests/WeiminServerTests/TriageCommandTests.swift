@@ -26,20 +26,26 @@ struct TriageCommandTests {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         var csv = "\u{FEFF}编号,内容,类型\n"
-        let rows = [("停水三天了", "水"), ("自来水又停了", "水"), ("水管爆了没人修", "水"), ("家里没水喝", "水"),
-                    ("路上有个大坑", "路"), ("桥面塌了一块", "路"), ("公路被冲坏了", "路"), ("路灯旁边的路裂了", "路")]
+        let rows = [
+            ("停水三天了", "水"), ("自来水又停了", "水"), ("水管爆了没人修", "水"), ("家里没水喝", "水"),
+            ("路上有个大坑", "路"), ("桥面塌了一块", "路"), ("公路被冲坏了", "路"), ("路灯旁边的路裂了", "路"),
+        ]
         for (i, (t, l)) in (rows + rows + rows).enumerated() { csv += "\(i),\"\(t)\(i % 5)\",\(l)\n" }
         try csv.write(to: dir.appendingPathComponent("mine.csv"), atomically: true, encoding: .utf8)
         let data = dir.appendingPathComponent("mine.csv").path, model = dir.appendingPathComponent("m.wmtm").path
-        var (status, out) = try await run(Self.binary, ["model", "train", "--data", data, "--text-column", "内容", "--label-column", "类型", "--out", model])
+        var (status, out) = try await run(
+            Self.binary, ["model", "train", "--data", data, "--text-column", "内容", "--label-column", "类型", "--out", model])
         #expect(status == 0, "\(out)")
-        (status, out) = try await run(Self.binary, ["model", "eval", "--model", model, "--data", data, "--text-column", "内容", "--label-column", "类型", "--json"])
+        (status, out) = try await run(
+            Self.binary, ["model", "eval", "--model", model, "--data", data, "--text-column", "内容", "--label-column", "类型", "--json"])
         #expect(status == 0, "\(out)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any])
         #expect((json["accuracy"] as? Double ?? 0) > 0.9 && (json["macro_f1"] as? Double ?? 0) > 0.9)
         let perClass = try #require(json["per_class"] as? [String: [String: Any]])
         #expect(Set(perClass.keys) == ["水", "路"])
-        #expect(perClass["水"]?["support"] as? Int == 12 && perClass["水"]?["precision"] != nil && perClass["水"]?["recall"] != nil && perClass["水"]?["f1"] != nil)
+        #expect(
+            perClass["水"]?["support"] as? Int == 12 && perClass["水"]?["precision"] != nil && perClass["水"]?["recall"] != nil
+                && perClass["水"]?["f1"] != nil)
         // A wrong column name is a clear error naming the columns there are.
         (status, out) = try await run(Self.binary, ["model", "train", "--data", data, "--text-column", "text", "--out", model])
         #expect(status != 0 && out.contains("内容"))

@@ -9,8 +9,9 @@ import WeiminCore
 
 @Suite("Triage in the flow: decisions stored, cases opened, joined or sealed")
 struct TriageFlowTests {
-    @Test("new messages are triaged once: an emergency opens an urgent case, a +1 and a burst join it, a cadre report opens a sealed case, chat opens nothing",
-          arguments: Backend.available)
+    @Test(
+        "new messages are triaged once: an emergency opens an urgent case, a +1 and a burst join it, a cadre report opens a sealed case, chat opens nothing",
+        arguments: Backend.available)
     func flow(backend: Backend) async throws {
         let services = try await DemoApp.make(backend)
         defer { Task { await services.shutdown() } }
@@ -23,9 +24,12 @@ struct TriageFlowTests {
         let group = try #require(try await services.groups.groups(within: village, page: 1, perPage: 10).items.first)
         let t = Date().addingTimeInterval(-900)
         func say(_ sender: String, _ after: TimeInterval, _ text: String) async throws -> Int {
-            let r = try await services.messages.append([IncomingMessage(
-                groupID: group.id, countyCode: RegionCode("433125")!, platform: group.platform, platformMessageID: "tri-\(UUID().uuidString)",
-                senderID: sender, senderName: sender, text: text, sentAt: t.addingTimeInterval(after))])
+            let r = try await services.messages.append([
+                IncomingMessage(
+                    groupID: group.id, countyCode: RegionCode("433125")!, platform: group.platform,
+                    platformMessageID: "tri-\(UUID().uuidString)",
+                    senderID: sender, senderName: sender, text: text, sentAt: t.addingTimeInterval(after))
+            ])
             guard case .stored(let id) = r[0] else { throw PersistenceError.invalid("not stored") }
             return id
         }
@@ -51,15 +55,31 @@ struct TriageFlowTests {
         let sealed = try #require(try await services.caseStore.find(id: sealedID))
         #expect(sealed.sealed && sealed.category == .petition)
 
-        let app = Application(router: buildRouter(services: services), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: DemoApp.logger)
+        let app = Application(
+            router: buildRouter(services: services), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: DemoApp.logger)
         try await app.test(.router) { client in
-            let mine = try await client.execute(uri: "/api/v1/messages/\(fire)/triage", method: .get, headers: [.authorization: try await DemoApp.auth("shouli", services)])
+            let mine = try await client.execute(
+                uri: "/api/v1/messages/\(fire)/triage", method: .get, headers: [.authorization: try await DemoApp.auth("shouli", services)])
             #expect(mine.status == .ok && String(buffer: mine.body).contains("model_version"))
             // A report about a cadre is the discipline commission's alone; a department handler sees nothing of another's area.
-            #expect(try await client.execute(uri: "/api/v1/messages/\(report)/triage", method: .get, headers: [.authorization: try await DemoApp.auth("admin", services)]).status == .notFound)
-            #expect(try await client.execute(uri: "/api/v1/messages/\(report)/triage", method: .get, headers: [.authorization: try await DemoApp.auth("jijian", services)]).status == .ok)
-            #expect(try await client.execute(uri: "/api/v1/hot-issues?days=0", method: .get, headers: [.authorization: try await DemoApp.auth("lingdao", services)]).status == .badRequest)
-            #expect(try await client.execute(uri: "/api/v1/hot-issues", method: .get, headers: [.authorization: try await DemoApp.auth("lingdao", services)]).status == .ok)
+            #expect(
+                try await client.execute(
+                    uri: "/api/v1/messages/\(report)/triage", method: .get,
+                    headers: [.authorization: try await DemoApp.auth("admin", services)]
+                ).status == .notFound)
+            #expect(
+                try await client.execute(
+                    uri: "/api/v1/messages/\(report)/triage", method: .get,
+                    headers: [.authorization: try await DemoApp.auth("jijian", services)]
+                ).status == .ok)
+            #expect(
+                try await client.execute(
+                    uri: "/api/v1/hot-issues?days=0", method: .get, headers: [.authorization: try await DemoApp.auth("lingdao", services)]
+                ).status == .badRequest)
+            #expect(
+                try await client.execute(
+                    uri: "/api/v1/hot-issues", method: .get, headers: [.authorization: try await DemoApp.auth("lingdao", services)]
+                ).status == .ok)
         }
     }
 }

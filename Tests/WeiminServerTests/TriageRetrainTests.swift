@@ -9,8 +9,9 @@ import WeiminCore
 
 @Suite("Learning from the ledger: corrections kept with the case change, then retrained into a model")
 struct TriageRetrainTests {
-    @Test("改类, 非诉求 and 派单 on triaged cases are kept as corrections; retrain learns them, refuses a harmful model, and the service notices the new file",
-          arguments: Backend.available)
+    @Test(
+        "改类, 非诉求 and 派单 on triaged cases are kept as corrections; retrain learns them, refuses a harmful model, and the service notices the new file",
+        arguments: Backend.available)
     func retrain(backend: Backend) async throws {
         let services = try await DemoApp.make(backend)
         defer { Task { await services.shutdown() } }
@@ -23,9 +24,12 @@ struct TriageRetrainTests {
         let t = Date().addingTimeInterval(-7200)
         // Different villagers an hour apart, so nothing threads onto anything else.
         func say(_ sender: String, _ after: TimeInterval, _ text: String) async throws -> Int {
-            let r = try await services.messages.append([IncomingMessage(
-                groupID: group.id, countyCode: RegionCode("433125")!, platform: group.platform, platformMessageID: "rt-\(UUID().uuidString)",
-                senderID: sender, senderName: sender, text: text, sentAt: t.addingTimeInterval(after))])
+            let r = try await services.messages.append([
+                IncomingMessage(
+                    groupID: group.id, countyCode: RegionCode("433125")!, platform: group.platform,
+                    platformMessageID: "rt-\(UUID().uuidString)",
+                    senderID: sender, senderName: sender, text: text, sentAt: t.addingTimeInterval(after))
+            ])
             guard case .stored(let id) = r[0] else { throw PersistenceError.invalid("not stored") }
             return id
         }
@@ -37,11 +41,14 @@ struct TriageRetrainTests {
         let roadCase = try #require(try await services.caseStore.find(id: roadID))
         let subsidyCase = try #require(try await services.caseStore.find(id: subsidyID))
 
-        let app = Application(router: buildRouter(services: services), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: DemoApp.logger)
+        let app = Application(
+            router: buildRouter(services: services), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: DemoApp.logger)
         try await app.test(.router) { client in
             func act(_ c: Case, _ user: String, _ body: String) async throws -> (HTTPResponse.Status, String) {
-                let r = try await client.execute(uri: "/api/v1/cases/\(c.number)/actions", method: .post,
-                                                 headers: [.authorization: try await DemoApp.auth(user, services), .contentType: "application/json"], body: ByteBuffer(string: body))
+                let r = try await client.execute(
+                    uri: "/api/v1/cases/\(c.number)/actions", method: .post,
+                    headers: [.authorization: try await DemoApp.auth(user, services), .contentType: "application/json"],
+                    body: ByteBuffer(string: body))
                 return (r.status, String(buffer: r.body))
             }
             // Only the centre files cases; a category must be one of the five; a reason is required.
@@ -57,10 +64,13 @@ struct TriageRetrainTests {
             #expect(dismissed.0 == .ok && dismissed.1.contains("declined"), "\(dismissed)")
         }
         // 非诉求 says nothing in the group; the audit record says what was changed and why.
-        let said = try await services.database.sql.raw("SELECT COUNT(*) AS n FROM outbox WHERE case_id = \(bind: subsidyCase.id)").first()?.decode(column: "n", as: Int.self)
+        let said = try await services.database.sql.raw("SELECT COUNT(*) AS n FROM outbox WHERE case_id = \(bind: subsidyCase.id)").first()?
+            .decode(column: "n", as: Int.self)
         #expect(said == 0)
-        let note = try await services.database.sql.raw("SELECT note FROM case_events WHERE case_id = \(bind: roadCase.id) AND action = 'reclassify'").first()?
-            .decode(column: "note", as: String.self)
+        let note = try await services.database.sql.raw(
+            "SELECT note FROM case_events WHERE case_id = \(bind: roadCase.id) AND action = 'reclassify'"
+        ).first()?
+        .decode(column: "note", as: String.self)
         #expect(note?.contains("舆情管控") == true && note?.contains("堵路") == true)
 
         let corrections = try await TriageCorrections(database: services.database).all()
@@ -85,10 +95,14 @@ struct TriageRetrainTests {
 
         let report = try TriageRetrainer().run(corpus: corpus, corrections: corrections, current: shipped, out: out)
         #expect(report.written && report.corrections == 2 && report.rows == corpus.count + 2 * 3)
-        #expect(report.check.heldOutAfter > 0.7 && report.agreementAfter == 1.0 && report.agreementAfter! >= report.agreementBefore!, "\(report)")
+        #expect(
+            report.check.heldOutAfter > 0.7 && report.agreementAfter == 1.0 && report.agreementAfter! >= report.agreementBefore!,
+            "\(report)")
         let retrained = try TriageSetup.model(path: out)
         #expect(retrained.version == report.modelVersion && retrained.version != shipped.version)
-        #expect(TextModelTraining.predict(retrained, head: "category", [LabelledExample(text: roadCorrection.text, labels: [:])]) == ["opinion"])
+        #expect(
+            TextModelTraining.predict(retrained, head: "category", [LabelledExample(text: roadCorrection.text, labels: [:])]) == ["opinion"]
+        )
         #expect(TriageService.modelStamp(out) != before, "the running service reloads when the file changes")
     }
 }

@@ -5,7 +5,9 @@ import WeiminPersistence
 
 extension CaseStore {
     /// Tests act on cases through the use case, exactly as the API, the console and the satisfaction service do.
-    public func execute(_ command: CaseCommand, on number: CaseNumber, by viewer: Viewer, workflow: CaseWorkflow, at now: Date) async throws -> Case {
+    public func execute(_ command: CaseCommand, on number: CaseNumber, by viewer: Viewer, workflow: CaseWorkflow, at now: Date) async throws
+        -> Case
+    {
         try await ActOnCase(cases: self, workflow: workflow).run(command, on: number, by: viewer, at: now)
     }
 }

@@ -15,8 +15,10 @@ public struct AssessedCase: Sendable, Hashable {
     public var review: Satisfaction?
     public var reviewedAt: Date?
 
-    public init(id: UUID, number: String, township: String?, village: String?, department: String?, createdAt: Date, responseDueAt: Date?,
-                respondedAt: Date?, dueAt: Date?, resolvedAt: Date?, review: Satisfaction?, reviewedAt: Date?) {
+    public init(
+        id: UUID, number: String, township: String?, village: String?, department: String?, createdAt: Date, responseDueAt: Date?,
+        respondedAt: Date?, dueAt: Date?, resolvedAt: Date?, review: Satisfaction?, reviewedAt: Date?
+    ) {
         self.id = id
         self.number = number
         self.township = township
@@ -114,8 +116,9 @@ public enum Assessment {
         }
         let all = Set(response.keys).union(onTime.keys).union(satisfaction.keys).union(coverage.keys)
         var rows = all.map { u in
-            AssessmentRow(unit: u, response: response[u] ?? Rate(0, 0), onTime: onTime[u] ?? Rate(0, 0),
-                          satisfaction: satisfaction[u] ?? Rate(0, 0), coverage: coverage[u], score: nil, rank: nil)
+            AssessmentRow(
+                unit: u, response: response[u] ?? Rate(0, 0), onTime: onTime[u] ?? Rate(0, 0),
+                satisfaction: satisfaction[u] ?? Rate(0, 0), coverage: coverage[u], score: nil, rank: nil)
         }
         for i in rows.indices { rows[i].score = score(rows[i], weights) }
         rows.sort { a, b in
@@ -138,8 +141,10 @@ public enum Assessment {
 
     public static func score(_ row: AssessmentRow, _ w: AssessmentWeights) -> Double? {
         var total = 0.0, weight = 0.0
-        for (rate, wi) in [(row.response.value, w.response), (row.onTime.value, w.onTime), (row.satisfaction.value, w.satisfaction),
-                           (row.coverage?.value, w.coverage)] {
+        for (rate, wi) in [
+            (row.response.value, w.response), (row.onTime.value, w.onTime), (row.satisfaction.value, w.satisfaction),
+            (row.coverage?.value, w.coverage),
+        ] {
             guard let v = rate, wi > 0 else { continue }
             total += v * wi
             weight += wi

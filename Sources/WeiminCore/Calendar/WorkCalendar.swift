@@ -19,7 +19,9 @@ public struct WorkPeriod: Sendable, Hashable, Codable {
 
     static func minutes(_ hhmm: String) -> Int? {
         let p = hhmm.split(separator: ":")
-        guard p.count == 2, let h = Int(p[0]), let m = Int(p[1]), (0...24).contains(h), (0..<60).contains(m), h * 60 + m <= 1440 else { return nil }
+        guard p.count == 2, let h = Int(p[0]), let m = Int(p[1]), (0...24).contains(h), (0..<60).contains(m), h * 60 + m <= 1440 else {
+            return nil
+        }
         return h * 60 + m
     }
 }
@@ -59,7 +61,10 @@ public struct WorkCalendar: Sendable {
 
     public static let defaultPeriods = [WorkPeriod(start: 8 * 60 + 30, end: 12 * 60), WorkPeriod(start: 14 * 60 + 30, end: 17 * 60 + 30)]
 
-    public init(holidays: HolidayCalendar, periods: [WorkPeriod] = WorkCalendar.defaultPeriods, timeZone: TimeZone = TimeZone(identifier: "Asia/Shanghai")!) {
+    public init(
+        holidays: HolidayCalendar, periods: [WorkPeriod] = WorkCalendar.defaultPeriods,
+        timeZone: TimeZone = TimeZone(identifier: "Asia/Shanghai")!
+    ) {
         self.holidays = holidays
         self.periods = periods.sorted { $0.start < $1.start }
         self.timeZone = timeZone
@@ -82,7 +87,8 @@ public struct WorkCalendar: Sendable {
         let localSeconds = Double(date.dayNumber) * 86400 + minute * 60
         // The zone's offset at (roughly) that moment; China has no daylight saving, others are handled
         // by asking again at the guessed instant.
-        let guess = Date(timeIntervalSince1970: localSeconds - Double(timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: localSeconds))))
+        let guess = Date(
+            timeIntervalSince1970: localSeconds - Double(timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: localSeconds))))
         return Date(timeIntervalSince1970: localSeconds - Double(timeZone.secondsFromGMT(for: guess)))
     }
 

@@ -164,7 +164,8 @@ public struct Message: Sendable, Hashable, Codable {
 
     public init(
         id: Int, groupID: UUID, platform: Platform, platformMessageID: String, senderID: String, senderName: String,
-        kind: MessageKind, text: String, sentAt: Date, quotedPlatformID: String? = nil, quoteOf: Int? = nil, echo: OutboundEcho.Reason? = nil
+        kind: MessageKind, text: String, sentAt: Date, quotedPlatformID: String? = nil, quoteOf: Int? = nil,
+        echo: OutboundEcho.Reason? = nil
     ) {
         self.echo = echo
         self.quotedPlatformID = quotedPlatformID

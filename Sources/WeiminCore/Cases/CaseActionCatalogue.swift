@@ -76,10 +76,12 @@ public enum CaseActionCatalogue {
 
     public static let all: [CaseActionEntry] = [
         CaseActionEntry(name: "accept", label: "受理", roles: intake, fields: [note()], confirm: nil),
-        CaseActionEntry(name: "decline", label: "不予受理", roles: intake, fields: [note("不予受理的理由（将告知群众）", required: true)],
-                        confirm: "确定不予受理？理由会发到群里。"),
-        CaseActionEntry(name: "merge", label: "合并", roles: intake,
-                        fields: [CaseActionField("into", "合并到工单编号", required: true, kind: .caseNumber), note()], confirm: nil),
+        CaseActionEntry(
+            name: "decline", label: "不予受理", roles: intake, fields: [note("不予受理的理由（将告知群众）", required: true)],
+            confirm: "确定不予受理？理由会发到群里。"),
+        CaseActionEntry(
+            name: "merge", label: "合并", roles: intake,
+            fields: [CaseActionField("into", "合并到工单编号", required: true, kind: .caseNumber), note()], confirm: nil),
         CaseActionEntry(name: "dispatch", label: "派单", roles: intake, fields: [department, coDepartments, note()], confirm: nil),
         CaseActionEntry(name: "return", label: "退回", roles: handlers, fields: [note("退回理由", required: true)], confirm: nil),
         CaseActionEntry(name: "reassign", label: "改派", roles: intake, fields: [department, coDepartments, note()], confirm: nil),
@@ -87,33 +89,46 @@ public enum CaseActionCatalogue {
         // The centre may suspend, resume and answer a simple matter itself (即办件) before dispatching it.
         CaseActionEntry(name: "suspend", label: "挂起", roles: handlers.union(intake), fields: [note("挂起原因", required: true)], confirm: nil),
         CaseActionEntry(name: "resume", label: "恢复", roles: handlers.union(intake), fields: [note()], confirm: nil),
-        CaseActionEntry(name: "resolve", label: "办结", roles: handlers.union(intake), fields: [note("答复群众的内容（将发到群里）", required: true)],
-                        confirm: "确定办结？答复会发到群里。"),
-        CaseActionEntry(name: "review", label: "回访", roles: [.intakeOperator, .townshipCadre],
-                        fields: [CaseActionField("satisfaction", "群众评价", required: true, kind: .satisfaction), note()], confirm: nil),
-        CaseActionEntry(name: "reopen", label: "重办", roles: [.intakeOperator, .supervisor], fields: [note("重办原因", required: true)], confirm: nil),
+        CaseActionEntry(
+            name: "resolve", label: "办结", roles: handlers.union(intake), fields: [note("答复群众的内容（将发到群里）", required: true)],
+            confirm: "确定办结？答复会发到群里。"),
+        CaseActionEntry(
+            name: "review", label: "回访", roles: [.intakeOperator, .townshipCadre],
+            fields: [CaseActionField("satisfaction", "群众评价", required: true, kind: .satisfaction), note()], confirm: nil),
+        CaseActionEntry(
+            name: "reopen", label: "重办", roles: [.intakeOperator, .supervisor], fields: [note("重办原因", required: true)], confirm: nil),
         CaseActionEntry(name: "close", label: "归档", roles: [.intakeOperator, .supervisor], fields: [note()], confirm: nil),
-        CaseActionEntry(name: "request_extension", label: "申请延期", roles: handlers,
-                        fields: [CaseActionField("limit", "延期时长", required: true, kind: .timeLimit), note("延期理由（将告知群众）", required: true)],
-                        confirm: nil),
-        CaseActionEntry(name: "decide_extension", label: "审批延期", roles: [.supervisor],
-                        fields: [CaseActionField("approve", "审批", required: true, kind: .decision),
-                                 CaseActionField("villager_notified", "已将延期理由告知群众", kind: .confirmation), note()],
-                        confirm: nil),
+        CaseActionEntry(
+            name: "request_extension", label: "申请延期", roles: handlers,
+            fields: [CaseActionField("limit", "延期时长", required: true, kind: .timeLimit), note("延期理由（将告知群众）", required: true)],
+            confirm: nil),
+        CaseActionEntry(
+            name: "decide_extension", label: "审批延期", roles: [.supervisor],
+            fields: [
+                CaseActionField("approve", "审批", required: true, kind: .decision),
+                CaseActionField("villager_notified", "已将延期理由告知群众", kind: .confirmation), note(),
+            ],
+            confirm: nil),
         CaseActionEntry(name: "notify_acceptance", label: "受理告知", roles: intake, fields: [note("告知内容", required: true)], confirm: nil),
         CaseActionEntry(name: "request_review", label: "复查申请", roles: intake, fields: [note()], confirm: nil),
-        CaseActionEntry(name: "decide_review", label: "复查意见", roles: handlers.union([.intakeOperator, .supervisor]),
-                        fields: [note("复查（复核）意见", required: true)], confirm: nil),
-        CaseActionEntry(name: "reclassify", label: "改类", roles: intake,
-                        fields: [CaseActionField("category", "改为类别", required: true, kind: .category), note("改类原因", required: true)], confirm: nil),
-        CaseActionEntry(name: "dismiss", label: "非诉求", roles: intake, fields: [note()],
-                        confirm: "确定这条不是诉求？工单将关闭，群里不会收到消息。"),
+        CaseActionEntry(
+            name: "decide_review", label: "复查意见", roles: handlers.union([.intakeOperator, .supervisor]),
+            fields: [note("复查（复核）意见", required: true)], confirm: nil),
+        CaseActionEntry(
+            name: "reclassify", label: "改类", roles: intake,
+            fields: [CaseActionField("category", "改为类别", required: true, kind: .category), note("改类原因", required: true)], confirm: nil),
+        CaseActionEntry(
+            name: "dismiss", label: "非诉求", roles: intake, fields: [note()],
+            confirm: "确定这条不是诉求？工单将关闭，群里不会收到消息。"),
         // Open to every handler and to the commission itself; never to a village admin (often the accused).
-        CaseActionEntry(name: "transfer_discipline", label: "转纪委",
-                        roles: [.intakeOperator, .departmentHandler, .townshipCadre, .supervisor, .discipline],
-                        fields: [CaseActionField("accused", "被反映人", kind: .text), CaseActionField("accused_usernames", "被反映人账号", kind: .usernames),
-                                 note("转纪委理由（仅纪委监委可见）", required: true)],
-                        confirm: "确定转纪委？工单将立即密封、移交纪委监委并改用密封编号，您将不能再查看此工单。"),
+        CaseActionEntry(
+            name: "transfer_discipline", label: "转纪委",
+            roles: [.intakeOperator, .departmentHandler, .townshipCadre, .supervisor, .discipline],
+            fields: [
+                CaseActionField("accused", "被反映人", kind: .text), CaseActionField("accused_usernames", "被反映人账号", kind: .usernames),
+                note("转纪委理由（仅纪委监委可见）", required: true),
+            ],
+            confirm: "确定转纪委？工单将立即密封、移交纪委监委并改用密封编号，您将不能再查看此工单。"),
     ]
 
     private static let byName: [String: CaseActionEntry] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })

@@ -19,9 +19,11 @@ public struct CaseActionRequest: Decodable, Sendable, Hashable {
     public let accused: String?
     public let accusedUsernames: [String]?
 
-    public init(action: String, note: String? = nil, reason: String? = nil, reply: String? = nil, department: String? = nil,
-                coDepartments: [String]? = nil, satisfaction: String? = nil, into: String? = nil, limit: String? = nil, approve: Bool? = nil,
-                villagerNotified: Bool? = nil, category: String? = nil, accused: String? = nil, accusedUsernames: [String]? = nil) {
+    public init(
+        action: String, note: String? = nil, reason: String? = nil, reply: String? = nil, department: String? = nil,
+        coDepartments: [String]? = nil, satisfaction: String? = nil, into: String? = nil, limit: String? = nil, approve: Bool? = nil,
+        villagerNotified: Bool? = nil, category: String? = nil, accused: String? = nil, accusedUsernames: [String]? = nil
+    ) {
         self.action = action
         self.note = note
         self.reason = reason
@@ -64,7 +66,8 @@ public struct CaseActionRequest: Decodable, Sendable, Hashable {
             let lead = try await department(code)
             var co: [UUID] = []
             for code in coDepartments ?? [] { co.append(try await department(code)) }
-            return action == "dispatch" ? .dispatch(lead: lead, coHandlers: co, note: text) : .reassign(lead: lead, coHandlers: co, note: text)
+            return action == "dispatch"
+                ? .dispatch(lead: lead, coHandlers: co, note: text) : .reassign(lead: lead, coHandlers: co, note: text)
         case "return": return .returnToCentre(reason: text)
         case "start": return .start(note: text)
         case "suspend": return .suspend(reason: text)
@@ -92,7 +95,8 @@ public struct CaseActionRequest: Decodable, Sendable, Hashable {
         case "decide_review": return .decideReview(note: text)
         case "reclassify":
             guard let raw = category, let category = Category(rawValue: raw), category.isActionable else {
-                throw CaseOperationError.invalid("改类需要 category：publicity（宣传教育）、disclosure（公示公开）、service（便民服务）、petition（信访举报）或 opinion（舆情管控）")
+                throw CaseOperationError.invalid(
+                    "改类需要 category：publicity（宣传教育）、disclosure（公示公开）、service（便民服务）、petition（信访举报）或 opinion（舆情管控）")
             }
             return .reclassify(category, note: text)
         case "dismiss": return .dismiss(note: text.isEmpty ? "非诉求（分诊误判）" : text)

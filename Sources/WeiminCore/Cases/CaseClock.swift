@@ -14,8 +14,10 @@ public struct CaseClock: Sendable, Hashable, Codable {
     /// Extensions granted so far; only one is allowed.
     public var extensions: Int
 
-    public init(ruleID: String? = nil, limit: TimeLimit? = nil, startedAt: Date? = nil, suspendedAt: Date? = nil,
-                remaining: Double? = nil, extensionRequested: TimeLimit? = nil, extensionReason: String? = nil, extensions: Int = 0) {
+    public init(
+        ruleID: String? = nil, limit: TimeLimit? = nil, startedAt: Date? = nil, suspendedAt: Date? = nil,
+        remaining: Double? = nil, extensionRequested: TimeLimit? = nil, extensionReason: String? = nil, extensions: Int = 0
+    ) {
         self.ruleID = ruleID
         self.limit = limit
         self.startedAt = startedAt

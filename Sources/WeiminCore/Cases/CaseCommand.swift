@@ -53,7 +53,8 @@ public enum CaseCommand: Sendable, Hashable {
         case .review(let s, _): return .review(s)
         case .reopen: return .reopen
         case .close: return .close
-        case .requestExtension, .decideExtension, .notifyAcceptance, .requestReview, .decideReview, .reclassify, .transferToDiscipline: return nil
+        case .requestExtension, .decideExtension, .notifyAcceptance, .requestReview, .decideReview, .reclassify, .transferToDiscipline:
+            return nil
         }
     }
 
@@ -76,7 +77,8 @@ public enum CaseCommand: Sendable, Hashable {
         switch self {
         case .accept(let n), .decline(let n), .merge(_, let n), .dispatch(_, _, let n), .returnToCentre(let n), .reassign(_, _, let n),
             .start(let n), .suspend(let n), .resume(let n), .resolve(let n), .review(_, let n), .reopen(let n), .close(let n),
-            .requestExtension(_, let n), .decideExtension(_, _, let n), .notifyAcceptance(let n), .requestReview(let n), .decideReview(let n),
+            .requestExtension(_, let n), .decideExtension(_, _, let n), .notifyAcceptance(let n), .requestReview(let n),
+            .decideReview(let n),
             .reclassify(_, let n), .dismiss(let n), .transferToDiscipline(_, _, let n):
             return n
         }

@@ -78,7 +78,9 @@ public struct CaseWorkflow: Sendable {
             }
         case .returnToCentre:
             if let due = c.returnDueAt, now > due {
-                throw .conflict("已超过退回时限（\(rules.rule(for: .returnWindow, category: c.category, urgency: c.urgency, sealed: c.sealed)?.limit.description ?? "5个工作日")），请与受理中心协商改派")
+                throw .conflict(
+                    "已超过退回时限（\(rules.rule(for: .returnWindow, category: c.category, urgency: c.urgency, sealed: c.sealed)?.limit.description ?? "5个工作日")），请与受理中心协商改派"
+                )
             }
             after.returnDueAt = nil
         case .start:
@@ -243,11 +245,13 @@ public struct CaseWorkflow: Sendable {
             guard mayUse else { throw .forbidden("\(Self.verb(command))由受理员办理，\(roleName)无此权限") }
         case .start, .returnToCentre, .requestExtension:
             guard mayUse, isHandler else {
-                throw .forbidden(role == .departmentHandler ? "只有主办部门可以\(Self.verb(command))，协办部门请配合主办部门" : "\(roleName)不能\(Self.verb(command))")
+                throw .forbidden(
+                    role == .departmentHandler ? "只有主办部门可以\(Self.verb(command))，协办部门请配合主办部门" : "\(roleName)不能\(Self.verb(command))")
             }
         case .suspend, .resume, .resolve:
             // The centre may answer a simple matter itself (即办件) before dispatching it.
-            let centreOwnsIt = role == .intakeOperator && (c.state == .accepted || (c.state == .suspended && c.status.resumeState == .accepted))
+            let centreOwnsIt =
+                role == .intakeOperator && (c.state == .accepted || (c.state == .suspended && c.status.resumeState == .accepted))
             guard mayUse, isHandler || centreOwnsIt else { throw .forbidden("\(roleName)不能\(Self.verb(command))此工单") }
         case .review:
             guard mayUse, role != .townshipCadre || c.townshipCode == v.region else { throw .forbidden("回访由受理员或所在乡镇干部登记") }
@@ -257,7 +261,9 @@ public struct CaseWorkflow: Sendable {
             guard mayUse else { throw .forbidden("延期须经督办负责人批准，\(roleName)无此权限") }
         case .decideReview:
             // A department or township answers for its own cases only.
-            guard mayUse, isHandler || ![.departmentHandler, .townshipCadre].contains(role) else { throw .forbidden("\(roleName)不能出具复查、复核意见") }
+            guard mayUse, isHandler || ![.departmentHandler, .townshipCadre].contains(role) else {
+                throw .forbidden("\(roleName)不能出具复查、复核意见")
+            }
         case .transferToDiscipline:
             // Allowed above for the catalogue's roles.
             throw .forbidden("\(roleName)不能转纪委")
@@ -325,7 +331,9 @@ public struct CaseWorkflow: Sendable {
 
     static func sameKind(_ a: TimeLimit, _ b: TimeLimit) -> Bool {
         switch (a, b) {
-        case (.workingDays, .workingDays), (.calendarDays, .calendarDays), (.workingMinutes, .workingMinutes), (.elapsedMinutes, .elapsedMinutes): return true
+        case (.workingDays, .workingDays), (.calendarDays, .calendarDays), (.workingMinutes, .workingMinutes),
+            (.elapsedMinutes, .elapsedMinutes):
+            return true
         default: return false
         }
     }

@@ -50,8 +50,10 @@ public struct DeadlineRule: Codable, Sendable, Hashable {
     /// The legal or local source, e.g. "《信访工作条例》（2022）第三十四条".
     public var source: String
 
-    public init(id: String, step: DeadlineStep, category: Category? = nil, urgency: Urgency? = nil, sealed: Bool? = nil,
-                limit: TimeLimit, maxExtension: TimeLimit? = nil, source: String) {
+    public init(
+        id: String, step: DeadlineStep, category: Category? = nil, urgency: Urgency? = nil, sealed: Bool? = nil,
+        limit: TimeLimit, maxExtension: TimeLimit? = nil, source: String
+    ) {
         self.id = id
         self.step = step
         self.category = category
@@ -108,23 +110,45 @@ public struct DeadlineRules: Sendable, Hashable {
     /// docs/domain.md §3.2, with sources.
     public static let defaults = DeadlineRules(rules: [
         DeadlineRule(id: "response.default", step: .response, limit: .workingMinutes(120), source: "\(county)：2个工作小时内在群内首次响应"),
-        DeadlineRule(id: "response.urgent", step: .response, urgency: .urgent, limit: .elapsedMinutes(30), source: "\(county)：紧急事项30分钟内响应，不分昼夜"),
-        DeadlineRule(id: "response.opinion", step: .response, category: .opinion, limit: .elapsedMinutes(60), source: "\(county)：舆情事项1小时内响应，不分昼夜"),
-        DeadlineRule(id: "response.opinion.urgent", step: .response, category: .opinion, urgency: .urgent, limit: .elapsedMinutes(30), source: "\(county)：紧急事项30分钟内响应，不分昼夜"),
-        DeadlineRule(id: "handling.publicity", step: .handling, category: .publicity, limit: .workingDays(1), source: "\(county)：政策咨询1个工作日内答复"),
-        DeadlineRule(id: "handling.service", step: .handling, category: .service, limit: .workingDays(5), maxExtension: .workingDays(10),
-                     source: "12345热线办理惯例（如《济南市12345市民服务热线管理办法》《潍坊市12345政务服务便民热线管理办法》）：5个工作日办结，经批准可延期不超过10个工作日"),
-        DeadlineRule(id: "handling.disclosure", step: .handling, category: .disclosure, limit: .workingDays(5), source: "\(county)：公开申请或异议5个工作日内答复"),
+        DeadlineRule(
+            id: "response.urgent", step: .response, urgency: .urgent, limit: .elapsedMinutes(30), source: "\(county)：紧急事项30分钟内响应，不分昼夜"),
+        DeadlineRule(
+            id: "response.opinion", step: .response, category: .opinion, limit: .elapsedMinutes(60), source: "\(county)：舆情事项1小时内响应，不分昼夜"),
+        DeadlineRule(
+            id: "response.opinion.urgent", step: .response, category: .opinion, urgency: .urgent, limit: .elapsedMinutes(30),
+            source: "\(county)：紧急事项30分钟内响应，不分昼夜"),
+        DeadlineRule(
+            id: "handling.publicity", step: .handling, category: .publicity, limit: .workingDays(1), source: "\(county)：政策咨询1个工作日内答复"),
+        DeadlineRule(
+            id: "handling.service", step: .handling, category: .service, limit: .workingDays(5), maxExtension: .workingDays(10),
+            source: "12345热线办理惯例（如《济南市12345市民服务热线管理办法》《潍坊市12345政务服务便民热线管理办法》）：5个工作日办结，经批准可延期不超过10个工作日"),
+        DeadlineRule(
+            id: "handling.disclosure", step: .handling, category: .disclosure, limit: .workingDays(5), source: "\(county)：公开申请或异议5个工作日内答复"),
         DeadlineRule(id: "handling.opinion", step: .handling, category: .opinion, limit: .workingDays(1), source: "\(county)：舆情事项1个工作日内处置"),
-        DeadlineRule(id: "petition.acceptance", step: .petitionAcceptance, category: .petition, limit: .calendarDays(15), source: "\(petitionRegulation)第二十三条：15日内决定是否受理并告知信访人"),
-        DeadlineRule(id: "handling.petition", step: .handling, category: .petition, limit: .calendarDays(60), maxExtension: .calendarDays(30),
-                     source: "\(petitionRegulation)第三十四条：受理之日起60日内办结；情况复杂的，经本机关负责人批准可延长不超过30日，并告知信访人延期理由"),
-        DeadlineRule(id: "return.window", step: .returnWindow, limit: .workingDays(5), source: "\(petitionRegulation)第二十三条：有关机关认为不属于本机关职责的，应在5个工作日内提出异议"),
-        DeadlineRule(id: "review.request", step: .reviewRequest, category: .petition, limit: .calendarDays(30), source: "\(petitionRegulation)第三十五条：信访人可自收到处理意见之日起30日内请求复查"),
-        DeadlineRule(id: "review.decision", step: .reviewDecision, category: .petition, limit: .calendarDays(30), source: "\(petitionRegulation)第三十五条：收到复查请求之日起30日内提出复查意见"),
-        DeadlineRule(id: "recheck.request", step: .recheckRequest, category: .petition, limit: .calendarDays(30), source: "\(petitionRegulation)第三十六条：信访人可自收到复查意见之日起30日内请求复核"),
-        DeadlineRule(id: "recheck.decision", step: .recheckDecision, category: .petition, limit: .calendarDays(30), source: "\(petitionRegulation)第三十六条：收到复核请求之日起30日内提出复核意见（听证时间不计入）"),
-        DeadlineRule(id: "report.acceptance", step: .reportAcceptance, sealed: true, limit: .workingDays(15), source: "《纪检监察机关处理检举控告工作规则》（2020）：15个工作日内告知实名检举控告人受理情况"),
+        DeadlineRule(
+            id: "petition.acceptance", step: .petitionAcceptance, category: .petition, limit: .calendarDays(15),
+            source: "\(petitionRegulation)第二十三条：15日内决定是否受理并告知信访人"),
+        DeadlineRule(
+            id: "handling.petition", step: .handling, category: .petition, limit: .calendarDays(60), maxExtension: .calendarDays(30),
+            source: "\(petitionRegulation)第三十四条：受理之日起60日内办结；情况复杂的，经本机关负责人批准可延长不超过30日，并告知信访人延期理由"),
+        DeadlineRule(
+            id: "return.window", step: .returnWindow, limit: .workingDays(5),
+            source: "\(petitionRegulation)第二十三条：有关机关认为不属于本机关职责的，应在5个工作日内提出异议"),
+        DeadlineRule(
+            id: "review.request", step: .reviewRequest, category: .petition, limit: .calendarDays(30),
+            source: "\(petitionRegulation)第三十五条：信访人可自收到处理意见之日起30日内请求复查"),
+        DeadlineRule(
+            id: "review.decision", step: .reviewDecision, category: .petition, limit: .calendarDays(30),
+            source: "\(petitionRegulation)第三十五条：收到复查请求之日起30日内提出复查意见"),
+        DeadlineRule(
+            id: "recheck.request", step: .recheckRequest, category: .petition, limit: .calendarDays(30),
+            source: "\(petitionRegulation)第三十六条：信访人可自收到复查意见之日起30日内请求复核"),
+        DeadlineRule(
+            id: "recheck.decision", step: .recheckDecision, category: .petition, limit: .calendarDays(30),
+            source: "\(petitionRegulation)第三十六条：收到复核请求之日起30日内提出复核意见（听证时间不计入）"),
+        DeadlineRule(
+            id: "report.acceptance", step: .reportAcceptance, sealed: true, limit: .workingDays(15),
+            source: "《纪检监察机关处理检举控告工作规则》（2020）：15个工作日内告知实名检举控告人受理情况"),
     ])
 }
 

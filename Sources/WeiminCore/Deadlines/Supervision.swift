@@ -81,16 +81,22 @@ public struct SupervisionPolicy: Sendable {
             let over = overdueMinutes(due: due, limit: limit, now: now)
             let limitText = limit.description
             if used >= warningAt {
-                out.append(SupervisionFinding(caseID: c.id, step: step, level: .warning, clockKey: key, dueAt: due, fractionUsed: used, overdueMinutes: 0,
-                                              message: "\(step.chineseName)时限（\(limitText)）已用 \(Int(min(used, 1) * 100))%，请抓紧办理"))
+                out.append(
+                    SupervisionFinding(
+                        caseID: c.id, step: step, level: .warning, clockKey: key, dueAt: due, fractionUsed: used, overdueMinutes: 0,
+                        message: "\(step.chineseName)时限（\(limitText)）已用 \(Int(min(used, 1) * 100))%，请抓紧办理"))
             }
             if now >= due {
-                out.append(SupervisionFinding(caseID: c.id, step: step, level: .order, clockKey: key, dueAt: due, fractionUsed: used, overdueMinutes: over,
-                                              message: "\(step.chineseName)已超期（时限\(limitText)），超期 \(Self.describe(minutes: over, limit: limit))"))
+                out.append(
+                    SupervisionFinding(
+                        caseID: c.id, step: step, level: .order, clockKey: key, dueAt: due, fractionUsed: used, overdueMinutes: over,
+                        message: "\(step.chineseName)已超期（时限\(limitText)），超期 \(Self.describe(minutes: over, limit: limit))"))
             }
             if used >= 2 {
-                out.append(SupervisionFinding(caseID: c.id, step: step, level: .notice, clockKey: key, dueAt: due, fractionUsed: used, overdueMinutes: over,
-                                              message: "\(step.chineseName)超期已超过一个时限周期（\(limitText)），予以通报"))
+                out.append(
+                    SupervisionFinding(
+                        caseID: c.id, step: step, level: .notice, clockKey: key, dueAt: due, fractionUsed: used, overdueMinutes: over,
+                        message: "\(step.chineseName)超期已超过一个时限周期（\(limitText)），予以通报"))
             }
         }
         return out
@@ -142,12 +148,16 @@ public enum SupervisionNotice {
     /// internal and sealed cases are never spoken of. Nil when the group is told nothing; otherwise the template values.
     public static func groupValues(_ f: SupervisionFinding, case c: Case, departmentName: String?) -> [String: String]? {
         guard f.level != .warning, !c.sealed, c.groupID != nil else { return nil }
-        return ["case_number": c.number.description, "title": c.title, "department": departmentName ?? "承办单位",
-                "level": f.level == .order ? "超期督办" : "超期通报"]
+        return [
+            "case_number": c.number.description, "title": c.title, "department": departmentName ?? "承办单位",
+            "level": f.level == .order ? "超期督办" : "超期通报",
+        ]
     }
 
     /// The month's 通报 of a department with too many overdue cases: its key (once per department and month) and words.
-    public static func departmentNotice(department: UUID, name: String, month: String, overdue: Int) -> (key: String, message: String, recipients: String) {
+    public static func departmentNotice(department: UUID, name: String, month: String, overdue: Int) -> (
+        key: String, message: String, recipients: String
+    ) {
         ("dept:\(department.uuidString):\(month)", "\(name) \(month) 已有 \(overdue) 件工单超期，予以通报", "县领导小组、\(name)")
     }
 }

@@ -54,14 +54,15 @@ public struct Spreadsheet: Sendable {
         formatter.timeZone = timeZone
         formatter.dateFormat = "yyyy-MM-dd HH:mm"
         for row in sheet.rows {
-            out += row.map { cell -> String in
-                switch cell {
-                case .text(let s): return field(s)
-                case .number(let n): return n == n.rounded() && abs(n) < 1e15 ? String(Int(n)) : String(n)
-                case .date(let d): return formatter.string(from: d)
-                case .empty: return ""
-                }
-            }.joined(separator: ",") + "\r\n"
+            out +=
+                row.map { cell -> String in
+                    switch cell {
+                    case .text(let s): return field(s)
+                    case .number(let n): return n == n.rounded() && abs(n) < 1e15 ? String(Int(n)) : String(n)
+                    case .date(let d): return formatter.string(from: d)
+                    case .empty: return ""
+                    }
+                }.joined(separator: ",") + "\r\n"
         }
         return Data(out.utf8)
     }
@@ -71,46 +72,73 @@ public struct Spreadsheet: Sendable {
     /// The files of the .xlsx package, by path inside the zip.
     public func xlsxParts() -> [(path: String, data: Data)] {
         var parts: [(String, Data)] = []
-        let sheetList = sheets.indices.map { "<sheet name=\"\(Self.escape(Self.sheetName(sheets[$0].name)))\" sheetId=\"\($0 + 1)\" r:id=\"rId\($0 + 1)\"/>" }.joined()
-        parts.append(("[Content_Types].xml", Self.xml("""
-            <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">\
-            <Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>\
-            <Default Extension="xml" ContentType="application/xml"/>\
-            <Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>\
-            <Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>\
-            \(sheets.indices.map { "<Override PartName=\"/xl/worksheets/sheet\($0 + 1).xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml\"/>" }.joined())\
-            </Types>
-            """)))
-        parts.append(("_rels/.rels", Self.xml("""
-            <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">\
-            <Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>\
-            </Relationships>
-            """)))
-        parts.append(("xl/workbook.xml", Self.xml("""
-            <workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">\
-            <sheets>\(sheetList)</sheets></workbook>
-            """)))
-        parts.append(("xl/_rels/workbook.xml.rels", Self.xml("""
-            <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">\
-            \(sheets.indices.map { "<Relationship Id=\"rId\($0 + 1)\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet\" Target=\"worksheets/sheet\($0 + 1).xml\"/>" }.joined())\
-            <Relationship Id="rId\(sheets.count + 1)" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>\
-            </Relationships>
-            """)))
+        let sheetList = sheets.indices.map {
+            "<sheet name=\"\(Self.escape(Self.sheetName(sheets[$0].name)))\" sheetId=\"\($0 + 1)\" r:id=\"rId\($0 + 1)\"/>"
+        }.joined()
+        parts.append(
+            (
+                "[Content_Types].xml",
+                Self.xml(
+                    """
+                    <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">\
+                    <Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>\
+                    <Default Extension="xml" ContentType="application/xml"/>\
+                    <Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>\
+                    <Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>\
+                    \(sheets.indices.map { "<Override PartName=\"/xl/worksheets/sheet\($0 + 1).xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml\"/>" }.joined())\
+                    </Types>
+                    """)
+            ))
+        parts.append(
+            (
+                "_rels/.rels",
+                Self.xml(
+                    """
+                    <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">\
+                    <Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>\
+                    </Relationships>
+                    """)
+            ))
+        parts.append(
+            (
+                "xl/workbook.xml",
+                Self.xml(
+                    """
+                    <workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">\
+                    <sheets>\(sheetList)</sheets></workbook>
+                    """)
+            ))
+        parts.append(
+            (
+                "xl/_rels/workbook.xml.rels",
+                Self.xml(
+                    """
+                    <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">\
+                    \(sheets.indices.map { "<Relationship Id=\"rId\($0 + 1)\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet\" Target=\"worksheets/sheet\($0 + 1).xml\"/>" }.joined())\
+                    <Relationship Id="rId\(sheets.count + 1)" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>\
+                    </Relationships>
+                    """)
+            ))
         // Cell styles (`s=`): 0 plain, 1 bold header, 2 date and time. There is no percentage style: rates are
         // written as plain numbers already multiplied by 100 (the headers say 响应率% …); number format 165 (0.0%)
         // is declared below but no cell style uses it.
-        parts.append(("xl/styles.xml", Self.xml("""
-            <styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">\
-            <numFmts count="2"><numFmt numFmtId="164" formatCode="yyyy-mm-dd hh:mm"/><numFmt numFmtId="165" formatCode="0.0%"/></numFmts>\
-            <fonts count="2"><font><sz val="11"/><name val="等线"/></font><font><b/><sz val="11"/><name val="等线"/></font></fonts>\
-            <fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>\
-            <borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>\
-            <cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>\
-            <cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>\
-            <xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>\
-            <xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>\
-            </styleSheet>
-            """)))
+        parts.append(
+            (
+                "xl/styles.xml",
+                Self.xml(
+                    """
+                    <styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">\
+                    <numFmts count="2"><numFmt numFmtId="164" formatCode="yyyy-mm-dd hh:mm"/><numFmt numFmtId="165" formatCode="0.0%"/></numFmts>\
+                    <fonts count="2"><font><sz val="11"/><name val="等线"/></font><font><b/><sz val="11"/><name val="等线"/></font></fonts>\
+                    <fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>\
+                    <borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>\
+                    <cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>\
+                    <cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>\
+                    <xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>\
+                    <xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>\
+                    </styleSheet>
+                    """)
+            ))
         for (i, sheet) in sheets.enumerated() {
             parts.append(("xl/worksheets/sheet\(i + 1).xml", worksheet(sheet)))
         }
@@ -120,10 +148,19 @@ public struct Spreadsheet: Sendable {
     func worksheet(_ sheet: Sheet) -> Data {
         var x = "<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">"
         // The header row stays in view while scrolling.
-        x += "<sheetViews><sheetView workbookViewId=\"0\"><pane ySplit=\"1\" topLeftCell=\"A2\" activePane=\"bottomLeft\" state=\"frozen\"/></sheetView></sheetViews>"
-        x += "<cols>" + sheet.columns.indices.map { "<col min=\"\($0 + 1)\" max=\"\($0 + 1)\" width=\"\(sheet.columns[$0].width)\" customWidth=\"1\"/>" }.joined() + "</cols>"
+        x +=
+            "<sheetViews><sheetView workbookViewId=\"0\"><pane ySplit=\"1\" topLeftCell=\"A2\" activePane=\"bottomLeft\" state=\"frozen\"/></sheetView></sheetViews>"
+        x +=
+            "<cols>"
+            + sheet.columns.indices.map {
+                "<col min=\"\($0 + 1)\" max=\"\($0 + 1)\" width=\"\(sheet.columns[$0].width)\" customWidth=\"1\"/>"
+            }.joined() + "</cols>"
         x += "<sheetData>"
-        x += "<row r=\"1\">" + sheet.columns.indices.map { "<c r=\"\(Self.column($0))1\" t=\"inlineStr\" s=\"1\"><is><t>\(Self.escape(sheet.columns[$0].header))</t></is></c>" }.joined() + "</row>"
+        x +=
+            "<row r=\"1\">"
+            + sheet.columns.indices.map {
+                "<c r=\"\(Self.column($0))1\" t=\"inlineStr\" s=\"1\"><is><t>\(Self.escape(sheet.columns[$0].header))</t></is></c>"
+            }.joined() + "</row>"
         for (r, row) in sheet.rows.enumerated() {
             x += "<row r=\"\(r + 2)\">"
             for (c, cell) in row.enumerated() {

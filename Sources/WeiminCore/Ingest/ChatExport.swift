@@ -43,7 +43,8 @@ public enum ChatExport {
             do {
                 try InputRules.checkMessage(
                     text: item.text, senderID: item.senderID, senderName: item.senderName, groupID: "", groupName: "", messageID: item.key,
-                    fields: .init(text: "内容", senderID: "发送者", senderName: "昵称", groupID: "群", groupName: "群名", messageID: "键", quotedID: "引用"))
+                    fields: .init(
+                        text: "内容", senderID: "发送者", senderName: "昵称", groupID: "群", groupName: "群名", messageID: "键", quotedID: "引用"))
                 // A quote of a row refused here would point at a message that was never imported (found by fuzzing).
                 if let q = item.quotedKey, !kept.contains(q) { item.quotedKey = nil }
                 kept.insert(item.key)
@@ -59,8 +60,13 @@ public enum ChatExport {
         public let description: String
     }
 
-    public static let csvHeader = ["localId", "TalkerId", "Type", "SubType", "IsSender", "CreateTime", "Status", "StrContent", "StrTime", "Remark", "NickName", "Sender"]
-    static let placeholders: [String: MessageKind] = ["[图片]": .image, "[语音]": .voice, "[视频]": .video, "[表情包]": .sticker, "[动画表情]": .sticker, "[文件]": .file]
+    public static let csvHeader = [
+        "localId", "TalkerId", "Type", "SubType", "IsSender", "CreateTime", "Status", "StrContent", "StrTime", "Remark", "NickName",
+        "Sender",
+    ]
+    static let placeholders: [String: MessageKind] = [
+        "[图片]": .image, "[语音]": .voice, "[视频]": .video, "[表情包]": .sticker, "[动画表情]": .sticker, "[文件]": .file,
+    ]
     static let earliest = Date(timeIntervalSince1970: 1_262_304_000)  // 2010-01-01: WeChat did not exist before
 
     /// Which format a file is in, from its name and first line.
@@ -82,7 +88,8 @@ public enum ChatExport {
         let needed = ["Type", "CreateTime", "StrContent"]
         let missing = needed.filter { column[$0] == nil }
         guard missing.isEmpty else {
-            throw Problem(description: "第 1 行应是留痕（MemoTrace）导出的表头 \(csvHeader.joined(separator: ","))，缺少列：\(missing.joined(separator: "、"))")
+            throw Problem(
+                description: "第 1 行应是留痕（MemoTrace）导出的表头 \(csvHeader.joined(separator: ","))，缺少列：\(missing.joined(separator: "、"))")
         }
         var result = Result()
         var keys = KeyMaker()
@@ -144,9 +151,10 @@ public enum ChatExport {
             let sender = field("Sender").isEmpty ? (isSelf ? "self" : field("TalkerId")) : field("Sender")
             let name = [field("Remark"), field("NickName"), sender].first { !$0.isEmpty } ?? sender
             let key = keys.key(seconds: Int64(sentAt.timeIntervalSince1970), kind: kind, text: content)
-            result.items.append(Item(
-                key: key, senderID: sender, senderName: name, kind: kind, text: content, sentAt: sentAt,
-                quotedKey: quoted.flatMap { keys.latest(text: $0) }, line: row.line))
+            result.items.append(
+                Item(
+                    key: key, senderID: sender, senderName: name, kind: kind, text: content, sentAt: sentAt,
+                    quotedKey: quoted.flatMap { keys.latest(text: $0) }, line: row.line))
         }
         return screened(result)
     }
@@ -178,7 +186,9 @@ public enum ChatExport {
             var body: [Substring] = []
             while i < lines.count {
                 // A blank line followed by a header (or the end) closes the block; other blank lines belong to it.
-                if lines[i].trimmingCharacters().isEmpty, i + 1 >= lines.count || looksLikeHeader(lines[i + 1]) || lines[i + 1].trimmingCharacters().isEmpty {
+                if lines[i].trimmingCharacters().isEmpty,
+                    i + 1 >= lines.count || looksLikeHeader(lines[i + 1]) || lines[i + 1].trimmingCharacters().isEmpty
+                {
                     break
                 }
                 body.append(lines[i])
@@ -214,9 +224,11 @@ public enum ChatExport {
                 result.skipped.append(.init(line: start, reason: "消息内容为空"))
                 continue
             }
-            result.items.append(Item(
-                key: keys.key(seconds: seconds, kind: kind, text: content), senderID: sender, senderName: sender == "system" ? "系统消息" : sender,
-                kind: kind, text: content, sentAt: sentAt, quotedKey: quoted, line: start))
+            result.items.append(
+                Item(
+                    key: keys.key(seconds: seconds, kind: kind, text: content), senderID: sender,
+                    senderName: sender == "system" ? "系统消息" : sender,
+                    kind: kind, text: content, sentAt: sentAt, quotedKey: quoted, line: start))
         }
         return screened(result)
     }
@@ -251,8 +263,11 @@ public enum ChatExport {
     /// MemoTrace escapes names for HTML before writing them to TXT.
     static func unescapeHTML(_ s: String) -> String {
         guard s.contains("&") else { return s }
-        return s.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">").replacingOccurrences(of: "&quot;", with: "\"")
-            .replacingOccurrences(of: "&#x27;", with: "'").replacingOccurrences(of: "&#39;", with: "'").replacingOccurrences(of: "&amp;", with: "&")
+        return s.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">").replacingOccurrences(
+            of: "&quot;", with: "\""
+        )
+        .replacingOccurrences(of: "&#x27;", with: "'").replacingOccurrences(of: "&#39;", with: "'").replacingOccurrences(
+            of: "&amp;", with: "&")
     }
 
     /// The shape of a header ("dddd-dd-dd dd:dd:dd "), valid or not: it ends the previous block either way.

@@ -89,7 +89,9 @@ public enum InputRules {
     /// What each field is called where it came in, so the message names the field the sender wrote.
     public struct MessageFieldNames: Sendable {
         public var text, senderID, senderName, groupID, groupName, messageID, quotedID: String
-        public init(text: String, senderID: String, senderName: String, groupID: String, groupName: String, messageID: String, quotedID: String) {
+        public init(
+            text: String, senderID: String, senderName: String, groupID: String, groupName: String, messageID: String, quotedID: String
+        ) {
             self.text = text
             self.senderID = senderID
             self.senderName = senderName
@@ -124,7 +126,9 @@ public enum InputRules {
     /// A whole decimal integer within `range` (no sign tricks, exponents or spaces), or nil when absent or empty.
     public static func integer(_ raw: String?, field: String, range: ClosedRange<Int>) throws(Violation) -> Int? {
         guard let raw, !raw.isEmpty else { return nil }
-        guard raw.utf8.count <= 19, raw.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }), let v = Int(raw), range.contains(v) else {
+        guard raw.utf8.count <= 19, raw.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }), let v = Int(raw),
+            range.contains(v)
+        else {
             let shown = raw.count > 20 ? String(raw.prefix(20)) + "…" : raw
             throw Violation(field: field, reason: "应为 \(range.lowerBound)–\(range.upperBound) 之间的整数，收到：\(shown)")
         }

@@ -30,14 +30,19 @@ public struct MediaType: Sendable, Hashable {
         }
         func ascii(_ offset: Int, _ text: String) -> Bool { at(offset, Array(text.utf8)) }
         if at(0, [0xFF, 0xD8, 0xFF]) { return MediaType(mime: "image/jpeg", kind: .image, ext: "jpg", inline: true) }
-        if at(0, [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return MediaType(mime: "image/png", kind: .image, ext: "png", inline: true) }
+        if at(0, [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) {
+            return MediaType(mime: "image/png", kind: .image, ext: "png", inline: true)
+        }
         if ascii(0, "GIF87a") || ascii(0, "GIF89a") { return MediaType(mime: "image/gif", kind: .image, ext: "gif", inline: true) }
         if ascii(0, "RIFF") && ascii(8, "WEBP") { return MediaType(mime: "image/webp", kind: .image, ext: "webp", inline: true) }
-        if ascii(0, "BM"), b.count >= 18, [12, 40, 56, 108, 124].contains(b[14]), b[15] == 0, b[16] == 0, b[17] == 0 { return MediaType(mime: "image/bmp", kind: .image, ext: "bmp", inline: true) }
+        if ascii(0, "BM"), b.count >= 18, [12, 40, 56, 108, 124].contains(b[14]), b[15] == 0, b[16] == 0, b[17] == 0 {
+            return MediaType(mime: "image/bmp", kind: .image, ext: "bmp", inline: true)
+        }
         if ascii(4, "ftyp") {
             let brand = b.count >= 12 ? String(decoding: b[8..<12], as: UTF8.self) : ""
             switch brand {
-            case "heic", "heix", "heim", "heis", "mif1", "msf1": return MediaType(mime: "image/heic", kind: .image, ext: "heic", inline: false)
+            case "heic", "heix", "heim", "heis", "mif1", "msf1":
+                return MediaType(mime: "image/heic", kind: .image, ext: "heic", inline: false)
             case "M4A ", "M4B ": return MediaType(mime: "audio/mp4", kind: .voice, ext: "m4a", inline: true)
             case "qt  ": return MediaType(mime: "video/quicktime", kind: .video, ext: "mov", inline: false)
             default: return MediaType(mime: "video/mp4", kind: .video, ext: "mp4", inline: true)

@@ -61,7 +61,9 @@ public enum MessageBatchJSON {
             try object { (reader: inout Reader, key: String) throws(Problem) in
                 if key == "messages" {
                     reader.space()
-                    guard reader.i < reader.bytes.count, reader.bytes[reader.i] == UInt8(ascii: "[") else { throw reader.fail("messages 应为数组") }
+                    guard reader.i < reader.bytes.count, reader.bytes[reader.i] == UInt8(ascii: "[") else {
+                        throw reader.fail("messages 应为数组")
+                    }
                     var items: [Fields] = []
                     try reader.array { (r: inout Reader) throws(Problem) in
                         r.space()
@@ -167,7 +169,10 @@ public enum MessageBatchJSON {
 
         mutating func number() throws(Problem) -> Double {
             let start = i
-            while i < bytes.count, (bytes[i] >= 0x30 && bytes[i] <= 0x39) || bytes[i] == 0x2D || bytes[i] == 0x2B || bytes[i] == 0x2E || bytes[i] == 0x65 || bytes[i] == 0x45 { i += 1 }
+            while i < bytes.count,
+                (bytes[i] >= 0x30 && bytes[i] <= 0x39) || bytes[i] == 0x2D || bytes[i] == 0x2B || bytes[i] == 0x2E || bytes[i] == 0x65
+                    || bytes[i] == 0x45
+            { i += 1 }
             guard i > start, let v = Double(String(decoding: bytes[start..<i], as: UTF8.self)) else { i = start; throw fail("无法识别的值") }
             return v
         }
@@ -224,7 +229,9 @@ public enum MessageBatchJSON {
                 case UInt8(ascii: "u"):
                     var scalar = try hex4()
                     if (0xD800...0xDBFF).contains(scalar) {
-                        guard i + 2 <= bytes.count, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") else { throw fail("不成对的代理项 \\u") }
+                        guard i + 2 <= bytes.count, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") else {
+                            throw fail("不成对的代理项 \\u")
+                        }
                         i += 2
                         let low = try hex4()
                         guard (0xDC00...0xDFFF).contains(low) else { throw fail("不成对的代理项 \\u") }

@@ -58,7 +58,8 @@ public struct MultipartForm: Sendable {
                 throw Problem(description: "第 \(parts.count + 1) 部分没有结束分隔符（内容不完整？）")
             }
             let next = found ?? body.count
-            var part = Part(name: "", filename: nil, contentType: nil, body: Array(body[min(contentStart, next)..<next]), complete: found != nil)
+            var part = Part(
+                name: "", filename: nil, contentType: nil, body: Array(body[min(contentStart, next)..<next]), complete: found != nil)
             for line in headers.split(separator: "\r\n") {
                 guard let colon = line.firstIndex(of: ":") else { continue }
                 let key = line[..<colon].lowercased()

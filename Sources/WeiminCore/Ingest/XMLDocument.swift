@@ -66,10 +66,15 @@ struct XMLReader {
     mutating func skipMisc() throws(XMLError) {
         while true {
             skipSpace()
-            if starts(with: "<?") { try skip(past: "?>") }
-            else if starts(with: "<!--") { try skip(past: "-->") }
-            else if starts(with: "<!DOCTYPE") || starts(with: "<!doctype") { throw fail("不接受 DOCTYPE") }
-            else { return }
+            if starts(with: "<?") {
+                try skip(past: "?>")
+            } else if starts(with: "<!--") {
+                try skip(past: "-->")
+            } else if starts(with: "<!DOCTYPE") || starts(with: "<!doctype") {
+                throw fail("不接受 DOCTYPE")
+            } else {
+                return
+            }
         }
     }
 
@@ -86,7 +91,9 @@ struct XMLReader {
 
     mutating func name() throws(XMLError) -> String {
         let start = i
-        while i < bytes.count, !([0x20, 0x09, 0x0A, 0x0D, UInt8(ascii: ">"), UInt8(ascii: "/"), UInt8(ascii: "=")].contains(bytes[i])) { i += 1 }
+        while i < bytes.count, !([0x20, 0x09, 0x0A, 0x0D, UInt8(ascii: ">"), UInt8(ascii: "/"), UInt8(ascii: "=")].contains(bytes[i])) {
+            i += 1
+        }
         guard i > start else { throw fail("缺少元素名") }
         return String(decoding: bytes[start..<i], as: UTF8.self)
     }
@@ -167,9 +174,13 @@ struct XMLReader {
             case "apos": out += "'"
             default:
                 let scalar: UInt32?
-                if entity.hasPrefix("#x") || entity.hasPrefix("#X") { scalar = UInt32(entity.dropFirst(2), radix: 16) }
-                else if entity.hasPrefix("#") { scalar = UInt32(entity.dropFirst(), radix: 10) }
-                else { scalar = nil }
+                if entity.hasPrefix("#x") || entity.hasPrefix("#X") {
+                    scalar = UInt32(entity.dropFirst(2), radix: 16)
+                } else if entity.hasPrefix("#") {
+                    scalar = UInt32(entity.dropFirst(), radix: 10)
+                } else {
+                    scalar = nil
+                }
                 guard let v = scalar, let u = Unicode.Scalar(v) else { throw fail("未知的实体 &\(entity);") }
                 out.unicodeScalars.append(u)
             }

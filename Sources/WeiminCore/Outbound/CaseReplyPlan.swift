@@ -38,9 +38,12 @@ public struct CaseReplyPlan: Sendable, Equatable {
         case .decideExtension(let approve, _, _) where approve:
             return progress("办理期限已延长至 \(deadline)。", mention: false)
         case .resolve(let reply):
-            return CaseReplyPlan(replies: [Reply(kind: .resolution, values: ["reply": reply], mentionVillager: true),
-                                           Reply(kind: .satisfaction, values: ["reply": reply], mentionVillager: true)],
-                                 asksSatisfaction: true)
+            return CaseReplyPlan(
+                replies: [
+                    Reply(kind: .resolution, values: ["reply": reply], mentionVillager: true),
+                    Reply(kind: .satisfaction, values: ["reply": reply], mentionVillager: true),
+                ],
+                asksSatisfaction: true)
         default:
             return .none
         }

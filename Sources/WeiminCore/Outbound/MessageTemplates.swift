@@ -2,12 +2,12 @@
 /// a template may only use the placeholders its kind provides, so an edit cannot leave `{typo}` in a
 /// message sent to a thousand villagers.
 public enum OutboundKind: String, CaseIterable, Codable, Sendable, Hashable {
-    case receipt            // 受理回执
-    case progress           // 办理进展
-    case resolution         // 办结答复
-    case satisfaction       // 满意度回访
-    case supervision        // 督办通知
-    case notice             // 公告 / 公示
+    case receipt  // 受理回执
+    case progress  // 办理进展
+    case resolution  // 办结答复
+    case satisfaction  // 满意度回访
+    case supervision  // 督办通知
+    case notice  // 公告 / 公示
     case privateReply = "private_reply"  // 对反映干部问题者的私信答复（仅私信，从不进群）
 
     /// Notices and supervision read better with a bold heading where the robot renders markdown
@@ -54,7 +54,10 @@ public struct MessageTemplates: Sendable, Equatable, Codable {
         let allowed = placeholders[kind] ?? []
         let unknown = used.subtracting(allowed)
         guard unknown.isEmpty else {
-            throw Problem(description: "模板中有不认识的占位符：\(unknown.sorted().map { "{\($0)}" }.joined(separator: "、"))；可用：\(allowed.sorted().map { "{\($0)}" }.joined(separator: "、"))")
+            throw Problem(
+                description:
+                    "模板中有不认识的占位符：\(unknown.sorted().map { "{\($0)}" }.joined(separator: "、"))；可用：\(allowed.sorted().map { "{\($0)}" }.joined(separator: "、"))"
+            )
         }
     }
 
@@ -62,9 +65,13 @@ public struct MessageTemplates: Sendable, Equatable, Codable {
         var result: Set<String> = []
         var current: String?
         for ch in text {
-            if ch == "{" { current = "" }
-            else if ch == "}", let c = current { if !c.isEmpty { result.insert(c) }; current = nil }
-            else if current != nil { current!.append(ch) }
+            if ch == "{" {
+                current = ""
+            } else if ch == "}", let c = current {
+                if !c.isEmpty { result.insert(c) }; current = nil
+            } else if current != nil {
+                current!.append(ch)
+            }
         }
         return result
     }

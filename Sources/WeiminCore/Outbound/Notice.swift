@@ -2,10 +2,10 @@ import Foundation
 
 /// A notice the county, a township or a village publishes to its groups (公示公开、宣传教育, docs/domain.md §6).
 public enum NoticeKind: String, CaseIterable, Codable, Sendable, Hashable {
-    case villageAffairs = "village_affairs"   // 村务公开
-    case partyAffairs = "party_affairs"       // 党务公开
-    case finance                              // 财务公开
-    case policy                               // 政策宣传
+    case villageAffairs = "village_affairs"  // 村务公开
+    case partyAffairs = "party_affairs"  // 党务公开
+    case finance  // 财务公开
+    case policy  // 政策宣传
 
     public var name: String {
         switch self {
@@ -79,21 +79,26 @@ public enum NoticeRules {
         }
         let at = max(publishAt ?? now, now)
         guard at < now.addingTimeInterval(366 * 86400) else { throw .invalid("发布时间最多可预约一年以内") }
-        return NoticePlan(title: title, body: body, publishAt: at,
-                          objectionUntil: disclosure ? at.addingTimeInterval(Double(objectionDays) * 86400) : nil)
+        return NoticePlan(
+            title: title, body: body, publishAt: at,
+            objectionUntil: disclosure ? at.addingTimeInterval(Double(objectionDays) * 86400) : nil)
     }
 
     /// The message each group receives: the county's `notice` template around the title, the body, what is attached
     /// (links by name and address, files "随后发送") and, for a 公示, until when and how to object.
-    public static func groupText(_ plan: NoticePlan, kind: NoticeKind, disclosure: Bool, links: [(name: String, url: String?)], fileNames: [String],
-                                 templates: MessageTemplates) -> String {
+    public static func groupText(
+        _ plan: NoticePlan, kind: NoticeKind, disclosure: Bool, links: [(name: String, url: String?)], fileNames: [String],
+        templates: MessageTemplates
+    ) -> String {
         var text = plan.body
         let named = links.map { l in l.url.map { "\(l.name) \($0)" } ?? l.name } + fileNames.map { "\($0)（随后发送）" }
         if !named.isEmpty { text += "\n附件：" + named.joined(separator: "；") }
-        return templates.render(.notice, [
-            "notice_kind": disclosure ? "\(kind.name)·公示" : kind.name, "title": plan.title, "body": text,
-            "objection": plan.objectionUntil.map { "\n公示期至 \(CaseReplyPlan.spoken($0))，如有异议请在群里回复，或向村委会反映。" } ?? "",
-        ])
+        return templates.render(
+            .notice,
+            [
+                "notice_kind": disclosure ? "\(kind.name)·公示" : kind.name, "title": plan.title, "body": text,
+                "objection": plan.objectionUntil.map { "\n公示期至 \(CaseReplyPlan.spoken($0))，如有异议请在群里回复，或向村委会反映。" } ?? "",
+            ])
     }
 
     /// The line that goes with each attached file after the notice.

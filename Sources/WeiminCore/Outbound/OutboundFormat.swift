@@ -35,4 +35,3 @@ public enum SealedReplyMode: String, Sendable, Codable, CaseIterable {
     /// A private message through the group's bridge, on acceptance and resolution.
     case privately = "private"
 }
-

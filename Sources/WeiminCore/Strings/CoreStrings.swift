@@ -46,7 +46,8 @@ public enum CoreStrings {
     /// "剩 2 个工作日 1 小时" before a deadline, "已超期 3 小时" after it, in working time.
     public static func timeLeft(until due: Date, now: Date, calendar: WorkCalendar) -> String {
         let day = Double(calendar.minutesPerDay)
-        return due < now ? "已超期 " + workingTime(calendar.workingMinutes(from: due, to: now), dayMinutes: day)
+        return due < now
+            ? "已超期 " + workingTime(calendar.workingMinutes(from: due, to: now), dayMinutes: day)
             : "剩 " + workingTime(calendar.workingMinutes(from: now, to: due), dayMinutes: day)
     }
 
@@ -112,9 +113,12 @@ public enum CoreStrings {
 
     /// The audit note of a 转纪委: why, the old and new numbers, who had acted on the case and who is recused
     /// (read by the discipline commission only).
-    public static func transferNote(reason: String, formerNumber: String, sealedNumber: String, handledBy: [String], recused: [String]) -> String {
+    public static func transferNote(reason: String, formerNumber: String, sealedNumber: String, handledBy: [String], recused: [String])
+        -> String
+    {
         "转纪委：\(reason)。原编号 \(formerNumber)，改为 \(sealedNumber)；转交前经手人员："
-            + (handledBy.isEmpty ? "无" : handledBy.joined(separator: "、")) + "；回避：" + (recused.isEmpty ? "无" : recused.joined(separator: "、"))
+            + (handledBy.isEmpty ? "无" : handledBy.joined(separator: "、")) + "；回避："
+            + (recused.isEmpty ? "无" : recused.joined(separator: "、"))
     }
 
     public static func roleName(_ r: Role) -> String {

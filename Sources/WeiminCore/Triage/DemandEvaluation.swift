@@ -72,8 +72,9 @@ public struct DemandEvaluation: Sendable, Codable, Equatable {
                     if o.goldCategory != Category.none.rawValue { reachNeeds += 1 }
                 }
             }
-            return Point(noneAbove: t, demandRecall: needs == 0 ? 1 : Double(reachNeeds) / Double(needs),
-                         workload: outcomes.isEmpty ? 0 : Double(reach) / Double(outcomes.count))
+            return Point(
+                noneAbove: t, demandRecall: needs == 0 ? 1 : Double(reachNeeds) / Double(needs),
+                workload: outcomes.isEmpty ? 0 : Double(reach) / Double(outcomes.count))
         }
     }
 

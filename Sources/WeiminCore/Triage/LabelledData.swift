@@ -75,7 +75,8 @@ public enum LabelledData {
     /// A stratified split on `column`: about `testFraction` of each label's examples held out, chosen by a
     /// seeded shuffle, so the same file and seed always give the same split.
     public static func split(_ examples: [LabelledExample], column: String, testFraction: Double = 0.2, seed: UInt64 = 7)
-        -> (train: [LabelledExample], test: [LabelledExample]) {
+        -> (train: [LabelledExample], test: [LabelledExample])
+    {
         var rng = SplitMix64(seed: seed)
         var byLabel: [String: [Int]] = [:]
         for (i, e) in examples.enumerated() { byLabel[e.labels[column] ?? "", default: []].append(i) }
@@ -96,7 +97,9 @@ public enum LabelledData {
         var out = (["text"] + columns).joined(separator: "\t") + "\n"
         for e in examples {
             let clean = String(e.text.map { $0 == "\t" || $0 == "\n" || $0 == "\r" ? " " : $0 })
-            out += ([clean.hasPrefix("\"") ? "“" + clean.dropFirst() : clean] + columns.map { e.labels[$0] ?? "" }).joined(separator: "\t") + "\n"
+            out +=
+                ([clean.hasPrefix("\"") ? "“" + clean.dropFirst() : clean] + columns.map { e.labels[$0] ?? "" }).joined(separator: "\t")
+                + "\n"
         }
         return out
     }
@@ -157,7 +160,9 @@ public struct EvaluationReport: Sendable, Codable, Equatable {
             let c = perClass[l]!
             out += pad(l) + [pct(c.precision), pct(c.recall), pct(c.f1)].map { $0 + "      " }.joined() + "\(c.support)\n"
         }
-        out += "\n混淆矩阵 confusion (rows = gold, columns = predicted)\n" + pad("") + labels.map { pad(String($0.prefix(width - 1))) }.joined() + "\n"
+        out +=
+            "\n混淆矩阵 confusion (rows = gold, columns = predicted)\n" + pad("") + labels.map { pad(String($0.prefix(width - 1))) }.joined()
+            + "\n"
         for (i, l) in labels.enumerated() {
             out += pad(l) + confusion[i].map { pad(String($0)) }.joined() + "\n"
         }

@@ -63,7 +63,9 @@ public struct LinearClassifier: Sendable, Hashable {
     /// A short fingerprint of the weights (FNV-1a 64 over their bits): the model version stored with every decision.
     public var fingerprint: String {
         var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        func mix(_ v: UInt32) { for s in stride(from: 0, to: 32, by: 8) { h = (h ^ UInt64((v >> UInt32(s)) & 0xFF)) &* 0x0000_0100_0000_01B3 } }
+        func mix(_ v: UInt32) {
+            for s in stride(from: 0, to: 32, by: 8) { h = (h ^ UInt64((v >> UInt32(s)) & 0xFF)) &* 0x0000_0100_0000_01B3 }
+        }
         for l in labels { for b in l.utf8 { mix(UInt32(b)) } }
         for w in weights where w != 0 { mix(w.bitPattern) }
         for b in bias { mix(b.bitPattern) }
@@ -101,8 +103,10 @@ public struct LinearTrainer: Sendable {
     /// "yes" weighted fully up made the binary heads cry wolf).
     public var balancePower: Double?
 
-    public init(epochs: Int = 6, learningRate: Float = 0.4, l2: Float = 1e-6, seed: UInt64 = 20_261_127, balancePower: Double? = nil,
-                loss: Loss = .logistic, c: Float = 1) {
+    public init(
+        epochs: Int = 6, learningRate: Float = 0.4, l2: Float = 1e-6, seed: UInt64 = 20_261_127, balancePower: Double? = nil,
+        loss: Loss = .logistic, c: Float = 1
+    ) {
         self.loss = loss
         self.c = c
         self.epochs = epochs
@@ -232,8 +236,9 @@ public struct LinearTrainer: Sendable {
         var norms = [Float](repeating: 1, count: n)
         for i in 0..<n { for j in offsets[i]..<offsets[i + 1] { norms[i] += flatValue[j] * flatValue[j] } }
         let solved = Collected<([Float], Float)>(count: k)
-        let problem = HingeProblem(offsets: offsets, index: flatIndex, value: flatValue, norms: norms, ys: ys, classWeight: classWeight,
-                                   c: c, dimension: dimension, maxPasses: max(epochs, 10) * 10, tolerance: Self.hingeTolerance)
+        let problem = HingeProblem(
+            offsets: offsets, index: flatIndex, value: flatValue, norms: norms, ys: ys, classWeight: classWeight,
+            c: c, dimension: dimension, maxPasses: max(epochs, 10) * 10, tolerance: Self.hingeTolerance)
         // Two classes are one problem: class 0 against class 1 is class 1 against class 0 with every sign flipped (each
         // example keeps its own class's weight), so it is solved once and negated.
         let problems = k == 2 ? 1 : k

@@ -121,7 +121,8 @@ public struct HotIssueClusterer: Sendable {
         return groups.values.filter { $0.count >= minimumSize }.map { members in
             // The representative: highest total similarity to the others.
             let rep = members.max { a, b in
-                members.reduce(0.0) { $0 + MinHasher.similarity(sigs[a], sigs[$1]) } < members.reduce(0.0) { $0 + MinHasher.similarity(sigs[b], sigs[$1]) }
+                members.reduce(0.0) { $0 + MinHasher.similarity(sigs[a], sigs[$1]) }
+                    < members.reduce(0.0) { $0 + MinHasher.similarity(sigs[b], sigs[$1]) }
             }!
             var byTownship: [String: Int] = [:], byWeek: [String: Int] = [:]
             for m in members {
@@ -129,7 +130,8 @@ public struct HotIssueClusterer: Sendable {
                 let c = calendar.dateComponents([.yearForWeekOfYear, .weekOfYear], from: items[m].sentAt)
                 byWeek[String(format: "%04d-W%02d", c.yearForWeekOfYear ?? 0, c.weekOfYear ?? 0), default: 0] += 1
             }
-            return HotIssueCluster(representative: items[rep].text, messageIDs: members.map { items[$0].id }.sorted(), byTownship: byTownship, byWeek: byWeek)
+            return HotIssueCluster(
+                representative: items[rep].text, messageIDs: members.map { items[$0].id }.sorted(), byTownship: byTownship, byWeek: byWeek)
         }.sorted { $0.count != $1.count ? $0.count > $1.count : $0.messageIDs[0] < $1.messageIDs[0] }
     }
 }

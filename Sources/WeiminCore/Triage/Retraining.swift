@@ -26,9 +26,10 @@ public enum Retraining {
     /// A label nobody gave: that row is not training data for that head.
     public static let unknown = "?"
     /// Rows left out per head: no department for messages that need none (`-`), and unknown labels.
-    public static let ignoring: [String: Set<String>] = Dictionary(uniqueKeysWithValues: heads.map {
-        ($0, $0 == "department" ? ["-", unknown] : [unknown])
-    })
+    public static let ignoring: [String: Set<String>] = Dictionary(
+        uniqueKeysWithValues: heads.map {
+            ($0, $0 == "department" ? ["-", unknown] : [unknown])
+        })
 
     /// How the triage model is trained (the shipped one by `weimin model train`'s defaults): grams weighted by IDF,
     /// every head a linear SVM (one-versus-rest squared hinge). The department head — 20 departments, a few dozen
@@ -67,15 +68,20 @@ public enum Retraining {
         public var heldOutCount: Int
     }
 
-    public static func check(corpus: [LabelledExample], corrections: [TriageCorrection], copies: Int = 3,
-                             trainer: LinearTrainer = LinearTrainer()) throws(LabelledData.Problem) -> Check {
+    public static func check(
+        corpus: [LabelledExample], corrections: [TriageCorrection], copies: Int = 3,
+        trainer: LinearTrainer = LinearTrainer()
+    ) throws(LabelledData.Problem) -> Check {
         let split = LabelledData.split(corpus, column: "category")
-        let without = try TextModelTraining.train(split.train, labelColumns: ["category"], trainer: trainer, useIDF: useIDF, ignoring: ignoring)
-        let with = try TextModelTraining.train(examples(corpus: split.train, corrections: corrections, copies: copies),
-                                               labelColumns: ["category"], trainer: trainer, useIDF: useIDF, ignoring: ignoring)
-        return Check(heldOutBefore: TextModelTraining.evaluate(without, head: "category", split.test).macroF1,
-                     heldOutAfter: TextModelTraining.evaluate(with, head: "category", split.test).macroF1,
-                     heldOutCount: split.test.count)
+        let without = try TextModelTraining.train(
+            split.train, labelColumns: ["category"], trainer: trainer, useIDF: useIDF, ignoring: ignoring)
+        let with = try TextModelTraining.train(
+            examples(corpus: split.train, corrections: corrections, copies: copies),
+            labelColumns: ["category"], trainer: trainer, useIDF: useIDF, ignoring: ignoring)
+        return Check(
+            heldOutBefore: TextModelTraining.evaluate(without, head: "category", split.test).macroF1,
+            heldOutAfter: TextModelTraining.evaluate(with, head: "category", split.test).macroF1,
+            heldOutCount: split.test.count)
     }
 
     /// The share of corrections whose category `model` gives (how far it has learnt them).

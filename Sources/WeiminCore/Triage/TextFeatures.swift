@@ -71,12 +71,16 @@ public enum TextNormalizer {
             // "@张三 " names a member; the name says nothing about the matter.
             if v == 0x40 { skippingMention = 8; continue }
             if skippingMention > 0 {
-                if v == 0x20 || v == 0x2C || v == 0x3001 || v == 0xFF0C || v == 0x2005 { skippingMention = 0 } else { skippingMention -= 1; continue }
+                if v == 0x20 || v == 0x2C || v == 0x3001 || v == 0xFF0C || v == 0x2005 {
+                    skippingMention = 0
+                } else {
+                    skippingMention -= 1; continue
+                }
             }
             if v >= 0x30 && v <= 0x39 { v = 0x30 }  // every digit is "0": numbers vary, their presence does not
             switch v {
             case 0x3002, 0xFF0C, 0x3001, 0xFF1B, 0xFF1A, 0x2C, 0x2E, 0x3B, 0x3A, 0x09, 0x0A, 0x0D, 0x2005, 0x22, 0x27,
-                 0x201C, 0x201D, 0x2018, 0x2019, 0x300A, 0x300B, 0x3010, 0x3011, 0x28, 0x29, 0x2026, 0x2014, 0x7E, 0x2F:
+                0x201C, 0x201D, 0x2018, 0x2019, 0x300A, 0x300B, 0x3010, 0x3011, 0x28, 0x29, 0x2026, 0x2014, 0x7E, 0x2F:
                 v = 0x20
             default: break
             }
@@ -168,40 +172,40 @@ public struct FeatureExtractor: Sendable {
             slotBucket.withUnsafeMutableBufferPointer { sb in
                 slotCount.withUnsafeMutableBufferPointer { sc in
                     used.withUnsafeMutableBufferPointer { up in
-                    words.withUnsafeBufferPointer { wr in
-                    @inline(__always)
-                    func tally(_ f: UInt32) {
-                        let b = Int32(bitPattern: f & mask)
-                        var slot = Int(f >> 7) & slotMask
-                        while true {
-                            if sb[slot] == b {
-                                if sc[slot] < UInt16.max { sc[slot] += 1 }
-                                return
+                        words.withUnsafeBufferPointer { wr in
+                            @inline(__always)
+                            func tally(_ f: UInt32) {
+                                let b = Int32(bitPattern: f & mask)
+                                var slot = Int(f >> 7) & slotMask
+                                while true {
+                                    if sb[slot] == b {
+                                        if sc[slot] < UInt16.max { sc[slot] += 1 }
+                                        return
+                                    }
+                                    if sb[slot] == -1 {
+                                        sb[slot] = b
+                                        sc[slot] = 1
+                                        up[usedCount] = Int32(slot)
+                                        usedCount += 1
+                                        return
+                                    }
+                                    slot = (slot + 1) & slotMask
+                                }
                             }
-                            if sb[slot] == -1 {
-                                sb[slot] = b
-                                sc[slot] = 1
-                                up[usedCount] = Int32(slot)
-                                usedCount += 1
-                                return
+                            for i in 0..<count {
+                                var h: UInt32 = 0x811C_9DC5
+                                var n = 0
+                                while n < maxN && i + n < count {
+                                    h = Self.step(h, s[i + n])
+                                    n += 1
+                                    // A gram that is only a space carries nothing.
+                                    if n < minN || (n == 1 && s[i] == 0x20) { continue }
+                                    tally(Self.finish(h, length: n))
+                                }
                             }
-                            slot = (slot + 1) & slotMask
+                            // Single characters are already unigrams.
+                            for r in wr where r.count >= 2 { tally(Self.wordHash(s, r)) }
                         }
-                    }
-                    for i in 0..<count {
-                        var h: UInt32 = 0x811C_9DC5
-                        var n = 0
-                        while n < maxN && i + n < count {
-                            h = Self.step(h, s[i + n])
-                            n += 1
-                            // A gram that is only a space carries nothing.
-                            if n < minN || (n == 1 && s[i] == 0x20) { continue }
-                            tally(Self.finish(h, length: n))
-                        }
-                    }
-                    // Single characters are already unigrams.
-                    for r in wr where r.count >= 2 { tally(Self.wordHash(s, r)) }
-                    }
                     }
                 }
             }

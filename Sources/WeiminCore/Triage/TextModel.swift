@@ -57,10 +57,12 @@ public struct TextModel: Sendable, Hashable {
 
     public func serialized() throws -> Data {
         let names = heads.keys.sorted()
-        let header = Header(features: features, heads: names.map { n in
-            let h = heads[n]!
-            return Header.Head(name: n, labels: h.labels, bias: h.bias, temperature: h.temperature)
-        }, notes: notes, idfDefault: idf.map { v in v.max() ?? 1 })
+        let header = Header(
+            features: features,
+            heads: names.map { n in
+                let h = heads[n]!
+                return Header.Head(name: n, labels: h.labels, bias: h.bias, temperature: h.temperature)
+            }, notes: notes, idfDefault: idf.map { v in v.max() ?? 1 })
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let json = try encoder.encode(header)
@@ -85,7 +87,9 @@ public struct TextModel: Sendable, Hashable {
             u32(UInt32(used.count))
             for bucket in used {
                 u32(UInt32(bucket))
-                for c in 0..<k { withUnsafeBytes(of: Float16(h.weights[bucket * k + c]).bitPattern.littleEndian) { out.append(contentsOf: $0) } }
+                for c in 0..<k {
+                    withUnsafeBytes(of: Float16(h.weights[bucket * k + c]).bitPattern.littleEndian) { out.append(contentsOf: $0) }
+                }
             }
         }
         return out

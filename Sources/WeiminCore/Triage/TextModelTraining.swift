@@ -3,9 +3,11 @@ import Foundation
 /// Training and evaluating a `TextModel` on labelled examples: one head per label column.
 public enum TextModelTraining {
     /// Trains one head per column. Labels are sorted, so the same data always gives the same model.
-    public static func train(_ examples: [LabelledExample], labelColumns: [String], features: FeatureConfig = FeatureConfig(),
-                             trainer: LinearTrainer = LinearTrainer(), useIDF: Bool = false, ignoring: [String: Set<String>] = [:],
-                             losses: [String: LinearTrainer.Loss] = [:], notes: [String: String] = [:]) throws(LabelledData.Problem) -> TextModel {
+    public static func train(
+        _ examples: [LabelledExample], labelColumns: [String], features: FeatureConfig = FeatureConfig(),
+        trainer: LinearTrainer = LinearTrainer(), useIDF: Bool = false, ignoring: [String: Set<String>] = [:],
+        losses: [String: LinearTrainer.Loss] = [:], notes: [String: String] = [:]
+    ) throws(LabelledData.Problem) -> TextModel {
         guard !examples.isEmpty else { throw LabelledData.Problem(description: "没有可用于训练的数据") }
         // Document frequencies first (scikit-learn's smooth IDF: ln((1 + n) / (1 + df)) + 1), then the features weighted by them.
         var counter = FeatureExtractor(config: features)

@@ -57,7 +57,10 @@ public struct ThreadAttacher: Sendable {
 
     public init() {}
 
-    public static let followUps = ["还没修", "还没好", "还没人", "还是没", "怎么还", "咋还", "催一下", "催催", "有进展", "什么时候修", "什么时候能", "啥时候", "多久能", "有人管吗", "没人管", "没人来", "又坏了", "又停了", "又塌了"]
+    public static let followUps = [
+        "还没修", "还没好", "还没人", "还是没", "怎么还", "咋还", "催一下", "催催", "有进展", "什么时候修", "什么时候能", "啥时候", "多久能", "有人管吗", "没人管", "没人来", "又坏了", "又停了",
+        "又塌了",
+    ]
     public static let supports = ["+1", "＋1", "我家也是", "我们家也是", "我们也是", "我也是", "同样", "一样的", "附议", "顶", "同问", "我们组也", "我家也", "也是这样"]
 
     /// `recent`: the group's messages of the last hours, oldest first; `open`: the group's open cases.
@@ -68,23 +71,28 @@ public struct ThreadAttacher: Sendable {
             return .join(c, reason: "引用回复工单中的消息")
         }
         // 2. The same villager, minutes after a message that is in an open case.
-        if let prev = recent.last(where: { $0.sender == m.sender && $0.id != m.id && $0.caseID != nil && m.sentAt.timeIntervalSince($0.sentAt) <= sameSenderWindow
-                                            && m.sentAt >= $0.sentAt }),
-           let c = prev.caseID, openIDs.contains(c) {
+        if let prev = recent.last(where: {
+            $0.sender == m.sender && $0.id != m.id && $0.caseID != nil && m.sentAt.timeIntervalSince($0.sentAt) <= sameSenderWindow
+                && m.sentAt >= $0.sentAt
+        }),
+            let c = prev.caseID, openIDs.contains(c)
+        {
             return .join(c, reason: "同一村民 \(max(1, Int(m.sentAt.timeIntervalSince(prev.sentAt) / 60))) 分钟内连续发言")
         }
         let text = m.text
         let short = text.count <= 20
         // 3. A follow-up by the villager whose case it is.
         if Self.followUps.contains(where: { text.contains($0) }),
-           let c = open.filter({ $0.originSender == m.sender && m.sentAt.timeIntervalSince($0.openedAt) <= followUpWindow })
-            .max(by: { $0.lastActivity < $1.lastActivity }) {
+            let c = open.filter({ $0.originSender == m.sender && m.sentAt.timeIntervalSince($0.openedAt) <= followUpWindow })
+                .max(by: { $0.lastActivity < $1.lastActivity })
+        {
             return .join(c.caseID, reason: "村民追问办理进度")
         }
         // 4. Neighbours adding their voice to the latest open case.
         if short, Self.supports.contains(where: { text.contains($0) }),
-           let c = open.filter({ m.sentAt.timeIntervalSince($0.lastActivity) <= supportWindow && m.sentAt >= $0.openedAt })
-            .max(by: { $0.lastActivity < $1.lastActivity }) {
+            let c = open.filter({ m.sentAt.timeIntervalSince($0.lastActivity) <= supportWindow && m.sentAt >= $0.openedAt })
+                .max(by: { $0.lastActivity < $1.lastActivity })
+        {
             return .join(c.caseID, reason: "其他村民附和（\(text.prefix(10))）")
         }
         guard actionable else { return .ignore }

@@ -65,7 +65,10 @@ public struct Triager: Sendable {
     var folded: [UInt32] = []
     var raw: [UInt32] = []
 
-    public init(model: TextModel, rules: TriageRules = .defaults, places: [(code: String, name: String)] = [], catalogue: [(code: String, keywords: [String])] = []) {
+    public init(
+        model: TextModel, rules: TriageRules = .defaults, places: [(code: String, name: String)] = [],
+        catalogue: [(code: String, keywords: [String])] = []
+    ) {
         self.model = model
         self.rules = CompiledRules(rules)
         self.entities = EntityExtractor(places: places)
@@ -214,8 +217,10 @@ public struct Triager: Sendable {
             if let ci = categoryIndex, let h = fused?.heads[ci], let c = h.labels.firstIndex(of: category.rawValue) {
                 words = topWords(text, head: h, class: c, count: 3)
             }
-            let lead = undecided ? "模型拿不准（最可能：\(CoreStrings.categoryName(category)) \(Self.pct(categoryScore))），请人工判断" :
-                "模型：\(CoreStrings.categoryName(category)) \(Self.pct(categoryScore))"
+            let lead =
+                undecided
+                ? "模型拿不准（最可能：\(CoreStrings.categoryName(category)) \(Self.pct(categoryScore))），请人工判断"
+                : "模型：\(CoreStrings.categoryName(category)) \(Self.pct(categoryScore))"
             reasons.insert(words.isEmpty ? lead : lead + "，权重最高的字词：" + words.map { "“\($0)”" }.joined(separator: " "), at: 0)
         }
 

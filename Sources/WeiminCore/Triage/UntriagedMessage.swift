@@ -21,8 +21,10 @@ public struct UntriagedMessage: Sendable, Equatable {
     /// Weimin's own words come back through a bridge (`OutboundEcho`): never read as a villager's.
     public var echo: Bool
 
-    public init(id: Int, groupID: UUID, county: String, village: String, senderID: String, senderName: String, text: String, sentAt: Date,
-                quoteOf: Int?, kind: MessageKind, sealed: Bool, inCase: Bool, echo: Bool = false) {
+    public init(
+        id: Int, groupID: UUID, county: String, village: String, senderID: String, senderName: String, text: String, sentAt: Date,
+        quoteOf: Int?, kind: MessageKind, sealed: Bool, inCase: Bool, echo: Bool = false
+    ) {
         self.echo = echo
         self.id = id
         self.groupID = groupID

@@ -154,7 +154,9 @@ public struct WordSegmenter: Sendable {
 
     /// The node reached from `node` by `v`, or 0.
     @inline(__always)
-    static func child(_ node: Int32, _ v: UInt32, _ root: UnsafeBufferPointer<Int32>, _ edges: UnsafeBufferPointer<UInt64>, _ shift: UInt64) -> Int32 {
+    static func child(_ node: Int32, _ v: UInt32, _ root: UnsafeBufferPointer<Int32>, _ edges: UnsafeBufferPointer<UInt64>, _ shift: UInt64)
+        -> Int32
+    {
         if node == 0 && v >= Self.rootBase && v < Self.rootEnd { return root[Int(v - Self.rootBase)] }
         let key = UInt64(node) << 18 | UInt64(v)
         let mask = edges.count - 1

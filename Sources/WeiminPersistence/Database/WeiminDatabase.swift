@@ -48,10 +48,13 @@ public final class WeiminDatabase: Sendable {
             do {
                 config = try SQLPostgresConfiguration(url: url)
             } catch {
-                throw PersistenceError.configuration("PostgreSQL 地址格式不对：\(DatabaseLocation.redact(url))。示例：postgres://weimin:密码@127.0.0.1:5432/weimin")
+                throw PersistenceError.configuration(
+                    "PostgreSQL 地址格式不对：\(DatabaseLocation.redact(url))。示例：postgres://weimin:密码@127.0.0.1:5432/weimin")
             }
             config.searchPath = nil
-            databases.use(.postgres(configuration: config, maxConnectionsPerEventLoop: 4, connectionPoolTimeout: .seconds(60), sqlLogLevel: .trace), as: .psql)
+            databases.use(
+                .postgres(configuration: config, maxConnectionsPerEventLoop: 4, connectionPoolTimeout: .seconds(60), sqlLogLevel: .trace),
+                as: .psql)
         }
         self.databases = databases
     }
@@ -95,7 +98,8 @@ public final class WeiminDatabase: Sendable {
     func migrator() -> Migrator {
         let migrations = Migrations()
         migrations.add(WeiminMigrations.all)
-        return Migrator(databases: databases, migrations: migrations, logger: logger, on: databases.eventLoopGroup.any(), migrationLogLevel: .debug)
+        return Migrator(
+            databases: databases, migrations: migrations, logger: logger, on: databases.eventLoopGroup.any(), migrationLogLevel: .debug)
     }
 
     /// Applies pending migrations; returns the names applied (empty when the schema is current).
@@ -141,7 +145,9 @@ public final class WeiminDatabase: Sendable {
         case .sqlite:
             return try await !sql.raw("SELECT name FROM sqlite_master WHERE type = 'table' AND name = \(bind: name)").all().isEmpty
         case .postgres:
-            return try await !sql.raw("SELECT 1 AS x FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = \(bind: name)").all().isEmpty
+            return try await !sql.raw(
+                "SELECT 1 AS x FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = \(bind: name)"
+            ).all().isEmpty
         }
     }
 }

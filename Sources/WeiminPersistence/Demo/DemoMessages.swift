@@ -12,8 +12,10 @@ struct DemoDemand {
     let sealed: Bool
     let title: String
 
-    init(_ text: String, followUp: String? = nil, _ category: Category, _ department: String, _ title: String,
-         urgency: Urgency = .normal, risk: Int = 0, sealed: Bool = false) {
+    init(
+        _ text: String, followUp: String? = nil, _ category: Category, _ department: String, _ title: String,
+        urgency: Urgency = .normal, risk: Int = 0, sealed: Bool = false
+    ) {
         self.text = text
         self.followUp = followUp
         self.category = category
@@ -104,5 +106,7 @@ enum DemoMessages {
 
 /// The demo's hand-written group messages, for benchmarks that want realistic Chinese text.
 public enum DemoCorpus {
-    public static var texts: [String] { DemoMessages.demands.flatMap { [$0.text] + ($0.followUp.map { [$0] } ?? []) } + DemoMessages.chatter }
+    public static var texts: [String] {
+        DemoMessages.demands.flatMap { [$0.text] + ($0.followUp.map { [$0] } ?? []) } + DemoMessages.chatter
+    }
 }

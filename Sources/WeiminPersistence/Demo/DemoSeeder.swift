@@ -61,15 +61,24 @@ public struct DemoSeeder: Sendable {
     private func seedRegions(now: Date) async throws {
         let county = DemoCatalogue.county.0
         var rows: [RegionModel] = [
-            RegionModel(code: DemoCatalogue.province.0, name: DemoCatalogue.province.1, level: "province", parentCode: nil, countyCode: nil, createdAt: now),
-            RegionModel(code: DemoCatalogue.prefecture.0, name: DemoCatalogue.prefecture.1, level: "prefecture", parentCode: DemoCatalogue.province.0, countyCode: nil, createdAt: now),
-            RegionModel(code: county, name: DemoCatalogue.county.1, level: "county", parentCode: DemoCatalogue.prefecture.0, countyCode: county, createdAt: now),
+            RegionModel(
+                code: DemoCatalogue.province.0, name: DemoCatalogue.province.1, level: "province", parentCode: nil, countyCode: nil,
+                createdAt: now),
+            RegionModel(
+                code: DemoCatalogue.prefecture.0, name: DemoCatalogue.prefecture.1, level: "prefecture",
+                parentCode: DemoCatalogue.province.0, countyCode: nil, createdAt: now),
+            RegionModel(
+                code: county, name: DemoCatalogue.county.1, level: "county", parentCode: DemoCatalogue.prefecture.0, countyCode: county,
+                createdAt: now),
         ]
         for (t, (name, villages)) in DemoCatalogue.townships.enumerated() {
             let tc = DemoCatalogue.townshipCode(t)
             rows.append(RegionModel(code: tc, name: name, level: "township", parentCode: county, countyCode: county, createdAt: now))
             for (v, vname) in villages.enumerated() {
-                rows.append(RegionModel(code: DemoCatalogue.villageCode(township: t, village: v), name: vname, level: "village", parentCode: tc, countyCode: county, createdAt: now))
+                rows.append(
+                    RegionModel(
+                        code: DemoCatalogue.villageCode(township: t, village: v), name: vname, level: "village", parentCode: tc,
+                        countyCode: county, createdAt: now))
             }
         }
         let existing = Set(try await RegionModel.query(on: database.db).all().compactMap(\.id))
@@ -87,7 +96,8 @@ public struct DemoSeeder: Sendable {
         for (t, (name, _)) in DemoCatalogue.townships.enumerated() {
             wanted.append((DemoCatalogue.townshipCode(t), "\(name)人民政府"))
         }
-        let existing = Dictionary(uniqueKeysWithValues: try await DepartmentModel.query(on: db).filter(\.$countyCode == county).all().map { ($0.code, $0.id!) })
+        let existing = Dictionary(
+            uniqueKeysWithValues: try await DepartmentModel.query(on: db).filter(\.$countyCode == county).all().map { ($0.code, $0.id!) })
         let toCreate = wanted
         return try await db.transaction { tx in
             var byCode = existing
@@ -132,11 +142,15 @@ public struct DemoSeeder: Sendable {
                 let vc = DemoCatalogue.villageCode(township: t, village: v)
                 let platform: Platform = n % 6 == 0 ? .dingtalk : (n % 4 == 0 ? .wecom : .wechat)
                 let villagers = (0..<7).map { i -> (String, String) in
-                    let name = DemoMessages.surnames[rng.next(DemoMessages.surnames.count)] + DemoMessages.givenNames[rng.next(DemoMessages.givenNames.count)]
+                    let name =
+                        DemoMessages.surnames[rng.next(DemoMessages.surnames.count)]
+                        + DemoMessages.givenNames[rng.next(DemoMessages.givenNames.count)]
                     return ("wxid_\(vc)_\(i)", name)
                 }
                 if let row = existing[vc] {
-                    result.append(SeededGroup(id: row.id!, township: DemoCatalogue.townshipCode(t), village: vc, platform: platform, villagers: villagers))
+                    result.append(
+                        SeededGroup(
+                            id: row.id!, township: DemoCatalogue.townshipCode(t), village: vc, platform: platform, villagers: villagers))
                     continue
                 }
                 let gid = UUID()
@@ -189,7 +203,8 @@ public struct DemoSeeder: Sendable {
                         try await m.create(on: db)
                     }
                 }
-                result.append(SeededGroup(id: gid, township: DemoCatalogue.townshipCode(t), village: vc, platform: platform, villagers: villagers))
+                result.append(
+                    SeededGroup(id: gid, township: DemoCatalogue.townshipCode(t), village: vc, platform: platform, villagers: villagers))
             }
         }
         return result
@@ -197,9 +212,10 @@ public struct DemoSeeder: Sendable {
 
     private func seedUsers() async throws {
         for u in DemoCatalogue.users where try await staff.user(named: u.username) == nil {
-            try await staff.add(.init(
-                username: u.username, displayName: u.name, password: DemoCatalogue.password, role: u.role,
-                region: RegionCode(u.region)!, departmentCode: u.department))
+            try await staff.add(
+                .init(
+                    username: u.username, displayName: u.name, password: DemoCatalogue.password, role: u.role,
+                    region: RegionCode(u.region)!, departmentCode: u.department))
         }
     }
 
@@ -247,9 +263,10 @@ public struct DemoSeeder: Sendable {
             let g = groups[rng.next(groups.count)]
             let who = g.villagers[rng.next(g.villagers.count)]
             let at = now.addingTimeInterval(-Double(rng.next(45 * 86400)))
-            chatter.append(IncomingMessage(
-                groupID: g.id, countyCode: county, platform: g.platform, platformMessageID: nextMessageID(g),
-                senderID: who.id, senderName: who.name, text: DemoMessages.chatter[i % DemoMessages.chatter.count], sentAt: at))
+            chatter.append(
+                IncomingMessage(
+                    groupID: g.id, countyCode: county, platform: g.platform, platformMessageID: nextMessageID(g),
+                    senderID: who.id, senderName: who.name, text: DemoMessages.chatter[i % DemoMessages.chatter.count], sentAt: at))
         }
         _ = try await messages.append(chatter, receivedAt: now)
 
@@ -269,14 +286,17 @@ public struct DemoSeeder: Sendable {
             let ageDays = Double(path.count) * 3 + Double(rng.next(10)) + 0.3
             let createdAt = now.addingTimeInterval(-ageDays * 86400 - Double(rng.next(8 * 3600)))
             let who = g.villagers[rng.next(g.villagers.count)]
-            var batch = [IncomingMessage(
-                groupID: g.id, countyCode: county, platform: g.platform, platformMessageID: nextMessageID(g),
-                senderID: who.id, senderName: who.name, text: demand.text, sentAt: createdAt)]
+            var batch = [
+                IncomingMessage(
+                    groupID: g.id, countyCode: county, platform: g.platform, platformMessageID: nextMessageID(g),
+                    senderID: who.id, senderName: who.name, text: demand.text, sentAt: createdAt)
+            ]
             if let f = demand.followUp {
                 let other = g.villagers[(rng.next(g.villagers.count))]
-                batch.append(IncomingMessage(
-                    groupID: g.id, countyCode: county, platform: g.platform, platformMessageID: nextMessageID(g),
-                    senderID: other.id, senderName: other.name, text: f, sentAt: createdAt.addingTimeInterval(1200)))
+                batch.append(
+                    IncomingMessage(
+                        groupID: g.id, countyCode: county, platform: g.platform, platformMessageID: nextMessageID(g),
+                        senderID: other.id, senderName: other.name, text: f, sentAt: createdAt.addingTimeInterval(1200)))
             }
             let stored = try await messages.append(batch, receivedAt: createdAt)
             let ids = stored.map { outcome -> Int in
@@ -316,12 +336,15 @@ public struct DemoSeeder: Sendable {
                 case .accept: command = .accept(note: "已受理")
                 case .decline: command = .decline(reason: "属民事纠纷，不属于受理范围，已告知群众可向人民法院起诉")
                 case .merge:
-                    guard let target = opened.last(where: { $0.category == demand.category && !$0.sealed && !$0.state.isTerminal })
-                        ?? opened.first(where: { !$0.sealed && !$0.state.isTerminal })
+                    guard
+                        let target = opened.last(where: { $0.category == demand.category && !$0.sealed && !$0.state.isTerminal })
+                            ?? opened.first(where: { !$0.sealed && !$0.state.isTerminal })
                     else { continue }
                     command = .merge(into: target.id, note: "与同类诉求 \(target.number) 合并办理")
                 case .dispatch:
-                    command = .dispatch(lead: lead, coHandlers: [], note: "派至\(DemoCatalogue.departments.first { $0.code == demand.department }?.name ?? demand.department)")
+                    command = .dispatch(
+                        lead: lead, coHandlers: [],
+                        note: "派至\(DemoCatalogue.departments.first { $0.code == demand.department }?.name ?? demand.department)")
                 case .returnToCentre: command = .returnToCentre(reason: "该事项属乡镇职责，申请退回改派")
                 case .suspend: command = .suspend(reason: "等待群众补充材料")
                 case .resolve: command = .resolve(reply: DemoMessages.reply(for: demand.category))
@@ -353,11 +376,16 @@ struct DemoPeople {
         }
         var handlers: [String: Viewer] = [:]
         for (code, name) in [("zjj", "zhujian"), ("jtj", "jiaotong"), ("slj", "shuili")] { handlers[code] = try await user(name) }
-        return DemoPeople(centre: try await user("shouli"), supervisor: try await user("duban"), discipline: try await user("jijian"), handlers: handlers, county: county)
+        return DemoPeople(
+            centre: try await user("shouli"), supervisor: try await user("duban"), discipline: try await user("jijian"), handlers: handlers,
+            county: county)
     }
 
     func handler(_ code: String, _ department: UUID) -> Viewer {
-        handlers[code] ?? Viewer(userID: UUID(), username: "\(code)-handler", displayName: "\(code) 承办人", role: .departmentHandler, region: county, departmentID: department)
+        handlers[code]
+            ?? Viewer(
+                userID: UUID(), username: "\(code)-handler", displayName: "\(code) 承办人", role: .departmentHandler, region: county,
+                departmentID: department)
     }
 }
 

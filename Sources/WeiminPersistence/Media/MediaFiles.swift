@@ -35,7 +35,9 @@ public struct MediaFiles: Sendable {
 
     /// Where the bytes with this digest live (whether or not they are there). Only a 64-hex-digit digest names a path.
     public func path(_ sha256: String) -> String? {
-        guard sha256.utf8.count == 64, sha256.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) else { return nil }
+        guard sha256.utf8.count == 64, sha256.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) else {
+            return nil
+        }
         let a = sha256.prefix(2), b = sha256.dropFirst(2).prefix(2)
         return "\(root)/\(a)/\(b)/\(sha256)"
     }

@@ -24,7 +24,8 @@ struct M013CreateSupervision: AsyncMigration {
             .unique(on: "dedupe_key")
             .create()
         try await MigrationSupport.index(database, "supervision_orders_county_issued", on: "supervision_orders", "county_code", "issued_at")
-        try await MigrationSupport.index(database, "supervision_orders_department_issued", on: "supervision_orders", "department_id", "issued_at")
+        try await MigrationSupport.index(
+            database, "supervision_orders_department_issued", on: "supervision_orders", "department_id", "issued_at")
         try await MigrationSupport.index(database, "supervision_orders_case", on: "supervision_orders", "case_id")
 
         try await database.schema("service_leases")

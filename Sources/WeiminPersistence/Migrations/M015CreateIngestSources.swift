@@ -37,7 +37,8 @@ struct M015CreateIngestSources: AsyncMigration {
             .field("message_id", .int64)
             .unique(on: "platform", "group_external_id", "platform_message_id")
             .create()
-        try await MigrationSupport.index(database, "quarantine_group", on: "quarantined_messages", "platform", "group_external_id", "attached_at")
+        try await MigrationSupport.index(
+            database, "quarantine_group", on: "quarantined_messages", "platform", "group_external_id", "attached_at")
     }
 
     func revert(on database: any Database) async throws {

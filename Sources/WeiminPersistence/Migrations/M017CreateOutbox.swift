@@ -63,7 +63,8 @@ struct M017CreateOutbox: AsyncMigration {
             .field("follow_up_at", .datetime)
             .unique(on: "case_id", "round")
             .create()
-        try await MigrationSupport.index(database, "satisfaction_open", on: "satisfaction_requests", "group_id", "villager_id", "answered_at")
+        try await MigrationSupport.index(
+            database, "satisfaction_open", on: "satisfaction_requests", "group_id", "villager_id", "answered_at")
     }
 
     func revert(on database: any Database) async throws {

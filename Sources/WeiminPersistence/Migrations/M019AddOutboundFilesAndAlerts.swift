@@ -39,7 +39,8 @@ struct M019AddOutboundFilesAndAlerts: AsyncMigration {
             .create()
         try await MigrationSupport.index(database, "alerts_region_open", on: "alerts", "region_code", "resolved_at")
         // The satisfaction scan looks for questions past their follow-up time that nobody answered.
-        try await MigrationSupport.index(database, "satisfaction_follow_up", on: "satisfaction_requests", "follow_up_at", "follow_up_due_at")
+        try await MigrationSupport.index(
+            database, "satisfaction_follow_up", on: "satisfaction_requests", "follow_up_at", "follow_up_due_at")
     }
 
     func revert(on database: any Database) async throws {

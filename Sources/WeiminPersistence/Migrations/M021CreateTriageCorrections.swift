@@ -20,7 +20,8 @@ struct M021CreateTriageCorrections: AsyncMigration {
             .field("corrected_at", .datetime, .required)
             .create()
         try await MigrationSupport.index(database, "triage_corrections_message", on: "triage_corrections", "message_id", "field")
-        try await MigrationSupport.index(database, "triage_corrections_county_time", on: "triage_corrections", "county_code", "corrected_at")
+        try await MigrationSupport.index(
+            database, "triage_corrections_county_time", on: "triage_corrections", "county_code", "corrected_at")
     }
 
     func revert(on database: any Database) async throws {

@@ -12,7 +12,9 @@ struct M023CreateCaseSearch: AsyncMigration {
         if sql.dialect.name == "sqlite" {
             try await sql.raw("CREATE VIRTUAL TABLE case_search USING fts5(case_id UNINDEXED, body, tokenize = 'trigram')").run()
         } else {
-            try await sql.raw("CREATE TABLE case_search (case_id UUID PRIMARY KEY REFERENCES cases (id) ON DELETE CASCADE, body TEXT NOT NULL)").run()
+            try await sql.raw(
+                "CREATE TABLE case_search (case_id UUID PRIMARY KEY REFERENCES cases (id) ON DELETE CASCADE, body TEXT NOT NULL)"
+            ).run()
             // pg_trgm ships with PostgreSQL and is a trusted extension (a database owner may create it); without
             // it the search still works, by scanning.
             do {
@@ -22,9 +24,11 @@ struct M023CreateCaseSearch: AsyncMigration {
                 database.logger.warning("pg_trgm is not available; ledger text search will scan instead of using an index")
             }
         }
-        try await sql.raw("""
+        try await sql.raw(
+            """
             INSERT INTO case_search (case_id, body) SELECT id, LOWER(number || ' ' || title || ' ' || COALESCE(summary, '')) FROM cases
-            """).run()
+            """
+        ).run()
     }
 
     func revert(on database: any Database) async throws {

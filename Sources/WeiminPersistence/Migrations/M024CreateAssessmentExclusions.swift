@@ -13,7 +13,8 @@ struct M024CreateAssessmentExclusions: AsyncMigration {
             .field("actor", .string, .required)
             .field("excluded_at", .datetime, .required)
             .create()
-        try await MigrationSupport.index(database, "assessment_exclusions_county", on: "assessment_exclusions", "county_code", "excluded_at")
+        try await MigrationSupport.index(
+            database, "assessment_exclusions_county", on: "assessment_exclusions", "county_code", "excluded_at")
     }
 
     func revert(on database: any Database) async throws {

@@ -7,7 +7,8 @@ struct M028AddEventSnapshots: AsyncMigration {
     var name: String { "M028AddEventSnapshots" }
 
     func prepare(on database: any Database) async throws {
-        try await database.schema("case_events").field(.definition(name: .key(.string("snapshot")), dataType: .string, constraints: [])).update()
+        try await database.schema("case_events").field(.definition(name: .key(.string("snapshot")), dataType: .string, constraints: []))
+            .update()
     }
 
     func revert(on database: any Database) async throws {

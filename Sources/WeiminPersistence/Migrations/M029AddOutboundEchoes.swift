@@ -20,7 +20,8 @@ struct M029AddOutboundEchoes: AsyncMigration {
         let since = Date().addingTimeInterval(-OutboundEcho.window)
         for row in try await sql.raw("SELECT id, text FROM outbox WHERE created_at >= \(bind: since)").all() {
             guard let hash = OutboundEcho.contentHash(try row.decode(column: "text", as: String.self)) else { continue }
-            try await sql.raw("UPDATE outbox SET text_hash = \(bind: hash) WHERE id = \(bind: try row.decode(column: "id", as: Int.self))").run()
+            try await sql.raw("UPDATE outbox SET text_hash = \(bind: hash) WHERE id = \(bind: try row.decode(column: "id", as: Int.self))")
+                .run()
         }
     }
 

@@ -38,7 +38,8 @@ public struct AssessmentStore: Sendable {
 
     /// Cases that can count in `month` (opened in it, due in it, or reviewed in it), with units' names.
     public func cases(county: String, month: DateInterval) async throws -> [AssessedCase] {
-        let rows = try await database.sql.raw("""
+        let rows = try await database.sql.raw(
+            """
             SELECT c.id, c.number, t.name AS township, v.name AS village, d.name AS department, c.created_at, c.response_due_at, c.responded_at,
                    c.due_at, c.resolved_at, c.last_review,
                    (SELECT MAX(e.occurred_at) FROM case_events e WHERE e.case_id = c.id AND e.action = 'review') AS reviewed_at
@@ -46,13 +47,16 @@ public struct AssessmentStore: Sendable {
             LEFT JOIN departments d ON d.id = c.department_id
             WHERE c.county_code = \(bind: county) AND c.sealed = \(bind: false) AND c.created_at < \(bind: month.end)
               AND (c.created_at >= \(bind: month.start) OR c.due_at >= \(bind: month.start) OR c.resolved_at >= \(bind: month.start))
-            """).all()
+            """
+        ).all()
         return try rows.map { r in
             AssessedCase(
                 id: try r.decode(column: "id", as: UUID.self), number: try r.decode(column: "number", as: String.self),
                 township: try r.decode(column: "township", as: String?.self), village: try r.decode(column: "village", as: String?.self),
-                department: try r.decode(column: "department", as: String?.self), createdAt: try r.decode(column: "created_at", as: Date.self),
-                responseDueAt: try r.decode(column: "response_due_at", as: Date?.self), respondedAt: try r.decode(column: "responded_at", as: Date?.self),
+                department: try r.decode(column: "department", as: String?.self),
+                createdAt: try r.decode(column: "created_at", as: Date.self),
+                responseDueAt: try r.decode(column: "response_due_at", as: Date?.self),
+                respondedAt: try r.decode(column: "responded_at", as: Date?.self),
                 dueAt: try r.decode(column: "due_at", as: Date?.self), resolvedAt: try r.decode(column: "resolved_at", as: Date?.self),
                 review: try r.decode(column: "last_review", as: String?.self).flatMap(Satisfaction.init(rawValue:)),
                 reviewedAt: try r.decode(column: "reviewed_at", as: Date?.self))
@@ -61,17 +65,21 @@ public struct AssessmentStore: Sendable {
 
     /// 覆盖率 per township and per village (by name): groups with both a police officer and a township cadre.
     public func coverage(county: String) async throws -> (townships: [String: Rate], villages: [String: Rate]) {
-        let rows = try await database.sql.raw("""
+        let rows = try await database.sql.raw(
+            """
             SELECT t.name AS township, v.name AS village,
                    (SELECT COUNT(*) FROM group_members m WHERE m.group_id = g.id AND m.kind = 'police') AS police,
                    (SELECT COUNT(*) FROM group_members m WHERE m.group_id = g.id AND m.kind = 'township_cadre') AS cadre
             FROM chat_groups g JOIN regions v ON v.code = g.village_code LEFT JOIN regions t ON t.code = g.township_code
             WHERE g.county_code = \(bind: county)
-            """).all()
+            """
+        ).all()
         var townships: [String: Rate] = [:], villages: [String: Rate] = [:]
         for r in rows {
             let covered = try r.decode(column: "police", as: Int.self) > 0 && r.decode(column: "cadre", as: Int.self) > 0
-            for (key, isTownship) in [(try r.decode(column: "township", as: String?.self), true), (try r.decode(column: "village", as: String?.self), false)] {
+            for (key, isTownship) in [
+                (try r.decode(column: "township", as: String?.self), true), (try r.decode(column: "village", as: String?.self), false),
+            ] {
                 guard let key else { continue }
                 var rate = (isTownship ? townships[key] : villages[key]) ?? Rate(0, 0)
                 rate.denominator += 1
@@ -94,15 +102,18 @@ public struct AssessmentStore: Sendable {
     }
 
     private func exclusions(where filter: SQLQueryString) async throws -> [Exclusion] {
-        try await database.sql.raw("""
+        try await database.sql.raw(
+            """
             SELECT x.case_id, c.number, COALESCE(d.name, t.name, '') AS unit, x.reason, x.actor, x.excluded_at
             FROM assessment_exclusions x JOIN cases c ON c.id = x.case_id LEFT JOIN departments d ON d.id = c.department_id
             LEFT JOIN regions t ON t.code = c.township_code
             WHERE \(filter) ORDER BY x.excluded_at DESC
-            """).all().map {
-            Exclusion(caseID: try $0.decode(column: "case_id", as: UUID.self), number: try $0.decode(column: "number", as: String.self),
-                      unit: try $0.decode(column: "unit", as: String.self), reason: try $0.decode(column: "reason", as: String.self),
-                      actor: try $0.decode(column: "actor", as: String.self), at: try $0.decode(column: "excluded_at", as: Date.self))
+            """
+        ).all().map {
+            Exclusion(
+                caseID: try $0.decode(column: "case_id", as: UUID.self), number: try $0.decode(column: "number", as: String.self),
+                unit: try $0.decode(column: "unit", as: String.self), reason: try $0.decode(column: "reason", as: String.self),
+                actor: try $0.decode(column: "actor", as: String.self), at: try $0.decode(column: "excluded_at", as: Date.self))
         }
     }
 
@@ -118,12 +129,15 @@ public struct AssessmentStore: Sendable {
             let sql = db as! any SQLDatabase
             let existing = try await sql.raw("SELECT case_id FROM assessment_exclusions WHERE case_id = \(bind: id)").first()
             guard existing == nil else { throw CaseOperationError.conflict("该工单已核减") }
-            try await sql.raw("""
+            try await sql.raw(
+                """
                 INSERT INTO assessment_exclusions (case_id, county_code, reason, actor, excluded_at)
                 VALUES (\(bind: id), \(bind: row.countyCode), \(bind: trimmed), \(bind: viewer.username), \(bind: now))
-                """).run()
-            try await CaseStore.appendEvent(caseRow: row, number: number, actor: AuditActor(viewer), action: "assessment_exclusion", from: nil, to: nil,
-                                            note: "核减：\(trimmed)", at: now, on: db)
+                """
+            ).run()
+            try await CaseStore.appendEvent(
+                caseRow: row, number: number, actor: AuditActor(viewer), action: "assessment_exclusion", from: nil, to: nil,
+                note: "核减：\(trimmed)", at: now, on: db)
         }
     }
 
@@ -139,18 +153,24 @@ public struct AssessmentStore: Sendable {
     public func counts(county: String, from: Date, to: Date, weeksFrom: Date, now: Date = Date()) async throws -> Counts {
         let sql = database.sql
         var out = Counts()
-        out.byCategory = try await sql.raw("""
+        out.byCategory = try await sql.raw(
+            """
             SELECT category, COUNT(*) AS n FROM cases WHERE county_code = \(bind: county) AND sealed = \(bind: false)
               AND created_at >= \(bind: from) AND created_at < \(bind: to) GROUP BY category ORDER BY n DESC
-            """).all().map { (try $0.decode(column: "category", as: String.self), try $0.decode(column: "n", as: Int.self)) }
-        out.byTownship = try await sql.raw("""
+            """
+        ).all().map { (try $0.decode(column: "category", as: String.self), try $0.decode(column: "n", as: Int.self)) }
+        out.byTownship = try await sql.raw(
+            """
             SELECT COALESCE(t.name, '县直') AS name, COUNT(*) AS n FROM cases c LEFT JOIN regions t ON t.code = c.township_code
             WHERE c.county_code = \(bind: county) AND c.sealed = \(bind: false) AND c.created_at >= \(bind: from) AND c.created_at < \(bind: to)
             GROUP BY COALESCE(t.name, '县直') ORDER BY n DESC
-            """).all().map { (try $0.decode(column: "name", as: String.self), try $0.decode(column: "n", as: Int.self)) }
-        let created = try await sql.raw("""
+            """
+        ).all().map { (try $0.decode(column: "name", as: String.self), try $0.decode(column: "n", as: Int.self)) }
+        let created = try await sql.raw(
+            """
             SELECT created_at FROM cases WHERE county_code = \(bind: county) AND sealed = \(bind: false) AND created_at >= \(bind: weeksFrom) AND created_at < \(bind: to)
-            """).all().map { try $0.decode(column: "created_at", as: Date.self) }
+            """
+        ).all().map { try $0.decode(column: "created_at", as: Date.self) }
         var weeks: [Date: Int] = [:]
         var day = weeksFrom
         while day < to {
@@ -164,14 +184,19 @@ public struct AssessmentStore: Sendable {
         }
         out.byWeek = weeks.keys.sorted().map { ($0, weeks[$0]!) }
         let open = CaseState.allCases.filter(\.isOpen).map(\.rawValue)
-        out.byDepartment = try await sql.raw("""
+        out.byDepartment = try await sql.raw(
+            """
             SELECT COALESCE(d.name, '县受理中心') AS name, COUNT(*) AS open,
                    SUM(CASE WHEN c.due_at < \(bind: now) AND c.state <> 'suspended' THEN 1 ELSE 0 END) AS overdue
             FROM cases c LEFT JOIN departments d ON d.id = c.department_id
             WHERE c.county_code = \(bind: county) AND c.sealed = \(bind: false) AND c.state IN (\(binds: open))
             GROUP BY COALESCE(d.name, '县受理中心') ORDER BY overdue DESC, open DESC
-            """).all().map {
-            (try $0.decode(column: "name", as: String.self), try $0.decode(column: "open", as: Int.self), try $0.decode(column: "overdue", as: Int?.self) ?? 0)
+            """
+        ).all().map {
+            (
+                try $0.decode(column: "name", as: String.self), try $0.decode(column: "open", as: Int.self),
+                try $0.decode(column: "overdue", as: Int?.self) ?? 0
+            )
         }
         return out
     }

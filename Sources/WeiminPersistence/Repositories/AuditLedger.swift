@@ -25,7 +25,9 @@ public struct AuditLedger: Sendable {
             let rows = try await CaseModel.query(on: database.db).sort(\.$number).offset(offset).limit(pageSize).all()
             if rows.isEmpty { break }
             let ids = rows.compactMap(\.id)
-            let events = try await CaseEventModel.query(on: database.db).filter(\.$caseID ~~ ids).sort(\.$caseID).sort(\.$sequence).sort(\.$id).all()
+            let events = try await CaseEventModel.query(on: database.db).filter(\.$caseID ~~ ids).sort(\.$caseID).sort(\.$sequence).sort(
+                \.$id
+            ).all()
             let byCase = Dictionary(grouping: events, by: \.caseID)
             for row in rows {
                 guard let number = AuditHash.chainNumber(of: row) else {
@@ -34,7 +36,9 @@ public struct AuditLedger: Sendable {
                 }
                 let chain = (byCase[row.id!] ?? []).map { $0.toCore() }
                 report.eventsChecked += chain.count
-                if let broken = AuditVerifier.verify(chain, caseNumber: number, head: row.eventHead, count: row.eventCount, hash: AuditHash.hash) {
+                if let broken = AuditVerifier.verify(
+                    chain, caseNumber: number, head: row.eventHead, count: row.eventCount, hash: AuditHash.hash)
+                {
                     report.breaks.append((row.number, broken))
                 } else if let differs = Self.rowDiffers(row, from: chain) {
                     report.mismatches.append((row.number, differs))
@@ -50,7 +54,9 @@ public struct AuditLedger: Sendable {
     /// A case's full history with its verification, for evidence.
     public func export(number: CaseNumber) async throws -> (Case, [CaseEvent], AuditBreak?)? {
         guard let row = try await CaseModel.find(number: number, on: database.db) else { return nil }
-        let events = try await CaseEventModel.query(on: database.db).filter(\.$caseID == row.id!).sort(\.$sequence).sort(\.$id).all().map { $0.toCore() }
+        let events = try await CaseEventModel.query(on: database.db).filter(\.$caseID == row.id!).sort(\.$sequence).sort(\.$id).all().map {
+            $0.toCore()
+        }
         var broken = AuditVerifier.verify(
             events, caseNumber: AuditHash.chainNumber(of: row) ?? number, head: row.eventHead, count: row.eventCount, hash: AuditHash.hash)
         if broken == nil, let differs = Self.rowDiffers(row, from: events) {

@@ -32,7 +32,9 @@ public enum CaseReplies {
         try await SettingModel.find(sealedReplyKey, on: db).flatMap { SealedReplyMode(rawValue: $0.value) } ?? .silent
     }
 
-    public static func enqueue(for command: CaseCommand, after: Case, eventSequence: Int, at now: Date, in tx: WriteTransaction) async throws {
+    public static func enqueue(for command: CaseCommand, after: Case, eventSequence: Int, at now: Date, in tx: WriteTransaction)
+        async throws
+    {
         let db = tx.db
         let sql = db as! any SQLDatabase
         if after.sealed {
@@ -40,17 +42,21 @@ public enum CaseReplies {
             return
         }
         guard let group = after.groupID else { return }
-        let origin = try await sql.raw("""
+        let origin = try await sql.raw(
+            """
             SELECT m.sender_id, m.sender_name, gm.person_id, p.phone_cipher FROM case_messages cm JOIN messages m ON m.id = cm.message_id
             LEFT JOIN group_members gm ON gm.group_id = m.group_id AND gm.platform_user_id = m.sender_id
             LEFT JOIN people p ON p.id = gm.person_id
             WHERE cm.case_id = \(bind: after.id) AND cm.relation = 'origin' ORDER BY m.sent_at LIMIT 1
-            """).first()
+            """
+        ).first()
         let villagerID = try origin?.decode(column: "sender_id", as: String.self)
         let villagerName = try origin?.decode(column: "sender_name", as: String.self)
         // A villager whose mobile the county knows can be @-mentioned by it (DingTalk); the number itself is
         // read only when the message goes out.
-        let personWithPhone = try origin?.decode(column: "phone_cipher", as: String?.self) != nil ? try origin?.decode(column: "person_id", as: UUID?.self) : nil
+        let personWithPhone =
+            try origin?.decode(column: "phone_cipher", as: String?.self) != nil
+            ? try origin?.decode(column: "person_id", as: UUID?.self) : nil
         var department = CaseReplyPlan.centreName
         if let d = after.departmentID, let row = try await DepartmentModel.find(d, on: db) { department = row.name }
         let deadline = CaseReplyPlan.spoken(after.dueAt ?? after.responseDueAt)
@@ -64,18 +70,22 @@ public enum CaseReplies {
         let mentions = (villagerID.map { [$0] } ?? []) + (personWithPhone.map { ["person:\($0.uuidString)"] } ?? [])
         for reply in plan.replies {
             try await OutboxStore.enqueue(
-                on: db, county: after.countyCode.rawValue, groupID: group, causeKey: "case:\(after.id.uuidString):\(eventSequence):\(reply.kind.rawValue)",
+                on: db, county: after.countyCode.rawValue, groupID: group,
+                causeKey: "case:\(after.id.uuidString):\(eventSequence):\(reply.kind.rawValue)",
                 kind: reply.kind, caseID: after.id, text: templates.render(reply.kind, values.merging(reply.values) { $1 }),
                 mentions: reply.mentionVillager ? mentions : [], at: now)
         }
         if plan.asksSatisfaction, let villagerID {
-            let round = (try await sql.raw("SELECT COUNT(*) AS n FROM satisfaction_requests WHERE case_id = \(bind: after.id)").first()?
-                .decode(column: "n", as: Int.self) ?? 0) + 1
-            try await sql.raw("""
+            let round =
+                (try await sql.raw("SELECT COUNT(*) AS n FROM satisfaction_requests WHERE case_id = \(bind: after.id)").first()?
+                    .decode(column: "n", as: Int.self) ?? 0) + 1
+            try await sql.raw(
+                """
                 INSERT INTO satisfaction_requests (id, case_id, county_code, group_id, villager_id, round, asked_at, follow_up_due_at)
                 VALUES (\(bind: UUID()), \(bind: after.id), \(bind: after.countyCode.rawValue), \(bind: group), \(bind: villagerID), \(bind: round),
                         \(bind: now), \(bind: now.addingTimeInterval(3 * 86400)))
-                """).run()
+                """
+            ).run()
         }
     }
 
@@ -85,15 +95,19 @@ public enum CaseReplies {
         guard let stage = CaseReplyPlan.privateStage(for: command) else { return }
         guard try await sealedReply(on: db) == .privately else { return }
         let sql = db as! any SQLDatabase
-        guard let report = try await sql.raw("""
-            SELECT source_group_id, reporter_platform_id_cipher FROM sealed_reports WHERE case_id = \(bind: after.id) AND erased_at IS NULL
-            """).first(),
+        guard
+            let report = try await sql.raw(
+                """
+                SELECT source_group_id, reporter_platform_id_cipher FROM sealed_reports WHERE case_id = \(bind: after.id) AND erased_at IS NULL
+                """
+            ).first(),
             let group = try report.decode(column: "source_group_id", as: UUID?.self),
             let recipient = try report.decode(column: "reporter_platform_id_cipher", as: String?.self)
         else { return }
         let text = try await templates(on: db).render(.privateReply, ["case_number": after.number.description, "stage": stage])
         try await OutboxStore.enqueue(
-            on: db, county: after.countyCode.rawValue, groupID: group, causeKey: "case:\(after.id.uuidString):\(eventSequence):private_reply",
+            on: db, county: after.countyCode.rawValue, groupID: group,
+            causeKey: "case:\(after.id.uuidString):\(eventSequence):private_reply",
             kind: .privateReply, caseID: after.id, text: text, recipientCipher: recipient, at: now)
     }
 

@@ -198,9 +198,11 @@ public struct CaseStore: Sendable {
         let db = tx.db
         let id = before.id
         let sql = db as! any SQLDatabase
-        let bumped = try await sql.raw("""
+        let bumped = try await sql.raw(
+            """
             UPDATE cases SET version = \(bind: version + 1) WHERE id = \(bind: id) AND COALESCE(version, 0) = \(bind: version) RETURNING id
-            """).all()
+            """
+        ).all()
         guard !bumped.isEmpty else { throw CaseStoreError.conflict(before.number.description) }
         guard let fresh = try await CaseModel.find(id, on: db) else { throw CaseStoreError.notFound(before.number.description) }
         fresh.apply(plan.after)
@@ -234,11 +236,13 @@ public struct CaseStore: Sendable {
     /// Allocates the next number of a series (`CaseNumber.sequenceKey`) in one atomic statement on both databases.
     static func nextSequence(_ key: String, on db: any Database) async throws -> Int {
         let sql = db as! any SQLDatabase
-        let row = try await sql.raw("""
+        let row = try await sql.raw(
+            """
             INSERT INTO case_sequences (id, next_value) VALUES (\(bind: key), 1)
             ON CONFLICT (id) DO UPDATE SET next_value = case_sequences.next_value + 1
             RETURNING next_value
-            """).first()
+            """
+        ).first()
         guard let value = try row?.decode(column: "next_value", as: Int.self) else {
             throw PersistenceError.invalid("无法分配工单编号")
         }

@@ -15,7 +15,9 @@ public struct FluentCaseRepository: CaseRepository {
     static func index(caseID: UUID, number: String, title: String, summary: String, on db: any Database) async throws {
         let sql = db as! any SQLDatabase
         try await sql.raw("DELETE FROM case_search WHERE case_id = \(bind: caseID)").run()
-        try await sql.raw("INSERT INTO case_search (case_id, body) VALUES (\(bind: caseID), \(bind: "\(number) \(title) \(summary)".lowercased()))").run()
+        try await sql.raw(
+            "INSERT INTO case_search (case_id, body) VALUES (\(bind: caseID), \(bind: "\(number) \(title) \(summary)".lowercased()))"
+        ).run()
     }
 
     /// The ledger, in SQL (its hot path): one WHERE clause with visibility, filters and the text search as
@@ -40,17 +42,19 @@ public struct FluentCaseRepository: CaseRepository {
         let page = max(query.page, 1)
         var select = SQLQueryString("SELECT id FROM cases")
         select += filter
-        let order = switch query.sort {
-        case .newest: "created_at DESC, number DESC"
-        case .oldest: "created_at ASC, number ASC"
-        case .dueSoonest: "due_at ASC, number ASC"
-        case .number: "number ASC"
-        }
+        let order =
+            switch query.sort {
+            case .newest: "created_at DESC, number DESC"
+            case .oldest: "created_at ASC, number ASC"
+            case .dueSoonest: "due_at ASC, number ASC"
+            case .number: "number ASC"
+            }
         select.appendInterpolation(unsafeRaw: " ORDER BY \(order) LIMIT \(per) OFFSET \((page - 1) * per)")
         let ids = try await sql.raw(select).all().map { try $0.decode(column: "id", as: UUID.self) }
         let rows = ids.isEmpty ? [] : try await CaseModel.query(on: database.db).filter(\.$id ~~ ids).all()
         let byID = Dictionary(rows.compactMap { r in r.id.map { ($0, r) } }) { a, _ in a }
-        return WeiminCore.Page(items: try ids.compactMap { try byID[$0]?.toCore() }, page: page, perPage: per, total: total, totalIsAtLeast: atLeast)
+        return WeiminCore.Page(
+            items: try ids.compactMap { try byID[$0]?.toCore() }, page: page, perPage: per, total: total, totalIsAtLeast: atLeast)
     }
 
     /// " WHERE …" for the ledger and the case page: the viewer's visibility (so totals never count what the
@@ -68,12 +72,14 @@ public struct FluentCaseRepository: CaseRepository {
         if let d = v.departmentID {
             // A department sees what it leads and what it helps on (协办).
             w.appendInterpolation(unsafeRaw: " AND (department_id = "); w.appendInterpolation(bind: d)
-            w.appendInterpolation(unsafeRaw: " OR id IN (SELECT case_id FROM case_departments WHERE department_id = "); w.appendInterpolation(bind: d)
+            w.appendInterpolation(unsafeRaw: " OR id IN (SELECT case_id FROM case_departments WHERE department_id = ");
+            w.appendInterpolation(bind: d)
             w.appendInterpolation(unsafeRaw: "))")
         }
         if !v.includeSealed { w.appendInterpolation(unsafeRaw: " AND sealed = "); w.appendInterpolation(bind: false) }
         if v.includeSealed, let u = v.username {
-            w.appendInterpolation(unsafeRaw: " AND id NOT IN (SELECT case_id FROM case_recusals WHERE username = "); w.appendInterpolation(bind: u)
+            w.appendInterpolation(unsafeRaw: " AND id NOT IN (SELECT case_id FROM case_recusals WHERE username = ");
+            w.appendInterpolation(bind: u)
             w.appendInterpolation(unsafeRaw: ")")
         }
         if v.onlySealed { w.appendInterpolation(unsafeRaw: " AND sealed = "); w.appendInterpolation(bind: true) }
@@ -153,8 +159,11 @@ public struct FluentCaseRepository: CaseRepository {
         if let d = c.departmentID { c.departmentCode = try await DepartmentModel.find(d, on: database.db)?.code }
         let departmentName = try await c.departmentID.asyncMap { try await DepartmentModel.find($0, on: database.db)?.name } ?? nil
         let links = try await CaseMessageModel.query(on: database.db).filter(\.$caseID == id).all()
-        let messages = links.isEmpty ? [] : try await MessageModel.query(on: database.db)
-            .filter(\.$id ~~ links.map(\.messageID)).sort(\.$sentAt).all().map { try $0.toCore() }
+        let messages =
+            links.isEmpty
+            ? []
+            : try await MessageModel.query(on: database.db)
+                .filter(\.$id ~~ links.map(\.messageID)).sort(\.$sentAt).all().map { try $0.toCore() }
         let events = try await CaseEventModel.query(on: database.db).filter(\.$caseID == id).sort(\.$sequence).all().map { $0.toCore() }
         return CaseDetail(case: c, departmentName: departmentName, messages: messages, events: events)
     }

@@ -32,9 +32,11 @@ public struct PlatformMessage: Sendable, Hashable {
     /// The photos, voice notes and files that came with it (docs/protocols.md §6).
     public var media: [IncomingMedia]
 
-    public init(platform: Platform, groupExternalID: String, groupName: String, platformMessageID: String, senderID: String,
-                senderName: String, kind: MessageKind, text: String, sentAt: Date, quotedPlatformID: String? = nil,
-                echo: OutboundEcho.Reason? = nil, media: [IncomingMedia] = []) {
+    public init(
+        platform: Platform, groupExternalID: String, groupName: String, platformMessageID: String, senderID: String,
+        senderName: String, kind: MessageKind, text: String, sentAt: Date, quotedPlatformID: String? = nil,
+        echo: OutboundEcho.Reason? = nil, media: [IncomingMedia] = []
+    ) {
         self.echo = echo
         self.media = media
         self.quotedPlatformID = quotedPlatformID
@@ -64,13 +66,18 @@ public struct IngestStore: Sendable {
     public static let kinds = ["generic", "wecom_app", "wecom_robot", "dingtalk", "wechatbot", "wcf"]
 
     /// Registers a source; returns it with its API token, shown once (only a hash is stored).
-    public func addSource(county: RegionCode, kind: String, name: String, secrets: [String: String] = [:], at now: Date = Date()) async throws -> (IngestSource, String) {
+    public func addSource(county: RegionCode, kind: String, name: String, secrets: [String: String] = [:], at now: Date = Date())
+        async throws -> (IngestSource, String)
+    {
         guard Self.kinds.contains(kind) else { throw PersistenceError.invalid("来源类型 \(kind) 无效：可选 \(Self.kinds.joined(separator: ", "))") }
         guard county.level == .county, try await RegionModel.find(county.rawValue, on: database.db) != nil else {
             throw PersistenceError.invalid("县 \(county) 不存在")
         }
         let raw = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
-        let token = "wms_" + raw.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        let token =
+            "wms_"
+            + raw.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
         let row = IngestSourceModel()
         row.id = UUID()
         row.countyCode = county.rawValue
@@ -86,7 +93,8 @@ public struct IngestStore: Sendable {
 
     public func source(forToken token: String) async throws -> IngestSource? {
         guard token.hasPrefix("wms_"), token.count < 100,
-            let row = try await IngestSourceModel.query(on: database.db).filter(\.$tokenHash == Self.hash(token)).filter(\.$active == true).first(),
+            let row = try await IngestSourceModel.query(on: database.db).filter(\.$tokenHash == Self.hash(token)).filter(\.$active == true)
+                .first(),
             let county = RegionCode(row.countyCode)
         else { return nil }
         return IngestSource(id: row.id!, county: county, kind: row.kind, name: row.name, selfIDs: Self.selfIDs(row.selfIDs))
@@ -112,14 +120,19 @@ public struct IngestStore: Sendable {
 
     /// A source and its decrypted secrets, for the platform callbacks that verify signatures.
     public func source(id: UUID) async throws -> (IngestSource, [String: String])? {
-        guard let row = try await IngestSourceModel.find(id, on: database.db), row.active, let county = RegionCode(row.countyCode) else { return nil }
+        guard let row = try await IngestSourceModel.find(id, on: database.db), row.active, let county = RegionCode(row.countyCode) else {
+            return nil
+        }
         var secrets: [String: String] = [:]
         if let sealed = row.secretsCipher {
             secrets = try JSONDecoder().decode([String: String].self, from: Data(try cipher.open(sealed).utf8))
         }
         // A bridge's own account may also be configured ("self_id": "wxid_a,wxid_b" in its secrets file).
         let configured = Self.selfIDs(secrets["self_id"])
-        return (IngestSource(id: row.id!, county: county, kind: row.kind, name: row.name, selfIDs: Self.selfIDs(row.selfIDs).union(configured)), secrets)
+        return (
+            IngestSource(id: row.id!, county: county, kind: row.kind, name: row.name, selfIDs: Self.selfIDs(row.selfIDs).union(configured)),
+            secrets
+        )
     }
 
     public enum Outcome: String, Sendable, Codable {
@@ -144,9 +157,11 @@ public struct IngestStore: Sendable {
 
     /// Takes messages in, possibly from several sources: one lookup of unknown groups, one transaction
     /// for all messages of registered groups; the rest go to quarantine (each once).
-    public func accept(_ items: [(PlatformMessage, IngestSource)], cache: inout GroupCache, at now: Date = Date()) async throws -> [Outcome] {
+    public func accept(_ items: [(PlatformMessage, IngestSource)], cache: inout GroupCache, at now: Date = Date()) async throws -> [Outcome]
+    {
         guard !items.isEmpty else { return [] }
-        let unknownIDs = Set(items.compactMap { cache.ids[GroupCache.key($0.0.platform, $0.0.groupExternalID)] == nil ? $0.0.groupExternalID : nil })
+        let unknownIDs = Set(
+            items.compactMap { cache.ids[GroupCache.key($0.0.platform, $0.0.groupExternalID)] == nil ? $0.0.groupExternalID : nil })
         if !unknownIDs.isEmpty {
             for g in try await ChatGroupModel.query(on: database.db).filter(\.$externalID ~~ unknownIDs.sorted()).all() {
                 if let p = Platform(rawValue: g.platform) { cache.ids[GroupCache.key(p, g.externalID)] = (g.id!, g.countyCode) }
@@ -158,10 +173,14 @@ public struct IngestStore: Sendable {
         for (i, (m, source)) in items.enumerated() {
             // A source only feeds its own county's groups.
             if let g = cache.ids[GroupCache.key(m.platform, m.groupExternalID)], g.county == source.county.rawValue {
-                known.append((i, IncomingMessage(
-                    groupID: g.id, countyCode: source.county, platform: m.platform, platformMessageID: m.platformMessageID,
-                    senderID: m.senderID, senderName: m.senderName, kind: m.kind, text: m.text, sentAt: m.sentAt,
-                    quotedPlatformID: m.quotedPlatformID, echo: m.echo, media: m.media)))
+                known.append(
+                    (
+                        i,
+                        IncomingMessage(
+                            groupID: g.id, countyCode: source.county, platform: m.platform, platformMessageID: m.platformMessageID,
+                            senderID: m.senderID, senderName: m.senderName, kind: m.kind, text: m.text, sentAt: m.sentAt,
+                            quotedPlatformID: m.quotedPlatformID, echo: m.echo, media: m.media)
+                    ))
             } else {
                 unknown.append((i, m, source))
             }
@@ -173,21 +192,26 @@ public struct IngestStore: Sendable {
         }
         for (i, m, source) in unknown {
             let insert: @Sendable (any SQLDatabase) async throws -> Bool = { sql in
-                let rows = try await sql.raw("""
+                let rows = try await sql.raw(
+                    """
                     INSERT INTO quarantined_messages (id, source_id, county_code, platform, group_external_id, group_name, platform_message_id, sender_id, sender_name, kind, text, sent_at, received_at, reason, echo)
                     VALUES (\(bind: UUID()), \(bind: source.id), \(bind: source.county.rawValue), \(bind: m.platform.rawValue), \(bind: m.groupExternalID), \(bind: m.groupName),
                             \(bind: m.platformMessageID), \(bind: m.senderID), \(bind: m.senderName), \(bind: m.kind.rawValue), \(bind: m.text), \(bind: m.sentAt), \(bind: now),
                             \(bind: "群未登记：\(m.groupName.isEmpty ? m.groupExternalID : m.groupName)"), \(bind: m.echo?.rawValue))
                     ON CONFLICT (platform, group_external_id, platform_message_id) DO NOTHING
                     RETURNING id
-                    """).all()
+                    """
+                ).all()
                 if !rows.isEmpty, !m.media.isEmpty {
-                    try await MediaStore.insertQuarantined(m.media, county: source.county.rawValue, platform: m.platform, groupExternalID: m.groupExternalID,
-                                                           platformMessageID: m.platformMessageID, receivedAt: now, on: sql)
+                    try await MediaStore.insertQuarantined(
+                        m.media, county: source.county.rawValue, platform: m.platform, groupExternalID: m.groupExternalID,
+                        platformMessageID: m.platformMessageID, receivedAt: now, on: sql)
                 }
                 return !rows.isEmpty
             }
-            let new = m.media.isEmpty ? try await insert(database.sql) : try await database.db.transaction { db in try await insert(db as! any SQLDatabase) }
+            let new =
+                m.media.isEmpty
+                ? try await insert(database.sql) : try await database.db.transaction { db in try await insert(db as! any SQLDatabase) }
             outcomes[i] = new ? .quarantined : .duplicate
         }
         return outcomes
@@ -202,14 +226,18 @@ public struct IngestStore: Sendable {
         }
         guard !wanted.isEmpty else { return }
         let groups = Set(wanted.keys.map { known[$0].1.groupID })
-        let rows = try await database.sql.raw("""
+        let rows = try await database.sql.raw(
+            """
             SELECT group_id, text_hash FROM outbox
             WHERE group_id IN (\(binds: Array(groups))) AND text_hash IN (\(binds: Array(Set(wanted.values))))
               AND created_at >= \(bind: now.addingTimeInterval(-OutboundEcho.window))
-            """).all()
+            """
+        ).all()
         guard !rows.isEmpty else { return }
         var sent: Set<String> = []
-        for r in rows { sent.insert("\(try r.decode(column: "group_id", as: UUID.self))|\(try r.decode(column: "text_hash", as: String.self))") }
+        for r in rows {
+            sent.insert("\(try r.decode(column: "group_id", as: UUID.self))|\(try r.decode(column: "text_hash", as: String.self))")
+        }
         for (n, hash) in wanted where sent.contains("\(known[n].1.groupID)|\(hash)") {
             known[n].1.echo = .outboxHash
         }
@@ -217,7 +245,9 @@ public struct IngestStore: Sendable {
 
     /// Registers a group for a village and attaches its quarantined messages, exactly once.
     @discardableResult
-    public func registerGroup(platform: Platform, externalID: String, name: String, village: RegionCode, at now: Date = Date()) async throws -> (UUID, Int) {
+    public func registerGroup(platform: Platform, externalID: String, name: String, village: RegionCode, at now: Date = Date()) async throws
+        -> (UUID, Int)
+    {
         guard village.level == .village, let county = village.countyCode, let township = village.townshipCode,
             try await RegionModel.find(village.rawValue, on: database.db) != nil
         else { throw PersistenceError.invalid("村 \(village) 不存在") }
@@ -228,7 +258,9 @@ public struct IngestStore: Sendable {
             throw PersistenceError.invalid("\(error)")
         }
         let group: ChatGroupModel
-        if let existing = try await ChatGroupModel.query(on: database.db).filter(\.$platform == platform.rawValue).filter(\.$externalID == externalID).first() {
+        if let existing = try await ChatGroupModel.query(on: database.db).filter(\.$platform == platform.rawValue).filter(
+            \.$externalID == externalID
+        ).first() {
             group = existing
         } else {
             group = ChatGroupModel()
@@ -245,17 +277,21 @@ public struct IngestStore: Sendable {
         let waiting = try await QuarantinedMessageModel.query(on: database.db).filter(\.$platform == platform.rawValue)
             .filter(\.$groupExternalID == externalID).filter(\.$attachedAt == nil).sort(\.$sentAt).all()
         guard !waiting.isEmpty else { return (group.id!, 0) }
-        let outcomes = try await MessageStore(database: database).append(waiting.map {
-            IncomingMessage(groupID: group.id!, countyCode: county, platform: platform, platformMessageID: $0.platformMessageID,
-                            senderID: $0.senderID, senderName: $0.senderName, kind: MessageKind(stored: $0.kind), text: $0.text, sentAt: $0.sentAt,
-                            echo: $0.echo.flatMap(OutboundEcho.Reason.init(rawValue:)))
-        }, receivedAt: now)
+        let outcomes = try await MessageStore(database: database).append(
+            waiting.map {
+                IncomingMessage(
+                    groupID: group.id!, countyCode: county, platform: platform, platformMessageID: $0.platformMessageID,
+                    senderID: $0.senderID, senderName: $0.senderName, kind: MessageKind(stored: $0.kind), text: $0.text, sentAt: $0.sentAt,
+                    echo: $0.echo.flatMap(OutboundEcho.Reason.init(rawValue:)))
+            }, receivedAt: now)
         for (q, o) in zip(waiting, outcomes) {
             switch o {
             case .stored(let id), .duplicate(let id):
                 q.messageID = id
                 // Its photos and files, kept with the quarantined message, join the message it became.
-                try await MediaStore.attach(platform: platform, groupExternalID: externalID, platformMessageID: q.platformMessageID, messageID: id, on: database.sql)
+                try await MediaStore.attach(
+                    platform: platform, groupExternalID: externalID, platformMessageID: q.platformMessageID, messageID: id, on: database.sql
+                )
             }
             q.attachedAt = now
             try await q.save(on: database.db)
@@ -266,13 +302,18 @@ public struct IngestStore: Sendable {
     /// Applies a platform's member-change event to a registered group's roster: joiners are added
     /// (or come back), leavers keep their row with the time they left. Returns false for an unknown group.
     @discardableResult
-    public func applyRosterChange(platform: Platform, externalID: String, county: RegionCode, joined: [String], left: [String], at now: Date) async throws -> Bool {
-        guard let group = try await ChatGroupModel.query(on: database.db).filter(\.$platform == platform.rawValue)
-            .filter(\.$externalID == externalID).filter(\.$countyCode == county.rawValue).first(), let groupID = group.id
+    public func applyRosterChange(
+        platform: Platform, externalID: String, county: RegionCode, joined: [String], left: [String], at now: Date
+    ) async throws -> Bool {
+        guard
+            let group = try await ChatGroupModel.query(on: database.db).filter(\.$platform == platform.rawValue)
+                .filter(\.$externalID == externalID).filter(\.$countyCode == county.rawValue).first(), let groupID = group.id
         else { return false }
         try await database.db.transaction { db in
             for user in joined {
-                if let row = try await GroupMemberModel.query(on: db).filter(\.$groupID == groupID).filter(\.$platformUserID == user).first() {
+                if let row = try await GroupMemberModel.query(on: db).filter(\.$groupID == groupID).filter(\.$platformUserID == user)
+                    .first()
+                {
                     row.leftAt = nil
                     row.joinedAt = now
                     try await row.save(on: db)
@@ -304,14 +345,17 @@ public struct IngestStore: Sendable {
         if let id = UUID(uuidString: reference) {
             row = try await ChatGroupModel.find(id, on: database.db)
         } else {
-            row = try await ChatGroupModel.query(on: database.db).filter(\.$platform == platform.rawValue).filter(\.$externalID == reference).first()
+            row = try await ChatGroupModel.query(on: database.db).filter(\.$platform == platform.rawValue).filter(
+                \.$externalID == reference
+            ).first()
         }
         guard let row, let id = row.id, let county = RegionCode(row.countyCode) else { return nil }
         return (id, county, row.name)
     }
 
     public func quarantineCount(county: RegionCode) async throws -> Int {
-        try await QuarantinedMessageModel.query(on: database.db).filter(\.$countyCode == county.rawValue).filter(\.$attachedAt == nil).count()
+        try await QuarantinedMessageModel.query(on: database.db).filter(\.$countyCode == county.rawValue).filter(\.$attachedAt == nil)
+            .count()
     }
 
     static func hash(_ token: String) -> String {

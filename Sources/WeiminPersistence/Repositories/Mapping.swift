@@ -22,7 +22,8 @@ extension MessageModel {
         guard let id, let platform = Platform(rawValue: platform) else { throw PersistenceError.invalid("消息记录损坏：\(platformMessageID)") }
         return Message(
             id: id, groupID: groupID, platform: platform, platformMessageID: platformMessageID, senderID: senderID,
-            senderName: senderName, kind: MessageKind(stored: kind), text: text, sentAt: sentAt, quotedPlatformID: quotedPlatformID, quoteOf: quoteOf,
+            senderName: senderName, kind: MessageKind(stored: kind), text: text, sentAt: sentAt, quotedPlatformID: quotedPlatformID,
+            quoteOf: quoteOf,
             echo: echo.flatMap(OutboundEcho.Reason.init(rawValue:)))
     }
 }
@@ -51,9 +52,11 @@ extension CaseModel {
         c.returnDueAt = returnDueAt
         c.clock = CaseClock(
             ruleID: clockRule, limit: clockLimit.flatMap { try? TimeLimit(parse: $0) }, startedAt: clockStartedAt,
-            suspendedAt: clockSuspendedAt, remaining: clockRemaining, extensionRequested: extensionRequested.flatMap { try? TimeLimit(parse: $0) },
+            suspendedAt: clockSuspendedAt, remaining: clockRemaining,
+            extensionRequested: extensionRequested.flatMap { try? TimeLimit(parse: $0) },
             extensionReason: extensionReason, extensions: extensions ?? 0)
-        c.petition = PetitionProgress(stage: petitionStage.flatMap(PetitionStage.init(rawValue:)) ?? .none, dueAt: petitionDueAt, stageAt: petitionStageAt)
+        c.petition = PetitionProgress(
+            stage: petitionStage.flatMap(PetitionStage.init(rawValue:)) ?? .none, dueAt: petitionDueAt, stageAt: petitionStageAt)
         return c
     }
 

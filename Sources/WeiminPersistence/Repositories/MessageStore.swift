@@ -76,7 +76,9 @@ public struct MessageStore: Sendable {
 
     /// The SQLite hot path: one prepared multi-row statement with native binds, skipping the generic
     /// Encodable round trip per value (the values are stored exactly as Fluent stores them: UUIDs as text, dates as Unix seconds).
-    static func insertNative(_ chunk: ArraySlice<IncomingMessage>, receivedAt: Date, on db: any SQLiteDatabase, into inserted: inout [Key: Int]) async throws {
+    static func insertNative(
+        _ chunk: ArraySlice<IncomingMessage>, receivedAt: Date, on db: any SQLiteDatabase, into inserted: inout [Key: Int]
+    ) async throws {
         for r in try await db.query(nativeStatement(rows: chunk.count, returning: true), nativeBinds(chunk, receivedAt: receivedAt)) {
             guard let id = r.column("id")?.integer, let g = r.column("group_id")?.string.flatMap(UUID.init(uuidString:)),
                 let pid = r.column("platform_message_id")?.string
@@ -103,11 +105,13 @@ public struct MessageStore: Sendable {
         // uuidString formats with printf: once per group, not once per message.
         var groupText: [UUID: SQLiteData] = [:]
         for m in chunk {
-            let group = groupText[m.groupID] ?? {
-                let text = SQLiteData.text(m.groupID.uuidString)
-                groupText[m.groupID] = text
-                return text
-            }()
+            let group =
+                groupText[m.groupID]
+                ?? {
+                    let text = SQLiteData.text(m.groupID.uuidString)
+                    groupText[m.groupID] = text
+                    return text
+                }()
             binds.append(.text(m.countyCode.rawValue))
             binds.append(group)
             binds.append(.text(m.platform.rawValue))
@@ -141,17 +145,20 @@ public struct MessageStore: Sendable {
             for start in stride(from: 0, to: messages.count, by: Self.rowsPerStatement) {
                 let chunk = messages[start..<min(start + Self.rowsPerStatement, messages.count)]
                 _ = try await sqlite.query("SAVEPOINT weimin_chunk")
-                _ = try await sqlite.query(Self.nativeStatement(rows: chunk.count, returning: false), Self.nativeBinds(chunk, receivedAt: receivedAt))
+                _ = try await sqlite.query(
+                    Self.nativeStatement(rows: chunk.count, returning: false), Self.nativeBinds(chunk, receivedAt: receivedAt))
                 let changed = try await sqlite.query("SELECT changes() AS n").first?.column("n")?.integer
                 if changed == chunk.count {
                     _ = try await sqlite.query("RELEASE weimin_chunk")
                     for m in chunk where !m.media.isEmpty { try await MediaStore.insert(m.media, of: m, receivedAt: receivedAt, on: sql) }
                     for m in chunk where m.quotedPlatformID != nil {
-                        try await sql.raw("""
+                        try await sql.raw(
+                            """
                             UPDATE messages SET quote_of = (SELECT q.id FROM messages q WHERE q.platform = messages.platform
                                 AND q.group_id = messages.group_id AND q.platform_message_id = messages.quoted_platform_id)
                             WHERE platform = \(bind: m.platform.rawValue) AND group_id = \(bind: m.groupID) AND platform_message_id = \(bind: m.platformMessageID)
-                            """).run()
+                            """
+                        ).run()
                     }
                     result += repeatElement(true, count: chunk.count)
                 } else {
@@ -173,19 +180,27 @@ public struct MessageStore: Sendable {
                 continue
             }
             let insert = sql.insert(into: "messages")
-                .columns("county_code", "group_id", "platform", "platform_message_id", "sender_id", "sender_name", "kind", "text",
-                         "sent_at", "received_at", "quoted_platform_id", "echo")
+                .columns(
+                    "county_code", "group_id", "platform", "platform_message_id", "sender_id", "sender_name", "kind", "text",
+                    "sent_at", "received_at", "quoted_platform_id", "echo")
             for m in chunk {
-                insert.values([m.countyCode.rawValue, m.groupID, m.platform.rawValue, m.platformMessageID, m.senderID, m.senderName, m.kind.rawValue,
-                               m.text, m.sentAt, receivedAt, m.quotedPlatformID, m.echo?.rawValue] as [any Encodable & Sendable])
+                insert.values(
+                    [
+                        m.countyCode.rawValue, m.groupID, m.platform.rawValue, m.platformMessageID, m.senderID, m.senderName,
+                        m.kind.rawValue,
+                        m.text, m.sentAt, receivedAt, m.quotedPlatformID, m.echo?.rawValue,
+                    ] as [any Encodable & Sendable])
             }
-            let rows = try await insert
+            let rows =
+                try await insert
                 .ignoringConflicts(with: ["platform", "group_id", "platform_message_id"])
                 .returning("id", "group_id", "platform_message_id")
                 .all()
             for row in rows {
                 let id = try row.decode(column: "id", as: Int.self)
-                inserted[key(try row.decode(column: "group_id", as: UUID.self), try row.decode(column: "platform_message_id", as: String.self))] = id
+                inserted[
+                    key(try row.decode(column: "group_id", as: UUID.self), try row.decode(column: "platform_message_id", as: String.self))] =
+                    id
             }
         }
         // Duplicates: of messages stored earlier (look them up), or repeated within this batch.
@@ -198,7 +213,8 @@ public struct MessageStore: Sendable {
                 .where("group_id", .in, Array(Set(chunk.map(\.groupID))))
                 .all()
             for row in rows {
-                existing[key(try row.decode(column: "group_id", as: UUID.self), try row.decode(column: "platform_message_id", as: String.self))] =
+                existing[
+                    key(try row.decode(column: "group_id", as: UUID.self), try row.decode(column: "platform_message_id", as: String.self))] =
                     try row.decode(column: "id", as: Int.self)
             }
         }
@@ -218,11 +234,13 @@ public struct MessageStore: Sendable {
         }
         if !quoting.isEmpty {
             // A quote links to the quoted message when it is already stored (it usually is: quotes come after).
-            try await sql.raw("""
+            try await sql.raw(
+                """
                 UPDATE messages SET quote_of = (SELECT q.id FROM messages q WHERE q.platform = messages.platform
                     AND q.group_id = messages.group_id AND q.platform_message_id = messages.quoted_platform_id)
                 WHERE id IN (\(binds: quoting))
-                """).run()
+                """
+            ).run()
         }
         return outcomes
     }
@@ -243,7 +261,9 @@ public struct MessageStore: Sendable {
 
     /// Messages whose platform id starts with a prefix (benchmarks and checks count their own rows).
     public func count(idPrefix: String) async throws -> Int {
-        try await MessageModel.query(on: database.db).filter(\.$platformMessageID >= idPrefix).filter(\.$platformMessageID < idPrefix + "\u{10FFFF}").count()
+        try await MessageModel.query(on: database.db).filter(\.$platformMessageID >= idPrefix).filter(
+            \.$platformMessageID < idPrefix + "\u{10FFFF}"
+        ).count()
     }
 
     public func count() async throws -> Int {

@@ -32,8 +32,10 @@ public struct NoticeDraft: Sendable {
     /// Files to send with the notice, each after it as its own message.
     public var files: [OutboundFile]
 
-    public init(kind: NoticeKind, title: String, body: String, attachments: [Attachment] = [], files: [OutboundFile] = [], disclosure: Bool = false,
-                objectionDays: Int = 7, publishAt: Date? = nil, groupIDs: [UUID]) {
+    public init(
+        kind: NoticeKind, title: String, body: String, attachments: [Attachment] = [], files: [OutboundFile] = [], disclosure: Bool = false,
+        objectionDays: Int = 7, publishAt: Date? = nil, groupIDs: [UUID]
+    ) {
         self.files = files
         self.kind = kind
         self.title = title
@@ -102,7 +104,8 @@ public struct NoticeStore: Sendable {
     /// Stores a planned notice: its files, the notice, the groups it goes to and, for each group, the message and
     /// each file due at the publishing time in the outbox.
     public func store(
-        id: UUID, plan: NoticePlan, draft: NoticeDraft, groups: [TargetGroup], text: String, by viewer: Viewer, at now: Date, in tx: WriteTransaction
+        id: UUID, plan: NoticePlan, draft: NoticeDraft, groups: [TargetGroup], text: String, by viewer: Viewer, at now: Date,
+        in tx: WriteTransaction
     ) async throws {
         let db = tx.db
         let sql = db as! any SQLDatabase
@@ -110,25 +113,30 @@ public struct NoticeStore: Sendable {
         var kept = draft.attachments
         var fileIDs: [(UUID, String)] = []
         for f in draft.files {
-            let fileID = try await OutboxStore.storeFile(on: db, county: county, name: f.name, contentType: f.contentType, data: f.data, at: now)
+            let fileID = try await OutboxStore.storeFile(
+                on: db, county: county, name: f.name, contentType: f.contentType, data: f.data, at: now)
             kept.append(NoticeDraft.Attachment(name: f.name, fileID: fileID, size: f.data.count))
             fileIDs.append((fileID, f.name))
         }
         let attachments = String(decoding: try JSONEncoder().encode(kept), as: UTF8.self)
-        try await sql.raw("""
+        try await sql.raw(
+            """
             INSERT INTO notices (id, county_code, region_code, author, kind, title, body, attachments, disclosure, publish_at, objection_until, created_at)
             VALUES (\(bind: id), \(bind: county), \(bind: viewer.region.rawValue), \(bind: viewer.username), \(bind: draft.kind.rawValue),
                     \(bind: plan.title), \(bind: plan.body), \(bind: attachments), \(bind: draft.disclosure), \(bind: plan.publishAt),
                     \(bind: plan.objectionUntil), \(bind: now))
-            """).run()
+            """
+        ).run()
         for g in groups {
             try await sql.raw("INSERT INTO notice_groups (notice_id, group_id) VALUES (\(bind: id), \(bind: g.id))").run()
             try await OutboxStore.enqueue(
-                on: db, county: g.county, groupID: g.id, causeKey: "notice:\(id.uuidString):\(g.id.uuidString)", kind: .notice, noticeID: id,
+                on: db, county: g.county, groupID: g.id, causeKey: "notice:\(id.uuidString):\(g.id.uuidString)", kind: .notice,
+                noticeID: id,
                 text: text, at: now, due: plan.publishAt)
             for (n, (fileID, name)) in fileIDs.enumerated() {
                 try await OutboxStore.enqueue(
-                    on: db, county: g.county, groupID: g.id, causeKey: "notice:\(id.uuidString):\(g.id.uuidString):file:\(n)", kind: .notice,
+                    on: db, county: g.county, groupID: g.id, causeKey: "notice:\(id.uuidString):\(g.id.uuidString):file:\(n)",
+                    kind: .notice,
                     noticeID: id, text: NoticeRules.fileCaption(name), fileID: fileID, at: now, due: plan.publishAt)
             }
         }
@@ -136,26 +144,36 @@ public struct NoticeStore: Sendable {
 
     public func record(_ id: UUID) async throws -> NoticeRecord? {
         guard let n = try await database.sql.raw("SELECT * FROM notices WHERE id = \(bind: id)").first() else { return nil }
-        let deliveries = try await database.sql.raw("""
+        let deliveries = try await database.sql.raw(
+            """
             SELECT ng.group_id, g.name, o.status, o.delivered_at, o.last_error FROM notice_groups ng
             JOIN chat_groups g ON g.id = ng.group_id
             LEFT JOIN outbox o ON o.notice_id = ng.notice_id AND o.group_id = ng.group_id AND o.file_id IS NULL
             WHERE ng.notice_id = \(bind: id) ORDER BY g.village_code
-            """).all().map {
-            NoticeRecord.Delivery(groupID: try $0.decode(column: "group_id", as: UUID.self), groupName: try $0.decode(column: "name", as: String.self),
-                                  status: try $0.decode(column: "status", as: String?.self) ?? "pending",
-                                  deliveredAt: try $0.decode(column: "delivered_at", as: Date?.self), error: try $0.decode(column: "last_error", as: String?.self))
+            """
+        ).all().map {
+            NoticeRecord.Delivery(
+                groupID: try $0.decode(column: "group_id", as: UUID.self), groupName: try $0.decode(column: "name", as: String.self),
+                status: try $0.decode(column: "status", as: String?.self) ?? "pending",
+                deliveredAt: try $0.decode(column: "delivered_at", as: Date?.self),
+                error: try $0.decode(column: "last_error", as: String?.self))
         }
-        let objections = try await database.sql.raw("""
+        let objections = try await database.sql.raw(
+            """
             SELECT c.number FROM notice_objections o JOIN cases c ON c.id = o.case_id WHERE o.notice_id = \(bind: id) ORDER BY c.number
-            """).all().map { try $0.decode(column: "number", as: String.self) }
+            """
+        ).all().map { try $0.decode(column: "number", as: String.self) }
         return NoticeRecord(
-            id: id, county: try n.decode(column: "county_code", as: String.self), region: try n.decode(column: "region_code", as: String.self),
-            author: try n.decode(column: "author", as: String.self), kind: NoticeKind(rawValue: try n.decode(column: "kind", as: String.self)) ?? .villageAffairs,
+            id: id, county: try n.decode(column: "county_code", as: String.self),
+            region: try n.decode(column: "region_code", as: String.self),
+            author: try n.decode(column: "author", as: String.self),
+            kind: NoticeKind(rawValue: try n.decode(column: "kind", as: String.self)) ?? .villageAffairs,
             title: try n.decode(column: "title", as: String.self), body: try n.decode(column: "body", as: String.self),
-            attachments: (try? JSONDecoder().decode([NoticeDraft.Attachment].self, from: Data(try n.decode(column: "attachments", as: String.self).utf8))) ?? [],
+            attachments: (try? JSONDecoder().decode(
+                [NoticeDraft.Attachment].self, from: Data(try n.decode(column: "attachments", as: String.self).utf8))) ?? [],
             disclosure: try n.decode(column: "disclosure", as: Bool.self), publishAt: try n.decode(column: "publish_at", as: Date.self),
-            objectionUntil: try n.decode(column: "objection_until", as: Date?.self), createdAt: try n.decode(column: "created_at", as: Date.self),
+            objectionUntil: try n.decode(column: "objection_until", as: Date?.self),
+            createdAt: try n.decode(column: "created_at", as: Date.self),
             deliveries: deliveries, objections: objections)
     }
 
@@ -163,12 +181,15 @@ public struct NoticeStore: Sendable {
     public func list(for viewer: Viewer, limit: Int = 100) async throws -> [NoticeRecord] {
         let scope = viewer.region.scopePrefix
         let county = viewer.region.countyCode?.rawValue ?? viewer.region.rawValue
-        let ids = try await database.sql.raw("""
+        let ids = try await database.sql.raw(
+            """
             SELECT id, region_code FROM notices WHERE county_code = \(bind: county) ORDER BY publish_at DESC LIMIT \(bind: limit * 4)
-            """).all().compactMap { row -> UUID? in
+            """
+        ).all().compactMap { row -> UUID? in
             let region = try row.decode(column: "region_code", as: String.self)
             // Your own area's notices, and the county's and your township's that reach you.
-            return region.hasPrefix(scope) || scope.hasPrefix(RegionCode(region)?.scopePrefix ?? region) ? try row.decode(column: "id", as: UUID.self) : nil
+            return region.hasPrefix(scope) || scope.hasPrefix(RegionCode(region)?.scopePrefix ?? region)
+                ? try row.decode(column: "id", as: UUID.self) : nil
         }
         var result: [NoticeRecord] = []
         for id in ids.prefix(limit) { if let r = try await record(id) { result.append(r) } }
@@ -185,7 +206,8 @@ public struct NoticeStore: Sendable {
         let cursorKey = "notice.objection_cursor"
         let cursor = try await Settings.value(cursorKey, on: database.sql).flatMap(Int.init) ?? 0
         let settled = now.addingTimeInterval(-10)
-        let rows = try await database.sql.raw("""
+        let rows = try await database.sql.raw(
+            """
             SELECT n.id AS notice_id, n.title AS title, n.county_code AS county, m.id AS message_id, m.text AS text, g.id AS group_id, g.village_code AS village
             FROM notices n JOIN notice_groups ng ON ng.notice_id = n.id
             JOIN messages m ON m.group_id = ng.group_id
@@ -195,7 +217,8 @@ public struct NoticeStore: Sendable {
               AND m.id > \(bind: cursor) AND m.received_at <= \(bind: settled)
               AND NOT EXISTS (SELECT 1 FROM notice_objections o WHERE o.message_id = m.id)
             ORDER BY m.id LIMIT 1000
-            """).all()
+            """
+        ).all()
         var opened: [CaseNumber] = []
         for r in rows {
             let text = try r.decode(column: "text", as: String.self)
@@ -208,13 +231,17 @@ public struct NoticeStore: Sendable {
             let title = try r.decode(column: "title", as: String.self)
             let messageID = try r.decode(column: "message_id", as: Int.self)
             let c = try await cases.open(
-                NewCase(county: county, township: village.townshipCode, village: village, groupID: try r.decode(column: "group_id", as: UUID.self),
-                        category: .disclosure, title: String("对《\(title)》的异议".prefix(60)), summary: text, messageIDs: [messageID]),
+                NewCase(
+                    county: county, township: village.townshipCode, village: village,
+                    groupID: try r.decode(column: "group_id", as: UUID.self),
+                    category: .disclosure, title: String("对《\(title)》的异议".prefix(60)), summary: text, messageIDs: [messageID]),
                 actor: AuditActor(name: "system", role: "system"), at: now, workflow: workflow)
-            try await database.sql.raw("""
+            try await database.sql.raw(
+                """
                 INSERT INTO notice_objections (id, notice_id, case_id, message_id, created_at)
                 VALUES (\(bind: UUID()), \(bind: try r.decode(column: "notice_id", as: UUID.self)), \(bind: c.id), \(bind: messageID), \(bind: now))
-                """).run()
+                """
+            ).run()
             try await Settings.put(cursorKey, String(messageID), on: database.sql, at: now)
             opened.append(c.number)
         }

@@ -89,7 +89,9 @@ public struct OutboxStore: Sendable {
 
     /// Binds a group to its outbound robot (replacing any earlier one); secrets are stored encrypted.
     @discardableResult
-    public func bindRobot(groupID: UUID, kind: Robot.Kind, endpoint: String, secret: String?, target: String? = nil, at now: Date = Date()) async throws -> Robot {
+    public func bindRobot(groupID: UUID, kind: Robot.Kind, endpoint: String, secret: String?, target: String? = nil, at now: Date = Date())
+        async throws -> Robot
+    {
         guard let group = try await ChatGroupModel.find(groupID, on: database.db) else { throw PersistenceError.invalid("群不存在") }
         guard let url = URL(string: endpoint), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
             throw PersistenceError.invalid("机器人地址应为 http(s):// 开头的完整地址")
@@ -99,20 +101,26 @@ public struct OutboxStore: Sendable {
             try await (db as! any SQLDatabase).delete(from: "robots").where("group_id", .equal, groupID).run()
             try await (db as! any SQLDatabase).insert(into: "robots")
                 .columns("id", "county_code", "group_id", "kind", "endpoint_cipher", "secret_cipher", "target", "active", "created_at")
-                .values(SQLBind(id), SQLBind(group.countyCode), SQLBind(groupID), SQLBind(kind.rawValue), SQLBind(try cipher.seal(endpoint)),
-                        SQLBind(try secret.map { try cipher.seal($0) }), SQLBind(target), SQLBind(true), SQLBind(now))
+                .values(
+                    SQLBind(id), SQLBind(group.countyCode), SQLBind(groupID), SQLBind(kind.rawValue), SQLBind(try cipher.seal(endpoint)),
+                    SQLBind(try secret.map { try cipher.seal($0) }), SQLBind(target), SQLBind(true), SQLBind(now)
+                )
                 .run()
             // What waited for a robot in the last day still matters to the villagers; older messages would be stale news.
-            try await (db as! any SQLDatabase).raw("""
+            try await (db as! any SQLDatabase).raw(
+                """
                 UPDATE outbox SET status = 'pending', next_attempt_at = \(bind: now), last_error = NULL
                 WHERE group_id = \(bind: groupID) AND status = 'unbound' AND created_at >= \(bind: now.addingTimeInterval(-86400))
-                """).run()
+                """
+            ).run()
         }
         return Robot(id: id, groupID: groupID, kind: kind, endpoint: endpoint, secret: secret, target: target, active: true, failure: nil)
     }
 
     public func robot(forGroup groupID: UUID) async throws -> Robot? {
-        guard let row = try await database.sql.select().columns("*").from("robots").where("group_id", .equal, groupID).first() else { return nil }
+        guard let row = try await database.sql.select().columns("*").from("robots").where("group_id", .equal, groupID).first() else {
+            return nil
+        }
         guard let kind = Robot.Kind(rawValue: try row.decode(column: "kind", as: String.self)) else { return nil }
         return Robot(
             id: try row.decode(column: "id", as: UUID.self), groupID: groupID, kind: kind,
@@ -127,7 +135,9 @@ public struct OutboxStore: Sendable {
     public func disableRobot(_ id: UUID, reason: String, at now: Date = Date()) async throws {
         try await database.db.transaction { db in
             let sql = db as! any SQLDatabase
-            let rows = try await sql.raw("UPDATE robots SET active = \(bind: false), failure = \(bind: reason) WHERE id = \(bind: id) RETURNING group_id").all()
+            let rows = try await sql.raw(
+                "UPDATE robots SET active = \(bind: false), failure = \(bind: reason) WHERE id = \(bind: id) RETURNING group_id"
+            ).all()
             for r in rows {
                 try await AlertStore.raise(
                     on: sql, groupID: try r.decode(column: "group_id", as: UUID.self), kind: "robot_failed",
@@ -146,14 +156,18 @@ public struct OutboxStore: Sendable {
             }
             // One second of margin: the platform counts arrivals, and ours leave a moment after they are counted here.
             let windowStart = now.addingTimeInterval(-DeliveryPolicy.window)
-            let inserted = try await sql.raw("""
+            let inserted = try await sql.raw(
+                """
                 INSERT INTO robot_sends (robot_id, sent_at)
                 SELECT \(bind: robot), \(bind: now) WHERE (SELECT COUNT(*) FROM robot_sends WHERE robot_id = \(bind: robot) AND sent_at > \(bind: windowStart)) < \(bind: perMinute)
                 RETURNING id
-                """).all()
+                """
+            ).all()
             if !inserted.isEmpty { return nil }
-            let recent = try await sql.raw("SELECT sent_at FROM robot_sends WHERE robot_id = \(bind: robot) AND sent_at > \(bind: windowStart) ORDER BY sent_at")
-                .all().map { try $0.decode(column: "sent_at", as: Date.self) }
+            let recent = try await sql.raw(
+                "SELECT sent_at FROM robot_sends WHERE robot_id = \(bind: robot) AND sent_at > \(bind: windowStart) ORDER BY sent_at"
+            )
+            .all().map { try $0.decode(column: "sent_at", as: Date.self) }
             return DeliveryPolicy.nextSlot(sentAt: recent, now: now, perMinute: perMinute) ?? now.addingTimeInterval(1)
         }
     }
@@ -161,9 +175,11 @@ public struct OutboxStore: Sendable {
     /// Holds back every waiting message of a group until `until`, so none overtakes an earlier one that
     /// has to wait (rate window or retry): a group's messages arrive in the order they were written.
     public func deferGroup(_ groupID: UUID, until: Date) async throws {
-        try await database.sql.raw("""
+        try await database.sql.raw(
+            """
             UPDATE outbox SET next_attempt_at = \(bind: until) WHERE group_id = \(bind: groupID) AND status = 'pending' AND next_attempt_at < \(bind: until)
-            """).run()
+            """
+        ).run()
     }
 
     /// Gives a slot back when the send did not happen (the robot refused it), so the window stays honest.
@@ -176,24 +192,30 @@ public struct OutboxStore: Sendable {
     /// Enqueues inside the caller's transaction. A second enqueue for the same cause does nothing. The words' hash is kept
     /// so that a bridge echoing them back is recognised (`OutboundEcho`).
     public static func enqueue(
-        on db: any Database, county: String, groupID: UUID, causeKey: String, kind: OutboundKind, caseID: UUID? = nil, noticeID: UUID? = nil,
+        on db: any Database, county: String, groupID: UUID, causeKey: String, kind: OutboundKind, caseID: UUID? = nil,
+        noticeID: UUID? = nil,
         text: String, mentions: [String] = [], fileID: UUID? = nil, recipientCipher: String? = nil, at now: Date, due: Date? = nil
     ) async throws {
         let mentionsJSON = String(decoding: try JSONEncoder().encode(mentions), as: UTF8.self)
-        try await (db as! any SQLDatabase).raw("""
+        try await (db as! any SQLDatabase).raw(
+            """
             INSERT INTO outbox (county_code, group_id, cause_key, kind, case_id, notice_id, text, mentions, status, attempts, next_attempt_at, created_at,
                                 file_id, recipient_cipher, text_hash)
             VALUES (\(bind: county), \(bind: groupID), \(bind: causeKey), \(bind: kind.rawValue), \(bind: caseID), \(bind: noticeID), \(bind: text),
                     \(bind: mentionsJSON), 'pending', 0, \(bind: due ?? now), \(bind: now), \(bind: fileID), \(bind: recipientCipher),
                     \(bind: OutboundEcho.contentHash(text)))
             ON CONFLICT (cause_key) DO NOTHING
-            """).run()
+            """
+        ).run()
     }
 
-    public func enqueue(county: String, groupID: UUID, causeKey: String, kind: OutboundKind, caseID: UUID? = nil, noticeID: UUID? = nil,
-                        text: String, mentions: [String] = [], at now: Date = Date()) async throws {
-        try await Self.enqueue(on: database.db, county: county, groupID: groupID, causeKey: causeKey, kind: kind, caseID: caseID, noticeID: noticeID,
-                               text: text, mentions: mentions, at: now)
+    public func enqueue(
+        county: String, groupID: UUID, causeKey: String, kind: OutboundKind, caseID: UUID? = nil, noticeID: UUID? = nil,
+        text: String, mentions: [String] = [], at now: Date = Date()
+    ) async throws {
+        try await Self.enqueue(
+            on: database.db, county: county, groupID: groupID, causeKey: causeKey, kind: kind, caseID: caseID, noticeID: noticeID,
+            text: text, mentions: mentions, at: now)
     }
 
     /// Claims up to `limit` due messages for `owner` for `lease` seconds, oldest first (`claimed`). Each is
@@ -201,17 +223,20 @@ public struct OutboxStore: Sendable {
     /// that, the robot may or may not have it, and `sweep` marks it `uncertain` for a person to check rather
     /// than sending it a second time. Claimed messages never attempted simply go back to `pending`.
     public func claim(owner: String, limit: Int, lease: TimeInterval = 20, at now: Date = Date()) async throws -> [OutboxItem] {
-        let rows = try await database.sql.raw("""
+        let rows = try await database.sql.raw(
+            """
             UPDATE outbox SET status = 'claimed', lease_owner = \(bind: owner), lease_until = \(bind: now.addingTimeInterval(lease))
             WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= \(bind: now)
                            ORDER BY next_attempt_at, id LIMIT \(bind: limit))
               AND status = 'pending'
             RETURNING \(unsafeRaw: Self.itemColumns)
-            """).all()
+            """
+        ).all()
         return try rows.map(Self.item).sorted { $0.id < $1.id }
     }
 
-    static let itemColumns = "id, county_code, group_id, cause_key, kind, case_id, notice_id, text, mentions, status, attempts, last_error, file_id, recipient_cipher"
+    static let itemColumns =
+        "id, county_code, group_id, cause_key, kind, case_id, notice_id, text, mentions, status, attempts, last_error, file_id, recipient_cipher"
 
     static func item(_ row: any SQLRow) throws -> OutboxItem {
         OutboxItem(
@@ -220,7 +245,8 @@ public struct OutboxStore: Sendable {
             kind: OutboundKind(rawValue: try row.decode(column: "kind", as: String.self)) ?? .progress,
             caseID: try row.decode(column: "case_id", as: UUID?.self), noticeID: try row.decode(column: "notice_id", as: UUID?.self),
             text: try row.decode(column: "text", as: String.self),
-            mentions: (try? JSONDecoder().decode([String].self, from: Data(try row.decode(column: "mentions", as: String.self).utf8))) ?? [],
+            mentions: (try? JSONDecoder().decode([String].self, from: Data(try row.decode(column: "mentions", as: String.self).utf8)))
+                ?? [],
             status: try row.decode(column: "status", as: String.self), attempts: try row.decode(column: "attempts", as: Int.self),
             lastError: try row.decode(column: "last_error", as: String?.self), fileID: try row.decode(column: "file_id", as: UUID?.self),
             recipientCipher: try row.decode(column: "recipient_cipher", as: String?.self))
@@ -245,11 +271,13 @@ public struct OutboxStore: Sendable {
         var message = OutboundMessage(kind: item.kind, text: item.text, mentions: mentions)
         if let sealed = item.recipientCipher { message.privateTo = try cipher.open(sealed) }
         if let fileID = item.fileID {
-            guard let row = try await database.sql.raw("SELECT name, content_type, data FROM files WHERE id = \(bind: fileID)").first() else {
+            guard let row = try await database.sql.raw("SELECT name, content_type, data FROM files WHERE id = \(bind: fileID)").first()
+            else {
                 throw PersistenceError.invalid("附件已不存在")
             }
-            message.file = OutboundFile(name: try row.decode(column: "name", as: String.self), contentType: try row.decode(column: "content_type", as: String.self),
-                                        data: Array(try row.decode(column: "data", as: Data.self)))
+            message.file = OutboundFile(
+                name: try row.decode(column: "name", as: String.self), contentType: try row.decode(column: "content_type", as: String.self),
+                data: Array(try row.decode(column: "data", as: Data.self)))
         }
         return message
     }
@@ -260,45 +288,57 @@ public struct OutboxStore: Sendable {
     public static let maxFileBytes = 20 * 1024 * 1024
 
     /// Keeps a file to send (a notice's attachment); the same content in the same county is kept once.
-    public static func storeFile(on db: any Database, county: String, name: String, contentType: String, data: [UInt8], at now: Date) async throws -> UUID {
+    public static func storeFile(on db: any Database, county: String, name: String, contentType: String, data: [UInt8], at now: Date)
+        async throws -> UUID
+    {
         guard !data.isEmpty else { throw PersistenceError.invalid("附件“\(name)”是空文件") }
         guard data.count <= maxFileBytes else { throw PersistenceError.invalid("附件“\(name)”超过 20 MB，群机器人无法发送") }
         let digest = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
         let sql = db as! any SQLDatabase
-        if let row = try await sql.raw("SELECT id FROM files WHERE county_code = \(bind: county) AND sha256 = \(bind: digest) AND name = \(bind: name)").first() {
+        if let row = try await sql.raw(
+            "SELECT id FROM files WHERE county_code = \(bind: county) AND sha256 = \(bind: digest) AND name = \(bind: name)"
+        ).first() {
             return try row.decode(column: "id", as: UUID.self)
         }
         let id = UUID()
-        try await sql.raw("""
+        try await sql.raw(
+            """
             INSERT INTO files (id, county_code, name, content_type, size, sha256, data, created_at)
             VALUES (\(bind: id), \(bind: county), \(bind: name), \(bind: contentType), \(bind: data.count), \(bind: digest), \(bind: Data(data)), \(bind: now))
-            """).run()
+            """
+        ).run()
         return id
     }
 
     /// Marks a message that has no robot to go through: kept (not failed, not retried) so the admins
     /// see which groups still need a robot; binding one picks up the last day's messages.
     public func markUnbound(_ id: Int) async throws {
-        try await database.sql.raw("""
+        try await database.sql.raw(
+            """
             UPDATE outbox SET status = 'unbound', last_error = '本群未绑定发送机器人', lease_owner = NULL, lease_until = NULL
             WHERE id = \(bind: id) AND status IN ('claimed', 'sending')
-            """).run()
+            """
+        ).run()
     }
 
     public func markDelivered(_ id: Int, owner: String, at now: Date = Date()) async throws {
-        try await database.sql.raw("""
+        try await database.sql.raw(
+            """
             UPDATE outbox SET status = 'delivered', delivered_at = \(bind: now), attempts = attempts + 1, lease_owner = NULL, lease_until = NULL
             WHERE id = \(bind: id) AND status IN ('claimed', 'sending')
-            """).run()
+            """
+        ).run()
     }
 
     /// The last step before a message goes out, committed on its own. False when the claim was lost
     /// meanwhile (its lease ran out and another instance took it): then this one must not send it.
     public func markSending(_ id: Int, owner: String, at now: Date = Date(), timeout: TimeInterval = 30) async throws -> Bool {
-        try await !database.sql.raw("""
+        try await !database.sql.raw(
+            """
             UPDATE outbox SET status = 'sending', lease_until = \(bind: now.addingTimeInterval(timeout))
             WHERE id = \(bind: id) AND status = 'claimed' AND lease_owner = \(bind: owner) RETURNING id
-            """).all().isEmpty
+            """
+        ).all().isEmpty
     }
 
     /// Claims whose holder vanished (killed mid-delivery): a message that was being sent may have reached
@@ -306,14 +346,18 @@ public struct OutboxStore: Sendable {
     /// back to the queue. Returns how many became uncertain.
     @discardableResult
     public func sweep(at now: Date = Date()) async throws -> Int {
-        try await database.sql.raw("""
+        try await database.sql.raw(
+            """
             UPDATE outbox SET status = 'pending', lease_owner = NULL, lease_until = NULL WHERE status = 'claimed' AND lease_until < \(bind: now)
-            """).run()
-        let uncertain = try await database.sql.raw("""
+            """
+        ).run()
+        let uncertain = try await database.sql.raw(
+            """
             UPDATE outbox SET status = 'uncertain', last_error = '发送过程中服务中断，无法确认是否已送达（不重复发送，请人工核实）',
                 lease_owner = NULL, lease_until = NULL
             WHERE status = 'sending' AND lease_until < \(bind: now) RETURNING id, group_id
-            """).all()
+            """
+        ).all()
         for r in uncertain {
             let id = try r.decode(column: "id", as: Int.self)
             try await AlertStore.raise(
@@ -325,18 +369,22 @@ public struct OutboxStore: Sendable {
 
     /// Tries again at `next`; `countsAsAttempt` is false when the message simply waited for the rate window.
     public func markRetry(_ id: Int, next: Date, error: String?, countsAsAttempt: Bool) async throws {
-        try await database.sql.raw("""
+        try await database.sql.raw(
+            """
             UPDATE outbox SET status = 'pending', next_attempt_at = \(bind: next), last_error = COALESCE(\(bind: error), last_error),
                 attempts = attempts + \(bind: countsAsAttempt ? 1 : 0), lease_owner = NULL, lease_until = NULL
             WHERE id = \(bind: id) AND status IN ('claimed', 'sending')
-            """).run()
+            """
+        ).run()
     }
 
     public func markFailed(_ id: Int, error: String) async throws {
-        try await database.sql.raw("""
+        try await database.sql.raw(
+            """
             UPDATE outbox SET status = 'failed', last_error = \(bind: error), attempts = attempts + 1, lease_owner = NULL, lease_until = NULL
             WHERE id = \(bind: id) AND status IN ('claimed', 'sending')
-            """).run()
+            """
+        ).run()
     }
 
     /// Every message of a group or a county, newest first (for admins and tests).
@@ -354,16 +402,20 @@ public struct OutboxStore: Sendable {
     /// Cancels everything still waiting in a county (after a misconfiguration, or before a benchmark).
     @discardableResult
     public func cancelPending(county: String) async throws -> Int {
-        try await database.sql.raw("""
+        try await database.sql.raw(
+            """
             UPDATE outbox SET status = 'cancelled', last_error = '已取消' WHERE county_code = \(bind: county) AND status = 'pending' RETURNING id
-            """).all().count
+            """
+        ).all().count
     }
 
     public func counts(county: String, audience: Audience = .groups) async throws -> [String: Int] {
-        let rows = try await database.sql.raw("""
+        let rows = try await database.sql.raw(
+            """
             SELECT status, COUNT(*) AS n FROM outbox WHERE county_code = \(bind: county)
               AND recipient_cipher \(unsafeRaw: audience == .groups ? "IS NULL" : "IS NOT NULL") GROUP BY status
-            """).all()
+            """
+        ).all()
         var result: [String: Int] = [:]
         for r in rows { result[try r.decode(column: "status", as: String.self)] = try r.decode(column: "n", as: Int.self) }
         return result

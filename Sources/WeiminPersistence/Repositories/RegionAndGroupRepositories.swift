@@ -35,7 +35,8 @@ public struct FluentGroupRepository: GroupRepository {
         let total = try await q.count()
         let rows = try await q.sort(\.$villageCode).offset((page - 1) * perPage).limit(perPage).all()
         let ids = rows.compactMap(\.id)
-        let members = ids.isEmpty ? [] : try await GroupMemberModel.query(on: database.db).filter(\.$groupID ~~ ids).filter(\.$leftAt == nil).all()
+        let members =
+            ids.isEmpty ? [] : try await GroupMemberModel.query(on: database.db).filter(\.$groupID ~~ ids).filter(\.$leftAt == nil).all()
         let byGroup = Dictionary(grouping: members, by: \.groupID)
         let items = try rows.map { row in try Self.toCore(row, members: byGroup[row.id!] ?? []) }
         return WeiminCore.Page(items: items, page: page, perPage: perPage, total: total)
@@ -48,9 +49,12 @@ public struct FluentGroupRepository: GroupRepository {
     }
 
     public func members(of groupID: UUID) async throws -> [GroupMember] {
-        try await GroupMemberModel.query(on: database.db).filter(\.$groupID == groupID).filter(\.$leftAt == nil).sort(\.$displayName).all().map {
-            GroupMember(platformUserID: $0.platformUserID, displayName: $0.displayName, kind: PersonKind(rawValue: $0.kind) ?? .other, isAdmin: $0.isAdmin)
-        }
+        try await GroupMemberModel.query(on: database.db).filter(\.$groupID == groupID).filter(\.$leftAt == nil).sort(\.$displayName).all()
+            .map {
+                GroupMember(
+                    platformUserID: $0.platformUserID, displayName: $0.displayName, kind: PersonKind(rawValue: $0.kind) ?? .other,
+                    isAdmin: $0.isAdmin)
+            }
     }
 
     static func toCore(_ row: ChatGroupModel, members: [GroupMemberModel]) throws -> ChatGroup {

@@ -34,8 +34,11 @@ extension SealedReportStore {
         guard !ids.isEmpty else { return cases }
         let db = database.db
         // Recusal is checked here again: a list's cases do not carry their recusals.
-        let recused = Set(try await CaseRecusalModel.query(on: db).filter(\.$caseID ~~ ids).filter(\.$username == viewer.username).all().map(\.caseID))
-        let rows = try await CaseModel.query(on: db).filter(\.$id ~~ ids).filter(\.$sealed == true).all().filter { !recused.contains($0.id!) }
+        let recused = Set(
+            try await CaseRecusalModel.query(on: db).filter(\.$caseID ~~ ids).filter(\.$username == viewer.username).all().map(\.caseID))
+        let rows = try await CaseModel.query(on: db).filter(\.$id ~~ ids).filter(\.$sealed == true).all().filter {
+            !recused.contains($0.id!)
+        }
         guard !rows.isEmpty else { return cases }
         var words: [UUID: (String, String)] = [:]
         for row in rows {
@@ -71,7 +74,8 @@ extension SealedReportStore {
                     .set("title", to: SealedWords.title).set("summary", to: SealedWords.summary)
                     .set("title_cipher", to: words.title).set("summary_cipher", to: words.summary)
                     .where("id", .equal, row.id!).run()
-                try await FluentCaseRepository.index(caseID: row.id!, number: row.number, title: SealedWords.title, summary: SealedWords.summary, on: tx)
+                try await FluentCaseRepository.index(
+                    caseID: row.id!, number: row.number, title: SealedWords.title, summary: SealedWords.summary, on: tx)
                 if let number = CaseNumber(row.number) {
                     try await CaseStore.appendEvent(
                         caseRow: row, number: number, actor: .system, action: "encrypt_sealed_words", from: nil, to: nil,
@@ -92,20 +96,25 @@ extension CaseStore {
     public func storeTransferToDiscipline(
         _ plan: CasePlan, of command: CaseCommand, before: Case, version: Int, by viewer: Viewer, at now: Date, in tx: WriteTransaction
     ) async throws -> Case {
-        guard case .transferToDiscipline(let accused, let accusedUsernames, let reason) = command else { throw CaseOperationError.invalid("不是转纪委操作") }
+        guard case .transferToDiscipline(let accused, let accusedUsernames, let reason) = command else {
+            throw CaseOperationError.invalid("不是转纪委操作")
+        }
         guard let cipher else { throw PersistenceError.invalid("密封件的内容须加密保存，但未配置数据密钥") }
         let db = tx.db
         let number = before.number
-        guard let discipline = try await DepartmentModel.query(on: db)
-            .filter(\.$countyCode == before.countyCode.rawValue).filter(\.$code == "jwjw").first(), let disciplineID = discipline.id
+        guard
+            let discipline = try await DepartmentModel.query(on: db)
+                .filter(\.$countyCode == before.countyCode.rawValue).filter(\.$code == "jwjw").first(), let disciplineID = discipline.id
         else { throw CaseOperationError.conflict("本县未设纪委监委（部门代码 jwjw），无法转交") }
         let id = before.id
         let year = Calendar.beijing.component(.year, from: now)
         do {
             let sql = db as! any SQLDatabase
-            let bumped = try await sql.raw("""
+            let bumped = try await sql.raw(
+                """
                 UPDATE cases SET version = \(bind: version + 1) WHERE id = \(bind: id) AND COALESCE(version, 0) = \(bind: version) RETURNING id
-                """).all()
+                """
+            ).all()
             guard !bumped.isEmpty else { throw CaseStoreError.conflict(number.description) }
             guard let fresh = try await CaseModel.find(id, on: db), !fresh.sealed else { throw CaseStoreError.notFound(number.description) }
             let oldNumber = fresh.number
@@ -127,12 +136,15 @@ extension CaseStore {
             fresh.version = version + 1
             try await fresh.save(on: db)
             try await CaseDepartmentModel.query(on: db).filter(\.$caseID == id).delete()
-            try await FluentCaseRepository.index(caseID: id, number: fresh.number, title: SealedWords.title, summary: SealedWords.summary, on: db)
+            try await FluentCaseRepository.index(
+                caseID: id, number: fresh.number, title: SealedWords.title, summary: SealedWords.summary, on: db)
 
             // 回避: the same rule as when triage seals a report.
             var recusals: [(String, String)] = accusedUsernames.map { ($0.lowercased(), "被反映人") }
             if let groupID = fresh.groupID, let group = try await ChatGroupModel.find(groupID, on: db) {
-                for admin in try await StaffUserModel.query(on: db).filter(\.$role == Role.villageAdmin.rawValue).filter(\.$regionCode == group.villageCode).all() {
+                for admin in try await StaffUserModel.query(on: db).filter(\.$role == Role.villageAdmin.rawValue).filter(
+                    \.$regionCode == group.villageCode
+                ).all() {
                     recusals.append((admin.username, "来源群管理员"))
                 }
             }
@@ -149,7 +161,10 @@ extension CaseStore {
 
             // The reporter (the origin message's sender) and the words, sealed as triage would have.
             let links = try await CaseMessageModel.query(on: db).filter(\.$caseID == id).all()
-            let origin = try await (links.first { $0.relation == "origin" } ?? links.first).asyncMap { try await MessageModel.find($0.messageID, on: db) } ?? nil
+            let origin =
+                try await (links.first { $0.relation == "origin" } ?? links.first).asyncMap {
+                    try await MessageModel.find($0.messageID, on: db)
+                } ?? nil
             if try await SealedReportModel.query(on: db).filter(\.$caseID == id).first() == nil {
                 let report = SealedReportModel()
                 report.id = UUID()
@@ -167,17 +182,22 @@ extension CaseStore {
                 try await sql.update("messages").set("sealed", to: true).where("id", .in, links.map(\.messageID)).run()
             }
             // Group messages about the case not yet sent would tell the group (and the accused) where it went.
-            try await sql.raw("""
+            try await sql.raw(
+                """
                 UPDATE outbox SET status = 'cancelled', last_error = '已转纪委，取消发送' WHERE case_id = \(bind: id) AND status = 'pending'
-                """).run()
+                """
+            ).run()
 
             // Who had the case before: every person who acted on it (ordinary reads are not recorded).
             let actors = try await CaseEventModel.query(on: db).filter(\.$caseID == id).sort(\.$sequence).all()
-                .filter { $0.actorRole != "system" }.map { "\($0.actor)（\(Role(rawValue: $0.actorRole).map(CoreStrings.roleName) ?? $0.actorRole)）" }
+                .filter { $0.actorRole != "system" }.map {
+                    "\($0.actor)（\(Role(rawValue: $0.actorRole).map(CoreStrings.roleName) ?? $0.actorRole)）"
+                }
             var seen: [String] = []
             for a in actors where !seen.contains(a) { seen.append(a) }
-            let note = CoreStrings.transferNote(reason: reason, formerNumber: oldNumber, sealedNumber: sealedNumber.description, handledBy: seen,
-                                                recused: Set(recusals.map(\.0)).sorted())
+            let note = CoreStrings.transferNote(
+                reason: reason, formerNumber: oldNumber, sealedNumber: sealedNumber.description, handledBy: seen,
+                recused: Set(recusals.map(\.0)).sorted())
             try await Self.appendEvent(
                 caseRow: fresh, number: sealedNumber, actor: AuditActor(viewer), action: command.name, from: before.state, to: nil,
                 note: note, at: now, on: db)

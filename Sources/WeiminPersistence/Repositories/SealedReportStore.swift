@@ -45,12 +45,16 @@ public struct SealedReportStore: Sendable {
 
     /// Seals a case opened from a report. `accusedUsernames` are staff accounts of the accused, if any;
     /// the village admins of the group the report came from are recused as well.
-    public func seal(caseID: UUID, reporter: Reporter, originalText: String, accused: String?, accusedUsernames: [String], at now: Date) async throws {
+    public func seal(caseID: UUID, reporter: Reporter, originalText: String, accused: String?, accusedUsernames: [String], at now: Date)
+        async throws
+    {
         let db = database.db
         guard let c = try await CaseModel.find(caseID, on: db), c.sealed else { throw PersistenceError.invalid("只有密封件（问题线索）可以封存") }
         var recusals: [(String, String)] = accusedUsernames.map { ($0.lowercased(), "被反映人") }
         if let groupID = c.groupID, let group = try await ChatGroupModel.find(groupID, on: db) {
-            for admin in try await StaffUserModel.query(on: db).filter(\.$role == Role.villageAdmin.rawValue).filter(\.$regionCode == group.villageCode).all() {
+            for admin in try await StaffUserModel.query(on: db).filter(\.$role == Role.villageAdmin.rawValue).filter(
+                \.$regionCode == group.villageCode
+            ).all() {
                 recusals.append((admin.username, "来源群管理员"))
             }
         }
@@ -97,14 +101,16 @@ public struct SealedReportStore: Sendable {
         guard viewer.caseVisibility.allows(core) else { throw CaseOperationError.notFound }
         let report = try await SealedReportModel.query(on: db).filter(\.$caseID == c.id!).first()
         let ids = try await CaseMessageModel.query(on: db).filter(\.$caseID == c.id!).all().map(\.messageID)
-        let messages = ids.isEmpty ? [] : try await MessageModel.query(on: db).filter(\.$id ~~ ids).sort(\.$sentAt).all().map { try $0.toCore() }
+        let messages =
+            ids.isEmpty ? [] : try await MessageModel.query(on: db).filter(\.$id ~~ ids).sort(\.$sentAt).all().map { try $0.toCore() }
         let group = try await c.groupID.asyncMap { try await ChatGroupModel.find($0, on: db)?.name } ?? nil
         let recused = try await CaseRecusalModel.query(on: db).filter(\.$caseID == c.id!).all().map { "\($0.username)（\($0.reason)）" }
         func open(_ s: String?) throws -> String? { try s.map(cipher.open) }
         let result = SealedReport(
             caseNumber: c.number, title: try open(c.titleCipher) ?? c.title, summary: try open(c.summaryCipher) ?? c.summary,
             reporterName: try open(report?.reporterNameCipher), reporterPlatformID: try open(report?.reporterPlatformIDCipher),
-            reporterPhone: try open(report?.reporterPhoneCipher), originalText: try open(report?.originalTextCipher), accused: try open(report?.accusedCipher),
+            reporterPhone: try open(report?.reporterPhoneCipher), originalText: try open(report?.originalTextCipher),
+            accused: try open(report?.accusedCipher),
             sourceGroupName: group, messages: messages, recused: recused, erased: report?.erasedAt != nil)
         // Every read of sealed material is itself on the record.
         _ = try await db.transaction { tx in

@@ -9,9 +9,11 @@ enum Settings {
     }
 
     static func put(_ key: String, _ value: String, on sql: any SQLDatabase, at now: Date) async throws {
-        try await sql.raw("""
+        try await sql.raw(
+            """
             INSERT INTO system_settings (key, value, updated_at) VALUES (\(bind: key), \(bind: value), \(bind: now))
             ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
-            """).run()
+            """
+        ).run()
     }
 }

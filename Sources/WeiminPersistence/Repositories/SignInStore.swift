@@ -52,7 +52,9 @@ public struct SignInStore: Sendable {
     /// The password step, the same for the console, API tokens and HTTP Basic: the address throttle, then the
     /// account lock, then bcrypt. A failure counts against the account (or, for a name that does not exist, against
     /// that name in memory, so unknown names lock like real ones) and against the address.
-    public func passwordStep(username: String, password: String, address: String? = nil, at now: Date = Date()) async throws -> PasswordOutcome {
+    public func passwordStep(username: String, password: String, address: String? = nil, at now: Date = Date()) async throws
+        -> PasswordOutcome
+    {
         if let until = await throttle.addressBlocked(address, at: now) { return .throttled(until: until) }
         let name = username.lowercased()
         let user = try await StaffUserModel.query(on: database.db).filter(\.$username == name).first()
@@ -105,10 +107,12 @@ public struct SignInStore: Sendable {
         let cipher = self.cipher
         return try await database.db.transaction { db in
             let sql = db as! any SQLDatabase
-            try await sql.raw("""
+            try await sql.raw(
+                """
                 INSERT INTO staff_sign_in (user_id, failed_count, must_change_password) VALUES (\(bind: user), 0, \(bind: false))
                 ON CONFLICT (user_id) DO UPDATE SET failed_count = staff_sign_in.failed_count
-                """).run()
+                """
+            ).run()
             guard var s = try await state(user, on: sql) else { return .notSetUp }
             if let until = s.lockedUntil, until > now { return .locked(until: until) }
             guard let sealed = s.totpCipher, enrolling || s.totpConfirmedAt != nil else { return .notSetUp }
@@ -151,8 +155,10 @@ public struct SignInStore: Sendable {
 
     /// The API's sign-in: the same password step as the console, then the second factor where the account has one
     /// or the role requires one, then the must-change rule.
-    public func apiSignIn(username: String, password: String, code: String?, address: String?,
-                          at now: Date = Date()) async throws -> Result<Viewer, APIRefusal> {
+    public func apiSignIn(
+        username: String, password: String, code: String?, address: String?,
+        at now: Date = Date()
+    ) async throws -> Result<Viewer, APIRefusal> {
         switch try await passwordStep(username: username, password: password, address: address, at: now) {
         case .wrong: return .failure(.wrong)
         case .locked(let until): return .failure(.locked(until: until))
@@ -207,8 +213,9 @@ public struct SignInStore: Sendable {
 
     public func summary(_ user: UUID, at now: Date = Date()) async throws -> Summary {
         let s = try await state(user) ?? State()
-        return Summary(lockedUntil: s.lockedUntil.flatMap { $0 > now ? $0 : nil }, secondFactor: s.totpConfirmedAt != nil,
-                       lastSignInAt: s.lastSignInAt, mustChangePassword: s.mustChangePassword)
+        return Summary(
+            lockedUntil: s.lockedUntil.flatMap { $0 > now ? $0 : nil }, secondFactor: s.totpConfirmedAt != nil,
+            lastSignInAt: s.lastSignInAt, mustChangePassword: s.mustChangePassword)
     }
 
     /// A user changes their own password: the current one is checked, every other session ends.
@@ -220,7 +227,9 @@ public struct SignInStore: Sendable {
         try await staff.setPassword(username: viewer.username, password: new)
         try await upsert(viewer.userID) { $0.mustChangePassword = false }
         if let cookie {
-            try await database.sql.raw("DELETE FROM web_sessions WHERE user_id = \(bind: viewer.userID) AND id <> \(bind: Self.hash(cookie))").run()
+            try await database.sql.raw(
+                "DELETE FROM web_sessions WHERE user_id = \(bind: viewer.userID) AND id <> \(bind: Self.hash(cookie))"
+            ).run()
         } else {
             try await endSessions(of: viewer.userID)
         }
@@ -263,7 +272,9 @@ public struct SignInStore: Sendable {
         var rng = SystemRandomNumberGenerator()
         let secret = String((0..<20).map { _ in alphabet[Int(rng.next() % 32)] })
         let sealed = try cipher.seal(secret)
-        try await upsert(user) { $0.totpCipher = sealed; $0.totpConfirmedAt = nil }
+        try await upsert(user) {
+            $0.totpCipher = sealed; $0.totpConfirmedAt = nil
+        }
         return secret
     }
 
@@ -283,14 +294,18 @@ public struct SignInStore: Sendable {
     }
 
     /// A new browser session; returns the cookie value (shown once, stored only as a hash) and its CSRF token.
-    public func startSession(for viewer: Viewer, secondFactorDone: Bool, at now: Date = Date()) async throws -> (cookie: String, csrf: String) {
+    public func startSession(for viewer: Viewer, secondFactorDone: Bool, at now: Date = Date()) async throws -> (
+        cookie: String, csrf: String
+    ) {
         let cookie = Self.randomToken()
         let csrf = Self.randomToken()
-        try await database.sql.raw("""
+        try await database.sql.raw(
+            """
             INSERT INTO web_sessions (id, user_id, csrf, second_factor_done, created_at, last_seen_at, expires_at)
             VALUES (\(bind: Self.hash(cookie)), \(bind: viewer.userID), \(bind: csrf), \(bind: secondFactorDone), \(bind: now), \(bind: now),
                     \(bind: now.addingTimeInterval(Self.absoluteLimit)))
-            """).run()
+            """
+        ).run()
         if secondFactorDone { try await upsert(viewer.userID) { $0.lastSignInAt = now } }
         return (cookie, csrf)
     }
@@ -300,23 +315,29 @@ public struct SignInStore: Sendable {
     public func session(cookie: String, at now: Date = Date()) async throws -> Session? {
         guard cookie.count >= 20, cookie.count < 100 else { return nil }
         let id = Self.hash(cookie)
-        guard let row = try await database.sql.raw("""
-            SELECT w.user_id, w.csrf, w.second_factor_done, w.last_seen_at, w.expires_at, s.must_change_password
-            FROM web_sessions w LEFT JOIN staff_sign_in s ON s.user_id = w.user_id WHERE w.id = \(bind: id)
-            """).first() else { return nil }
+        guard
+            let row = try await database.sql.raw(
+                """
+                SELECT w.user_id, w.csrf, w.second_factor_done, w.last_seen_at, w.expires_at, s.must_change_password
+                FROM web_sessions w LEFT JOIN staff_sign_in s ON s.user_id = w.user_id WHERE w.id = \(bind: id)
+                """
+            ).first()
+        else { return nil }
         let lastSeen = try row.decode(column: "last_seen_at", as: Date.self)
         let expires = try row.decode(column: "expires_at", as: Date.self)
         guard expires > now, now.timeIntervalSince(lastSeen) < Self.idleLimit else {
             try await database.sql.raw("DELETE FROM web_sessions WHERE id = \(bind: id)").run()
             return nil
         }
-        guard let user = try await StaffUserModel.find(try row.decode(column: "user_id", as: UUID.self), on: database.db), user.active else { return nil }
+        guard let user = try await StaffUserModel.find(try row.decode(column: "user_id", as: UUID.self), on: database.db), user.active
+        else { return nil }
         if now.timeIntervalSince(lastSeen) > 60 {
             try await database.sql.raw("UPDATE web_sessions SET last_seen_at = \(bind: now) WHERE id = \(bind: id)").run()
         }
-        return Session(viewer: try StaffDirectory.viewer(user), csrf: try row.decode(column: "csrf", as: String.self),
-                       secondFactorDone: try row.decode(column: "second_factor_done", as: Bool.self), expiresAt: expires,
-                       mustChangePassword: try row.decode(column: "must_change_password", as: Bool?.self) ?? false)
+        return Session(
+            viewer: try StaffDirectory.viewer(user), csrf: try row.decode(column: "csrf", as: String.self),
+            secondFactorDone: try row.decode(column: "second_factor_done", as: Bool.self), expiresAt: expires,
+            mustChangePassword: try row.decode(column: "must_change_password", as: Bool?.self) ?? false)
     }
 
     public func completeSecondFactor(cookie: String, user: UUID, at now: Date = Date()) async throws {
@@ -346,16 +367,24 @@ public struct SignInStore: Sendable {
     }
 
     func state(_ user: UUID, on sql: (any SQLDatabase)? = nil) async throws -> State? {
-        guard let row = try await (sql ?? database.sql).raw("""
-            SELECT failed_count, locked_until, totp_cipher, totp_confirmed_at, last_sign_in_at, must_change_password,
-                   code_failed_count, last_totp_step
-            FROM staff_sign_in WHERE user_id = \(bind: user)
-            """).first() else { return nil }
+        guard
+            let row = try await (sql ?? database.sql).raw(
+                """
+                SELECT failed_count, locked_until, totp_cipher, totp_confirmed_at, last_sign_in_at, must_change_password,
+                       code_failed_count, last_totp_step
+                FROM staff_sign_in WHERE user_id = \(bind: user)
+                """
+            ).first()
+        else { return nil }
         return State(
-            failedCount: try row.decode(column: "failed_count", as: Int.self), lockedUntil: try row.decode(column: "locked_until", as: Date?.self),
-            totpCipher: try row.decode(column: "totp_cipher", as: String?.self), totpConfirmedAt: try row.decode(column: "totp_confirmed_at", as: Date?.self),
-            lastSignInAt: try row.decode(column: "last_sign_in_at", as: Date?.self), mustChangePassword: try row.decode(column: "must_change_password", as: Bool.self),
-            codeFailedCount: try row.decode(column: "code_failed_count", as: Int.self), lastTOTPStep: try row.decode(column: "last_totp_step", as: Int64?.self))
+            failedCount: try row.decode(column: "failed_count", as: Int.self),
+            lockedUntil: try row.decode(column: "locked_until", as: Date?.self),
+            totpCipher: try row.decode(column: "totp_cipher", as: String?.self),
+            totpConfirmedAt: try row.decode(column: "totp_confirmed_at", as: Date?.self),
+            lastSignInAt: try row.decode(column: "last_sign_in_at", as: Date?.self),
+            mustChangePassword: try row.decode(column: "must_change_password", as: Bool.self),
+            codeFailedCount: try row.decode(column: "code_failed_count", as: Int.self),
+            lastTOTPStep: try row.decode(column: "last_totp_step", as: Int64?.self))
     }
 
     @discardableResult
@@ -363,10 +392,12 @@ public struct SignInStore: Sendable {
         try await database.db.transaction { db in
             let sql = db as! any SQLDatabase
             // Bump first so concurrent attempts serialise on the row (SQLite takes the write lock, PostgreSQL the row lock).
-            try await sql.raw("""
+            try await sql.raw(
+                """
                 INSERT INTO staff_sign_in (user_id, failed_count, must_change_password) VALUES (\(bind: user), 0, \(bind: false))
                 ON CONFLICT (user_id) DO UPDATE SET failed_count = staff_sign_in.failed_count
-                """).run()
+                """
+            ).run()
             guard var s = try await state(user, on: sql) else { return State() }
             change(&s)
             try await write(s, user, on: sql)
@@ -375,13 +406,15 @@ public struct SignInStore: Sendable {
     }
 
     func write(_ s: State, _ user: UUID, on sql: any SQLDatabase) async throws {
-        try await sql.raw("""
+        try await sql.raw(
+            """
             UPDATE staff_sign_in SET failed_count = \(bind: s.failedCount), locked_until = \(bind: s.lockedUntil), totp_cipher = \(bind: s.totpCipher),
                 totp_confirmed_at = \(bind: s.totpConfirmedAt), last_sign_in_at = \(bind: s.lastSignInAt),
                 must_change_password = \(bind: s.mustChangePassword), code_failed_count = \(bind: s.codeFailedCount),
                 last_totp_step = \(bind: s.lastTOTPStep)
             WHERE user_id = \(bind: user)
-            """).run()
+            """
+        ).run()
     }
 
     public static func randomToken() -> String {

@@ -38,7 +38,8 @@ public struct StaffDirectory: Sendable {
         public var region: RegionCode
         public var departmentCode: String?
 
-        public init(username: String, displayName: String, password: String, role: Role, region: RegionCode, departmentCode: String? = nil) {
+        public init(username: String, displayName: String, password: String, role: Role, region: RegionCode, departmentCode: String? = nil)
+        {
             self.username = username
             self.displayName = displayName
             self.password = password
@@ -92,7 +93,9 @@ public struct StaffDirectory: Sendable {
     }
 
     public func user(named username: String) async throws -> Viewer? {
-        guard let row = try await StaffUserModel.query(on: database.db).filter(\.$username == username.lowercased()).first() else { return nil }
+        guard let row = try await StaffUserModel.query(on: database.db).filter(\.$username == username.lowercased()).first() else {
+            return nil
+        }
         return try Self.viewer(row)
     }
 
@@ -125,7 +128,9 @@ public struct StaffDirectory: Sendable {
     /// Issues a bearer token; only its SHA-256 is stored.
     public func issueToken(for viewer: Viewer, at now: Date = Date()) async throws -> (token: String, expiresAt: Date) {
         let raw = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
-        let token = "wm_" + raw.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+        let token =
+            "wm_"
+            + raw.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
         let row = APITokenModel()
         row.id = UUID()
@@ -162,6 +167,7 @@ public struct StaffDirectory: Sendable {
         guard let id = row.id, let role = Role(rawValue: row.role), let region = RegionCode(row.regionCode) else {
             throw PersistenceError.invalid("用户记录损坏：\(row.username)")
         }
-        return Viewer(userID: id, username: row.username, displayName: row.displayName, role: role, region: region, departmentID: row.departmentID)
+        return Viewer(
+            userID: id, username: row.username, displayName: row.displayName, role: role, region: region, departmentID: row.departmentID)
     }
 }

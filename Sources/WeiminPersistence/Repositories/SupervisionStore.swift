@@ -43,24 +43,29 @@ public struct SupervisionStore: Sendable {
     /// instances racing for it cannot both win, on SQLite or PostgreSQL.
     public func acquireLease(_ name: String, holder: String, now: Date, for seconds: TimeInterval) async throws -> Bool {
         let until = now.addingTimeInterval(seconds)
-        let rows = try await database.sql.raw("""
+        let rows = try await database.sql.raw(
+            """
             INSERT INTO service_leases (name, holder, until) VALUES (\(bind: name), \(bind: holder), \(bind: until))
             ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until
             WHERE service_leases.until < \(bind: now) OR service_leases.holder = excluded.holder
             RETURNING holder
-            """).all()
+            """
+        ).all()
         return !rows.isEmpty
     }
 
     /// Gives a lease back early, so the next instance need not wait for it to run out.
     public func releaseLease(_ name: String, holder: String, at now: Date) async throws {
-        try await database.sql.raw("UPDATE service_leases SET until = \(bind: now) WHERE name = \(bind: name) AND holder = \(bind: holder)").run()
+        try await database.sql.raw("UPDATE service_leases SET until = \(bind: now) WHERE name = \(bind: name) AND holder = \(bind: holder)")
+            .run()
     }
 
     /// Runs `body` while holding the named lease, and gives it back after (also when `body` throws); nil
     /// when another instance holds it.
-    public func withLease<T: Sendable>(_ name: String, holder: String, now: Date, for seconds: TimeInterval,
-                                       _ body: () async throws -> T) async throws -> T? {
+    public func withLease<T: Sendable>(
+        _ name: String, holder: String, now: Date, for seconds: TimeInterval,
+        _ body: () async throws -> T
+    ) async throws -> T? {
         guard try await acquireLease(name, holder: holder, now: now, for: seconds) else { return nil }
         do {
             let result = try await body()
@@ -121,15 +126,18 @@ public struct SupervisionStore: Sendable {
             return try await database.db.transaction { db in
                 let inserted = try await Self.insertOrder(
                     on: db as! any SQLDatabase, county: c.countyCode.rawValue, township: c.townshipCode?.rawValue, caseID: c.id,
-                    department: c.departmentID, level: f.level, step: f.step, key: order.key, dueAt: f.dueAt, overdueMinutes: f.overdueMinutes,
+                    department: c.departmentID, level: f.level, step: f.step, key: order.key, dueAt: f.dueAt,
+                    overdueMinutes: f.overdueMinutes,
                     message: f.message, recipients: order.recipients, at: now)
                 guard inserted, let row = try await CaseModel.find(c.id, on: db), let number = CaseNumber(row.number) else { return false }
-                try await CaseStore.appendEvent(caseRow: row, number: number, actor: .system, action: "supervise", from: nil, to: nil,
-                                                note: order.eventNote, at: now, on: db)
+                try await CaseStore.appendEvent(
+                    caseRow: row, number: number, actor: .system, action: "supervise", from: nil, to: nil,
+                    note: order.eventNote, at: now, on: db)
                 if let values = order.groupValues, let group = row.groupID {
                     let text = try await CaseReplies.templates(on: db).render(.supervision, values)
-                    try await OutboxStore.enqueue(on: db, county: row.countyCode, groupID: group, causeKey: "supervise:\(order.key)", kind: .supervision,
-                                                  caseID: row.id, text: text, at: now)
+                    try await OutboxStore.enqueue(
+                        on: db, county: row.countyCode, groupID: group, causeKey: "supervise:\(order.key)", kind: .supervision,
+                        caseID: row.id, text: text, at: now)
                 }
                 return true
             }
@@ -148,10 +156,13 @@ public struct SupervisionStore: Sendable {
     }
 
     /// A department's 通报 (no case); false if this month's was already issued.
-    public func issueDepartmentNotice(county: String, department: UUID, key: String, message: String, recipients: String,
-                                      at now: Date) async throws -> Bool {
-        try await Self.insertOrder(on: database.sql, county: county, township: nil, caseID: nil, department: department, level: .notice,
-                                   step: .handling, key: key, dueAt: nil, overdueMinutes: 0, message: message, recipients: recipients, at: now)
+    public func issueDepartmentNotice(
+        county: String, department: UUID, key: String, message: String, recipients: String,
+        at now: Date
+    ) async throws -> Bool {
+        try await Self.insertOrder(
+            on: database.sql, county: county, township: nil, caseID: nil, department: department, level: .notice,
+            step: .handling, key: key, dueAt: nil, overdueMinutes: 0, message: message, recipients: recipients, at: now)
     }
 
     /// Inserts an order unless its dedupe key exists; true if this call stored it.
@@ -159,13 +170,15 @@ public struct SupervisionStore: Sendable {
         on sql: any SQLDatabase, county: String, township: String?, caseID: UUID?, department: UUID?, level: SupervisionLevel,
         step: DeadlineStep, key: String, dueAt: Date?, overdueMinutes: Int, message: String, recipients: String, at now: Date
     ) async throws -> Bool {
-        try await !sql.raw("""
+        try await !sql.raw(
+            """
             INSERT INTO supervision_orders (id, county_code, township_code, case_id, department_id, level, step, dedupe_key, due_at, overdue_minutes, message, recipients, issued_at)
             VALUES (\(bind: UUID()), \(bind: county), \(bind: township), \(bind: caseID), \(bind: department), \(bind: level.rawValue),
                     \(bind: step.rawValue), \(bind: key), \(bind: dueAt), \(bind: overdueMinutes), \(bind: message), \(bind: recipients), \(bind: now))
             ON CONFLICT (dedupe_key) DO NOTHING
             RETURNING id
-            """).all().isEmpty
+            """
+        ).all().isEmpty
     }
 
     /// Orders the viewer should see: handlers their department's, township cadres their township's,
@@ -182,17 +195,24 @@ public struct SupervisionStore: Sendable {
         if let level { q.filter(\.$level == level.rawValue) }
         let rows = try await q.sort(\.$issuedAt, .descending).limit(limit * 2).all()
         let caseIDs = rows.compactMap(\.caseID)
-        let cases = caseIDs.isEmpty ? [:] : Dictionary(uniqueKeysWithValues: try await CaseModel.query(on: db).filter(\.$id ~~ caseIDs).all().map { ($0.id!, $0) })
+        let cases =
+            caseIDs.isEmpty
+            ? [:] : Dictionary(uniqueKeysWithValues: try await CaseModel.query(on: db).filter(\.$id ~~ caseIDs).all().map { ($0.id!, $0) })
         // Only sealed cases carry recusals, and only the discipline role sees them.
-        let recused = v.caseVisibility.includeSealed
+        let recused =
+            v.caseVisibility.includeSealed
             ? Set(try await CaseRecusalModel.query(on: db).filter(\.$username == v.username).all().map(\.caseID)) : []
         return rows.compactMap { r -> SupervisionOrder? in
             if let cid = r.caseID {
-                guard let c = cases[cid], let core = try? c.toCore(), v.caseVisibility.allows(core), !recused.contains(cid) else { return nil }
+                guard let c = cases[cid], let core = try? c.toCore(), v.caseVisibility.allows(core), !recused.contains(cid) else {
+                    return nil
+                }
             }
             return SupervisionOrder(
-                id: r.id!, level: SupervisionLevel(rawValue: r.level) ?? .warning, step: r.step, caseNumber: r.caseID.flatMap { cases[$0]?.number },
-                departmentID: r.departmentID, townshipCode: r.townshipCode, dueAt: r.dueAt, overdueMinutes: r.overdueMinutes, message: r.message,
+                id: r.id!, level: SupervisionLevel(rawValue: r.level) ?? .warning, step: r.step,
+                caseNumber: r.caseID.flatMap { cases[$0]?.number },
+                departmentID: r.departmentID, townshipCode: r.townshipCode, dueAt: r.dueAt, overdueMinutes: r.overdueMinutes,
+                message: r.message,
                 recipients: r.recipients, issuedAt: r.issuedAt)
         }.prefix(limit).map { $0 }
     }

@@ -45,11 +45,13 @@ public struct TemplateStore: Sendable {
 
     public func setSealedReply(_ mode: SealedReplyMode, at now: Date = Date()) async throws {
         try await database.db.transaction { db in
-            let row = try await SettingModel.find(CaseReplies.sealedReplyKey, on: db) ?? {
-                let new = SettingModel()
-                new.id = CaseReplies.sealedReplyKey
-                return new
-            }()
+            let row =
+                try await SettingModel.find(CaseReplies.sealedReplyKey, on: db)
+                ?? {
+                    let new = SettingModel()
+                    new.id = CaseReplies.sealedReplyKey
+                    return new
+                }()
             row.value = mode.rawValue
             row.updatedAt = now
             try await row.save(on: db)

@@ -16,7 +16,8 @@ public struct TriageStore: Sendable {
     }
 
     /// What a Triager needs to know of the counties: their places (for entities) and their 派单目录 words.
-    public func countyKnowledge() async throws -> (places: [(code: String, name: String)], catalogue: [(code: String, keywords: [String])]) {
+    public func countyKnowledge() async throws -> (places: [(code: String, name: String)], catalogue: [(code: String, keywords: [String])])
+    {
         let places = try await RegionModel.query(on: database.db).all().compactMap { r -> (String, String)? in
             (r.level == "township" || r.level == "village") && r.id != nil ? (r.id!, r.name) : nil
         }
@@ -53,19 +54,24 @@ public struct TriageStore: Sendable {
     /// Up to `limit` messages after the cursor that were stored before `storedBefore`, in id order; every kind, so the
     /// cursor can pass the ones triage does not read (`UntriagedMessage.isTriageable`).
     public func untriaged(after cursor: Int, storedBefore: Date, limit: Int) async throws -> [UntriagedMessage] {
-        try await database.sql.raw("""
+        try await database.sql.raw(
+            """
             SELECT m.id, m.group_id, m.county_code, g.village_code, m.sender_id, m.sender_name, m.text, m.sent_at, m.quote_of, m.kind, m.sealed, m.echo,
                    EXISTS (SELECT 1 FROM case_messages cm WHERE cm.message_id = m.id) AS in_case
             FROM messages m JOIN chat_groups g ON g.id = m.group_id
             WHERE m.id > \(bind: cursor) AND m.received_at <= \(bind: storedBefore)
             ORDER BY m.id LIMIT \(bind: limit)
-            """).all().map { r in
+            """
+        ).all().map { r in
             UntriagedMessage(
                 id: try r.decode(column: "id", as: Int.self), groupID: try r.decode(column: "group_id", as: UUID.self),
-                county: try r.decode(column: "county_code", as: String.self), village: try r.decode(column: "village_code", as: String.self),
-                senderID: try r.decode(column: "sender_id", as: String.self), senderName: try r.decode(column: "sender_name", as: String.self),
+                county: try r.decode(column: "county_code", as: String.self),
+                village: try r.decode(column: "village_code", as: String.self),
+                senderID: try r.decode(column: "sender_id", as: String.self),
+                senderName: try r.decode(column: "sender_name", as: String.self),
                 text: try r.decode(column: "text", as: String.self), sentAt: try r.decode(column: "sent_at", as: Date.self),
-                quoteOf: try r.decode(column: "quote_of", as: Int?.self), kind: MessageKind(stored: try r.decode(column: "kind", as: String.self)),
+                quoteOf: try r.decode(column: "quote_of", as: Int?.self),
+                kind: MessageKind(stored: try r.decode(column: "kind", as: String.self)),
                 sealed: try r.decode(column: "sealed", as: Bool?.self) == true, inCase: try r.decode(column: "in_case", as: Bool.self),
                 echo: try r.decode(column: "echo", as: String?.self) != nil)
         }
@@ -107,29 +113,35 @@ public struct TriageStore: Sendable {
     /// is in, and the group's open cases of the last month.
     public func context(group: UUID, before: Date) async throws -> ([ThreadMessage], [OpenCaseSummary]) {
         let sql = database.sql
-        let recent = try await sql.raw("""
+        let recent = try await sql.raw(
+            """
             SELECT m.id, m.sender_id, m.sent_at, m.text, m.quote_of, cm.case_id FROM messages m
             LEFT JOIN case_messages cm ON cm.message_id = m.id
             WHERE m.group_id = \(bind: group) AND m.sent_at >= \(bind: before.addingTimeInterval(-6 * 3600)) AND m.sent_at <= \(bind: before)
               AND m.echo IS NULL
             ORDER BY m.sent_at DESC, m.id DESC LIMIT 200
-            """).all().reversed().map {
-            ThreadMessage(id: try $0.decode(column: "id", as: Int.self), sender: try $0.decode(column: "sender_id", as: String.self),
-                          sentAt: try $0.decode(column: "sent_at", as: Date.self), text: try $0.decode(column: "text", as: String.self),
-                          quoteOf: try $0.decode(column: "quote_of", as: Int?.self), caseID: try $0.decode(column: "case_id", as: UUID?.self))
+            """
+        ).all().reversed().map {
+            ThreadMessage(
+                id: try $0.decode(column: "id", as: Int.self), sender: try $0.decode(column: "sender_id", as: String.self),
+                sentAt: try $0.decode(column: "sent_at", as: Date.self), text: try $0.decode(column: "text", as: String.self),
+                quoteOf: try $0.decode(column: "quote_of", as: Int?.self), caseID: try $0.decode(column: "case_id", as: UUID?.self))
         }
         let openStates = CaseState.allCases.filter(\.isOpen).map(\.rawValue)
-        let open = try await sql.raw("""
+        let open = try await sql.raw(
+            """
             SELECT c.id, m.sent_at AS opened, c.updated_at, m.sender_id, m.text FROM cases c
             JOIN case_messages cm ON cm.case_id = c.id AND cm.relation = 'origin' JOIN messages m ON m.id = cm.message_id
             WHERE c.group_id = \(bind: group) AND c.sealed = \(bind: false) AND c.state IN (\(unsafeRaw: openStates.map { "'\($0)'" }.joined(separator: ",")))
               AND c.created_at >= \(bind: before.addingTimeInterval(-30 * 86400))
             ORDER BY c.created_at DESC LIMIT 50
-            """).all().map {
-            OpenCaseSummary(caseID: try $0.decode(column: "id", as: UUID.self), originSender: try $0.decode(column: "sender_id", as: String.self),
-                            // When the villager raised it (not when triage got to it), and when the case last moved.
-                            openedAt: try $0.decode(column: "opened", as: Date.self), lastActivity: try $0.decode(column: "updated_at", as: Date.self),
-                            text: try $0.decode(column: "text", as: String.self))
+            """
+        ).all().map {
+            OpenCaseSummary(
+                caseID: try $0.decode(column: "id", as: UUID.self), originSender: try $0.decode(column: "sender_id", as: String.self),
+                // When the villager raised it (not when triage got to it), and when the case last moved.
+                openedAt: try $0.decode(column: "opened", as: Date.self), lastActivity: try $0.decode(column: "updated_at", as: Date.self),
+                text: try $0.decode(column: "text", as: String.self))
         }
         return (recent, open)
     }
@@ -145,8 +157,9 @@ public struct TriageStore: Sendable {
             link.relation = "thread"
             link.createdAt = now
             try await link.create(on: db)
-            _ = try await CaseStore.appendEvent(caseRow: row, number: number, actor: AuditActor.system, action: "thread", from: nil, to: nil,
-                                                note: "群消息并入：\(reason)", at: now, on: db)
+            _ = try await CaseStore.appendEvent(
+                caseRow: row, number: number, actor: AuditActor.system, action: "thread", from: nil, to: nil,
+                note: "群消息并入：\(reason)", at: now, on: db)
         }
     }
 
@@ -160,9 +173,11 @@ public struct TriageStore: Sendable {
         for r in rows {
             let m = r.message, d = r.decision
             insert = insert.values(
-                SQLBind(m.id), SQLBind(m.county), SQLBind(m.groupID), SQLBind(d.category.rawValue), SQLBind(d.categoryScore), SQLBind(d.department),
+                SQLBind(m.id), SQLBind(m.county), SQLBind(m.groupID), SQLBind(d.category.rawValue), SQLBind(d.categoryScore),
+                SQLBind(d.department),
                 SQLBind(d.urgency.rawValue), SQLBind(d.opinionRisk), SQLBind(d.reportsCadre), SQLBind(d.undecided),
-                SQLBind(String(decoding: try encoder.encode(d.reasons), as: UTF8.self)), SQLBind(String(decoding: try encoder.encode(d.entities), as: UTF8.self)),
+                SQLBind(String(decoding: try encoder.encode(d.reasons), as: UTF8.self)),
+                SQLBind(String(decoding: try encoder.encode(d.entities), as: UTF8.self)),
                 SQLBind(d.modelVersion), SQLBind(r.caseID), SQLBind(r.threadReason), SQLBind(now))
         }
         try await insert.ignoringConflicts(with: ["message_id"]).run()
@@ -195,32 +210,40 @@ public struct TriageStore: Sendable {
     public func decision(message id: Int) async throws -> Stored? {
         guard let r = try await database.sql.raw("SELECT * FROM message_triage WHERE message_id = \(bind: id)").first() else { return nil }
         return Stored(
-            messageID: id, category: try r.decode(column: "category", as: String.self), categoryScore: try r.decode(column: "category_score", as: Double.self),
+            messageID: id, category: try r.decode(column: "category", as: String.self),
+            categoryScore: try r.decode(column: "category_score", as: Double.self),
             department: try r.decode(column: "department", as: String?.self), urgency: try r.decode(column: "urgency", as: String.self),
-            opinionRisk: try r.decode(column: "opinion_risk", as: Int.self), reportsCadre: try r.decode(column: "reports_cadre", as: Bool.self),
+            opinionRisk: try r.decode(column: "opinion_risk", as: Int.self),
+            reportsCadre: try r.decode(column: "reports_cadre", as: Bool.self),
             undecided: try r.decode(column: "undecided", as: Bool.self),
             reasons: (try? JSONDecoder().decode([String].self, from: Data(try r.decode(column: "reasons", as: String.self).utf8))) ?? [],
-            entities: (try? JSONDecoder().decode(Entities.self, from: Data(try r.decode(column: "entities", as: String.self).utf8))) ?? Entities(),
+            entities: (try? JSONDecoder().decode(Entities.self, from: Data(try r.decode(column: "entities", as: String.self).utf8)))
+                ?? Entities(),
             modelVersion: try r.decode(column: "model_version", as: String.self), caseID: try r.decode(column: "case_id", as: UUID?.self),
-            threadReason: try r.decode(column: "thread_reason", as: String?.self), decidedAt: try r.decode(column: "decided_at", as: Date.self))
+            threadReason: try r.decode(column: "thread_reason", as: String?.self),
+            decidedAt: try r.decode(column: "decided_at", as: Date.self))
     }
 
     /// The village a message's group belongs to (for scope checks).
     public func village(ofMessage id: Int) async throws -> String? {
-        try await database.sql.raw("SELECT g.village_code FROM messages m JOIN chat_groups g ON g.id = m.group_id WHERE m.id = \(bind: id)").first()?
+        try await database.sql.raw("SELECT g.village_code FROM messages m JOIN chat_groups g ON g.id = m.group_id WHERE m.id = \(bind: id)")
+            .first()?
             .decode(column: "village_code", as: String.self)
     }
 
     /// Actionable messages in an area since a time (not reports about cadres), for hot-issue clustering.
     public func hotIssueItems(scopePrefix: String, since: Date, limit: Int = 20000) async throws -> [HotIssueItem] {
-        try await database.sql.raw("""
+        try await database.sql.raw(
+            """
             SELECT m.id, m.text, m.sent_at, g.township_code FROM message_triage t JOIN messages m ON m.id = t.message_id
             JOIN chat_groups g ON g.id = m.group_id
             WHERE t.category <> 'none' AND t.reports_cadre = \(bind: false) AND g.village_code LIKE \(bind: scopePrefix + "%") AND m.sent_at >= \(bind: since)
             ORDER BY m.id DESC LIMIT \(bind: limit)
-            """).all().map {
-            HotIssueItem(id: try $0.decode(column: "id", as: Int.self), text: PIIMask.redact(try $0.decode(column: "text", as: String.self)),
-                         township: try $0.decode(column: "township_code", as: String.self), sentAt: try $0.decode(column: "sent_at", as: Date.self))
+            """
+        ).all().map {
+            HotIssueItem(
+                id: try $0.decode(column: "id", as: Int.self), text: PIIMask.redact(try $0.decode(column: "text", as: String.self)),
+                township: try $0.decode(column: "township_code", as: String.self), sentAt: try $0.decode(column: "sent_at", as: Date.self))
         }
     }
 
@@ -236,15 +259,18 @@ public struct TriageStore: Sendable {
 
     /// Undecided messages in an area that joined no case, newest first (reports about cadres never listed).
     public func undecided(scopePrefix: String, limit: Int = 20) async throws -> [Undecided] {
-        try await database.sql.raw("""
+        try await database.sql.raw(
+            """
             SELECT m.id, m.text, m.sent_at, g.name, t.category, t.category_score FROM message_triage t JOIN messages m ON m.id = t.message_id
             JOIN chat_groups g ON g.id = m.group_id
             WHERE t.undecided = \(bind: true) AND t.case_id IS NULL AND t.reports_cadre = \(bind: false) AND g.village_code LIKE \(bind: scopePrefix + "%")
             ORDER BY m.id DESC LIMIT \(bind: limit)
-            """).all().map {
-            Undecided(messageID: try $0.decode(column: "id", as: Int.self), text: PIIMask.redact(try $0.decode(column: "text", as: String.self)),
-                      groupName: try $0.decode(column: "name", as: String.self), sentAt: try $0.decode(column: "sent_at", as: Date.self),
-                      guess: try $0.decode(column: "category", as: String.self), score: try $0.decode(column: "category_score", as: Double.self))
+            """
+        ).all().map {
+            Undecided(
+                messageID: try $0.decode(column: "id", as: Int.self), text: PIIMask.redact(try $0.decode(column: "text", as: String.self)),
+                groupName: try $0.decode(column: "name", as: String.self), sentAt: try $0.decode(column: "sent_at", as: Date.self),
+                guess: try $0.decode(column: "category", as: String.self), score: try $0.decode(column: "category_score", as: Double.self))
         }
     }
 }

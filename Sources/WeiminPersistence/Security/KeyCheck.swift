@@ -10,7 +10,8 @@ public enum KeyCheck {
     /// The fingerprint this database was bound to, or nil for a database that holds no data yet (no settings table).
     public static func recordedFingerprint(on database: WeiminDatabase) async throws -> String? {
         let sql = database.sql
-        let probe: SQLQueryString = sql.dialect.name == "sqlite"
+        let probe: SQLQueryString =
+            sql.dialect.name == "sqlite"
             ? "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'system_settings'"
             : "SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'system_settings' AND table_schema = current_schema()"
         guard let n = try await sql.raw(probe).first()?.decode(column: "n", as: Int.self), n > 0 else { return nil }
@@ -23,7 +24,7 @@ public enum KeyCheck {
         guard !FileManager.default.fileExists(atPath: file), let stored = try await recordedFingerprint(on: database) else { return }
         throw PersistenceError.keyMismatch(
             "找不到数据密钥文件 \(file)，但数据库 \(database.location) 已有数据（密钥指纹 \(stored)）。生成新密钥会使已加密的数据无法读取，因此拒绝继续。"
-            + "请从备份恢复原来的 weimin.key 到该位置（或用 WEIMIN_KEY_FILE / WEIMIN_DATA_KEY 指向它）后重试。")
+                + "请从备份恢复原来的 weimin.key 到该位置（或用 WEIMIN_KEY_FILE / WEIMIN_DATA_KEY 指向它）后重试。")
     }
 
     public static func verify(_ key: DataKey, on database: WeiminDatabase, record: Bool, at now: Date = Date()) async throws {
@@ -31,7 +32,8 @@ public enum KeyCheck {
         if let stored = try await SettingModel.find(settingKey, on: db) {
             guard stored.value == key.fingerprint else {
                 throw PersistenceError.keyMismatch(
-                    "数据密钥与数据库不匹配（数据库记录的密钥指纹为 \(stored.value)，当前密钥为 \(key.fingerprint)）。请使用最初生成的 weimin.key，或设置正确的 WEIMIN_KEY_FILE / WEIMIN_DATA_KEY。")
+                    "数据密钥与数据库不匹配（数据库记录的密钥指纹为 \(stored.value)，当前密钥为 \(key.fingerprint)）。请使用最初生成的 weimin.key，或设置正确的 WEIMIN_KEY_FILE / WEIMIN_DATA_KEY。"
+                )
             }
         } else if record {
             try await SettingModel(key: settingKey, value: key.fingerprint, updatedAt: now).create(on: db)

@@ -58,7 +58,8 @@ public actor SignInThrottle {
         }
         // Still full of live entries: forget the oldest half rather than grow.
         if table.count >= maxEntries {
-            let keep = table.sorted { ($0.value.failures.last ?? .distantPast) > ($1.value.failures.last ?? .distantPast) }.prefix(maxEntries / 2)
+            let keep = table.sorted { ($0.value.failures.last ?? .distantPast) > ($1.value.failures.last ?? .distantPast) }.prefix(
+                maxEntries / 2)
             table = Dictionary(uniqueKeysWithValues: keep.map { ($0.key, $0.value) })
         }
     }

@@ -124,9 +124,14 @@ public struct WeiminConfig: Sendable {
     ) async throws -> WeiminConfig {
         let path = configFile ?? environment["WEIMIN_CONFIG"]
         var providers: [any ConfigProvider] = [
-            InMemoryProvider(name: "command line", values: Dictionary(uniqueKeysWithValues: flags.map { (AbsoluteConfigKey(stringLiteral: $0.key), ConfigValue(stringLiteral: $0.value)) })),
-            EnvironmentVariablesProvider(environmentVariables: environment, secretsSpecifier: .specific(["WEIMIN_DATABASE_URL", "WEIMIN_DATA_KEY"]))
-                .prefixKeys(with: "weimin"),
+            InMemoryProvider(
+                name: "command line",
+                values: Dictionary(
+                    uniqueKeysWithValues: flags.map { (AbsoluteConfigKey(stringLiteral: $0.key), ConfigValue(stringLiteral: $0.value)) })),
+            EnvironmentVariablesProvider(
+                environmentVariables: environment, secretsSpecifier: .specific(["WEIMIN_DATABASE_URL", "WEIMIN_DATA_KEY"])
+            )
+            .prefixKeys(with: "weimin"),
         ]
         if let path {
             guard FileManager.default.fileExists(atPath: path) else {

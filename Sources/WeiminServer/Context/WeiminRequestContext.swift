@@ -24,7 +24,8 @@ public struct WeiminRequestContext: RequestContext {
     /// machine (nginx in front of Weimin) — the address it forwards in `X-Real-IP`.
     public func clientAddress(_ request: Request) -> String? {
         if let peer = peerAddress, peer == "127.0.0.1" || peer == "::1",
-            let forwarded = request.headers[HTTPField.Name("X-Real-IP")!], !forwarded.isEmpty, forwarded.count <= 45 {
+            let forwarded = request.headers[HTTPField.Name("X-Real-IP")!], !forwarded.isEmpty, forwarded.count <= 45
+        {
             return forwarded
         }
         return peerAddress
@@ -36,7 +37,9 @@ public struct WeiminRequestContext: RequestContext {
     /// The signed-in viewer, allowed to read `resource`; otherwise 401 or 403 with a reason.
     public func requireViewer(reading resource: Resource? = nil) throws -> Viewer {
         guard let viewer else {
-            throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer realm=\"weimin\""], message: "请先登录：使用 POST /api/v1/sessions 获取令牌，或在请求中提供用户名和密码")
+            throw HTTPError(
+                .unauthorized, headers: [.wwwAuthenticate: "Bearer realm=\"weimin\""],
+                message: "请先登录：使用 POST /api/v1/sessions 获取令牌，或在请求中提供用户名和密码")
         }
         if let resource, !Access.mayRead(viewer.role, resource) {
             throw HTTPError(.forbidden, message: "\(CoreStrings.roleName(viewer.role))无权查看此内容")

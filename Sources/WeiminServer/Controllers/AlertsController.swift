@@ -41,14 +41,19 @@ struct AlertsController {
         let store = services.alerts
         group.get("alerts") { request, context -> ListDTO<Alert> in
             let viewer = try context.requireViewer()
-            guard AlertStore.maySee(viewer.role) else { throw HTTPError(.forbidden, message: "\(CoreStrings.roleName(viewer.role))无权查看系统提醒") }
+            guard AlertStore.maySee(viewer.role) else {
+                throw HTTPError(.forbidden, message: "\(CoreStrings.roleName(viewer.role))无权查看系统提醒")
+            }
             let all = request.uri.queryParameters["all"].map { $0 == "1" || $0 == "true" } ?? false
             return ListDTO(items: try await store.list(for: viewer, includeResolved: all))
         }
         group.post("alerts/:id/resolve") { _, context -> AlertDTO in
             let viewer = try context.requireViewer()
-            guard AlertStore.maySee(viewer.role) else { throw HTTPError(.forbidden, message: "\(CoreStrings.roleName(viewer.role))无权处理系统提醒") }
-            guard let id = UUID(uuidString: try context.parameters.require("id")), let alert = try await store.resolve(id, by: viewer) else {
+            guard AlertStore.maySee(viewer.role) else {
+                throw HTTPError(.forbidden, message: "\(CoreStrings.roleName(viewer.role))无权处理系统提醒")
+            }
+            guard let id = UUID(uuidString: try context.parameters.require("id")), let alert = try await store.resolve(id, by: viewer)
+            else {
                 throw HTTPError(.notFound, message: "没有这条提醒，或不在您的辖区")
             }
             return AlertDTO(alert: alert)
@@ -86,9 +91,11 @@ struct AlertsController {
                 throw HTTPError(.forbidden, message: "考核权重由系统管理员或督办负责人设置")
             }
             guard let body = try? await request.decode(as: WeightsDTO.self, context: context) else {
-                throw HTTPError(.badRequest, message: "请求体应为 JSON：{\"response\": 0.3, \"on_time\": 0.4, \"satisfaction\": 0.2, \"coverage\": 0.1}")
+                throw HTTPError(
+                    .badRequest, message: "请求体应为 JSON：{\"response\": 0.3, \"on_time\": 0.4, \"satisfaction\": 0.2, \"coverage\": 0.1}")
             }
-            let w = AssessmentWeights(response: body.response, onTime: body.onTime, satisfaction: body.satisfaction, coverage: body.coverage)
+            let w = AssessmentWeights(
+                response: body.response, onTime: body.onTime, satisfaction: body.satisfaction, coverage: body.coverage)
             do {
                 try await assessment.setWeights(w)
             } catch let e as CaseOperationError {

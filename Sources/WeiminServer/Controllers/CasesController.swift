@@ -30,10 +30,14 @@ struct CasesController {
                 throw HTTPError(.notFound, message: "工单 \(number) 不存在或无权查看")
             }
             return CaseDetailDTO(
-                case: CaseDTO(detail.case, now: Date(), allowed: services.workflow.available(on: detail.case, to: viewer), rules: services.workflow.rules),
+                case: CaseDTO(
+                    detail.case, now: Date(), allowed: services.workflow.available(on: detail.case, to: viewer),
+                    rules: services.workflow.rules),
                 departmentName: detail.departmentName,
                 messages: (detail.case.sealed ? [] : detail.messages).map {
-                    MessageDTO(id: $0.id, platformMessageId: $0.platformMessageID, senderId: $0.senderID, senderName: $0.senderName, kind: $0.kind.rawValue, text: PIIMask.redact($0.text), sentAt: $0.sentAt)
+                    MessageDTO(
+                        id: $0.id, platformMessageId: $0.platformMessageID, senderId: $0.senderID, senderName: $0.senderName,
+                        kind: $0.kind.rawValue, text: PIIMask.redact($0.text), sentAt: $0.sentAt)
                 },
                 events: detail.events.map { EventDTO($0) })
         }
@@ -55,7 +59,11 @@ extension CasesController {
                     caseNumber: r.caseNumber, title: r.title, summary: r.summary,
                     reporterName: r.reporterName, reporterPlatformId: r.reporterPlatformID, reporterPhone: r.reporterPhone,
                     originalText: r.originalText, accused: r.accused, sourceGroupName: r.sourceGroupName, recused: r.recused,
-                    messages: r.messages.map { MessageDTO(id: $0.id, platformMessageId: $0.platformMessageID, senderId: $0.senderID, senderName: $0.senderName, kind: $0.kind.rawValue, text: $0.text, sentAt: $0.sentAt) })
+                    messages: r.messages.map {
+                        MessageDTO(
+                            id: $0.id, platformMessageId: $0.platformMessageID, senderId: $0.senderID, senderName: $0.senderName,
+                            kind: $0.kind.rawValue, text: $0.text, sentAt: $0.sentAt)
+                    })
             } catch is CaseOperationError {
                 throw HTTPError(.notFound, message: "工单 \(number) 不存在或无权查看")
             }
@@ -92,7 +100,8 @@ extension CasesController {
             guard let current = try await services.caseStore.find(number: number), viewer.caseVisibility.allows(current) else {
                 throw HTTPError(.notFound, message: "工单 \(number) 不存在或无权查看")
             }
-            let command = try await CaseActionCommands.command(body, for: current, viewer: viewer, departments: services.departments, cases: services.cases)
+            let command = try await CaseActionCommands.command(
+                body, for: current, viewer: viewer, departments: services.departments, cases: services.cases)
             do {
                 var after = try await services.actOnCase.run(command, on: number, by: viewer, at: Date())
                 if after.sealed && !viewer.caseVisibility.allows(after) {
@@ -105,7 +114,8 @@ extension CasesController {
                     // A new lead department: its code decides whether a township cadre may act.
                     after.departmentCode = try await services.departments.department(id: d)?.code
                 }
-                return CaseDTO(after, now: Date(), allowed: services.workflow.available(on: after, to: viewer), rules: services.workflow.rules)
+                return CaseDTO(
+                    after, now: Date(), allowed: services.workflow.available(on: after, to: viewer), rules: services.workflow.rules)
             } catch let error as CaseOperationError {
                 throw HTTPError(error.status, message: error == .notFound ? "工单 \(number) 不存在或无权查看" : error.description)
             } catch let error as CaseStoreError {
@@ -163,7 +173,8 @@ enum QueryParsing {
         if let s = q["state"].map(String.init), !s.isEmpty {
             query.states = try s.split(separator: ",").map { part in
                 guard let st = CaseState(rawValue: String(part)) else {
-                    throw HTTPError(.badRequest, message: "state 参数无效：\(part)。可选：\(CaseState.allCases.map(\.rawValue).joined(separator: ", "))")
+                    throw HTTPError(
+                        .badRequest, message: "state 参数无效：\(part)。可选：\(CaseState.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 return st
             }

@@ -23,7 +23,9 @@ struct MediaController {
         }
         console.get("media/:id") { _, context -> Response in
             guard let (viewer, _) = context.console() else { return WebViews.redirect(context.signInPath) }
-            guard Access.mayRead(viewer.role, .cases) else { throw HTTPError(.forbidden, message: "\(CoreStrings.roleName(viewer.role))无权查看群众发送的文件") }
+            guard Access.mayRead(viewer.role, .cases) else {
+                throw HTTPError(.forbidden, message: "\(CoreStrings.roleName(viewer.role))无权查看群众发送的文件")
+            }
             return try await serve(try context.parameters.require("id"), to: viewer)
         }
     }
@@ -40,7 +42,8 @@ struct MediaController {
         let name = item.fileName ?? "\(CoreStrings.messageKind(item.kind))-\(item.id.uuidString.prefix(8)).\(type.ext)"
         var headers: HTTPFields = [
             .contentType: type.mime,
-            .contentDisposition: "\(type.inline ? "inline" : "attachment"); filename=\"\(type.ext == "bin" ? "file.bin" : "file.\(type.ext)")\"; filename*=UTF-8''\(Self.rfc5987(name))",
+            .contentDisposition:
+                "\(type.inline ? "inline" : "attachment"); filename=\"\(type.ext == "bin" ? "file.bin" : "file.\(type.ext)")\"; filename*=UTF-8''\(Self.rfc5987(name))",
             .cacheControl: "private, no-store",
             .contentSecurityPolicy: "default-src 'none'; sandbox",
         ]
@@ -52,7 +55,9 @@ struct MediaController {
     static func mayOpen(_ item: MediaItem, viewer: Viewer, cases: any CaseRepository) async throws -> Bool {
         guard Access.mayRead(viewer.role, .cases) else { return false }
         for raw in item.caseNumbers {
-            if let number = CaseNumber(raw), try await cases.detail(number: number, visibility: viewer.caseVisibility) != nil { return true }
+            if let number = CaseNumber(raw), try await cases.detail(number: number, visibility: viewer.caseVisibility) != nil {
+                return true
+            }
         }
         guard item.caseNumbers.isEmpty, !item.sealed, let village = item.villageCode else { return false }
         let v = viewer.caseVisibility
@@ -71,6 +76,8 @@ struct MediaController {
     }
 
     static func rfc5987(_ s: String) -> String {
-        s.addingPercentEncoding(withAllowedCharacters: CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")) ?? "file"
+        s.addingPercentEncoding(
+            withAllowedCharacters: CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"))
+            ?? "file"
     }
 }

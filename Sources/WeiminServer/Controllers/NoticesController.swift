@@ -43,14 +43,20 @@ struct NoticesController {
     func addRoutes(to group: RouterGroup<WeiminRequestContext>) {
         group.post("notices") { request, context -> EditedResponse<NoticeDTO> in
             let viewer = try context.requireViewer()
-            guard NoticeAccess.mayPublish(viewer.role) else { throw HTTPError(.forbidden, message: "\(CoreStrings.roleName(viewer.role))不能发布公告") }
+            guard NoticeAccess.mayPublish(viewer.role) else {
+                throw HTTPError(.forbidden, message: "\(CoreStrings.roleName(viewer.role))不能发布公告")
+            }
             let body: NoticeRequest
             let bytes: ByteBuffer
             do { bytes = try await request.body.collect(upTo: Self.maxBody) } catch {
                 throw HTTPError(.contentTooLarge, message: "公告连同附件最多 40 MB")
             }
             do { body = try APIJSON.decoder.decode(NoticeRequest.self, from: Data(bytes.readableBytesView)) } catch {
-                throw HTTPError(.badRequest, message: "请求体应为 JSON：{kind, title, body, groups | region | all, disclosure, objection_days, publish_at, attachments: [{name, url | content_base64}]}（\(MessagesController.describe(error))）")
+                throw HTTPError(
+                    .badRequest,
+                    message:
+                        "请求体应为 JSON：{kind, title, body, groups | region | all, disclosure, objection_days, publish_at, attachments: [{name, url | content_base64}]}（\(MessagesController.describe(error))）"
+                )
             }
             var links: [NoticeDraft.Attachment] = []
             var files: [OutboundFile] = []
@@ -78,8 +84,9 @@ struct NoticesController {
             } else {
                 throw HTTPError(.badRequest, message: "请选择群：groups（群编号列表）、region（乡镇或村代码）或 all: true")
             }
-            let draft = NoticeDraft(kind: kind, title: body.title, body: body.body, attachments: links, files: files, disclosure: body.disclosure ?? false,
-                                    objectionDays: body.objectionDays ?? 7, publishAt: body.publishAt, groupIDs: groupIDs)
+            let draft = NoticeDraft(
+                kind: kind, title: body.title, body: body.body, attachments: links, files: files, disclosure: body.disclosure ?? false,
+                objectionDays: body.objectionDays ?? 7, publishAt: body.publishAt, groupIDs: groupIDs)
             do {
                 let record = try await services.publishNotice.run(draft, by: viewer)
                 return EditedResponse(status: .created, response: NoticeDTO(notice: record))

@@ -31,7 +31,9 @@ struct OutboxController {
     func addRoutes(to group: RouterGroup<WeiminRequestContext>) {
         group.get("outbox") { request, context -> OutboxDTO in
             let viewer = try context.requireViewer()
-            guard [.admin, .intakeOperator, .supervisor, .discipline].contains(viewer.role) else { throw HTTPError(.forbidden, message: "无权查看群消息发送情况") }
+            guard [.admin, .intakeOperator, .supervisor, .discipline].contains(viewer.role) else {
+                throw HTTPError(.forbidden, message: "无权查看群消息发送情况")
+            }
             let status = request.uri.queryParameters["status"].map(String.init)
             if let status, !Self.statuses.contains(status) {
                 throw HTTPError(.badRequest, message: "status 应为 \(Self.statuses.sorted().joined(separator: "、"))")
@@ -40,8 +42,9 @@ struct OutboxController {
             let store = services.outbox
             let audience: OutboxStore.Audience = viewer.role == .discipline ? .privateAnswers : .groups
             let items = try await store.items(county: county, status: status, audience: audience, limit: 200).map {
-                ItemDTO(id: $0.id, groupId: $0.groupID, kind: $0.kind.rawValue, caseId: $0.caseID, noticeId: $0.noticeID, text: $0.text,
-                        status: $0.status, attempts: $0.attempts, lastError: $0.lastError)
+                ItemDTO(
+                    id: $0.id, groupId: $0.groupID, kind: $0.kind.rawValue, caseId: $0.caseID, noticeId: $0.noticeID, text: $0.text,
+                    status: $0.status, attempts: $0.attempts, lastError: $0.lastError)
             }
             return OutboxDTO(counts: try await store.counts(county: county, audience: audience), items: items)
         }

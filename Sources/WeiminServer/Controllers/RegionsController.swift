@@ -45,9 +45,12 @@ struct RegionsController {
             guard let g = try await services.groups.group(id: id), viewer.region.contains(g.villageCode) else {
                 throw HTTPError(.notFound, message: "群不存在或不在您的管辖范围内")
             }
-            return ListDTO(items: try await services.groups.members(of: id).map {
-                MemberDTO(platformUserId: $0.platformUserID, displayName: $0.displayName, kind: $0.kind.rawValue, kindName: CoreStrings.personKindName($0.kind), isAdmin: $0.isAdmin)
-            })
+            return ListDTO(
+                items: try await services.groups.members(of: id).map {
+                    MemberDTO(
+                        platformUserId: $0.platformUserID, displayName: $0.displayName, kind: $0.kind.rawValue,
+                        kindName: CoreStrings.personKindName($0.kind), isAdmin: $0.isAdmin)
+                })
         }
 
         group.get("departments") { _, context -> ListDTO<DepartmentDTO> in
@@ -55,7 +58,10 @@ struct RegionsController {
             guard let county = viewer.region.countyCode else {
                 throw HTTPError(.badRequest, message: "部门按县管理：请以县级及以下账号查看")
             }
-            return ListDTO(items: try await services.departments.departments(county: county).map { DepartmentDTO(id: $0.id, code: $0.code, name: $0.name) })
+            return ListDTO(
+                items: try await services.departments.departments(county: county).map {
+                    DepartmentDTO(id: $0.id, code: $0.code, name: $0.name)
+                })
         }
     }
 }

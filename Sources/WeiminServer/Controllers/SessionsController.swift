@@ -49,13 +49,16 @@ struct SessionsController {
                 throw HTTPError(.badRequest, message: "请求体应为 JSON：{\"username\": \"…\", \"password\": \"…\"}，启用双因素认证的账号另加 \"code\"")
             }
             let viewer: Viewer
-            switch try await signIn.apiSignIn(username: body.username, password: body.password, code: body.code,
-                                              address: context.clientAddress(request)) {
+            switch try await signIn.apiSignIn(
+                username: body.username, password: body.password, code: body.code,
+                address: context.clientAddress(request))
+            {
             case .success(let v): viewer = v
             case .failure(let refusal): throw SignInRefusalError(refusal).httpError
             }
             let issued = try await staff.issueToken(for: viewer)
-            return EditedResponse(status: .created, response: TokenDTO(token: issued.token, expiresAt: issued.expiresAt, user: UserDTO(viewer)))
+            return EditedResponse(
+                status: .created, response: TokenDTO(token: issued.token, expiresAt: issued.expiresAt, user: UserDTO(viewer)))
         }
         group.delete("sessions") { request, context -> HTTPResponse.Status in
             _ = try context.requireViewer()

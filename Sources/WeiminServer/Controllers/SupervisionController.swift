@@ -33,11 +33,13 @@ struct SupervisionController {
                 level = l
             }
             let orders = try await services.supervision.orders(for: viewer, level: level)
-            return ListDTO(items: orders.map {
-                OrderDTO(id: $0.id, level: $0.level.rawValue, levelName: $0.level.chineseName, step: $0.step, caseNumber: $0.caseNumber,
-                         departmentId: $0.departmentID, townshipCode: $0.townshipCode, dueAt: $0.dueAt, overdueMinutes: $0.overdueMinutes,
-                         message: $0.message, recipients: $0.recipients, issuedAt: $0.issuedAt)
-            })
+            return ListDTO(
+                items: orders.map {
+                    OrderDTO(
+                        id: $0.id, level: $0.level.rawValue, levelName: $0.level.chineseName, step: $0.step, caseNumber: $0.caseNumber,
+                        departmentId: $0.departmentID, townshipCode: $0.townshipCode, dueAt: $0.dueAt, overdueMinutes: $0.overdueMinutes,
+                        message: $0.message, recipients: $0.recipients, issuedAt: $0.issuedAt)
+                })
         }
     }
 }

@@ -25,10 +25,13 @@ struct TemplatesController {
         @Sendable func list() async throws -> ListDTO<TemplateDTO> {
             let current = try await store.current()
             let edited = try await store.edited()
-            return ListDTO(items: OutboundKind.allCases.map { kind in
-                TemplateDTO(kind: kind.rawValue, text: current.texts[kind] ?? "", edited: edited.contains(kind),
-                            placeholders: (MessageTemplates.placeholders[kind] ?? []).sorted(), defaultText: MessageTemplates.defaults.texts[kind] ?? "")
-            })
+            return ListDTO(
+                items: OutboundKind.allCases.map { kind in
+                    TemplateDTO(
+                        kind: kind.rawValue, text: current.texts[kind] ?? "", edited: edited.contains(kind),
+                        placeholders: (MessageTemplates.placeholders[kind] ?? []).sorted(),
+                        defaultText: MessageTemplates.defaults.texts[kind] ?? "")
+                })
         }
         @Sendable func kind(_ context: WeiminRequestContext) throws -> OutboundKind {
             let viewer = try context.requireViewer()
@@ -41,7 +44,9 @@ struct TemplatesController {
 
         group.get("templates") { _, context -> ListDTO<TemplateDTO> in
             let viewer = try context.requireViewer()
-            guard [.admin, .intakeOperator, .supervisor, .leader].contains(viewer.role) else { throw HTTPError(.forbidden, message: "无权查看消息模板") }
+            guard [.admin, .intakeOperator, .supervisor, .leader].contains(viewer.role) else {
+                throw HTTPError(.forbidden, message: "无权查看消息模板")
+            }
             return try await list()
         }
         group.put("templates/:kind") { request, context -> ListDTO<TemplateDTO> in

@@ -30,7 +30,8 @@ struct TriageController {
         group.get("hot-issues") { request, context -> ListDTO<HotIssueCluster> in
             let viewer = try context.requireViewer()
             let days = try QueryParsing.int(request.uri.queryParameters["days"].map(String.init), name: "days", range: 1...366) ?? 30
-            let items = try await store.hotIssueItems(scopePrefix: viewer.region.scopePrefix, since: Date().addingTimeInterval(-Double(days) * 86400))
+            let items = try await store.hotIssueItems(
+                scopePrefix: viewer.region.scopePrefix, since: Date().addingTimeInterval(-Double(days) * 86400))
             return ListDTO(items: HotIssueClusterer().clusters(items))
         }
     }

@@ -24,7 +24,9 @@ extension PlatformCallbacksController {
             let files = services.mediaFiles
             let (data, truncated) = try await Self.body(request, keeping: files.maxBytes + 256 * 1024)
             let form: MultipartForm
-            do { form = try MultipartForm.parse(data, boundary: boundary, truncated: truncated) } catch { throw HTTPError(.badRequest, message: "表单格式错误：\(error)") }
+            do { form = try MultipartForm.parse(data, boundary: boundary, truncated: truncated) } catch {
+                throw HTTPError(.badRequest, message: "表单格式错误：\(error)")
+            }
             switch try Self.wechatbotPush(form, now: Date()) {
             case .ignored:
                 break
@@ -39,16 +41,21 @@ extension PlatformCallbacksController {
                 _ = try await ingest.accept([message], from: source)
             }
             // wechatbot-webhook reads the answer as an optional inline reply; we reply later, through the outbox.
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: .init(string: #"{"success":true}"#)))
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: .init(string: #"{"success":true}"#)))
         }
 
         routes.post("wcf/:source") { request, context -> Response in
             let source = try await bridgeSource(request, context, kind: "wcf")
             let data = try await Self.body(request)
             var message = try Self.wcfMessage(data, now: Date())
-            message.media = message.media.map { var m = $0; m.sourceID = source.id; return m }
+            message.media = message.media.map {
+                var m = $0; m.sourceID = source.id; return m
+            }
             _ = try await ingest.accept([message], from: source)
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: .init(string: #"{"status":0,"message":"ok"}"#)))
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: .init(string: #"{"status":0,"message":"ok"}"#)))
         }
     }
 
@@ -83,18 +90,21 @@ extension PlatformCallbacksController {
     static func keep(_ part: MultipartForm.Part, kind: MessageKind, files: MediaFiles, source: UUID) throws -> IncomingMedia {
         let name = part.filename.map { String($0.prefix(200)) }
         guard part.complete, part.body.count <= files.maxBytes else {
-            return IncomingMedia(ordinal: 0, kind: kind, fileName: name, declaredType: part.contentType, status: .tooLarge,
-                                 failure: "超过媒体文件上限 \(files.maxBytes / 1024 / 1024) MB，只保存了消息", sourceID: source)
+            return IncomingMedia(
+                ordinal: 0, kind: kind, fileName: name, declaredType: part.contentType, status: .tooLarge,
+                failure: "超过媒体文件上限 \(files.maxBytes / 1024 / 1024) MB，只保存了消息", sourceID: source)
         }
         let sniffed = MediaType.sniff(part.body)
         do {
             let digest = try files.put(part.body)
-            return IncomingMedia(ordinal: 0, kind: kind, fileName: name, declaredType: part.contentType, status: .stored, sha256: digest,
-                                 size: part.body.count, contentType: sniffed.mime, sourceID: source)
+            return IncomingMedia(
+                ordinal: 0, kind: kind, fileName: name, declaredType: part.contentType, status: .stored, sha256: digest,
+                size: part.body.count, contentType: sniffed.mime, sourceID: source)
         } catch {
             // The disk refused: the message must still be stored and acknowledged, so the failure is recorded with it.
-            return IncomingMedia(ordinal: 0, kind: kind, fileName: name, declaredType: part.contentType, status: .failed,
-                                 failure: "\(error)", sourceID: source)
+            return IncomingMedia(
+                ordinal: 0, kind: kind, fileName: name, declaredType: part.contentType, status: .failed,
+                failure: "\(error)", sourceID: source)
         }
     }
 
@@ -160,7 +170,9 @@ extension PlatformCallbacksController {
         case "text":
             kind = .text
             text = form["content"] ?? ""
-            guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw HTTPError(.badRequest, message: "文本消息 content 为空") }
+            guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                throw HTTPError(.badRequest, message: "文本消息 content 为空")
+            }
             // "@为民小助手\u{2005}…": the bot's own mention is who it was said to, not what was said.
             if src.room != nil {
                 let names = Set([src.to?.payload?.name, src.to?.payload?.alias].compactMap { $0 }.filter { !$0.isEmpty })
@@ -188,7 +200,9 @@ extension PlatformCallbacksController {
         let group = src.room.map { $0.id } ?? "single:\(from.id)"
         let name = from.payload?.alias.flatMap { $0.isEmpty ? nil : $0 } ?? from.payload?.name ?? from.id
         // The bridge sends no message id; TakeMessagesIn.bridgeMessageID gives one (see there).
-        let digest = SHA256.hash(data: Data("\(group)\u{1}\(from.id)\u{1}\(kind)\u{1}\(text)".utf8)).prefix(12).map { String(format: "%02x", $0) }.joined()
+        let digest = SHA256.hash(data: Data("\(group)\u{1}\(from.id)\u{1}\(kind)\u{1}\(text)".utf8)).prefix(12).map {
+            String(format: "%02x", $0)
+        }.joined()
         let message = PlatformMessage(
             platform: .wechat, groupExternalID: group, groupName: src.room?.topic ?? src.room?.payload?.topic ?? "",
             platformMessageID: "wb:\(digest)", senderID: from.id, senderName: name, kind: kind, text: text, sentAt: now,
@@ -196,7 +210,9 @@ extension PlatformCallbacksController {
         return .message(message, content: content)
     }
 
-    static let wcfKinds: [Int: MessageKind] = [1: .text, 3: .image, 34: .voice, 43: .video, 47: .sticker, 48: .link, 49: .link, 10000: .system, 10002: .system]
+    static let wcfKinds: [Int: MessageKind] = [
+        1: .text, 3: .image, 34: .voice, 43: .video, 47: .sticker, 48: .link, 49: .link, 10000: .system, 10002: .system,
+    ]
 
     /// One WeChatFerry push (wcfhttp `_forward_msg`: id, ts, sign, type, xml, sender, roomid, content, thumb, extra,
     /// is_at, is_self, is_group). Type 49 carries app-message XML: quotes (57) link to the quoted message's server id,
@@ -235,7 +251,9 @@ extension PlatformCallbacksController {
             sender = "system"
             senderName = "系统消息"
         }
-        guard !sender.isEmpty, !m.id.value.isEmpty else { throw HTTPError(.badRequest, message: "sender 与 id 不能为空（群系统消息 type 10000/10002 除外）") }
+        guard !sender.isEmpty, !m.id.value.isEmpty else {
+            throw HTTPError(.badRequest, message: "sender 与 id 不能为空（群系统消息 type 10000/10002 除外）")
+        }
         var kind = wcfKinds[m.type] ?? .system
         var text = m.content ?? ""
         var quoted: String?
@@ -243,15 +261,22 @@ extension PlatformCallbacksController {
         let path = (m.extra ?? "").trimmingCharacters(in: .whitespaces)
         switch m.type {
         case 1:
-            guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw HTTPError(.badRequest, message: "文本消息 content 为空") }
+            guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                throw HTTPError(.badRequest, message: "文本消息 content 为空")
+            }
         case 3, 34, 43, 47:
             text = "[\(CoreStrings.messageKind(kind))]"
             if m.type != 47 {
                 // A voice note has no path in the push (wcfhttp's /save-audio converts it on the bridge); pictures and videos do.
-                media = [path.isEmpty
-                    ? IncomingMedia(ordinal: 0, kind: kind, status: .unavailable, failure: "WeChatFerry 未提供文件路径（语音需在桥接机器上用 /save-audio 导出）")
-                    : IncomingMedia(ordinal: 0, kind: kind, fileName: path.split(whereSeparator: { $0 == "\\" || $0 == "/" }).last.map { String($0.prefix(200)) },
-                                    status: .pending, fetchRef: MediaRef.bridgePath(path).encoded)]
+                media = [
+                    path.isEmpty
+                        ? IncomingMedia(
+                            ordinal: 0, kind: kind, status: .unavailable, failure: "WeChatFerry 未提供文件路径（语音需在桥接机器上用 /save-audio 导出）")
+                        : IncomingMedia(
+                            ordinal: 0, kind: kind,
+                            fileName: path.split(whereSeparator: { $0 == "\\" || $0 == "/" }).last.map { String($0.prefix(200)) },
+                            status: .pending, fetchRef: MediaRef.bridgePath(path).encoded)
+                ]
             }
         case 10000, 10002:
             // Group notices may carry a little markup (revoke links, CDATA); the words are what matters.
@@ -268,8 +293,11 @@ extension PlatformCallbacksController {
                     let title = app.value("title") ?? ""
                     text = "[文件] \(title)"
                     if !path.isEmpty {
-                        media = [IncomingMedia(ordinal: 0, kind: .file, fileName: title.isEmpty ? nil : String(title.prefix(200)), status: .pending,
-                                               fetchRef: MediaRef.bridgePath(path).encoded)]
+                        media = [
+                            IncomingMedia(
+                                ordinal: 0, kind: .file, fileName: title.isEmpty ? nil : String(title.prefix(200)), status: .pending,
+                                fetchRef: MediaRef.bridgePath(path).encoded)
+                        ]
                     }
                 default:
                     text = [app.value("title"), app.value("url")].compactMap { $0 }.joined(separator: " ")
@@ -293,7 +321,8 @@ extension PlatformCallbacksController {
         }
         return PlatformMessage(
             platform: .wechat, groupExternalID: isGroup ? (m.roomid ?? "") : "single:\(sender)", groupName: "",
-            platformMessageID: m.id.value, senderID: sender, senderName: senderName, kind: kind, text: String(text.prefix(20_000)), sentAt: sentAt,
+            platformMessageID: m.id.value, senderID: sender, senderName: senderName, kind: kind, text: String(text.prefix(20_000)),
+            sentAt: sentAt,
             quotedPlatformID: quoted, echo: m.is_self == true ? .selfFlag : nil, media: media)
     }
 }

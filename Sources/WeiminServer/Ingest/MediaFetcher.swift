@@ -2,7 +2,7 @@ import Crypto
 import _CryptoExtras
 import Foundation
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 import Synchronization
 import WeiminCore
@@ -76,7 +76,8 @@ public struct MediaFetcher: Sendable {
         switch ref {
         case .wecomMediaID(let id): return try await weComMedia(id, source: sourceID, secrets: secrets, now: now)
         case .wecomRobotURL(let url): return try await weComRobotMedia(url, secrets: secrets)
-        case .dingtalk(let code, let robotCode): return try await dingTalkMedia(code, robotCode: robotCode, source: sourceID, secrets: secrets, now: now)
+        case .dingtalk(let code, let robotCode):
+            return try await dingTalkMedia(code, robotCode: robotCode, source: sourceID, secrets: secrets, now: now)
         case .bridgePath(let path): return try bridgeFile(path)
         }
     }
@@ -174,7 +175,8 @@ public struct MediaFetcher: Sendable {
     // MARK: WeCom smart robot
 
     func weComRobotMedia(_ address: String, secrets: [String: String]) async throws(Failure) -> Fetched {
-        guard let aesKey = secrets["encoding_aes_key"], aesKey.count == 43, let raw = Data(base64Encoded: aesKey + "="), raw.count == 32 else {
+        guard let aesKey = secrets["encoding_aes_key"], aesKey.count == 43, let raw = Data(base64Encoded: aesKey + "="), raw.count == 32
+        else {
             throw .permanent("该来源未配置有效的 encoding_aes_key，无法解密智能机器人的图片和文件")
         }
         let (data, response) = try await send(URLRequest(url: try url(address)))
@@ -183,7 +185,9 @@ public struct MediaFetcher: Sendable {
             throw .permanent("下载失败：HTTP \(response.statusCode)（智能机器人的下载地址五分钟内有效）")
         }
         guard data.count <= maxBytes + 32 else { throw .tooLarge(data.count) }
-        guard let plain = Self.weComDecrypt([UInt8](data), key: [UInt8](raw)) else { throw .permanent("解密失败：密文不是用本机器人的 EncodingAESKey 加密的") }
+        guard let plain = Self.weComDecrypt([UInt8](data), key: [UInt8](raw)) else {
+            throw .permanent("解密失败：密文不是用本机器人的 EncodingAESKey 加密的")
+        }
         return Fetched(bytes: try checked(Data(plain)), fileName: Self.fileName(response))
     }
 
@@ -202,7 +206,8 @@ public struct MediaFetcher: Sendable {
     static func weComEncrypt(_ plain: [UInt8], key: [UInt8]) -> [UInt8]? {
         let pad = 32 - plain.count % 32
         guard key.count == 32, let iv = try? AES._CBC.IV(ivBytes: Array(key.prefix(16))),
-            let cipher = try? AES._CBC.encrypt(plain + [UInt8](repeating: UInt8(pad), count: pad), using: SymmetricKey(data: key), iv: iv, noPadding: true)
+            let cipher = try? AES._CBC.encrypt(
+                plain + [UInt8](repeating: UInt8(pad), count: pad), using: SymmetricKey(data: key), iv: iv, noPadding: true)
         else { return nil }
         return [UInt8](cipher)
     }
@@ -220,13 +225,17 @@ public struct MediaFetcher: Sendable {
         let (data, response) = try await send(request)
         guard response.statusCode == 200, let object = Self.json(data), let token = object["accessToken"] as? String else {
             let object = Self.json(data)
-            throw .permanent("钉钉 accessToken 失败：HTTP \(response.statusCode) \((object?["code"] as? String) ?? "") \(((object?["message"] as? String) ?? "").prefix(80))")
+            throw .permanent(
+                "钉钉 accessToken 失败：HTTP \(response.statusCode) \((object?["code"] as? String) ?? "") \(((object?["message"] as? String) ?? "").prefix(80))"
+            )
         }
         tokens.put(key, token, seconds: Double((object["expireIn"] as? Int) ?? 7200), now: now)
         return token
     }
 
-    func dingTalkMedia(_ code: String, robotCode: String?, source: UUID?, secrets: [String: String], now: Date) async throws(Failure) -> Fetched {
+    func dingTalkMedia(_ code: String, robotCode: String?, source: UUID?, secrets: [String: String], now: Date) async throws(Failure)
+        -> Fetched
+    {
         // An internal robot's robotCode is its app's AppKey; a county may name another in its secrets file.
         guard let appKey = secrets["app_key"] ?? robotCode, let robot = robotCode ?? secrets["robot_code"] ?? secrets["app_key"] else {
             throw .permanent("消息没有 robotCode，且该来源未配置 app_key")
@@ -247,7 +256,9 @@ public struct MediaFetcher: Sendable {
                 continue
             }
             guard response.statusCode == 200, let download = object?["downloadUrl"] as? String else {
-                throw .permanent("钉钉 messageFiles/download 失败：HTTP \(response.statusCode) \((object?["code"] as? String) ?? "") \(((object?["message"] as? String) ?? "").prefix(80))")
+                throw .permanent(
+                    "钉钉 messageFiles/download 失败：HTTP \(response.statusCode) \((object?["code"] as? String) ?? "") \(((object?["message"] as? String) ?? "").prefix(80))"
+                )
             }
             let (bytes, fileResponse) = try await send(URLRequest(url: try url(download)))
             guard fileResponse.statusCode == 200 else { throw .permanent("钉钉文件下载失败：HTTP \(fileResponse.statusCode)") }
@@ -272,7 +283,9 @@ public struct MediaFetcher: Sendable {
 
     func bridgeFile(_ windowsPath: String) throws(Failure) -> Fetched {
         guard let root = wcfFilesDir else {
-            throw .unavailable("文件在 WeChatFerry 所在电脑上（\(windowsPath.split(whereSeparator: { $0 == "\\" }).last ?? "")）；配置 media.wcf_dir 共享其 WeChat Files 目录后才能保存")
+            throw .unavailable(
+                "文件在 WeChatFerry 所在电脑上（\(windowsPath.split(whereSeparator: { $0 == "\\" }).last ?? "")）；配置 media.wcf_dir 共享其 WeChat Files 目录后才能保存"
+            )
         }
         guard let path = Self.localPath(windowsPath, root: root) else { throw .permanent("路径不在 WeChat Files 目录下，不读取") }
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path), let size = attributes[.size] as? Int else {

@@ -38,10 +38,10 @@ struct MessagesController {
             buffer.writeString("{\"index\":\(i),\"outcome\":\"\(o.rawValue)\"}")
             counts[o, default: 0] += 1
         }
-        buffer.writeString("],\"stored\":\(counts[.stored] ?? 0),\"duplicates\":\(counts[.duplicate] ?? 0),\"quarantined\":\(counts[.quarantined] ?? 0)}")
+        buffer.writeString(
+            "],\"stored\":\(counts[.stored] ?? 0),\"duplicates\":\(counts[.duplicate] ?? 0),\"quarantined\":\(counts[.quarantined] ?? 0)}")
         return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: buffer))
     }
-
 
     func addRoutes(to group: RouterGroup<WeiminRequestContext>) {
         group.post("messages") { request, context -> Response in
@@ -64,7 +64,9 @@ struct MessagesController {
                 throw HTTPError(.badRequest, message: "请求体应为 JSON：一条消息，或 {\"messages\": [...]}（\(error)）")
             }
             guard !items.isEmpty else { throw HTTPError(.badRequest, message: "messages 不能为空") }
-            guard items.count <= Self.maxBatch else { throw HTTPError(.contentTooLarge, message: "每批最多 \(Self.maxBatch) 条，本批 \(items.count) 条") }
+            guard items.count <= Self.maxBatch else {
+                throw HTTPError(.contentTooLarge, message: "每批最多 \(Self.maxBatch) 条，本批 \(items.count) 条")
+            }
             let now = Date()
             var messages: [PlatformMessage] = []
             var problems: [String] = []
@@ -108,9 +110,10 @@ struct MessagesController {
         }
         guard let sentAt = date(item.sentAt) else { return .failure(.init("缺少 sent_at，或格式不对（ISO 8601 或 Unix 秒/毫秒，日期须存在）")) }
         do { try InputRules.checkSentAt(sentAt, field: "sent_at", now: now) } catch { return .failure(.init(error.description)) }
-        return .success(PlatformMessage(
-            platform: platform, groupExternalID: group, groupName: item.groupName ?? "", platformMessageID: id, senderID: sender,
-            senderName: item.senderName ?? sender, kind: kind, text: text, sentAt: sentAt, quotedPlatformID: trimmed(item.quoteID)))
+        return .success(
+            PlatformMessage(
+                platform: platform, groupExternalID: group, groupName: item.groupName ?? "", platformMessageID: id, senderID: sender,
+                senderName: item.senderName ?? sender, kind: kind, text: text, sentAt: sentAt, quotedPlatformID: trimmed(item.quoteID)))
     }
 
     /// Trims surrounding whitespace without bridging to NSString (this runs for every field of every message).
@@ -129,7 +132,8 @@ struct MessagesController {
     static func describe(_ error: any Error) -> String {
         switch error {
         case DecodingError.dataCorrupted(let c): return c.debugDescription
-        case DecodingError.typeMismatch(_, let c), DecodingError.valueNotFound(_, let c): return "字段 \(c.codingPath.map(\.stringValue).joined(separator: ".")) 类型不对"
+        case DecodingError.typeMismatch(_, let c), DecodingError.valueNotFound(_, let c):
+            return "字段 \(c.codingPath.map(\.stringValue).joined(separator: ".")) 类型不对"
         case DecodingError.keyNotFound(let k, _): return "缺少字段 \(k.stringValue)"
         default: return "无法解析"
         }

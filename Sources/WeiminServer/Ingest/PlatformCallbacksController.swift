@@ -30,13 +30,19 @@ struct PlatformCallbacksController {
         routes.post("wecom-robot/:source") { request, context -> Response in
             let (source, crypto) = try await wecom(context)
             let q = request.uri.queryParameters
-            guard let sig = q["msg_signature"].map(String.init), let ts = q["timestamp"].map(String.init), let nonce = q["nonce"].map(String.init) else {
+            guard let sig = q["msg_signature"].map(String.init), let ts = q["timestamp"].map(String.init),
+                let nonce = q["nonce"].map(String.init)
+            else {
                 throw HTTPError(.badRequest, message: "缺少 msg_signature、timestamp 或 nonce")
             }
             let data = try await Self.body(request)
             struct Envelope: Decodable { let encrypt: String }
-            guard let envelope = try? JSONDecoder().decode(Envelope.self, from: data) else { throw HTTPError(.badRequest, message: "请求体应为 JSON：{\"encrypt\": \"…\"}") }
-            guard crypto.verify(signature: sig, timestamp: ts, nonce: nonce, encrypted: envelope.encrypt) else { throw HTTPError(.unauthorized, message: "签名校验失败") }
+            guard let envelope = try? JSONDecoder().decode(Envelope.self, from: data) else {
+                throw HTTPError(.badRequest, message: "请求体应为 JSON：{\"encrypt\": \"…\"}")
+            }
+            guard crypto.verify(signature: sig, timestamp: ts, nonce: nonce, encrypted: envelope.encrypt) else {
+                throw HTTPError(.unauthorized, message: "签名校验失败")
+            }
             let plain: String
             do { plain = try crypto.decrypt(envelope.encrypt) } catch { throw HTTPError(.badRequest, message: "\(error)") }
             let content: WeComRobotContent
@@ -51,11 +57,17 @@ struct PlatformCallbacksController {
         routes.post("dingtalk/:source") { request, context -> Response in
             let (source, secrets) = try await source(context, kind: "dingtalk")
             guard let secret = secrets["app_secret"] else { throw HTTPError(.internalServerError, message: "该来源未配置 app_secret") }
-            guard let tsText = request.headers[HTTPField.Name("timestamp")!], let ts = Int64(tsText), let sign = request.headers[HTTPField.Name("sign")!] else {
+            guard let tsText = request.headers[HTTPField.Name("timestamp")!], let ts = Int64(tsText),
+                let sign = request.headers[HTTPField.Name("sign")!]
+            else {
                 throw HTTPError(.unauthorized, message: "缺少 timestamp 或 sign 请求头")
             }
-            guard PlatformSignature.withinWindow(timestampMillis: ts, now: Date()) else { throw HTTPError(.unauthorized, message: "timestamp 与服务器时间相差超过 1 小时") }
-            guard Self.equal(sign, PlatformSignature.dingTalk(timestampMillis: ts, secret: secret)) else { throw HTTPError(.unauthorized, message: "签名校验失败") }
+            guard PlatformSignature.withinWindow(timestampMillis: ts, now: Date()) else {
+                throw HTTPError(.unauthorized, message: "timestamp 与服务器时间相差超过 1 小时")
+            }
+            guard Self.equal(sign, PlatformSignature.dingTalk(timestampMillis: ts, secret: secret)) else {
+                throw HTTPError(.unauthorized, message: "签名校验失败")
+            }
             let data = try await Self.body(request)
             let m: DingTalkContent
             do { m = try JSONDecoder().decode(DingTalkContent.self, from: data) } catch {
@@ -68,7 +80,9 @@ struct PlatformCallbacksController {
     }
 
     func source(_ context: WeiminRequestContext, kind: String) async throws -> (IngestSource, [String: String]) {
-        guard let id = UUID(uuidString: try context.parameters.require("source")), let (source, secrets) = try await ingest.source(id: id), source.kind == kind else {
+        guard let id = UUID(uuidString: try context.parameters.require("source")), let (source, secrets) = try await ingest.source(id: id),
+            source.kind == kind
+        else {
             // Unknown and wrong-kind sources look alike: nothing tells a prober which ids exist.
             throw HTTPError(.unauthorized, message: "来源不存在或未启用")
         }

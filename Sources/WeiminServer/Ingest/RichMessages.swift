@@ -41,8 +41,9 @@ extension PlatformCallbacksController {
         let group = m.conversationType == "2" ? m.conversationId : "single:\(m.senderId)"
         let sentAt = m.createAt.map { Date(timeIntervalSince1970: Double($0) / 1000) } ?? now
         let media = m.media.enumerated().map { i, f in
-            IncomingMedia(ordinal: i, kind: f.kind, fileName: f.fileName.map { String($0.prefix(200)) }, status: .pending,
-                          fetchRef: MediaRef.dingtalk(downloadCode: f.downloadCode, robotCode: m.robotCode).encoded, sourceID: source)
+            IncomingMedia(
+                ordinal: i, kind: f.kind, fileName: f.fileName.map { String($0.prefix(200)) }, status: .pending,
+                fetchRef: MediaRef.dingtalk(downloadCode: f.downloadCode, robotCode: m.robotCode).encoded, sourceID: source)
         }
         return PlatformMessage(
             platform: .dingtalk, groupExternalID: group, groupName: m.conversationTitle ?? "", platformMessageID: m.msgId,

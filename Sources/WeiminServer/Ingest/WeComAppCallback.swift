@@ -20,15 +20,21 @@ extension PlatformCallbacksController {
         routes.post("wecom/:source") { request, context -> Response in
             let (source, crypto) = try await wecom(context, kind: "wecom_app")
             let q = request.uri.queryParameters
-            guard let sig = q["msg_signature"].map(String.init), let ts = q["timestamp"].map(String.init), let nonce = q["nonce"].map(String.init) else {
+            guard let sig = q["msg_signature"].map(String.init), let ts = q["timestamp"].map(String.init),
+                let nonce = q["nonce"].map(String.init)
+            else {
                 throw HTTPError(.badRequest, message: "缺少 msg_signature、timestamp 或 nonce")
             }
             let data = try await Self.body(request)
             guard let text = String(data: data, encoding: .utf8) else { throw HTTPError(.badRequest, message: "请求体不是有效的 UTF-8 文本") }
             let envelope: XMLNode
             do { envelope = try XMLNode.parse(text) } catch { throw HTTPError(.badRequest, message: "\(error)") }
-            guard let encrypted = envelope.value("Encrypt"), !encrypted.isEmpty else { throw HTTPError(.badRequest, message: "XML 中缺少 Encrypt") }
-            guard crypto.verify(signature: sig, timestamp: ts, nonce: nonce, encrypted: encrypted) else { throw HTTPError(.unauthorized, message: "签名校验失败") }
+            guard let encrypted = envelope.value("Encrypt"), !encrypted.isEmpty else {
+                throw HTTPError(.badRequest, message: "XML 中缺少 Encrypt")
+            }
+            guard crypto.verify(signature: sig, timestamp: ts, nonce: nonce, encrypted: encrypted) else {
+                throw HTTPError(.unauthorized, message: "签名校验失败")
+            }
             let plain: String
             do { plain = try crypto.decrypt(encrypted) } catch { throw HTTPError(.badRequest, message: "\(error)") }
             let xml: XMLNode
@@ -42,12 +48,16 @@ extension PlatformCallbacksController {
     /// The GET a WeCom admin triggers when saving the callback URL: answer with the decrypted echostr.
     static func verifyURL(_ request: Request, crypto: WeComCrypto) throws -> Response {
         let q = request.uri.queryParameters
-        guard let sig = q["msg_signature"].map(String.init), let ts = q["timestamp"].map(String.init), let nonce = q["nonce"].map(String.init),
+        guard let sig = q["msg_signature"].map(String.init), let ts = q["timestamp"].map(String.init),
+            let nonce = q["nonce"].map(String.init),
             let echo = q["echostr"].map(String.init)
         else { throw HTTPError(.badRequest, message: "缺少 msg_signature、timestamp、nonce 或 echostr") }
-        guard crypto.verify(signature: sig, timestamp: ts, nonce: nonce, encrypted: echo) else { throw HTTPError(.unauthorized, message: "签名校验失败") }
+        guard crypto.verify(signature: sig, timestamp: ts, nonce: nonce, encrypted: echo) else {
+            throw HTTPError(.unauthorized, message: "签名校验失败")
+        }
         do {
-            return Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: .init(string: try crypto.decrypt(echo))))
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: .init(string: try crypto.decrypt(echo))))
         } catch {
             throw HTTPError(.badRequest, message: "\(error)")
         }
@@ -65,7 +75,9 @@ extension PlatformCallbacksController {
         guard let from = xml.value("FromUserName"), !from.isEmpty, let type = xml.value("MsgType") else {
             throw HTTPError(.badRequest, message: "解密后的 XML 缺少 FromUserName 或 MsgType")
         }
-        guard let created = xml.value("CreateTime").flatMap(Int64.init) else { throw HTTPError(.badRequest, message: "CreateTime 应为 Unix 秒") }
+        guard let created = xml.value("CreateTime").flatMap(Int64.init) else {
+            throw HTTPError(.badRequest, message: "CreateTime 应为 Unix 秒")
+        }
         let sentAt = Date(timeIntervalSince1970: Double(created))
         if type == "event" {
             let event = xml.value("Event") ?? ""
@@ -77,13 +89,21 @@ extension PlatformCallbacksController {
             let change = xml.value("ChangeType") ?? ""
             let detail = xml.value("UpdateDetail") ?? ""
             let members = (xml["MemChangeList"]?.children ?? []).map { $0.text.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            let words = ["add_member": "成员加入", "del_member": "成员退出", "change_owner": "群主变更", "change_name": "群名变更", "change_notice": "群公告变更"]
-            let summary = change == "dismiss" ? "群已解散" : change == "create" ? "群已创建" : ([words[detail] ?? detail] + (members.isEmpty ? [] : [members.joined(separator: "、")])).joined(separator: "：")
+            let words = [
+                "add_member": "成员加入", "del_member": "成员退出", "change_owner": "群主变更", "change_name": "群名变更", "change_notice": "群公告变更",
+            ]
+            let summary =
+                change == "dismiss"
+                ? "群已解散"
+                : change == "create"
+                    ? "群已创建"
+                    : ([words[detail] ?? detail] + (members.isEmpty ? [] : [members.joined(separator: "、")])).joined(separator: "：")
             // `FromUserName` is always "sys", so sender + time + event collapse two changes in the same second into one.
             // The member-list version after the change (`CurMemVer`) names each change; without it, the members changed.
             let version = xml.value("CurMemVer").flatMap { $0.isEmpty ? nil : $0 } ?? Self.digest(members.sorted().joined(separator: ","))
             let message = PlatformMessage(
-                platform: .wecom, groupExternalID: chat, groupName: "", platformMessageID: "evt:\(created):\(event):\(change):\(detail):\(version)",
+                platform: .wecom, groupExternalID: chat, groupName: "",
+                platformMessageID: "evt:\(created):\(event):\(change):\(detail):\(version)",
                 senderID: from, senderName: from == "sys" ? "系统消息" : from, kind: .event, text: summary, sentAt: sentAt)
             let outcome = try await ingest.accept([message], from: source)
             // The roster changes only the first time the event is stored (retries are duplicates).
@@ -103,12 +123,17 @@ extension PlatformCallbacksController {
         case "location": text = "[位置] \(xml.value("Label") ?? "")"
         default: text = "[\(CoreStrings.messageKind(kind))]"
         }
-        guard type != "text" || !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw HTTPError(.badRequest, message: "文本消息内容为空") }
+        guard type != "text" || !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw HTTPError(.badRequest, message: "文本消息内容为空")
+        }
         // Pictures, voice notes and videos come as a MediaId (valid three days), fetched with the app's secret afterwards.
         var media: [IncomingMedia] = []
         if ["image", "voice", "video", "file"].contains(type), let mediaID = xml.value("MediaId"), !mediaID.isEmpty {
-            media = [IncomingMedia(ordinal: 0, kind: kind, declaredType: type == "voice" ? xml.value("Format").map { "audio/\($0.lowercased())" } : nil,
-                                   status: .pending, fetchRef: MediaRef.wecomMediaID(mediaID).encoded, sourceID: source.id)]
+            media = [
+                IncomingMedia(
+                    ordinal: 0, kind: kind, declaredType: type == "voice" ? xml.value("Format").map { "audio/\($0.lowercased())" } : nil,
+                    status: .pending, fetchRef: MediaRef.wecomMediaID(mediaID).encoded, sourceID: source.id)
+            ]
         }
         // App messages are one-to-one with the app: kept under the sender until someone registers them.
         let message = PlatformMessage(

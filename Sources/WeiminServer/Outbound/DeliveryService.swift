@@ -13,8 +13,10 @@ public struct DeliveryService: Service {
     let logger: Logger
     let batch: Int
 
-    public init(services: AppServices, interval: Duration = .seconds(2), client: RobotClient = RobotClient(), batch: Int = 200,
-                now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        services: AppServices, interval: Duration = .seconds(2), client: RobotClient = RobotClient(), batch: Int = 200,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         let owner = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))"
         delivery = DeliverOutbox(outbox: services.outbox, owner: owner, batch: batch, now: now) { robot, message, at in
             await client.send(robot, message: message, now: at)

@@ -1,6 +1,6 @@
 import Foundation
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 import WeiminCore
 import WeiminPersistence
@@ -67,20 +67,31 @@ public struct RobotClient: Sendable {
         case .dingtalkRobot:
             if let secret = robot.secret {
                 let ms = Int64(now.timeIntervalSince1970 * 1000)
-                url += (url.contains("?") ? "&" : "?") + "timestamp=\(ms)&sign=\(PlatformSignature.dingTalkURLEncoded(timestampMillis: ms, secret: secret))"
+                url +=
+                    (url.contains("?") ? "&" : "?")
+                    + "timestamp=\(ms)&sign=\(PlatformSignature.dingTalkURLEncoded(timestampMillis: ms, secret: secret))"
             }
             // DingTalk highlights a mention only when the text also carries "@mobile" / "@userId".
             let tags = (mentions.mobiles + mentions.userIDs).map { "@\($0)" }.joined(separator: " ")
             let at: [String: Any] = ["atMobiles": mentions.mobiles, "atUserIds": mentions.userIDs, "isAtAll": false]
             if markdown && message.file == nil {
                 let md = OutboundFormat.markdown(text)
-                body = try Self.json(["msgtype": "markdown", "markdown": ["title": String(md.title.prefix(30)), "text": Self.clip(md.body + (tags.isEmpty ? "" : "\n\n" + tags), bytes: 4000)], "at": at])
+                body = try Self.json([
+                    "msgtype": "markdown",
+                    "markdown": [
+                        "title": String(md.title.prefix(30)), "text": Self.clip(md.body + (tags.isEmpty ? "" : "\n\n" + tags), bytes: 4000),
+                    ], "at": at,
+                ])
             } else {
-                body = try Self.json(["msgtype": "text", "text": ["content": Self.clip(tags.isEmpty ? text : text + "\n" + tags, bytes: 4000)], "at": at])
+                body = try Self.json([
+                    "msgtype": "text", "text": ["content": Self.clip(tags.isEmpty ? text : text + "\n" + tags, bytes: 4000)], "at": at,
+                ])
             }
         case .feishuBot:
             let tags = mentions.userIDs.map { "<at user_id=\"\($0)\"></at>" }.joined(separator: " ")
-            var object: [String: Any] = ["msg_type": "text", "content": ["text": Self.clip(tags.isEmpty ? text : text + "\n" + tags, bytes: 4000)]]
+            var object: [String: Any] = [
+                "msg_type": "text", "content": ["text": Self.clip(tags.isEmpty ? text : text + "\n" + tags, bytes: 4000)],
+            ]
             if let secret = robot.secret {
                 let ts = Int64(now.timeIntervalSince1970)
                 object["timestamp"] = String(ts)
@@ -94,7 +105,9 @@ public struct RobotClient: Sendable {
         case .wcf:
             url = url.trimmingSuffix("/") + "/text"
             let receiver = message.privateTo ?? robot.target ?? ""
-            body = try Self.json(["msg": text, "receiver": receiver, "aters": message.privateTo == nil ? mentions.userIDs.joined(separator: ",") : ""])
+            body = try Self.json([
+                "msg": text, "receiver": receiver, "aters": message.privateTo == nil ? mentions.userIDs.joined(separator: ",") : "",
+            ])
         }
         guard let address = URL(string: url) else { throw RobotError.badEndpoint }
         var request = URLRequest(url: address)
@@ -114,7 +127,10 @@ public struct RobotClient: Sendable {
         // The filename is sent as UTF-8 in quotes (what WeCom reads); quotes and line breaks are dropped.
         let safeName = file.name.filter { $0 != "\"" && $0 != "\r" && $0 != "\n" }
         var body = Data()
-        body.append(Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"media\"; filename=\"\(safeName)\"; filelength=\(file.data.count)\r\n".utf8))
+        body.append(
+            Data(
+                "--\(boundary)\r\nContent-Disposition: form-data; name=\"media\"; filename=\"\(safeName)\"; filelength=\(file.data.count)\r\n"
+                    .utf8))
         body.append(Data("Content-Type: application/octet-stream\r\n\r\n".utf8))
         body.append(contentsOf: file.data)
         body.append(Data("\r\n--\(boundary)--\r\n".utf8))
@@ -172,7 +188,8 @@ public struct RobotClient: Sendable {
         switch kind {
         case .wecomRobot: return DeliveryPolicy.classify(platform: .wecom, httpStatus: status, code: int("errcode"), message: message)
         case .dingtalkRobot: return DeliveryPolicy.classify(platform: .dingtalk, httpStatus: status, code: int("errcode"), message: message)
-        case .feishuBot: return DeliveryPolicy.classify(platform: .feishu, httpStatus: status, code: int("code") ?? int("StatusCode"), message: message)
+        case .feishuBot:
+            return DeliveryPolicy.classify(platform: .feishu, httpStatus: status, code: int("code") ?? int("StatusCode"), message: message)
         case .wechatbot:
             if (200..<300).contains(status), (object["success"] as? Bool) == true { return .delivered }
             if status == 401 || status == 403 { return .permanent(reason: "wechatbot-webhook 令牌无效") }

@@ -35,8 +35,9 @@ public struct SatisfactionService: Service {
 
     /// The answers are recorded in the county's name by the acceptance centre role (回访 is its duty).
     static func recorder(for number: CaseNumber) -> Viewer {
-        Viewer(userID: UUID(uuidString: "00000000-0000-0000-0000-000000000001")!, username: "system", displayName: "群内回访",
-               role: .intakeOperator, region: number.county, departmentID: nil)
+        Viewer(
+            userID: UUID(uuidString: "00000000-0000-0000-0000-000000000001")!, username: "system", displayName: "群内回访",
+            role: .intakeOperator, region: number.county, departmentID: nil)
     }
 
     public struct Pass: Sendable, Equatable {
@@ -68,7 +69,8 @@ public struct SatisfactionService: Service {
                 _ = try await act.run(.review(answer.satisfaction, note: note), on: candidate.caseNumber, by: viewer, at: now())
                 pass.reviewed[candidate.caseNumber] = answer.satisfaction
                 if answer.satisfaction == .unsatisfied {
-                    _ = try await act.run(.reopen(reason: "群众回访不满意：\(answer.remark.prefix(200))"), on: candidate.caseNumber, by: viewer, at: now())
+                    _ = try await act.run(
+                        .reopen(reason: "群众回访不满意：\(answer.remark.prefix(200))"), on: candidate.caseNumber, by: viewer, at: now())
                     pass.reopened.append(candidate.caseNumber)
                 }
             } catch {

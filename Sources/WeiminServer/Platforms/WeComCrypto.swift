@@ -102,7 +102,8 @@ public enum PlatformSignature {
     /// DingTalk: base64(HMAC-SHA256(key: secret, message: "\(timestamp)\n\(secret)")). Inbound callbacks send
     /// it as is in the `sign` header; outbound robot URLs carry it URL-encoded.
     public static func dingTalk(timestampMillis: Int64, secret: String) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: Data("\(timestampMillis)\n\(secret)".utf8), using: SymmetricKey(data: Data(secret.utf8)))
+        let mac = HMAC<SHA256>.authenticationCode(
+            for: Data("\(timestampMillis)\n\(secret)".utf8), using: SymmetricKey(data: Data(secret.utf8)))
         return Data(mac).base64EncodedString()
     }
 

@@ -57,12 +57,14 @@ public struct MediaService: Service {
                 let type = MediaType.sniff(fetched.bytes)
                 let digest = try files.put(fetched.bytes)
                 // The bytes decide the kind only where the platform could not tell (a file that is really a picture stays a file).
-                try await store.markStored(item.id, sha256: digest, size: fetched.bytes.count, contentType: type.mime, fileName: fetched.fileName, at: now)
+                try await store.markStored(
+                    item.id, sha256: digest, size: fetched.bytes.count, contentType: type.mime, fileName: fetched.fileName, at: now)
                 pass.stored += 1
             } catch let failure as MediaFetcher.Failure {
                 switch failure {
                 case .retry(let why) where item.attempts + 1 < Self.maxAttempts(ref):
-                    try await store.markFailed(item.id, reason: why, retryAt: now.addingTimeInterval(Self.retryDelay(attempts: item.attempts)), at: now)
+                    try await store.markFailed(
+                        item.id, reason: why, retryAt: now.addingTimeInterval(Self.retryDelay(attempts: item.attempts)), at: now)
                     pass.retried += 1
                 case .tooLarge:
                     try await store.markFailed(item.id, reason: failure.description, retryAt: nil, status: .tooLarge, at: now)
@@ -77,7 +79,8 @@ public struct MediaService: Service {
                 logger.info("media not fetched", metadata: ["media": "\(item.id)", "reason": "\(failure.description)"])
             } catch {
                 // The disk refused (full, permissions): try again later, the platform may still have it.
-                try await store.markFailed(item.id, reason: "\(error)", retryAt: now.addingTimeInterval(Self.retryDelay(attempts: item.attempts)), at: now)
+                try await store.markFailed(
+                    item.id, reason: "\(error)", retryAt: now.addingTimeInterval(Self.retryDelay(attempts: item.attempts)), at: now)
                 pass.retried += 1
             }
         }

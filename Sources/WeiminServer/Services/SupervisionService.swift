@@ -47,9 +47,12 @@ public struct SupervisionService: Service {
                     do {
                         let r = try await scanOnce()
                         if r.ran, !r.issued.isEmpty {
-                            logger.info("supervision scan", metadata: [
-                                "cases": "\(r.casesChecked)", "warnings": "\(r.issued[.warning] ?? 0)", "orders": "\(r.issued[.order] ?? 0)", "notices": "\(r.issued[.notice] ?? 0)",
-                            ])
+                            logger.info(
+                                "supervision scan",
+                                metadata: [
+                                    "cases": "\(r.casesChecked)", "warnings": "\(r.issued[.warning] ?? 0)",
+                                    "orders": "\(r.issued[.order] ?? 0)", "notices": "\(r.issued[.notice] ?? 0)",
+                                ])
                         }
                     } catch {
                         logger.error("supervision scan failed", metadata: ["error": "\(String(reflecting: error))"])

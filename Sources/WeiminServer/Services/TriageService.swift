@@ -27,8 +27,9 @@ public struct TriageService: Service {
     /// The county's triager: the configured or shipped model and rules, with its places and catalogue.
     public static func triager(services: AppServices, store: TriageStore) async throws -> Triager {
         let knowledge = try await store.countyKnowledge()
-        var triager = try TriageSetup.triager(modelPath: services.config.activeTriageModel, rulesPath: services.config.triageRules,
-                                              places: knowledge.places, catalogue: knowledge.catalogue)
+        var triager = try TriageSetup.triager(
+            modelPath: services.config.activeTriageModel, rulesPath: services.config.triageRules,
+            places: knowledge.places, catalogue: knowledge.catalogue)
         triager.noneAbove = services.config.triageNoneAbove
         return triager
     }

@@ -50,8 +50,9 @@ public struct TriageRetrainer: Sendable {
             agreementBefore: Retraining.agreement(current, corrections), agreementAfter: nil,
             modelVersion: "", bytes: 0, seconds: 0, written: false, refusal: nil)
         if check.heldOutBefore - check.heldOutAfter > tolerance && !force {
-            report.refusal = String(format: "加入纠正后，语料留出集的类别 macro-F1 从 %.3f 降到 %.3f（超过 %.2f）；请核对纠正是否有误，确认无误可加 --force",
-                                    check.heldOutBefore, check.heldOutAfter, tolerance)
+            report.refusal = String(
+                format: "加入纠正后，语料留出集的类别 macro-F1 从 %.3f 降到 %.3f（超过 %.2f）；请核对纠正是否有误，确认无误可加 --force",
+                check.heldOutBefore, check.heldOutAfter, tolerance)
         } else {
             let rows = Retraining.examples(corpus: corpus, corrections: corrections, copies: copies)
             let model = try Retraining.train(

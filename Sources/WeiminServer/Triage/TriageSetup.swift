@@ -28,8 +28,10 @@ public enum TriageSetup {
         do { return try TriageRules.merged(json: data) } catch { throw SetupError(description: "规则文件 \(path) 格式不对：\(error)") }
     }
 
-    public static func triager(modelPath: String?, rulesPath: String?, places: [(code: String, name: String)] = [],
-                               catalogue: [(code: String, keywords: [String])] = []) throws -> Triager {
+    public static func triager(
+        modelPath: String?, rulesPath: String?, places: [(code: String, name: String)] = [],
+        catalogue: [(code: String, keywords: [String])] = []
+    ) throws -> Triager {
         Triager(model: try model(path: modelPath), rules: try rules(path: rulesPath), places: places, catalogue: catalogue)
     }
 

@@ -51,17 +51,25 @@ struct AccountController {
         router.get("account") { request, context -> Response in
             guard let (viewer, web) = context.console() else { return WebViews.redirect(context.signInPath) }
             let q = request.uri.queryParameters
-            let notice = q["must"] != nil ? "管理员已重置您的密码，请先设置新密码。" : q["changed"] != nil ? "密码已修改，其他设备上的登录已退出。"
-                : q["totp"] != nil ? "双因素认证已启用，下次登录需要输入验证码。" : nil
+            let notice =
+                q["must"] != nil
+                ? "管理员已重置您的密码，请先设置新密码。"
+                : q["changed"] != nil
+                    ? "密码已修改，其他设备上的登录已退出。"
+                    : q["totp"] != nil ? "双因素认证已启用，下次登录需要输入验证码。" : nil
             return try await accountPage(viewer, web, notice: notice, error: nil)
         }
 
         router.post("account/password") { request, context -> Response in
             guard let (viewer, web) = context.console() else { return WebViews.redirect(context.signInPath) }
             let form = try await WebForm.fields(request)
-            guard form["_csrf"] == web.csrf else { return try await accountPage(viewer, web, notice: nil, error: "页面已过期，请刷新后再试。", status: .forbidden) }
+            guard form["_csrf"] == web.csrf else {
+                return try await accountPage(viewer, web, notice: nil, error: "页面已过期，请刷新后再试。", status: .forbidden)
+            }
             let new = form["new"] ?? ""
-            guard new == form["confirm"] else { return try await accountPage(viewer, web, notice: nil, error: "两次输入的新密码不一致。", status: .badRequest) }
+            guard new == form["confirm"] else {
+                return try await accountPage(viewer, web, notice: nil, error: "两次输入的新密码不一致。", status: .badRequest)
+            }
             do {
                 try await signIn.changePassword(viewer, current: form["current"] ?? "", new: new, keeping: web.cookie)
             } catch let e as StaffError {
@@ -79,7 +87,9 @@ struct AccountController {
         router.post("account/totp") { request, context -> Response in
             guard let (viewer, web) = context.console() else { return WebViews.redirect(context.signInPath) }
             let form = try await WebForm.fields(request)
-            guard form["_csrf"] == web.csrf else { return try await accountPage(viewer, web, notice: nil, error: "页面已过期，请刷新后再试。", status: .forbidden) }
+            guard form["_csrf"] == web.csrf else {
+                return try await accountPage(viewer, web, notice: nil, error: "页面已过期，请刷新后再试。", status: .forbidden)
+            }
             guard let totp = try await signIn.totp(viewer.userID), !totp.confirmed else { return WebViews.redirect("/account") }
             _ = totp
             switch try await signIn.verifyCode(viewer.userID, code: (form["code"] ?? "").filter { $0 != " " }, enrolling: true) {
@@ -102,7 +112,9 @@ struct AccountController {
             guard let (viewer, web) = context.console() else { return WebViews.redirect(context.signInPath) }
             guard viewer.role == .admin else { throw HTTPError(.forbidden, message: "只有系统管理员可以管理账号") }
             let form = try await WebForm.fields(request)
-            guard form["_csrf"] == web.csrf else { return try await usersPage(web, notice: nil, error: "页面已过期，请刷新后再试。", status: .forbidden) }
+            guard form["_csrf"] == web.csrf else {
+                return try await usersPage(web, notice: nil, error: "页面已过期，请刷新后再试。", status: .forbidden)
+            }
             let username = try context.parameters.require("username")
             let action = try context.parameters.require("action")
             guard let target = try await services.staff.user(named: username) else {
@@ -123,12 +135,15 @@ struct AccountController {
             default:
                 return try await usersPage(web, notice: nil, error: "未知的操作", status: .badRequest)
             }
-            services.logger.notice("account administration", metadata: ["admin": "\(viewer.username)", "user": "\(username)", "action": "\(action)"])
+            services.logger.notice(
+                "account administration", metadata: ["admin": "\(viewer.username)", "user": "\(username)", "action": "\(action)"])
             return try await usersPage(web, notice: notice, error: nil)
         }
     }
 
-    func accountPage(_ viewer: Viewer, _ web: WebSession, notice: String?, error: String?, status: HTTPResponse.Status = .ok, enrol: Bool = false) async throws -> Response {
+    func accountPage(
+        _ viewer: Viewer, _ web: WebSession, notice: String?, error: String?, status: HTTPResponse.Status = .ok, enrol: Bool = false
+    ) async throws -> Response {
         let summary = try await signIn.summary(viewer.userID)
         var secret = "", otpauth = ""
         let enrolling = enrol && !summary.secondFactor
@@ -137,11 +152,14 @@ struct AccountController {
             secret = SignInController.grouped(SignInController.base32(raw))
             otpauth = TOTP(secret: raw).createAuthenticatorURL(label: viewer.username, issuer: "为民 Weimin")
         }
-        return views.render("account", AccountPage(
-            chrome: PageChrome(session: web, current: "account"), displayName: viewer.displayName, username: viewer.username,
-            roleName: CoreStrings.roleName(viewer.role), lastSignIn: summary.lastSignInAt.map(WebFormat.time) ?? "—",
-            secondFactor: summary.secondFactor, secondFactorRequired: SignInStore.requiresSecondFactor(viewer.role), csrf: web.csrf,
-            notice: notice, error: error, enrol: enrolling, secret: secret, otpauth: otpauth, minimumLength: StaffDirectory.minimumPasswordLength),
+        return views.render(
+            "account",
+            AccountPage(
+                chrome: PageChrome(session: web, current: "account"), displayName: viewer.displayName, username: viewer.username,
+                roleName: CoreStrings.roleName(viewer.role), lastSignIn: summary.lastSignInAt.map(WebFormat.time) ?? "—",
+                secondFactor: summary.secondFactor, secondFactorRequired: SignInStore.requiresSecondFactor(viewer.role), csrf: web.csrf,
+                notice: notice, error: error, enrol: enrolling, secret: secret, otpauth: otpauth,
+                minimumLength: StaffDirectory.minimumPasswordLength),
             status: status)
     }
 
@@ -149,11 +167,15 @@ struct AccountController {
         var rows: [UserRow] = []
         for u in try await services.staff.list() {
             let s = try await signIn.summary(u.userID)
-            rows.append(UserRow(username: u.username, displayName: u.displayName, roleName: CoreStrings.roleName(u.role),
-                                locked: s.lockedUntil.map { "锁定至 \(WebFormat.time($0))" }, secondFactor: s.secondFactor,
-                                lastSignIn: s.lastSignInAt.map(WebFormat.time) ?? "—"))
+            rows.append(
+                UserRow(
+                    username: u.username, displayName: u.displayName, roleName: CoreStrings.roleName(u.role),
+                    locked: s.lockedUntil.map { "锁定至 \(WebFormat.time($0))" }, secondFactor: s.secondFactor,
+                    lastSignIn: s.lastSignInAt.map(WebFormat.time) ?? "—"))
         }
-        return views.render("users", UsersPage(chrome: PageChrome(session: web, current: "admin"), users: rows, csrf: web.csrf, notice: notice, error: error),
-                            status: status)
+        return views.render(
+            "users",
+            UsersPage(chrome: PageChrome(session: web, current: "admin"), users: rows, csrf: web.csrf, notice: notice, error: error),
+            status: status)
     }
 }

@@ -89,7 +89,9 @@ struct CasePageController {
 
     /// Administrators run the system, not the casework: no case page for them (as the ledger and the API).
     static func mayReadCases(_ viewer: Viewer) throws {
-        guard Access.mayRead(viewer.role, .cases) else { throw HTTPError(.forbidden, message: "\(CoreStrings.roleName(viewer.role))无权查看工单") }
+        guard Access.mayRead(viewer.role, .cases) else {
+            throw HTTPError(.forbidden, message: "\(CoreStrings.roleName(viewer.role))无权查看工单")
+        }
     }
 
     func addRoutes(to router: RouterGroup<WeiminRequestContext>) {
@@ -136,7 +138,8 @@ struct CasePageController {
                 guard let current = try await services.caseStore.find(number: number), viewer.caseVisibility.allows(current) else {
                     throw HTTPError(.notFound, message: "工单 \(number) 不存在或无权查看")
                 }
-                let command = try await CaseActionCommands.command(body, for: current, viewer: viewer, departments: services.departments, cases: services.cases)
+                let command = try await CaseActionCommands.command(
+                    body, for: current, viewer: viewer, departments: services.departments, cases: services.cases)
                 let after = try await services.actOnCase.run(command, on: number, by: viewer, at: Date())
                 if after.sealed && !viewer.caseVisibility.allows(after) {
                     // 转纪委: the case has left this user's ledger; its sealed number is not theirs to know.
@@ -160,16 +163,20 @@ struct CasePageController {
         return n
     }
 
-    func render(_ number: CaseNumber, viewer: Viewer, web: WebSession, done: String?, error: String?, status: HTTPResponse.Status) async throws -> Response {
+    func render(_ number: CaseNumber, viewer: Viewer, web: WebSession, done: String?, error: String?, status: HTTPResponse.Status)
+        async throws -> Response
+    {
         guard let detail = try await services.cases.detail(number: number, visibility: viewer.caseVisibility) else {
             throw HTTPError(.notFound, message: "工单 \(number) 不存在或无权查看")
         }
         return views.render("case", try await page(detail, viewer: viewer, web: web, done: done, error: error), status: status)
     }
 
-    func page(_ detail: CaseDetail, viewer: Viewer, web: WebSession, done: String?, error: String?, now: Date = Date()) async throws -> Page {
+    func page(_ detail: CaseDetail, viewer: Viewer, web: WebSession, done: String?, error: String?, now: Date = Date()) async throws -> Page
+    {
         // A sealed case's words are decrypted for the commission only, with a read_sealed event each time.
-        let c = detail.case.sealed
+        let c =
+            detail.case.sealed
             ? try await services.sealedReports.reveal([detail.case], to: viewer, purpose: "工单页面").first
                 ?? detail.case
             : detail.case
@@ -200,15 +207,22 @@ struct CasePageController {
                 shownAround.append(m.sentAt)
                 let lines = try await services.messages.conversation(groupID: m.groupID, around: m.sentAt, before: 3, after: 3)
                 let group = try await services.groups.group(id: m.groupID)?.name ?? ""
-                conversations.append(Conversation(group: group, lines: lines.map {
-                    Line(sender: $0.senderName, text: PIIMask.redact($0.text), time: WebFormat.time($0.sentAt), own: own.contains($0.id))
-                }))
+                conversations.append(
+                    Conversation(
+                        group: group,
+                        lines: lines.map {
+                            Line(
+                                sender: $0.senderName, text: PIIMask.redact($0.text), time: WebFormat.time($0.sentAt),
+                                own: own.contains($0.id))
+                        }))
             }
             if let origin = detail.messages.first,
                 let d = try await services.triageStore.decision(message: origin.id)
             {
-                triageHead = "分诊：\(CoreStrings.categoryName(Category(rawValue: d.category) ?? .none)) \(Int((d.categoryScore * 100).rounded()))%"
-                    + (d.department.map { "，建议部门 \($0)" } ?? "") + (d.urgency == "urgent" ? "，紧急" : "") + (d.opinionRisk > 0 ? "，舆情风险 \(d.opinionRisk) 级" : "")
+                triageHead =
+                    "分诊：\(CoreStrings.categoryName(Category(rawValue: d.category) ?? .none)) \(Int((d.categoryScore * 100).rounded()))%"
+                    + (d.department.map { "，建议部门 \($0)" } ?? "") + (d.urgency == "urgent" ? "，紧急" : "")
+                    + (d.opinionRisk > 0 ? "，舆情风险 \(d.opinionRisk) 级" : "")
                     + "（模型 \(d.modelVersion.prefix(8))）"
                 triage = d.reasons
             }
@@ -219,19 +233,28 @@ struct CasePageController {
         let place = [c.townshipCode, c.villageCode].compactMap { $0 }.last.map { $0.rawValue } ?? c.countyCode.rawValue
         let placeName = try await services.regions.region(RegionCode(place) ?? c.countyCode)?.name ?? place
         let actions = services.workflow.available(on: c, to: viewer).map(Self.form)
-        let exclusion = c.sealed ? nil : try await services.assessment.exclusion(caseID: c.id).map { "已核减（\($0.actor)，\(WebFormat.time($0.at))）：\($0.reason)" }
+        let exclusion =
+            c.sealed
+            ? nil : try await services.assessment.exclusion(caseID: c.id).map { "已核减（\($0.actor)，\(WebFormat.time($0.at))）：\($0.reason)" }
         return Page(
-            chrome: PageChrome(session: web, current: "cases"), number: c.number.description, title: c.title, summary: PIIMask.redact(c.summary),
-            category: CoreStrings.categoryName(c.category), state: CoreStrings.stateName(c.state), urgent: c.urgency == .urgent, sealed: c.sealed,
+            chrome: PageChrome(session: web, current: "cases"), number: c.number.description, title: c.title,
+            summary: PIIMask.redact(c.summary),
+            category: CoreStrings.categoryName(c.category), state: CoreStrings.stateName(c.state), urgent: c.urgency == .urgent,
+            sealed: c.sealed,
             place: placeName, department: detail.departmentName ?? "县受理中心", createdAt: WebFormat.time(c.createdAt),
             deadlines: deadlines, conversations: conversations, triage: triage, triageHead: triageHead,
             events: detail.events.map {
-                Event(time: WebFormat.time($0.occurredAt), actor: $0.actor, action: Self.eventName($0.action), note: $0.note, hash: String($0.hash.prefix(12)))
+                Event(
+                    time: WebFormat.time($0.occurredAt), actor: $0.actor, action: Self.eventName($0.action), note: $0.note,
+                    hash: String($0.hash.prefix(12)))
             },
             actions: actions, hasActions: !actions.isEmpty,
             departments: departments.map { Option(value: $0.code, label: $0.name) },
-            categories: Category.actionable.filter { $0 != c.category }.map { Option(value: $0.rawValue, label: CoreStrings.categoryName($0)) },
-            csrf: web.csrf, done: done, error: error, mayExclude: viewer.role == .supervisor && !c.sealed && exclusion == nil, exclusion: exclusion)
+            categories: Category.actionable.filter { $0 != c.category }.map {
+                Option(value: $0.rawValue, label: CoreStrings.categoryName($0))
+            },
+            csrf: web.csrf, done: done, error: error, mayExclude: viewer.role == .supervisor && !c.sealed && exclusion == nil,
+            exclusion: exclusion)
     }
 
     static func eventName(_ action: String) -> String {
@@ -254,8 +277,9 @@ struct CasePageController {
         let fields = entry?.fields ?? []
         func has(_ kind: CaseActionField.Kind) -> Bool { fields.contains { $0.kind == kind } }
         let note = entry?.note
-        return ActionForm(name: name, label: entry?.label ?? name, noteLabel: note?.label ?? "说明（可不填）", noteRequired: note?.required ?? false,
-                          department: has(.department), category: has(.category), satisfaction: has(.satisfaction), into: has(.caseNumber),
-                          limit: has(.timeLimit), approve: has(.decision), confirm: entry?.confirm)
+        return ActionForm(
+            name: name, label: entry?.label ?? name, noteLabel: note?.label ?? "说明（可不填）", noteRequired: note?.required ?? false,
+            department: has(.department), category: has(.category), satisfaction: has(.satisfaction), into: has(.caseNumber),
+            limit: has(.timeLimit), approve: has(.decision), confirm: entry?.confirm)
     }
 }

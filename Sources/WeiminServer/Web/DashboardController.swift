@@ -122,17 +122,22 @@ struct DashboardController {
         let w = report.weights
         func lines(_ rows: [AssessmentRow]) -> [AssessmentLine] {
             rows.map { r in
-                AssessmentLine(rank: r.rank.map(String.init) ?? "—", unit: r.unit, response: Self.rate(r.response), onTime: Self.rate(r.onTime),
-                               satisfaction: Self.rate(r.satisfaction), coverage: r.coverage.map(Self.rate) ?? "—",
-                               score: r.score.map { String(format: "%.1f", $0) } ?? "—")
+                AssessmentLine(
+                    rank: r.rank.map(String.init) ?? "—", unit: r.unit, response: Self.rate(r.response), onTime: Self.rate(r.onTime),
+                    satisfaction: Self.rate(r.satisfaction), coverage: r.coverage.map(Self.rate) ?? "—",
+                    score: r.score.map { String(format: "%.1f", $0) } ?? "—")
             }
         }
         let hotItems = try await services.triageStore
             .hotIssueItems(scopePrefix: viewer.region.scopePrefix, since: now.addingTimeInterval(-30 * 86400))
-        let townshipName = Dictionary(try await services.regions.regions(level: .township, within: RegionCode(county)!).map { ($0.code.rawValue, $0.name) }) { a, _ in a }
+        let townshipName = Dictionary(
+            try await services.regions.regions(level: .township, within: RegionCode(county)!).map { ($0.code.rawValue, $0.name) }
+        ) { a, _ in a }
         let hot = HotIssueClusterer().clusters(hotItems).prefix(8).map { c in
-            HotIssue(text: c.representative, count: c.count,
-                     townships: c.byTownship.sorted { $0.value > $1.value }.prefix(3).map { "\(townshipName[$0.key] ?? $0.key) \($0.value)" }.joined(separator: "、"))
+            HotIssue(
+                text: c.representative, count: c.count,
+                townships: c.byTownship.sorted { $0.value > $1.value }.prefix(3).map { "\(townshipName[$0.key] ?? $0.key) \($0.value)" }
+                    .joined(separator: "、"))
         }
         let monthFormat = DateFormatter()
         monthFormat.timeZone = cal.timeZone
@@ -141,14 +146,20 @@ struct DashboardController {
         label.timeZone = cal.timeZone
         label.dateFormat = "yyyy年M月"
         return Page(
-            chrome: PageChrome(session: web, current: "dashboard"), month: monthFormat.string(from: month.start), monthLabel: label.string(from: month.start),
+            chrome: PageChrome(session: web, current: "dashboard"), month: monthFormat.string(from: month.start),
+            monthLabel: label.string(from: month.start),
             categories: bars(counts.byCategory.map { (CoreStrings.categoryName(Category(rawValue: $0.0) ?? .none), $0.1) }),
             townships: bars(counts.byTownship), weeks: weeks,
             departments: counts.byDepartment.map { DepartmentLine(name: $0.name, open: $0.open, overdue: $0.overdue) },
             hot: Array(hot),
-            townshipAssessment: lines(report.townships), villageAssessment: lines(report.villages), departmentAssessment: lines(report.departments),
-            exclusions: report.exclusions.map { ExclusionLine(number: $0.number, unit: $0.unit, reason: $0.reason, actor: $0.actor, at: WebFormat.time($0.at)) },
-            weights: String(format: "响应率 %.0f%%、按时办结率 %.0f%%、满意率 %.0f%%、覆盖率 %.0f%%", w.response * 100, w.onTime * 100, w.satisfaction * 100, w.coverage * 100))
+            townshipAssessment: lines(report.townships), villageAssessment: lines(report.villages),
+            departmentAssessment: lines(report.departments),
+            exclusions: report.exclusions.map {
+                ExclusionLine(number: $0.number, unit: $0.unit, reason: $0.reason, actor: $0.actor, at: WebFormat.time($0.at))
+            },
+            weights: String(
+                format: "响应率 %.0f%%、按时办结率 %.0f%%、满意率 %.0f%%、覆盖率 %.0f%%", w.response * 100, w.onTime * 100, w.satisfaction * 100,
+                w.coverage * 100))
     }
 
     struct Report {
@@ -171,12 +182,15 @@ struct DashboardController {
         let townshipNames = try await services.regions.regions(level: .township, within: code).map(\.name)
         let departmentNames = try await services.departments.departments(county: code).map(\.name)
         return Report(
-            townships: Assessment.rows(cases: cases, month: month, unit: { $0.township }, units: townshipNames, coverage: coverage.townships,
-                                       excluded: excluded, weights: w, now: now),
-            villages: Assessment.rows(cases: cases, month: month, unit: { $0.village }, coverage: coverage.villages, excluded: excluded, weights: w, now: now),
+            townships: Assessment.rows(
+                cases: cases, month: month, unit: { $0.township }, units: townshipNames, coverage: coverage.townships,
+                excluded: excluded, weights: w, now: now),
+            villages: Assessment.rows(
+                cases: cases, month: month, unit: { $0.village }, coverage: coverage.villages, excluded: excluded, weights: w, now: now),
             // Departments have no groups: coverage does not weigh in their score.
-            departments: Assessment.rows(cases: cases, month: month, unit: { $0.department }, units: departmentNames, excluded: excluded,
-                                         weights: AssessmentWeights(response: w.response, onTime: w.onTime, satisfaction: w.satisfaction, coverage: 0), now: now),
+            departments: Assessment.rows(
+                cases: cases, month: month, unit: { $0.department }, units: departmentNames, excluded: excluded,
+                weights: AssessmentWeights(response: w.response, onTime: w.onTime, satisfaction: w.satisfaction, coverage: 0), now: now),
             exclusions: exclusions, weights: w)
     }
 

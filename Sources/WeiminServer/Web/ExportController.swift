@@ -21,7 +21,9 @@ struct ExportController {
     func addRoutes(to router: RouterGroup<WeiminRequestContext>, format: String) {
         router.get("exports/cases.\(format)") { request, context -> Response in
             guard let viewer = context.viewer else { throw HTTPError(.unauthorized, message: "请先登录") }
-            guard Access.mayRead(viewer.role, .cases) else { throw HTTPError(.forbidden, message: "\(CoreStrings.roleName(viewer.role))无权导出工单台账") }
+            guard Access.mayRead(viewer.role, .cases) else {
+                throw HTTPError(.forbidden, message: "\(CoreStrings.roleName(viewer.role))无权导出工单台账")
+            }
             var query = try QueryParsing.caseQuery(QueryParsing.formQuery(request.uri.query), now: Date())
             query.perPage = CaseQuery.maxPerPage
             let sheet = try await ledger(query, viewer: viewer)
@@ -39,9 +41,13 @@ struct ExportController {
                 Self.assessmentSheet("乡镇", report.townships, coverage: true),
                 Self.assessmentSheet("部门", report.departments, coverage: false),
                 Self.assessmentSheet("村", report.villages, coverage: true),
-                Spreadsheet.Sheet(name: "核减清单", columns: [.init("工单编号", width: 22), .init("考核单位", width: 20), .init("核减理由", width: 50),
-                                                       .init("决定人", width: 12), .init("核减时间", width: 18)],
-                                  rows: report.exclusions.map { [.text($0.number), .text($0.unit), .text($0.reason), .text($0.actor), .date($0.at)] }),
+                Spreadsheet.Sheet(
+                    name: "核减清单",
+                    columns: [
+                        .init("工单编号", width: 22), .init("考核单位", width: 20), .init("核减理由", width: 50),
+                        .init("决定人", width: 12), .init("核减时间", width: 18),
+                    ],
+                    rows: report.exclusions.map { [.text($0.number), .text($0.unit), .text($0.reason), .text($0.actor), .date($0.at)] }),
             ])
             if format == "csv" {
                 // One CSV: every unit with its kind in the first column.
@@ -64,15 +70,19 @@ struct ExportController {
         let departments = Dictionary(try await services.departments.departments(county: county).map { ($0.id, $0.name) }) { a, _ in a }
         var names: [String: String] = [:]
         for level in [RegionLevel.township, .village] {
-            for r in try await services.regions.regions(level: level, within: viewer.region.level == .village ? viewer.region.townshipCode! : viewer.region) {
+            for r in try await services.regions.regions(
+                level: level, within: viewer.region.level == .village ? viewer.region.townshipCode! : viewer.region)
+            {
                 names[r.code.rawValue] = r.name
             }
         }
-        var sheet = Spreadsheet.Sheet(name: "工单台账", columns: [
-            .init("工单编号", width: 22), .init("受理时间", width: 18), .init("类别", width: 10), .init("状态", width: 10), .init("紧急程度", width: 9),
-            .init("乡镇", width: 12), .init("村", width: 12), .init("承办部门", width: 22), .init("事项", width: 30), .init("内容摘要", width: 50),
-            .init("办结期限", width: 18), .init("办结时间", width: 18), .init("回访评价", width: 10), .init("密封", width: 6),
-        ])
+        var sheet = Spreadsheet.Sheet(
+            name: "工单台账",
+            columns: [
+                .init("工单编号", width: 22), .init("受理时间", width: 18), .init("类别", width: 10), .init("状态", width: 10), .init("紧急程度", width: 9),
+                .init("乡镇", width: 12), .init("村", width: 12), .init("承办部门", width: 22), .init("事项", width: 30), .init("内容摘要", width: 50),
+                .init("办结期限", width: 18), .init("办结时间", width: 18), .init("回访评价", width: 10), .init("密封", width: 6),
+            ])
         var q = query
         q.page = 1
         while sheet.rows.count < Self.maxRows {
@@ -82,10 +92,12 @@ struct ExportController {
                 .reveal(page.items, to: viewer, purpose: "导出台账")
             for c in items {
                 sheet.rows.append([
-                    .text(c.number.description), .date(c.createdAt), .text(CoreStrings.categoryName(c.category)), .text(CoreStrings.stateName(c.state)),
+                    .text(c.number.description), .date(c.createdAt), .text(CoreStrings.categoryName(c.category)),
+                    .text(CoreStrings.stateName(c.state)),
                     .text(CoreStrings.urgencyName(c.urgency)), .text(c.townshipCode.flatMap { names[$0.rawValue] } ?? ""),
                     .text(c.villageCode.flatMap { names[$0.rawValue] } ?? ""), .text(c.departmentID.flatMap { departments[$0] } ?? ""),
-                    .text(c.title), .text(PIIMask.redact(c.summary)), c.dueAt.map { .date($0) } ?? .empty, c.resolvedAt.map { .date($0) } ?? .empty,
+                    .text(c.title), .text(PIIMask.redact(c.summary)), c.dueAt.map { .date($0) } ?? .empty,
+                    c.resolvedAt.map { .date($0) } ?? .empty,
                     .text(c.status.lastReview.map(CoreStrings.satisfactionName) ?? ""), .text(c.sealed ? "是" : ""),
                 ])
             }
@@ -97,16 +109,22 @@ struct ExportController {
 
     static func assessmentSheet(_ name: String, _ rows: [AssessmentRow], coverage: Bool) -> Spreadsheet.Sheet {
         func pct(_ r: Rate?) -> Spreadsheet.Cell { r?.value.map { .number(($0 * 1000).rounded() / 10) } ?? .empty }
-        var columns: [Spreadsheet.Column] = [.init("排名", width: 6), .init(name, width: 20), .init("响应率%", width: 10), .init("按时办结率%", width: 12),
-                                             .init("满意率%", width: 10)]
+        var columns: [Spreadsheet.Column] = [
+            .init("排名", width: 6), .init(name, width: 20), .init("响应率%", width: 10), .init("按时办结率%", width: 12),
+            .init("满意率%", width: 10),
+        ]
         if coverage { columns.append(.init("覆盖率%", width: 10)) }
         columns.append(.init("得分", width: 8))
-        return Spreadsheet.Sheet(name: name, columns: columns, rows: rows.map { r in
-            var row: [Spreadsheet.Cell] = [r.rank.map { .number(Double($0)) } ?? .empty, .text(r.unit), pct(r.response), pct(r.onTime), pct(r.satisfaction)]
-            if coverage { row.append(pct(r.coverage)) }
-            row.append(r.score.map { .number(($0 * 10).rounded() / 10) } ?? .empty)
-            return row
-        })
+        return Spreadsheet.Sheet(
+            name: name, columns: columns,
+            rows: rows.map { r in
+                var row: [Spreadsheet.Cell] = [
+                    r.rank.map { .number(Double($0)) } ?? .empty, .text(r.unit), pct(r.response), pct(r.onTime), pct(r.satisfaction),
+                ]
+                if coverage { row.append(pct(r.coverage)) }
+                row.append(r.score.map { .number(($0 * 10).rounded() / 10) } ?? .empty)
+                return row
+            })
     }
 
     static func response(_ book: Spreadsheet, format: String, name: String) throws -> Response {
@@ -118,10 +136,12 @@ struct ExportController {
         stamp.dateFormat = "yyyyMMdd-HHmm"
         let file = "\(name)-\(stamp.string(from: Date())).\(format)"
         let encoded = file.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "weimin.\(format)"
-        return Response(status: .ok, headers: [
-            .contentType: type, .contentDisposition: "attachment; filename=\"weimin-export.\(format)\"; filename*=UTF-8''\(encoded)",
-            .cacheControl: "no-store",
-        ], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: type, .contentDisposition: "attachment; filename=\"weimin-export.\(format)\"; filename*=UTF-8''\(encoded)",
+                .cacheControl: "no-store",
+            ], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
     /// The package zipped in memory.
@@ -129,7 +149,8 @@ struct ExportController {
         let archive = try Archive(data: Data(), accessMode: .create)
         for part in book.xlsxParts() {
             let bytes = part.data
-            try archive.addEntry(with: part.path, type: .file, uncompressedSize: Int64(bytes.count), compressionMethod: .deflate) { position, size in
+            try archive.addEntry(with: part.path, type: .file, uncompressedSize: Int64(bytes.count), compressionMethod: .deflate) {
+                position, size in
                 bytes.subdata(in: Int(position)..<Int(position) + size)
             }
         }

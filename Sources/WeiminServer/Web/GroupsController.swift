@@ -67,16 +67,19 @@ struct GroupsController {
             let form = try await WebForm.fields(request)
             func field(_ n: String) -> String { form[n]?.trimmingCharacters(in: .whitespaces) ?? "" }
             guard field("_csrf") == web.csrf else {
-                return views.render("groups", try await page(viewer: viewer, web: web, done: nil, error: "页面已过期，请刷新后再操作。"), status: .forbidden)
+                return views.render(
+                    "groups", try await page(viewer: viewer, web: web, done: nil, error: "页面已过期，请刷新后再操作。"), status: .forbidden)
             }
             guard Self.mayRegister(viewer.role) else {
-                return views.render("groups", try await page(viewer: viewer, web: web, done: nil, error: "登记群组由县受理中心或系统管理员办理。"), status: .forbidden)
+                return views.render(
+                    "groups", try await page(viewer: viewer, web: web, done: nil, error: "登记群组由县受理中心或系统管理员办理。"), status: .forbidden)
             }
             let county = viewer.region.countyCode ?? viewer.region
             guard let platform = Platform(rawValue: field("platform")), !field("external_id").isEmpty,
                 let village = RegionCode(field("village")), village.level == .village, village.countyCode == county
             else {
-                return views.render("groups", try await page(viewer: viewer, web: web, done: nil, error: "请选择本县的村，并保留群的平台和编号。"), status: .badRequest)
+                return views.render(
+                    "groups", try await page(viewer: viewer, web: web, done: nil, error: "请选择本县的村，并保留群的平台和编号。"), status: .badRequest)
             }
             let name = field("name").isEmpty ? field("external_id") : field("name")
             do {
@@ -102,16 +105,20 @@ struct GroupsController {
         return Page(
             chrome: PageChrome(session: web, current: "groups"),
             rows: entries.map { e in
-                Row(township: e.township, village: e.village, name: e.name, platform: CoreStrings.platformName(Platform(rawValue: e.platform) ?? .wechat),
+                Row(
+                    township: e.township, village: e.village, name: e.name,
+                    platform: CoreStrings.platformName(Platform(rawValue: e.platform) ?? .wechat),
                     members: e.members, admins: e.admins.joined(separator: "、"), police: e.hasPolice, cadre: e.hasTownshipCadre,
                     covered: e.hasPolice && e.hasTownshipCadre, perDay: String(format: "%.1f", Double(e.messagesLastWeek) / 7),
                     lastAt: e.lastMessageAt.map(WebFormat.time) ?? "—", robot: e.hasRobot)
             },
             groupCount: entries.count,
-            coverage: entries.isEmpty ? "—" : String(format: "%.1f%%（%d/%d）", Double(covered) * 100 / Double(entries.count), covered, entries.count),
+            coverage: entries.isEmpty
+                ? "—" : String(format: "%.1f%%（%d/%d）", Double(covered) * 100 / Double(entries.count), covered, entries.count),
             quarantine: quarantine.map {
-                Waiting(platform: $0.platform, platformName: CoreStrings.platformName(Platform(rawValue: $0.platform) ?? .wechat),
-                        externalID: $0.externalID, name: $0.name, count: $0.count, lastAt: WebFormat.time($0.lastAt))
+                Waiting(
+                    platform: $0.platform, platformName: CoreStrings.platformName(Platform(rawValue: $0.platform) ?? .wechat),
+                    externalID: $0.externalID, name: $0.name, count: $0.count, lastAt: WebFormat.time($0.lastAt))
             },
             mayRegister: register, villages: villages.map { Option(value: $0.code.rawValue, label: $0.name) },
             csrf: web.csrf, done: done, error: error)

@@ -61,7 +61,9 @@ struct LedgerController {
     func addRoutes(to router: RouterGroup<WeiminRequestContext>) {
         router.get("cases") { request, context -> Response in
             guard let (viewer, web) = context.console() else { return WebViews.redirect(context.signInPath) }
-            guard Access.mayRead(viewer.role, .cases) else { throw HTTPError(.forbidden, message: "\(CoreStrings.roleName(viewer.role))无权查看工单台账") }
+            guard Access.mayRead(viewer.role, .cases) else {
+                throw HTTPError(.forbidden, message: "\(CoreStrings.roleName(viewer.role))无权查看工单台账")
+            }
             let params = QueryParsing.formQuery(request.uri.query)  // the search form sends a space as +
             var query = CaseQuery()
             var error: String?
@@ -72,8 +74,9 @@ struct LedgerController {
                 error = e.body ?? "筛选条件有误"
             }
             query.perPage = min(query.perPage, 50)
-            return views.render("ledger", try await page(viewer: viewer, web: web, query: query, params: params, error: error),
-                                status: error == nil ? .ok : .badRequest)
+            return views.render(
+                "ledger", try await page(viewer: viewer, web: web, query: query, params: params, error: error),
+                status: error == nil ? .ok : .badRequest)
         }
     }
 
@@ -83,7 +86,9 @@ struct LedgerController {
         query.searchTerms.contains { $0.count < 3 } ? 1_000 : 10_000
     }
 
-    func page(viewer: Viewer, web: WebSession, query: CaseQuery, params: Parameters, error: String?, now: Date = Date()) async throws -> Page {
+    func page(viewer: Viewer, web: WebSession, query: CaseQuery, params: Parameters, error: String?, now: Date = Date()) async throws
+        -> Page
+    {
         var query = query
         query.countLimit = Self.countLimit(for: query)
         let found = try await services.cases.cases(query, visibility: viewer.caseVisibility)
@@ -91,7 +96,8 @@ struct LedgerController {
         let county = viewer.region.countyCode ?? viewer.region
         let departments = try await services.departments.departments(county: county)
         let deptName = Dictionary(departments.map { ($0.id, $0.name) }) { a, _ in a }
-        let townships = try await services.regions.regions(level: .township, within: viewer.region.level == .village ? viewer.region.townshipCode! : viewer.region)
+        let townships = try await services.regions.regions(
+            level: .township, within: viewer.region.level == .village ? viewer.region.townshipCode! : viewer.region)
         let townshipName = Dictionary(townships.map { ($0.code.rawValue, $0.name) }) { a, _ in a }
         func value(_ k: String) -> String { params[k[...]].map(String.init) ?? "" }
 
@@ -100,8 +106,10 @@ struct LedgerController {
             let overdue = due.map { $0 < now } ?? false
             let left = c.state == .suspended ? "" : due.map { CoreStrings.timeLeft(until: $0, now: now, calendar: calendar) } ?? ""
             return Row(
-                number: c.number.description, title: c.title, category: CoreStrings.categoryName(c.category), state: CoreStrings.stateName(c.state),
-                place: c.townshipCode.flatMap { townshipName[$0.rawValue] } ?? "", department: c.departmentID.flatMap { deptName[$0] } ?? "",
+                number: c.number.description, title: c.title, category: CoreStrings.categoryName(c.category),
+                state: CoreStrings.stateName(c.state),
+                place: c.townshipCode.flatMap { townshipName[$0.rawValue] } ?? "",
+                department: c.departmentID.flatMap { deptName[$0] } ?? "",
                 createdAt: WebFormat.time(c.createdAt), timeLeft: left, overdue: overdue, urgent: c.urgency == .urgent, sealed: c.sealed)
         }
         let per = query.perPage
@@ -113,28 +121,35 @@ struct LedgerController {
             let pairs: [String] = items.map { k, v in k + "=" + (v.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "") }
             return "/cases?" + pairs.joined(separator: "&")
         }
-        for p in Set([1, found.page - 2, found.page - 1, found.page, found.page + 1, found.page + 2, lastPage]).sorted() where p >= 1 && p <= lastPage {
+        for p in Set([1, found.page - 2, found.page - 1, found.page, found.page + 1, found.page + 2, lastPage]).sorted()
+        where p >= 1 && p <= lastPage {
             pages.append(PageLink(href: link(p), label: String(p), current: p == found.page))
         }
         let first = found.total == 0 ? 0 : (found.page - 1) * per + 1
         return Page(
             chrome: PageChrome(session: web, current: "cases"), q: value("q"), from: value("from"), to: value("to"),
             overdue: query.overdueAt != nil,
-            categories: Category.actionable.map { Option(value: $0.rawValue, label: CoreStrings.categoryName($0), selected: query.category == $0) },
+            categories: Category.actionable.map {
+                Option(value: $0.rawValue, label: CoreStrings.categoryName($0), selected: query.category == $0)
+            },
             states: CaseState.allCases.map { Option(value: $0.rawValue, label: CoreStrings.stateName($0), selected: query.states == [$0]) },
             townships: townships.map { Option(value: $0.code.rawValue, label: $0.name, selected: query.townshipCode == $0.code) },
             departments: departments.map { Option(value: $0.id.uuidString, label: $0.name, selected: query.departmentID == $0.id) },
-            urgencies: Urgency.allCases.map { Option(value: $0.rawValue, label: CoreStrings.urgencyName($0), selected: query.urgency == $0) },
+            urgencies: Urgency.allCases.map {
+                Option(value: $0.rawValue, label: CoreStrings.urgencyName($0), selected: query.urgency == $0)
+            },
             sorts: [(CaseSort.newest, "最新"), (.oldest, "最早"), (.dueSoonest, "期限最近"), (.number, "编号")].map {
                 Option(value: $0.0.rawValue, label: $0.1, selected: query.sort == $0.0)
             },
             rows: rows, hasRows: !rows.isEmpty, total: found.total,
-            summary: found.total == 0 ? "没有符合条件的工单"
+            summary: found.total == 0
+                ? "没有符合条件的工单"
                 : "\(found.totalIsAtLeast ? "超过" : "共 ")\(found.total) 件，第 \(first)–\(first + rows.count - 1) 件",
             pages: lastPage > 1 ? pages : [], error: error,
             capped: found.totalIsAtLeast || (!query.searchTerms.isEmpty && found.total >= FluentCaseRepository.searchCap),
             queryString: params.filter { $0.key != "page" && $0.key != "per_page" }
-                .map { String($0.key) + "=" + (String($0.value).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "") }.joined(separator: "&"))
+                .map { String($0.key) + "=" + (String($0.value).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "") }
+                .joined(separator: "&"))
     }
 }
 

@@ -63,8 +63,9 @@ struct SignInController {
             case .throttled(let until):
                 return loginPage(request: request, username: username, error: SignInMessages.throttled(until), status: .tooManyRequests)
             case .wrong:
-                return loginPage(request: request, username: username,
-                                 error: "用户名或密码错误。连续 \(SignInStore.maxFailures) 次错误将锁定 15 分钟。", status: .unauthorized)
+                return loginPage(
+                    request: request, username: username,
+                    error: "用户名或密码错误。连续 \(SignInStore.maxFailures) 次错误将锁定 15 分钟。", status: .unauthorized)
             case .accepted(let viewer, let factor):
                 let session = try await signIn.startSession(for: viewer, secondFactorDone: factor == .none)
                 var headers = HTTPFields()
@@ -86,7 +87,8 @@ struct SignInController {
             guard form._csrf == web.csrf else { return try await codePage(web, error: "页面已过期，请重新输入。", status: .forbidden) }
             if let until = try await signIn.lockedUntil(web.viewer.userID) {
                 try await signIn.endSession(cookie: web.cookie)
-                return loginPage(request: request, username: web.viewer.username, error: Self.lockedMessage(until), status: .tooManyRequests)
+                return loginPage(
+                    request: request, username: web.viewer.username, error: Self.lockedMessage(until), status: .tooManyRequests)
             }
             let code = (form.code ?? "").filter { $0 != " " }
             switch try await signIn.verifyCode(web.viewer.userID, code: code, enrolling: true) {
@@ -95,10 +97,12 @@ struct SignInController {
                 return WebViews.redirect("/workbench")
             case .locked(let until):
                 try await signIn.endSession(cookie: web.cookie)
-                return loginPage(request: request, username: web.viewer.username, error: Self.lockedMessage(until), status: .tooManyRequests)
+                return loginPage(
+                    request: request, username: web.viewer.username, error: Self.lockedMessage(until), status: .tooManyRequests)
             case .wrong(let left):
-                return try await codePage(web, error: "验证码不正确或已使用过（再错 \(left) 次将锁定 15 分钟）。请等待下一个验证码，并确认手机时间准确。",
-                                          status: .unauthorized)
+                return try await codePage(
+                    web, error: "验证码不正确或已使用过（再错 \(left) 次将锁定 15 分钟）。请等待下一个验证码，并确认手机时间准确。",
+                    status: .unauthorized)
             case .notSetUp:
                 return try await codePage(web, error: nil)
             }
@@ -113,10 +117,13 @@ struct SignInController {
         }
     }
 
-    func loginPage(request: Request, username: String, error: String?, notice: String? = nil, status: HTTPResponse.Status = .ok) -> Response {
+    func loginPage(request: Request, username: String, error: String?, notice: String? = nil, status: HTTPResponse.Status = .ok) -> Response
+    {
         let token = SignInStore.randomToken()
-        return views.render("login", LoginPage(chrome: PageChrome(session: nil, current: "login"), csrf: token, username: username, error: error, notice: notice),
-                            status: status, headers: [.setCookie: WebCookies.set(WebCookies.loginCSRF, token, request: request, maxAge: 3600)])
+        return views.render(
+            "login",
+            LoginPage(chrome: PageChrome(session: nil, current: "login"), csrf: token, username: username, error: error, notice: notice),
+            status: status, headers: [.setCookie: WebCookies.set(WebCookies.loginCSRF, token, request: request, maxAge: 3600)])
     }
 
     func codePage(_ web: WebSession, error: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
@@ -124,9 +131,12 @@ struct SignInController {
         let enrol = existing?.confirmed != true
         let secret = enrol ? try await signIn.beginEnrolment(web.viewer.userID) : ""
         let otpauth = enrol ? TOTP(secret: secret).createAuthenticatorURL(label: web.viewer.username, issuer: "为民 Weimin") : ""
-        return views.render("second-factor", SecondFactorPage(
-            chrome: PageChrome(session: web, current: "login"), csrf: web.csrf, enrol: enrol, secret: enrol ? Self.grouped(Self.base32(secret)) : "",
-            otpauth: otpauth, error: error), status: status)
+        return views.render(
+            "second-factor",
+            SecondFactorPage(
+                chrome: PageChrome(session: web, current: "login"), csrf: web.csrf, enrol: enrol,
+                secret: enrol ? Self.grouped(Self.base32(secret)) : "",
+                otpauth: otpauth, error: error), status: status)
     }
 
     func decode<T: Decodable>(_ type: T.Type, _ request: Request, _ context: WeiminRequestContext) async throws -> T {

@@ -44,7 +44,8 @@ struct WebSessionMiddleware: RouterMiddleware {
 
     /// No script but our own file, no inline script or style, no plug-ins, no framing, forms only to us: a
     /// string that slips past escaping still cannot run.
-    static let contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    static let contentSecurityPolicy =
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
         + "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
     static func addPageHeaders(_ response: inout Response) {
@@ -72,7 +73,8 @@ struct WebSessionMiddleware: RouterMiddleware {
         }
         if let claimed, let host, Self.authority(of: claimed)?.lowercased() == host.lowercased() { return nil }
         let text = "请求来自其他网站（\(claimed ?? "null")），已拒绝。请直接在为民工作台页面上操作。"
-        return Response(status: .forbidden, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
+        return Response(
+            status: .forbidden, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
     /// `host[:port]` of an absolute http(s) URL, or nil (`null`, other schemes, garbage).

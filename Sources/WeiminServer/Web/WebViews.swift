@@ -74,15 +74,16 @@ struct PageChrome {
         displayName = session?.viewer.displayName ?? ""
         roleName = session.map { CoreStrings.roleName($0.viewer.role) } ?? ""
         csrf = session?.csrf ?? ""
-        nav = signedIn ? [
-            NavItem(href: "/workbench", label: "工作台", current: current == "workbench"),
-            NavItem(href: "/cases", label: "台账", current: current == "cases"),
-            NavItem(href: "/dashboard", label: "驾驶舱", current: current == "dashboard"),
-            NavItem(href: "/groups", label: "群组", current: current == "groups"),
-        ] + (session?.viewer.role == .admin ? [NavItem(href: "/admin/users", label: "账号管理", current: current == "admin")] : []) : []
+        nav =
+            signedIn
+            ? [
+                NavItem(href: "/workbench", label: "工作台", current: current == "workbench"),
+                NavItem(href: "/cases", label: "台账", current: current == "cases"),
+                NavItem(href: "/dashboard", label: "驾驶舱", current: current == "dashboard"),
+                NavItem(href: "/groups", label: "群组", current: current == "groups"),
+            ] + (session?.viewer.role == .admin ? [NavItem(href: "/admin/users", label: "账号管理", current: current == "admin")] : []) : []
     }
 }
-
 
 extension WeiminRequestContext {
     /// The signed-in console user and session, or nil (then `signInPath` says where to go).
@@ -104,7 +105,9 @@ enum WebForm {
     static func parse(_ raw: String) -> [String: String] {
         var out: [String: String] = [:]
         for part in raw.split(separator: "&") {
-            let kv = part.split(separator: "=", maxSplits: 1).map { String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "" }
+            let kv = part.split(separator: "=", maxSplits: 1).map {
+                String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
+            }
             if kv.count == 2 { out[kv[0]] = kv[1] } else if kv.count == 1 { out[kv[0]] = "" }
         }
         return out

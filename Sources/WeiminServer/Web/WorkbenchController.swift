@@ -59,7 +59,9 @@ struct WorkbenchController {
     func page(for viewer: Viewer, web: WebSession, now: Date = Date()) async throws -> Page {
         let calendar = services.workflow.calendar
         let open = CaseState.allCases.filter(\.isOpen)
-        let found = try await services.cases.cases(CaseQuery(states: open, sort: .dueSoonest, perPage: 200), visibility: viewer.caseVisibility).items
+        let found = try await services.cases.cases(
+            CaseQuery(states: open, sort: .dueSoonest, perPage: 200), visibility: viewer.caseVisibility
+        ).items
         // Mine: the cases on which this person can act now.
         var mine: [(c: Case, due: Date?, actions: [String])] = []
         for c in found {
@@ -83,15 +85,23 @@ struct WorkbenchController {
         let showOrders = [.departmentHandler, .townshipCadre, .supervisor, .leader, .discipline].contains(viewer.role)
         let orders = showOrders ? try await services.supervision.orders(for: viewer, limit: 20) : []
         let showUndecided = viewer.role == .intakeOperator
-        let undecided = showUndecided
+        let undecided =
+            showUndecided
             ? try await services.triageStore.undecided(scopePrefix: viewer.region.scopePrefix) : []
         return Page(
             chrome: PageChrome(session: web, current: "workbench"), greeting: "\(viewer.displayName)，您好",
             cases: rows, caseCount: rows.count, hasCases: !rows.isEmpty, overdueCount: rows.filter(\.overdue).count,
-            orders: orders.map { OrderRow(level: CoreStrings.supervisionLevelName($0.level), caseNumber: $0.caseNumber ?? "", message: $0.message, issuedAt: WebFormat.time($0.issuedAt)) },
+            orders: orders.map {
+                OrderRow(
+                    level: CoreStrings.supervisionLevelName($0.level), caseNumber: $0.caseNumber ?? "", message: $0.message,
+                    issuedAt: WebFormat.time($0.issuedAt))
+            },
             orderCount: orders.count, showOrders: showOrders,
-            undecided: undecided.map { MessageRow(text: $0.text, group: $0.groupName, sentAt: WebFormat.time($0.sentAt),
-                                                  guess: "\(CoreStrings.categoryName(Category(rawValue: $0.guess) ?? .none)) \(Int(($0.score * 100).rounded()))%") },
+            undecided: undecided.map {
+                MessageRow(
+                    text: $0.text, group: $0.groupName, sentAt: WebFormat.time($0.sentAt),
+                    guess: "\(CoreStrings.categoryName(Category(rawValue: $0.guess) ?? .none)) \(Int(($0.score * 100).rounded()))%")
+            },
             undecidedCount: undecided.count, showUndecided: showUndecided)
     }
 }

@@ -24,7 +24,10 @@ struct SmallCounty {
             ("433125100", "迁陵镇", "township", "433125"), ("433125100201", "陇木村", "village", "433125100"),
         ]
         for (code, name, level, parent) in regions {
-            try await RegionModel(code: code, name: name, level: level, parentCode: parent, countyCode: code.count >= 6 && level != "province" && level != "prefecture" ? "433125" : nil, createdAt: now).create(on: db)
+            try await RegionModel(
+                code: code, name: name, level: level, parentCode: parent,
+                countyCode: code.count >= 6 && level != "province" && level != "prefecture" ? "433125" : nil, createdAt: now
+            ).create(on: db)
         }
         let dept = DepartmentModel(id: UUID(), countyCode: "433125", code: "zjj", name: "县住建局", createdAt: now)
         try await dept.create(on: db)
@@ -49,7 +52,10 @@ struct SmallCounty {
             departmentID: dept.id!, otherDepartmentID: other.id!)
     }
 
-    func newCase(title: String = "路灯坏了", sealed: Bool = false, village: RegionCode = SmallCounty.village, township: RegionCode = SmallCounty.township, group: UUID? = nil, messageIDs: [Int] = []) -> NewCase {
+    func newCase(
+        title: String = "路灯坏了", sealed: Bool = false, village: RegionCode = SmallCounty.village,
+        township: RegionCode = SmallCounty.township, group: UUID? = nil, messageIDs: [Int] = []
+    ) -> NewCase {
         NewCase(
             county: Self.county, township: township, village: village, groupID: group ?? groupID, category: sealed ? .petition : .service,
             departmentID: nil, urgency: .normal, sealed: sealed, title: title, summary: title + "，请尽快处理", messageIDs: messageIDs)
@@ -63,7 +69,9 @@ struct SmallCounty {
 }
 
 func viewer(_ role: Role, _ region: String = "433125", department: UUID? = nil) -> Viewer {
-    Viewer(userID: UUID(), username: role.rawValue, displayName: role.rawValue, role: role, region: RegionCode(region)!, departmentID: department)
+    Viewer(
+        userID: UUID(), username: role.rawValue, displayName: role.rawValue, role: role, region: RegionCode(region)!,
+        departmentID: department)
 }
 
 let testWorkflow = CaseWorkflow(calendar: WorkCalendar(holidays: HolidayCalendar.bundled()))

@@ -30,7 +30,9 @@ final class FakePlatformAPIs: Sendable {
     let state = Mutex(State())
 
     func allowWeCom(corp: String, secret: String) { state.withLock { $0.corps[corp] = secret } }
-    func addWeComMedia(_ id: String, name: String, type: String, bytes: [UInt8]) { state.withLock { $0.wecomMedia[id] = (name, type, bytes) } }
+    func addWeComMedia(_ id: String, name: String, type: String, bytes: [UInt8]) {
+        state.withLock { $0.wecomMedia[id] = (name, type, bytes) }
+    }
     func revokeWeComTokens() { state.withLock { $0.wecomTokens.removeAll() } }
     func addRobotMedia(_ name: String, plain: [UInt8], encodingAESKey: String) {
         let encrypted = Self.weComEncrypt(plain, encodingAESKey: encodingAESKey)
@@ -63,7 +65,9 @@ final class FakePlatformAPIs: Sendable {
         router.get("cgi-bin/gettoken") { request, _ -> Response in
             let q = request.uri.queryParameters
             let corp = q["corpid"].map(String.init) ?? "", secret = q["corpsecret"].map(String.init) ?? ""
-            guard let expected = self.state.withLock({ $0.corps[corp] }) else { return Self.json(["errcode": 40013, "errmsg": "invalid corpid"]) }
+            guard let expected = self.state.withLock({ $0.corps[corp] }) else {
+                return Self.json(["errcode": 40013, "errmsg": "invalid corpid"])
+            }
             guard expected == secret else { return Self.json(["errcode": 40001, "errmsg": "invalid credential"]) }
             let token = self.token("wxtoken")
             self.state.withLock { _ = $0.wecomTokens.insert(token) }
@@ -71,17 +75,25 @@ final class FakePlatformAPIs: Sendable {
         }
         router.get("cgi-bin/media/get") { request, _ -> Response in
             let q = request.uri.queryParameters
-            guard let token = q["access_token"].map(String.init) else { return Self.json(["errcode": 41001, "errmsg": "access_token missing"]) }
-            guard self.state.withLock({ $0.wecomTokens.contains(token) }) else { return Self.json(["errcode": 40014, "errmsg": "invalid access_token"]) }
+            guard let token = q["access_token"].map(String.init) else {
+                return Self.json(["errcode": 41001, "errmsg": "access_token missing"])
+            }
+            guard self.state.withLock({ $0.wecomTokens.contains(token) }) else {
+                return Self.json(["errcode": 40014, "errmsg": "invalid access_token"])
+            }
             guard let id = q["media_id"].map(String.init), let media = self.state.withLock({ $0.wecomMedia[id] }) else {
                 return Self.json(["errcode": 40007, "errmsg": "invalid media_id"])
             }
-            return Response(status: .ok, headers: [.contentType: media.type, .contentDisposition: "attachment; filename=\"\(media.name)\""],
-                            body: .init(byteBuffer: ByteBuffer(bytes: media.bytes)))
+            return Response(
+                status: .ok, headers: [.contentType: media.type, .contentDisposition: "attachment; filename=\"\(media.name)\""],
+                body: .init(byteBuffer: ByteBuffer(bytes: media.bytes)))
         }
         router.get("robot-media/:name") { _, context -> Response in
-            guard let bytes = self.state.withLock({ $0.robotMedia[context.parameters.get("name") ?? ""] }) else { return Response(status: .notFound) }
-            return Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+            guard let bytes = self.state.withLock({ $0.robotMedia[context.parameters.get("name") ?? ""] }) else {
+                return Response(status: .notFound)
+            }
+            return Response(
+                status: .ok, headers: [.contentType: "application/octet-stream"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
         }
         router.post("v1.0/oauth2/accessToken") { request, _ -> Response in
             let body = try await request.body.collect(upTo: 64 * 1024)
@@ -94,7 +106,9 @@ final class FakePlatformAPIs: Sendable {
             return Self.json(["accessToken": token, "expireIn": 7200])
         }
         router.post("v1.0/robot/messageFiles/download") { request, _ -> Response in
-            guard let token = request.headers[HTTPField.Name("x-acs-dingtalk-access-token")!], self.state.withLock({ $0.dingTokens.contains(token) }) else {
+            guard let token = request.headers[HTTPField.Name("x-acs-dingtalk-access-token")!],
+                self.state.withLock({ $0.dingTokens.contains(token) })
+            else {
                 return Self.json(["code": "InvalidAuthentication", "message": "不合法的access_token"], status: .unauthorized)
             }
             let body = try await request.body.collect(upTo: 64 * 1024)
@@ -106,7 +120,9 @@ final class FakePlatformAPIs: Sendable {
             return Self.json(["downloadUrl": "http://\(host)/dingtalk-files/\(code)"])
         }
         router.get("dingtalk-files/:code") { _, context -> Response in
-            guard let file = self.state.withLock({ $0.dingFiles[context.parameters.get("code") ?? ""] }) else { return Response(status: .notFound) }
+            guard let file = self.state.withLock({ $0.dingFiles[context.parameters.get("code") ?? ""] }) else {
+                return Response(status: .notFound)
+            }
             return Response(status: .ok, headers: [.contentType: "image/jpeg"], body: .init(byteBuffer: ByteBuffer(bytes: file.bytes)))
         }
         return router
@@ -114,7 +130,9 @@ final class FakePlatformAPIs: Sendable {
 
     struct Recorder: RouterMiddleware {
         let fake: FakePlatformAPIs
-        func handle(_ request: Request, context: BasicRequestContext, next: (Request, BasicRequestContext) async throws -> Response) async throws -> Response {
+        func handle(_ request: Request, context: BasicRequestContext, next: (Request, BasicRequestContext) async throws -> Response)
+            async throws -> Response
+        {
             fake.state.withLock { $0.requests.append("\(request.method) \(request.uri.path)") }
             return try await next(request, context)
         }

@@ -1,6 +1,6 @@
 import Foundation
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 import Hummingbird
 import HummingbirdTesting
@@ -45,14 +45,22 @@ struct AdapterFormatTests {
         #expect(b["msgtype"] as? String == "text")
         #expect((b["text"] as? [String: Any])?["mentioned_mobile_list"] as? [String] == ["13912345678"])
         // A file goes as its media id after upload_media, at the webhook's own key.
-        b = try body(try client.request(r, message: OutboundMessage(kind: .notice, text: "【附件】a.pdf", file: OutboundFile(name: "a.pdf", contentType: "application/pdf", data: [1, 2, 3])), mediaID: "M1"))
+        b = try body(
+            try client.request(
+                r,
+                message: OutboundMessage(
+                    kind: .notice, text: "【附件】a.pdf", file: OutboundFile(name: "a.pdf", contentType: "application/pdf", data: [1, 2, 3])),
+                mediaID: "M1"))
         #expect((b["file"] as? [String: Any])?["media_id"] as? String == "M1")
-        let upload = try client.uploadRequest(r, file: OutboundFile(name: "明细\"表.xlsx", contentType: "application/octet-stream", data: Array("PK-data".utf8)), boundary: "B")
+        let upload = try client.uploadRequest(
+            r, file: OutboundFile(name: "明细\"表.xlsx", contentType: "application/octet-stream", data: Array("PK-data".utf8)), boundary: "B")
         #expect(upload.url?.absoluteString == "https://qyapi.weixin.qq.com/cgi-bin/webhook/upload_media?key=K&type=file")
         let form = try MultipartForm.parse(Array(try #require(upload.httpBody)), boundary: "B")
         #expect(form.part("media")?.filename == "明细表.xlsx" && form.part("media")?.body == Array("PK-data".utf8))
         // A private answer cannot go through a group robot.
-        #expect(throws: (any Error).self) { try client.request(r, message: OutboundMessage(kind: .privateReply, text: "x", privateTo: "wxid_a")) }
+        #expect(throws: (any Error).self) {
+            try client.request(r, message: OutboundMessage(kind: .privateReply, text: "x", privateTo: "wxid_a"))
+        }
     }
 
     @Test("DingTalk: markdown with a title; @mobiles and @userIds both listed in `at` and written in the text")
@@ -65,20 +73,25 @@ struct AdapterFormatTests {
         let text = try #require((b["text"] as? [String: Any])?["content"] as? String)
         #expect(text.hasSuffix("\n@13712345678 @wxid_tian"))
         let at = try #require(b["at"] as? [String: Any])
-        #expect(at["atMobiles"] as? [String] == ["13712345678"] && at["atUserIds"] as? [String] == ["wxid_tian"] && at["isAtAll"] as? Bool == false)
+        #expect(
+            at["atMobiles"] as? [String] == ["13712345678"] && at["atUserIds"] as? [String] == ["wxid_tian"]
+                && at["isAtAll"] as? Bool == false)
         b = try body(try client.request(r, message: notice))
         let md = try #require(b["markdown"] as? [String: Any])
         #expect(b["msgtype"] as? String == "markdown" && md["title"] as? String == "【政策宣传】医保缴费")
         #expect((md["text"] as? String)?.hasPrefix("**【政策宣传】医保缴费**\n\n截止到12月31日") == true)
         // DingTalk custom robots cannot send files: the group is told the file's name and where to ask.
-        let file = OutboundMessage(kind: .notice, text: "【附件】明细表.xlsx", file: OutboundFile(name: "明细表.xlsx", contentType: "x", data: Array(repeating: 0, count: 3000)))
+        let file = OutboundMessage(
+            kind: .notice, text: "【附件】明细表.xlsx",
+            file: OutboundFile(name: "明细表.xlsx", contentType: "x", data: Array(repeating: 0, count: 3000)))
         b = try body(try client.request(r, message: file))
         #expect((b["text"] as? [String: Any])?["content"] as? String == "【附件】明细表.xlsx（3 KB）本群机器人不能直接发送文件，请向村委会索取。")
     }
 
     @Test("Feishu mentions by <at user_id>; the bridges answer one person privately (isRoom false, receiver = the person)")
     func feishuAndBridges() throws {
-        var b = try body(try client.request(robot(.feishuBot, "https://open.feishu.cn/open-apis/bot/v2/hook/H", secret: "s"), message: receipt))
+        var b = try body(
+            try client.request(robot(.feishuBot, "https://open.feishu.cn/open-apis/bot/v2/hook/H", secret: "s"), message: receipt))
         #expect(((b["content"] as? [String: Any])?["text"] as? String)?.hasSuffix("\n<at user_id=\"wxid_tian\"></at>") == true)
         let answer = OutboundMessage(kind: .privateReply, text: "【私信答复】已受理", privateTo: "wxid_reporter")
         b = try body(try client.request(robot(.wechatbot, "http://bridge:3001", secret: "tok", target: "红岩村群"), message: answer))
@@ -109,13 +122,21 @@ struct OutboundFlowTests {
         try await f.withFakes { port in
             await f.fakes.allowWeCom("k-file")
             await f.fakes.allowDingTalk("t-file", secret: "SECfile")
-            try await f.outbox.bindRobot(groupID: wecom.id, kind: .wecomRobot, endpoint: "http://127.0.0.1:\(port)/cgi-bin/webhook/send?key=k-file", secret: nil)
-            try await f.outbox.bindRobot(groupID: ding.id, kind: .dingtalkRobot, endpoint: "http://127.0.0.1:\(port)/robot/send?access_token=t-file", secret: "SECfile")
+            try await f.outbox.bindRobot(
+                groupID: wecom.id, kind: .wecomRobot, endpoint: "http://127.0.0.1:\(port)/cgi-bin/webhook/send?key=k-file", secret: nil)
+            try await f.outbox.bindRobot(
+                groupID: ding.id, kind: .dingtalkRobot, endpoint: "http://127.0.0.1:\(port)/robot/send?access_token=t-file",
+                secret: "SECfile")
             let admin = try await f.viewer("admin")
             let record = try await NoticeStore(database: f.services.database).publish(
-                NoticeDraft(kind: .finance, title: "三季度财务公开", body: "详见附件。",
-                            files: [OutboundFile(name: "收支明细.xlsx", contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", data: bytes)],
-                            groupIDs: [wecom.id, ding.id]), by: admin, at: f.clock.now)
+                NoticeDraft(
+                    kind: .finance, title: "三季度财务公开", body: "详见附件。",
+                    files: [
+                        OutboundFile(
+                            name: "收支明细.xlsx", contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", data: bytes
+                        )
+                    ],
+                    groupIDs: [wecom.id, ding.id]), by: admin, at: f.clock.now)
             #expect(record.attachments.first?.fileID != nil && record.attachments.first?.size == bytes.count)
             let pass = try await f.drain()
             #expect(pass.delivered == 4 && pass.failed == 0)
@@ -133,12 +154,16 @@ struct OutboundFlowTests {
         // Too big for a robot: refused with the reason, nothing stored.
         await #expect(throws: CaseOperationError.invalid("附件“大.zip”超过 20 MB，群机器人无法发送")) {
             _ = try await NoticeStore(database: f.services.database).publish(
-                NoticeDraft(kind: .policy, title: "t", body: "b", files: [OutboundFile(name: "大.zip", contentType: "x", data: Array(repeating: 0, count: 20 * 1024 * 1024 + 1))],
-                            groupIDs: [wecom.id]), by: try await f.viewer("admin"), at: f.clock.now)
+                NoticeDraft(
+                    kind: .policy, title: "t", body: "b",
+                    files: [OutboundFile(name: "大.zip", contentType: "x", data: Array(repeating: 0, count: 20 * 1024 * 1024 + 1))],
+                    groupIDs: [wecom.id]), by: try await f.viewer("admin"), at: f.clock.now)
         }
     }
 
-    @Test("a villager the county knows by mobile is @-mentioned by it on DingTalk; the number is never stored in the outbox", arguments: Backend.available)
+    @Test(
+        "a villager the county knows by mobile is @-mentioned by it on DingTalk; the number is never stored in the outbox",
+        arguments: Backend.available)
     func mobileMention(backend: Backend) async throws {
         let f = try await OutboxFixture(backend)
         defer { Task { await f.services.shutdown() } }
@@ -146,19 +171,25 @@ struct OutboundFlowTests {
         let group = try await f.group(.dingtalk)
         let sql = f.services.database.sql
         let person = UUID()
-        try await sql.raw("""
+        try await sql.raw(
+            """
             INSERT INTO people (id, county_code, village_code, name, kind, phone_cipher, phone_masked, created_at)
             VALUES (\(bind: person), '433125', \(bind: group.villageCode.rawValue), '田大姐', 'villager', \(bind: try f.services.cipher.seal("13812345678")), '138****5678', \(bind: f.clock.now))
-            """).run()
-        try await sql.raw("""
+            """
+        ).run()
+        try await sql.raw(
+            """
             INSERT INTO group_members (id, group_id, county_code, person_id, platform_user_id, display_name, kind, is_admin, joined_at)
             VALUES (\(bind: UUID()), \(bind: group.id), '433125', \(bind: person), 'ding_tian', '田大姐', 'villager', \(bind: false), \(bind: f.clock.now))
-            """).run()
+            """
+        ).run()
         try await f.withFakes { port in
             await f.fakes.allowDingTalk("t-m", secret: "SECm")
-            try await f.outbox.bindRobot(groupID: group.id, kind: .dingtalkRobot, endpoint: "http://127.0.0.1:\(port)/robot/send?access_token=t-m", secret: "SECm")
+            try await f.outbox.bindRobot(
+                groupID: group.id, kind: .dingtalkRobot, endpoint: "http://127.0.0.1:\(port)/robot/send?access_token=t-m", secret: "SECm")
             let opened = try await f.openCase(in: group, text: "家门口的水管爆了", sender: "ding_tian")
-            _ = try await f.services.caseStore.execute(.accept(note: "受理"), on: opened.number, by: try await f.viewer("shouli"), workflow: f.services.workflow, at: f.clock.now)
+            _ = try await f.services.caseStore.execute(
+                .accept(note: "受理"), on: opened.number, by: try await f.viewer("shouli"), workflow: f.services.workflow, at: f.clock.now)
             let stored = try await f.outbox.items(county: "433125")
             #expect(stored.count == 1 && !stored[0].mentions.joined().contains("13812345678"))
             #expect(try await f.drain().delivered == 1)
@@ -176,38 +207,59 @@ struct OutboundFlowTests {
         let opened = try await f.openCase(in: group, text: "村口的桥栏杆断了")
         let shouli = try await f.viewer("shouli")
         let zjj = try #require(try await f.services.departments.departments(county: OutboxFixture.county).first { $0.code == "zjj" })
-        _ = try await f.services.caseStore.execute(.accept(note: "受理"), on: opened.number, by: shouli, workflow: f.services.workflow, at: f.clock.now)
-        _ = try await f.services.caseStore.execute(.dispatch(lead: zjj.id, coHandlers: [], note: "住建局办理"), on: opened.number, by: shouli, workflow: f.services.workflow, at: f.clock.now)
+        _ = try await f.services.caseStore.execute(
+            .accept(note: "受理"), on: opened.number, by: shouli, workflow: f.services.workflow, at: f.clock.now)
+        _ = try await f.services.caseStore.execute(
+            .dispatch(lead: zjj.id, coHandlers: [], note: "住建局办理"), on: opened.number, by: shouli, workflow: f.services.workflow,
+            at: f.clock.now)
         try await f.clearOutbox()
         let policy = SupervisionPolicy(calendar: f.services.workflow.calendar, rules: f.services.workflow.rules)
         let scanAt = f.clock.now.addingTimeInterval(40 * 86400)
-        let result = try await ScanSupervision(store: SupervisionStore(database: f.services.database), policy: policy).run(now: scanAt, holder: "test")
+        let result = try await ScanSupervision(store: SupervisionStore(database: f.services.database), policy: policy).run(
+            now: scanAt, holder: "test")
         #expect((result.issued[.order] ?? 0) > 0)
         let sql = f.services.database.sql
-        let mine = try await sql.raw("SELECT text FROM outbox WHERE kind = 'supervision' AND case_id = \(bind: opened.id)").all().map { try $0.decode(column: "text", as: String.self) }
+        let mine = try await sql.raw("SELECT text FROM outbox WHERE kind = 'supervision' AND case_id = \(bind: opened.id)").all().map {
+            try $0.decode(column: "text", as: String.self)
+        }
         // Each overdue step (response, handling) has its own order, each said once.
         #expect(!mine.isEmpty && Set(mine).count == mine.count)
-        #expect(mine.allSatisfy { ($0.contains("超期督办") || $0.contains("超期通报")) && $0.contains(opened.number.description) && $0.contains(zjj.name) })
-        let sealed = try await sql.raw("SELECT COUNT(*) AS n FROM outbox o JOIN cases c ON c.id = o.case_id WHERE c.sealed = \(bind: true)").first()?.decode(column: "n", as: Int.self)
+        #expect(
+            mine.allSatisfy {
+                ($0.contains("超期督办") || $0.contains("超期通报")) && $0.contains(opened.number.description) && $0.contains(zjj.name)
+            })
+        let sealed = try await sql.raw("SELECT COUNT(*) AS n FROM outbox o JOIN cases c ON c.id = o.case_id WHERE c.sealed = \(bind: true)")
+            .first()?.decode(column: "n", as: Int.self)
         #expect(sealed == 0)
-        let orders = try await sql.raw("SELECT COUNT(*) AS n FROM supervision_orders WHERE level = 'order' AND issued_at = \(bind: scanAt) AND case_id IN (SELECT id FROM cases WHERE sealed = \(bind: false) AND group_id IS NOT NULL)").first()?.decode(column: "n", as: Int.self)
-        let said = try await sql.raw("SELECT COUNT(*) AS n FROM outbox WHERE kind = 'supervision'").first()?.decode(column: "n", as: Int.self)
+        let orders = try await sql.raw(
+            "SELECT COUNT(*) AS n FROM supervision_orders WHERE level = 'order' AND issued_at = \(bind: scanAt) AND case_id IN (SELECT id FROM cases WHERE sealed = \(bind: false) AND group_id IS NOT NULL)"
+        ).first()?.decode(column: "n", as: Int.self)
+        let said = try await sql.raw("SELECT COUNT(*) AS n FROM outbox WHERE kind = 'supervision'").first()?.decode(
+            column: "n", as: Int.self)
         // One group message per order or 通报 on a villager's case — none for warnings.
-        let notices = try await sql.raw("SELECT COUNT(*) AS n FROM supervision_orders WHERE level = 'notice' AND issued_at = \(bind: scanAt) AND case_id IN (SELECT id FROM cases WHERE sealed = \(bind: false) AND group_id IS NOT NULL)").first()?.decode(column: "n", as: Int.self)
+        let notices = try await sql.raw(
+            "SELECT COUNT(*) AS n FROM supervision_orders WHERE level = 'notice' AND issued_at = \(bind: scanAt) AND case_id IN (SELECT id FROM cases WHERE sealed = \(bind: false) AND group_id IS NOT NULL)"
+        ).first()?.decode(column: "n", as: Int.self)
         #expect(said == (orders ?? 0) + (notices ?? 0))
     }
 
-    @Test("a sealed case's reporter is answered privately through the bridge when the county chooses so; admins never see it", arguments: Backend.available)
+    @Test(
+        "a sealed case's reporter is answered privately through the bridge when the county chooses so; admins never see it",
+        arguments: Backend.available)
     func sealedReporter(backend: Backend) async throws {
         let f = try await OutboxFixture(backend)
         defer { Task { await f.services.shutdown() } }
         try await f.clearOutbox()
         let group = try await f.group(.wechat)
-        let app = Application(router: buildRouter(services: f.services), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: DemoApp.logger)
+        let app = Application(
+            router: buildRouter(services: f.services), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            logger: DemoApp.logger)
         try await app.test(.router) { (client: any TestClientProtocol) async throws -> Void in
             func put(_ user: String, _ json: String) async throws -> TestResponse {
-                try await client.execute(uri: "/api/v1/settings/sealed-reply", method: .put,
-                                         headers: [.authorization: try await DemoApp.auth(user, f.services), .contentType: "application/json"], body: ByteBuffer(string: json))
+                try await client.execute(
+                    uri: "/api/v1/settings/sealed-reply", method: .put,
+                    headers: [.authorization: try await DemoApp.auth(user, f.services), .contentType: "application/json"],
+                    body: ByteBuffer(string: json))
             }
             #expect(try await put("shouli", #"{"mode":"private"}"#).status == .forbidden)
             #expect(try await put("jijian", #"{"mode":"loud"}"#).status == .badRequest)
@@ -215,20 +267,27 @@ struct OutboundFlowTests {
         }
         try await f.withFakes { port in
             await f.fakes.allowWechatbot("bridge")
-            try await f.outbox.bindRobot(groupID: group.id, kind: .wechatbot, endpoint: "http://127.0.0.1:\(port)/", secret: "bridge", target: group.name)
-            let stored = try await f.services.messages.append([IncomingMessage(
-                groupID: group.id, countyCode: OutboxFixture.county, platform: group.platform, platformMessageID: "s-\(UUID().uuidString)",
-                senderID: "wxid_reporter", senderName: "匿名村民", text: "村会计把低保名额给了自己亲戚", sentAt: f.clock.now)])
+            try await f.outbox.bindRobot(
+                groupID: group.id, kind: .wechatbot, endpoint: "http://127.0.0.1:\(port)/", secret: "bridge", target: group.name)
+            let stored = try await f.services.messages.append([
+                IncomingMessage(
+                    groupID: group.id, countyCode: OutboxFixture.county, platform: group.platform,
+                    platformMessageID: "s-\(UUID().uuidString)",
+                    senderID: "wxid_reporter", senderName: "匿名村民", text: "村会计把低保名额给了自己亲戚", sentAt: f.clock.now)
+            ])
             guard case .stored(let mid) = stored[0] else { Issue.record("not stored"); return }
             let jwjw = try #require(try await f.services.departments.departments(county: OutboxFixture.county).first { $0.code == "jwjw" })
             let c = try await f.services.caseStore.open(
-                NewCase(county: OutboxFixture.county, township: group.villageCode.townshipCode, village: group.villageCode, groupID: group.id, category: .petition,
-                        departmentID: jwjw.id, sealed: true, title: "反映村干部问题", summary: "密封", messageIDs: [mid]),
+                NewCase(
+                    county: OutboxFixture.county, township: group.villageCode.townshipCode, village: group.villageCode, groupID: group.id,
+                    category: .petition,
+                    departmentID: jwjw.id, sealed: true, title: "反映村干部问题", summary: "密封", messageIDs: [mid]),
                 actor: AuditActor(name: "system", role: "system"), at: f.clock.now, workflow: f.services.workflow)
             try await SealedReportStore(database: f.services.database, cipher: f.services.cipher).seal(
                 caseID: c.id, reporter: .init(name: "匿名村民", platformID: "wxid_reporter", phone: nil), originalText: "村会计把低保名额给了自己亲戚",
                 accused: "村会计", accusedUsernames: [], at: f.clock.now)
-            _ = try await f.services.caseStore.execute(.accept(note: "受理"), on: c.number, by: try await f.viewer("jijian"), workflow: f.services.workflow, at: f.clock.now)
+            _ = try await f.services.caseStore.execute(
+                .accept(note: "受理"), on: c.number, by: try await f.viewer("jijian"), workflow: f.services.workflow, at: f.clock.now)
             // Stored with the recipient encrypted: nothing in the row names the reporter.
             let row = try #require(try await f.services.database.sql.raw("SELECT * FROM outbox WHERE case_id = \(bind: c.id)").first())
             #expect(try row.decode(column: "mentions", as: String.self) == "[]")
@@ -240,22 +299,27 @@ struct OutboundFlowTests {
             #expect(await f.fakes.messages(for: "wechatbot:\(group.name)").isEmpty)
         }
         try await app.test(.router) { client in
-            let admin = try await client.execute(uri: "/api/v1/outbox", method: .get, headers: [.authorization: try await DemoApp.auth("admin", f.services)])
+            let admin = try await client.execute(
+                uri: "/api/v1/outbox", method: .get, headers: [.authorization: try await DemoApp.auth("admin", f.services)])
             #expect(!String(buffer: admin.body).contains("私信答复"))
-            let discipline = try await client.execute(uri: "/api/v1/outbox", method: .get, headers: [.authorization: try await DemoApp.auth("jijian", f.services)])
+            let discipline = try await client.execute(
+                uri: "/api/v1/outbox", method: .get, headers: [.authorization: try await DemoApp.auth("jijian", f.services)])
             #expect(String(buffer: discipline.body).contains("私信答复"))
         }
     }
 
-    @Test("a robot refused for good alerts its group's admins (not other villages'); messages with no robot wait as unbound and go once one is bound",
-          arguments: Backend.available)
+    @Test(
+        "a robot refused for good alerts its group's admins (not other villages'); messages with no robot wait as unbound and go once one is bound",
+        arguments: Backend.available)
     func alertsAndUnbound(backend: Backend) async throws {
         let f = try await OutboxFixture(backend)
         defer { Task { await f.services.shutdown() } }
         try await f.clearOutbox()
         let village = RegionCode("433125111201")!
         let group = try #require(try await f.services.groups.groups(within: village, page: 1, perPage: 10).items.first)
-        let app = Application(router: buildRouter(services: f.services), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: DemoApp.logger)
+        let app = Application(
+            router: buildRouter(services: f.services), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            logger: DemoApp.logger)
         try await f.withFakes { port in
             try await (f.services.database.sql).raw("DELETE FROM robots WHERE group_id = \(bind: group.id)").run()
             try await f.outbox.enqueue(county: "433125", groupID: group.id, causeKey: "u:1", kind: .progress, text: "等机器人", at: f.clock.now)
@@ -263,19 +327,27 @@ struct OutboundFlowTests {
             #expect(pass.unbound == 1 && pass.failed == 0)
             #expect(try await f.outbox.counts(county: "433125") == ["unbound": 1])
             await f.fakes.allowWeCom("k-good")
-            try await f.outbox.bindRobot(groupID: group.id, kind: .wecomRobot, endpoint: "http://127.0.0.1:\(port)/cgi-bin/webhook/send?key=k-good", secret: nil, at: f.clock.now)
+            try await f.outbox.bindRobot(
+                groupID: group.id, kind: .wecomRobot, endpoint: "http://127.0.0.1:\(port)/cgi-bin/webhook/send?key=k-good", secret: nil,
+                at: f.clock.now)
             pass = try await f.drain()
             #expect(pass.delivered == 1)
             #expect(await f.fakes.messages(for: "wecom:k-good").map(\.text) == ["等机器人"])
 
-            try await f.outbox.bindRobot(groupID: group.id, kind: .wecomRobot, endpoint: "http://127.0.0.1:\(port)/cgi-bin/webhook/send?key=revoked", secret: nil, at: f.clock.now)
+            try await f.outbox.bindRobot(
+                groupID: group.id, kind: .wecomRobot, endpoint: "http://127.0.0.1:\(port)/cgi-bin/webhook/send?key=revoked", secret: nil,
+                at: f.clock.now)
             try await f.outbox.enqueue(county: "433125", groupID: group.id, causeKey: "u:2", kind: .progress, text: "钥匙失效", at: f.clock.now)
             #expect(try await f.drain().failed == 1)
         }
         try await app.test(.router) { client in
             func alerts(_ user: String, all: Bool = false) async throws -> (HTTPResponse.Status, [[String: Any]]) {
-                let r = try await client.execute(uri: "/api/v1/alerts" + (all ? "?all=1" : ""), method: .get, headers: [.authorization: try await DemoApp.auth(user, f.services)])
-                let items = (try? JSONSerialization.jsonObject(with: Data(r.body.readableBytesView)) as? [String: Any])?["items"] as? [[String: Any]] ?? []
+                let r = try await client.execute(
+                    uri: "/api/v1/alerts" + (all ? "?all=1" : ""), method: .get,
+                    headers: [.authorization: try await DemoApp.auth(user, f.services)])
+                let items =
+                    (try? JSONSerialization.jsonObject(with: Data(r.body.readableBytesView)) as? [String: Any])?["items"]
+                    as? [[String: Any]] ?? []
                 return (r.status, items)
             }
             let (status, mine) = try await alerts("dabaiyan")
@@ -285,11 +357,17 @@ struct OutboundFlowTests {
             #expect(try await alerts("jiaotong").0 == .forbidden)
             #expect(try await alerts("admin").1.count == 1)
             let id = try #require(mine.first?["id"] as? String)
-            let resolved = try await client.execute(uri: "/api/v1/alerts/\(id)/resolve", method: .post, headers: [.authorization: try await DemoApp.auth("dabaiyan", f.services)])
+            let resolved = try await client.execute(
+                uri: "/api/v1/alerts/\(id)/resolve", method: .post,
+                headers: [.authorization: try await DemoApp.auth("dabaiyan", f.services)])
             #expect(resolved.status == .ok && String(buffer: resolved.body).contains("dabaiyan"))
             #expect(try await alerts("admin").1.isEmpty)
             #expect(try await alerts("admin", all: true).1.count == 1)
-            #expect(try await client.execute(uri: "/api/v1/alerts/\(UUID())/resolve", method: .post, headers: [.authorization: try await DemoApp.auth("admin", f.services)]).status == .notFound)
+            #expect(
+                try await client.execute(
+                    uri: "/api/v1/alerts/\(UUID())/resolve", method: .post,
+                    headers: [.authorization: try await DemoApp.auth("admin", f.services)]
+                ).status == .notFound)
         }
     }
 }

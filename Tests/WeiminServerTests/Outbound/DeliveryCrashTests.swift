@@ -14,13 +14,15 @@ struct DeliveryCrashTests {
     /// Fast delivery; no supervision scan, whose 督办 messages for the demo's overdue cases would join the count.
     static let environment = ["WEIMIN_DELIVERY_INTERVAL": "50", "WEIMIN_SUPERVISION_INTERVAL": "0"]
 
-    @Test("killed mid-delivery and restarted: nothing is sent twice, everything not in flight at the kill is delivered once",
-          arguments: Backend.available)
+    @Test(
+        "killed mid-delivery and restarted: nothing is sent twice, everything not in flight at the kill is delivered once",
+        arguments: Backend.available)
     func killMidDelivery(backend: Backend) async throws {
         let config = try await DemoApp.makeConfig(backend)
         let robots = 10, total = 200
         let fakes = FakeRobots()
-        let app = Application(router: fakes.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: DemoApp.logger)
+        let app = Application(
+            router: fakes.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: DemoApp.logger)
         try await app.test(.live) { client in
             let port = try #require(client.port)
             try await ServerRunner.withServices(config: config, migrate: true) { services in
@@ -30,10 +32,12 @@ struct DeliveryCrashTests {
                 let groups = try await services.groups.groups(within: RegionCode("433125")!, page: 1, perPage: robots).items
                 for (i, g) in groups.enumerated() {
                     await fakes.allowWeCom("k\(i)")
-                    try await outbox.bindRobot(groupID: g.id, kind: .wecomRobot, endpoint: "http://127.0.0.1:\(port)/cgi-bin/webhook/send?key=k\(i)", secret: nil)
+                    try await outbox.bindRobot(
+                        groupID: g.id, kind: .wecomRobot, endpoint: "http://127.0.0.1:\(port)/cgi-bin/webhook/send?key=k\(i)", secret: nil)
                 }
                 for m in 0..<total {
-                    try await outbox.enqueue(county: "433125", groupID: groups[m % robots].id, causeKey: "crash:\(m)", kind: .notice, text: "第\(m)条")
+                    try await outbox.enqueue(
+                        county: "433125", groupID: groups[m % robots].id, causeKey: "crash:\(m)", kind: .notice, text: "第\(m)条")
                 }
             }
             var server = try await ServeProcess.start(config, environment: Self.environment).process
@@ -48,7 +52,9 @@ struct DeliveryCrashTests {
             var counts: [String: Int] = [:]
             // Claims of the killed process return after their 20-second lease.
             for _ in 0..<600 {
-                counts = try await ServerRunner.withServices(config: config) { try await OutboxStore(database: $0.database, cipher: $0.cipher).counts(county: "433125") }
+                counts = try await ServerRunner.withServices(config: config) {
+                    try await OutboxStore(database: $0.database, cipher: $0.cipher).counts(county: "433125")
+                }
                 if (counts["pending"] ?? 0) + (counts["claimed"] ?? 0) == 0 { break }
                 try await Task.sleep(for: .milliseconds(100))
             }

@@ -33,7 +33,8 @@ struct OutboxFixture {
 
     /// Runs `body` with the fakes listening on a loopback port.
     func withFakes(_ body: @escaping @Sendable (Int) async throws -> Void) async throws {
-        let app = Application(router: fakes.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: DemoApp.logger)
+        let app = Application(
+            router: fakes.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: DemoApp.logger)
         try await app.test(.live) { client in try await body(try #require(client.port)) }
     }
 
@@ -70,21 +71,26 @@ struct OutboxFixture {
 
     /// A new case from a villager's message in the group, as intake would open it.
     func openCase(in group: ChatGroup, text: String, sender: String = "wxid_tian0412", name: String = "田大姐") async throws -> Case {
-        let stored = try await services.messages.append([IncomingMessage(
-            groupID: group.id, countyCode: Self.county, platform: group.platform, platformMessageID: "t-\(UUID().uuidString)",
-            senderID: sender, senderName: name, text: text, sentAt: clock.now)])
+        let stored = try await services.messages.append([
+            IncomingMessage(
+                groupID: group.id, countyCode: Self.county, platform: group.platform, platformMessageID: "t-\(UUID().uuidString)",
+                senderID: sender, senderName: name, text: text, sentAt: clock.now)
+        ])
         guard case .stored(let id) = stored[0] else { throw PersistenceError.invalid("not stored") }
         return try await services.caseStore.open(
-            NewCase(county: Self.county, township: group.villageCode.townshipCode, village: group.villageCode, groupID: group.id, category: .service,
-                    title: "路灯不亮", summary: text, messageIDs: [id]),
+            NewCase(
+                county: Self.county, township: group.villageCode.townshipCode, village: group.villageCode, groupID: group.id,
+                category: .service,
+                title: "路灯不亮", summary: text, messageIDs: [id]),
             actor: AuditActor(name: "system", role: "system"), at: clock.now, workflow: services.workflow)
     }
 }
 
 @Suite("Answering in the group: outbox, robots, satisfaction")
 struct OutboxTests {
-    @Test("a case's whole life speaks in its group through each robot platform, in order, once",
-          arguments: Backend.available, Robot.Kind.allCases)
+    @Test(
+        "a case's whole life speaks in its group through each robot platform, in order, once",
+        arguments: Backend.available, Robot.Kind.allCases)
     func wholeLife(backend: Backend, kind: Robot.Kind) async throws {
         let f = try await OutboxFixture(backend)
         defer { Task { await f.services.shutdown() } }
@@ -96,22 +102,29 @@ struct OutboxTests {
             switch kind {
             case .wecomRobot:
                 await f.fakes.allowWeCom("k-wecom")
-                try await f.outbox.bindRobot(groupID: group.id, kind: kind, endpoint: "http://127.0.0.1:\(port)/cgi-bin/webhook/send?key=k-wecom", secret: nil)
+                try await f.outbox.bindRobot(
+                    groupID: group.id, kind: kind, endpoint: "http://127.0.0.1:\(port)/cgi-bin/webhook/send?key=k-wecom", secret: nil)
                 robotKey = "wecom:k-wecom"
             case .dingtalkRobot:
                 await f.fakes.allowDingTalk("t-ding", secret: "SECtest123")
-                try await f.outbox.bindRobot(groupID: group.id, kind: kind, endpoint: "http://127.0.0.1:\(port)/robot/send?access_token=t-ding", secret: "SECtest123")
+                try await f.outbox.bindRobot(
+                    groupID: group.id, kind: kind, endpoint: "http://127.0.0.1:\(port)/robot/send?access_token=t-ding", secret: "SECtest123"
+                )
                 robotKey = "dingtalk:t-ding"
             case .wechatbot:
                 await f.fakes.allowWechatbot("bridge-token")
-                try await f.outbox.bindRobot(groupID: group.id, kind: kind, endpoint: "http://127.0.0.1:\(port)/", secret: "bridge-token", target: group.name)
+                try await f.outbox.bindRobot(
+                    groupID: group.id, kind: kind, endpoint: "http://127.0.0.1:\(port)/", secret: "bridge-token", target: group.name)
                 robotKey = "wechatbot:\(group.name)"
             case .wcf:
-                try await f.outbox.bindRobot(groupID: group.id, kind: kind, endpoint: "http://127.0.0.1:\(port)", secret: nil, target: group.externalID)
+                try await f.outbox.bindRobot(
+                    groupID: group.id, kind: kind, endpoint: "http://127.0.0.1:\(port)", secret: nil, target: group.externalID)
                 robotKey = "wcf:\(group.externalID)"
             case .feishuBot:
                 await f.fakes.allowFeishu("h-feishu", secret: "feishusecret")
-                try await f.outbox.bindRobot(groupID: group.id, kind: kind, endpoint: "http://127.0.0.1:\(port)/open-apis/bot/v2/hook/h-feishu", secret: "feishusecret")
+                try await f.outbox.bindRobot(
+                    groupID: group.id, kind: kind, endpoint: "http://127.0.0.1:\(port)/open-apis/bot/v2/hook/h-feishu",
+                    secret: "feishusecret")
                 robotKey = "feishu:h-feishu"
             }
             let shouli = try await f.viewer("shouli"), zhujian = try await f.viewer("zhujian")
@@ -119,9 +132,11 @@ struct OutboxTests {
             let opened = try await f.openCase(in: group, text: "村口路灯坏了三天了，晚上看不见")
             let w = f.services.workflow
             _ = try await f.services.caseStore.execute(.accept(note: "受理"), on: opened.number, by: shouli, workflow: w, at: f.clock.now)
-            _ = try await f.services.caseStore.execute(.dispatch(lead: zjj.id, coHandlers: [], note: "请住建局处理"), on: opened.number, by: shouli, workflow: w, at: f.clock.now)
+            _ = try await f.services.caseStore.execute(
+                .dispatch(lead: zjj.id, coHandlers: [], note: "请住建局处理"), on: opened.number, by: shouli, workflow: w, at: f.clock.now)
             _ = try await f.services.caseStore.execute(.start(note: "已派人"), on: opened.number, by: zhujian, workflow: w, at: f.clock.now)
-            _ = try await f.services.caseStore.execute(.resolve(reply: "路灯已更换，今晚起恢复照明"), on: opened.number, by: zhujian, workflow: w, at: f.clock.now)
+            _ = try await f.services.caseStore.execute(
+                .resolve(reply: "路灯已更换，今晚起恢复照明"), on: opened.number, by: zhujian, workflow: w, at: f.clock.now)
             let pass = try await f.drain()
             #expect(pass.delivered == 4 && pass.failed == 0)
             var got = await f.fakes.messages(for: robotKey)
@@ -133,9 +148,12 @@ struct OutboxTests {
             #expect(try await f.drain().delivered == 0)
 
             // The villager answers sloppily in the group: unsatisfied reopens the case, which says so.
-            _ = try await f.services.messages.append([IncomingMessage(
-                groupID: group.id, countyCode: OutboxFixture.county, platform: group.platform, platformMessageID: "reply-\(UUID().uuidString)",
-                senderID: "wxid_tian0412", senderName: "田大姐", text: "3 不满意！还是不亮", sentAt: f.clock.now.addingTimeInterval(60))])
+            _ = try await f.services.messages.append([
+                IncomingMessage(
+                    groupID: group.id, countyCode: OutboxFixture.county, platform: group.platform,
+                    platformMessageID: "reply-\(UUID().uuidString)",
+                    senderID: "wxid_tian0412", senderName: "田大姐", text: "3 不满意！还是不亮", sentAt: f.clock.now.addingTimeInterval(60))
+            ])
             f.clock.advance(120)
             let answers = try await f.satisfaction.processOnce()
             #expect(answers.reviewed[opened.number] == .unsatisfied)
@@ -150,7 +168,9 @@ struct OutboxTests {
         }
     }
 
-    @Test("rate limits: 25 messages to one robot go 20 now and 5 a minute later; 45009 delays but never loses or doubles", arguments: Backend.available)
+    @Test(
+        "rate limits: 25 messages to one robot go 20 now and 5 a minute later; 45009 delays but never loses or doubles",
+        arguments: Backend.available)
     func pacing(backend: Backend) async throws {
         let f = try await OutboxFixture(backend)
         defer { Task { await f.services.shutdown() } }
@@ -158,12 +178,15 @@ struct OutboxTests {
         let group = try await f.group(.wecom)
         try await f.withFakes { port in
             await f.fakes.allowWeCom("k1")
-            try await f.outbox.bindRobot(groupID: group.id, kind: .wecomRobot, endpoint: "http://127.0.0.1:\(port)/cgi-bin/webhook/send?key=k1", secret: nil)
+            try await f.outbox.bindRobot(
+                groupID: group.id, kind: .wecomRobot, endpoint: "http://127.0.0.1:\(port)/cgi-bin/webhook/send?key=k1", secret: nil)
             for n in 0..<25 {
-                try await f.outbox.enqueue(county: "433125", groupID: group.id, causeKey: "test:\(n)", kind: .progress, text: "第\(n)条", at: f.clock.now)
+                try await f.outbox.enqueue(
+                    county: "433125", groupID: group.id, causeKey: "test:\(n)", kind: .progress, text: "第\(n)条", at: f.clock.now)
             }
             // The same cause again is not a new message.
-            try await f.outbox.enqueue(county: "433125", groupID: group.id, causeKey: "test:0", kind: .progress, text: "第0条", at: f.clock.now)
+            try await f.outbox.enqueue(
+                county: "433125", groupID: group.id, causeKey: "test:0", kind: .progress, text: "第0条", at: f.clock.now)
             var pass = try await f.drain()
             #expect(pass.delivered == 20 && pass.waited == 5)
             #expect(await f.fakes.refusedForRate == 0)
@@ -177,7 +200,8 @@ struct OutboxTests {
             await f.fakes.makeWeComBusy("k1", requests: 3)
             f.clock.advance(62)
             for n in 25..<28 {
-                try await f.outbox.enqueue(county: "433125", groupID: group.id, causeKey: "test:\(n)", kind: .progress, text: "第\(n)条", at: f.clock.now)
+                try await f.outbox.enqueue(
+                    county: "433125", groupID: group.id, causeKey: "test:\(n)", kind: .progress, text: "第\(n)条", at: f.clock.now)
             }
             var rounds = 0
             while try await f.outbox.counts(county: "433125")["pending"] ?? 0 > 0, rounds < 10 {
@@ -200,8 +224,12 @@ struct OutboxTests {
         try await f.clearOutbox()
         let group = try await f.group(.wecom)
         try await f.withFakes { port in
-            try await f.outbox.bindRobot(groupID: group.id, kind: .wecomRobot, endpoint: "http://127.0.0.1:\(port)/cgi-bin/webhook/send?key=wrong", secret: nil)
-            for n in 0..<3 { try await f.outbox.enqueue(county: "433125", groupID: group.id, causeKey: "bad:\(n)", kind: .progress, text: "消息\(n)", at: f.clock.now) }
+            try await f.outbox.bindRobot(
+                groupID: group.id, kind: .wecomRobot, endpoint: "http://127.0.0.1:\(port)/cgi-bin/webhook/send?key=wrong", secret: nil)
+            for n in 0..<3 {
+                try await f.outbox.enqueue(
+                    county: "433125", groupID: group.id, causeKey: "bad:\(n)", kind: .progress, text: "消息\(n)", at: f.clock.now)
+            }
             let pass = try await f.drain()
             #expect(pass.failed == 3 && pass.delivered == 0)
             let failed = try await f.outbox.items(county: "433125", status: "failed")
@@ -211,18 +239,31 @@ struct OutboxTests {
             #expect(!robot.active && robot.failure?.contains("93000") == true)
             #expect(await f.fakes.received.isEmpty)
             // Admins see it over the API; a department handler may not look.
-            let app = Application(router: buildRouter(services: f.services), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: DemoApp.logger)
+            let app = Application(
+                router: buildRouter(services: f.services), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                logger: DemoApp.logger)
             try await app.test(.router) { client in
-                let seen = try await client.execute(uri: "/api/v1/outbox?status=failed", method: .get, headers: [.authorization: try await DemoApp.auth("admin", f.services)])
+                let seen = try await client.execute(
+                    uri: "/api/v1/outbox?status=failed", method: .get,
+                    headers: [.authorization: try await DemoApp.auth("admin", f.services)])
                 #expect(seen.status == .ok)
                 #expect(String(buffer: seen.body).contains("93000"))
-                #expect(try await client.execute(uri: "/api/v1/outbox", method: .get, headers: [.authorization: try await DemoApp.auth("jiaotong", f.services)]).status == .forbidden)
-                #expect(try await client.execute(uri: "/api/v1/outbox?status=lost", method: .get, headers: [.authorization: try await DemoApp.auth("admin", f.services)]).status == .badRequest)
+                #expect(
+                    try await client.execute(
+                        uri: "/api/v1/outbox", method: .get, headers: [.authorization: try await DemoApp.auth("jiaotong", f.services)]
+                    ).status == .forbidden)
+                #expect(
+                    try await client.execute(
+                        uri: "/api/v1/outbox?status=lost", method: .get,
+                        headers: [.authorization: try await DemoApp.auth("admin", f.services)]
+                    ).status == .badRequest)
             }
         }
     }
 
-    @Test("a delivery cut off while sending is never sent twice (uncertain, for a person); one only claimed is sent after the lease", arguments: Backend.available)
+    @Test(
+        "a delivery cut off while sending is never sent twice (uncertain, for a person); one only claimed is sent after the lease",
+        arguments: Backend.available)
     func crashedClaim(backend: Backend) async throws {
         let f = try await OutboxFixture(backend)
         defer { Task { await f.services.shutdown() } }
@@ -230,8 +271,12 @@ struct OutboxTests {
         let group = try await f.group(.wecom)
         try await f.withFakes { port in
             await f.fakes.allowWeCom("k2")
-            try await f.outbox.bindRobot(groupID: group.id, kind: .wecomRobot, endpoint: "http://127.0.0.1:\(port)/cgi-bin/webhook/send?key=k2", secret: nil)
-            for n in 0..<6 { try await f.outbox.enqueue(county: "433125", groupID: group.id, causeKey: "c:\(n)", kind: .progress, text: "条\(n)", at: f.clock.now) }
+            try await f.outbox.bindRobot(
+                groupID: group.id, kind: .wecomRobot, endpoint: "http://127.0.0.1:\(port)/cgi-bin/webhook/send?key=k2", secret: nil)
+            for n in 0..<6 {
+                try await f.outbox.enqueue(
+                    county: "433125", groupID: group.id, causeKey: "c:\(n)", kind: .progress, text: "条\(n)", at: f.clock.now)
+            }
             // Another instance claims two, starts sending one of them, and dies.
             let lost = try await f.outbox.claim(owner: "dead-instance", limit: 2, lease: 30, at: f.clock.now)
             #expect(lost.count == 2)
@@ -249,21 +294,25 @@ struct OutboxTests {
         }
     }
 
-    @Test("dingtalkchatbot (PyPI) signs independently: the fake accepts its messages and refuses a wrong secret, as it does ours",
-          .enabled(if: PythonClients.dingtalkchatbot || PythonClients.required, "needs pip install dingtalkchatbot"))
+    @Test(
+        "dingtalkchatbot (PyPI) signs independently: the fake accepts its messages and refuses a wrong secret, as it does ours",
+        .enabled(if: PythonClients.dingtalkchatbot || PythonClients.required, "needs pip install dingtalkchatbot"))
     func independentDingTalkSigner() async throws {
         let clock = TestClock()
         let fakes = FakeRobots(now: { clock.now })
         await fakes.allowDingTalk("t-py", secret: "SECpython")
-        let app = Application(router: fakes.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: DemoApp.logger)
+        let app = Application(
+            router: fakes.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: DemoApp.logger)
         try await app.test(.live) { client in
             let port = try #require(client.port)
             let script = PythonClients.root.appendingPathComponent("Tests/Clients/dingtalkchatbot_send.py").path
-            let (status, output) = try await run("/usr/bin/env", ["python3", script, "http://127.0.0.1:\(port)/robot/send?access_token=t-py", "SECpython", "独立签名的测试消息"])
+            let (status, output) = try await run(
+                "/usr/bin/env", ["python3", script, "http://127.0.0.1:\(port)/robot/send?access_token=t-py", "SECpython", "独立签名的测试消息"])
             #expect(status == 0, "dingtalkchatbot: \(output)")
             // Our own client, signing the same way, is accepted by the same fake.
-            let ours = Robot(id: UUID(), groupID: UUID(), kind: .dingtalkRobot, endpoint: "http://127.0.0.1:\(port)/robot/send?access_token=t-py",
-                             secret: "SECpython", target: nil, active: true, failure: nil)
+            let ours = Robot(
+                id: UUID(), groupID: UUID(), kind: .dingtalkRobot, endpoint: "http://127.0.0.1:\(port)/robot/send?access_token=t-py",
+                secret: "SECpython", target: nil, active: true, failure: nil)
             #expect(await RobotClient().send(ours, text: "我们的签名", mentions: []) == .delivered)
             var wrong = ours
             wrong.secret = "SECwrong"
@@ -277,12 +326,13 @@ struct OutboxTests {
     func sealedStaysSilent(backend: Backend) async throws {
         let f = try await OutboxFixture(backend)
         defer { Task { await f.services.shutdown() } }
-        let sealed = try await f.services.database.sql.raw("SELECT COUNT(*) AS n FROM outbox o JOIN cases c ON c.id = o.case_id WHERE c.sealed = \(bind: true)").first()?
-            .decode(column: "n", as: Int.self)
+        let sealed = try await f.services.database.sql.raw(
+            "SELECT COUNT(*) AS n FROM outbox o JOIN cases c ON c.id = o.case_id WHERE c.sealed = \(bind: true)"
+        ).first()?
+        .decode(column: "n", as: Int.self)
         let all = try await f.services.database.sql.raw("SELECT COUNT(*) AS n FROM outbox").first()?.decode(column: "n", as: Int.self)
         // The demo's history produced messages for ordinary cases, none for reports about cadres.
         #expect((all ?? 0) > 0)
         #expect(sealed == 0)
     }
 }
-
