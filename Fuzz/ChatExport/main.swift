@@ -4,7 +4,7 @@ import WeiminCore
 // A fixed "now", so a run is repeatable; late enough that the seeds' 2024–2026 dates are in range.
 let now = Date(timeIntervalSince1970: 1_800_000_000)  // 2027-01-15
 let earliest = Date(timeIntervalSince1970: 1_262_304_000)
-let kinds: Set = ["text", "image", "voice", "video", "sticker", "quote", "file", "link", "system"]
+let kinds: Set<MessageKind> = [.text, .image, .voice, .video, .sticker, .quote, .file, .link, .system]
 
 // The same text goes to both readers (an upload may be either). Neither may trap; what they return must be consistent.
 @_cdecl("LLVMFuzzerTestOneInput")
