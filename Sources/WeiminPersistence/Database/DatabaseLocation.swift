@@ -1,4 +1,5 @@
 import Foundation
+import WeiminCore
 
 /// Where the data lives: an embedded SQLite file (the default) or a PostgreSQL server.
 public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
@@ -14,8 +15,7 @@ public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
             if raw.hasPrefix("sqlite://") {
                 return .sqlite(path: String(raw.dropFirst("sqlite://".count)))
             }
-            throw PersistenceError.configuration(
-                "数据库地址无法识别：应以 postgres:// 开头（例如 postgres://weimin:密码@127.0.0.1:5432/weimin），或不设置以使用内置 SQLite")
+            throw PersistenceError.configuration(StoreMessages.Database.unrecognisedURL)
         }
         return .sqlite(path: (dir as NSString).appendingPathComponent("weimin.sqlite"))
     }
@@ -53,13 +53,12 @@ public enum PersistenceError: Error, CustomStringConvertible, Sendable {
 
     public var description: String {
         switch self {
-        case .unsafeDatabase(let why): return "数据库设置不安全，拒绝启动：\(why)"
-        case .schemaTooNew(let names):
-            return "数据库结构比本程序新（未知的迁移：\(names.joined(separator: ", "))）。请升级 weimin 后再启动，切勿用旧版本打开。"
-        case .schemaNotMigrated: return "数据库尚未初始化或有未执行的迁移，请先运行 `weimin migrate`。"
+        case .unsafeDatabase(let why): return StoreMessages.Database.unsafe(why)
+        case .schemaTooNew(let names): return StoreMessages.Database.schemaTooNew(names)
+        case .schemaNotMigrated: return StoreMessages.Database.schemaNotMigrated
         case .configuration(let why): return why
         case .keyMismatch(let why): return why
-        case .notFound(let what): return "未找到：\(what)"
+        case .notFound(let what): return StoreMessages.Database.notFound(what)
         case .invalid(let why): return why
         }
     }

@@ -1,4 +1,5 @@
 import SQLKit
+import WeiminCore
 
 /// The settings an embedded SQLite database must run with: a message acknowledged to a platform
 /// must survive a power cut, so WAL with `synchronous=FULL`; foreign keys keep the model honest;
@@ -9,8 +10,7 @@ enum SQLiteSafety {
     static func configure(_ db: any SQLDatabase) async throws {
         let mode = try await db.raw("PRAGMA journal_mode = WAL").first()?.decode(column: "journal_mode", as: String.self)
         guard mode?.lowercased() == "wal" else {
-            throw PersistenceError.unsafeDatabase(
-                "无法切换到 WAL 日志模式（当前：\(mode ?? "未知")）。数据目录可能在网络盘或只读介质上，请换到本机磁盘。")
+            throw PersistenceError.unsafeDatabase(StoreMessages.Database.walUnavailable(mode: mode))
         }
         _ = try await db.raw("PRAGMA synchronous = FULL").all()
         _ = try await db.raw("PRAGMA foreign_keys = ON").all()
@@ -37,12 +37,12 @@ enum SQLiteSafety {
         let foreignKeys = try await pragma("foreign_keys")
         let timeout = try await pragma("busy_timeout")
         var problems: [String] = []
-        if journal != "wal" { problems.append("journal_mode=\(journal)，应为 wal") }
-        if synchronous != "2" && synchronous != "3" { problems.append("synchronous=\(synchronous)，应为 FULL(2)") }
-        if foreignKeys != "1" { problems.append("foreign_keys=\(foreignKeys)，应为 1") }
-        if (Int(timeout) ?? 0) < 1000 { problems.append("busy_timeout=\(timeout)，应至少 1000 毫秒") }
+        if journal != "wal" { problems.append(StoreMessages.Database.journalMode(journal)) }
+        if synchronous != "2" && synchronous != "3" { problems.append(StoreMessages.Database.synchronous(synchronous)) }
+        if foreignKeys != "1" { problems.append(StoreMessages.Database.foreignKeys(foreignKeys)) }
+        if (Int(timeout) ?? 0) < 1000 { problems.append(StoreMessages.Database.busyTimeout(timeout)) }
         if !problems.isEmpty {
-            throw PersistenceError.unsafeDatabase(problems.joined(separator: "；"))
+            throw PersistenceError.unsafeDatabase(StoreMessages.Database.unsafeSettings(problems))
         }
     }
 }

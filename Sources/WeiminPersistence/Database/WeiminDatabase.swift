@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import SQLKit
+import WeiminCore
 
 /// The open database: Fluent's `Databases` (a ServiceLifecycle service) plus the checks that make it
 /// safe to run on. One code path for SQLite and PostgreSQL; only setup differs.
@@ -48,8 +49,7 @@ public final class WeiminDatabase: Sendable {
             do {
                 config = try SQLPostgresConfiguration(url: url)
             } catch {
-                throw PersistenceError.configuration(
-                    "PostgreSQL 地址格式不对：\(DatabaseLocation.redact(url))。示例：postgres://weimin:密码@127.0.0.1:5432/weimin")
+                throw PersistenceError.configuration(StoreMessages.Database.malformedPostgresURL(DatabaseLocation.redact(url)))
             }
             config.searchPath = nil
             databases.use(
@@ -88,7 +88,8 @@ public final class WeiminDatabase: Sendable {
             do {
                 _ = try await sql.raw("SELECT 1 AS ok").all()
             } catch {
-                throw PersistenceError.configuration("无法连接 PostgreSQL（\(location)）：\(String(reflecting: error))")
+                throw PersistenceError.configuration(
+                    StoreMessages.Database.postgresUnreachable(location.description, error: String(reflecting: error)))
             }
         }
     }

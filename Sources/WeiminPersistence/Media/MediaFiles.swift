@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import WeiminCore
 
 /// The bytes of media items, outside the database: one file per distinct content, named by its SHA-256
 /// (`root/ab/cd/abcd…`), so a photo forwarded to ten groups is kept once and a file's name never comes from a
@@ -23,8 +24,8 @@ public struct MediaFiles: Sendable {
 
         public var description: String {
             switch self {
-            case .tooLarge(let n, let limit): return "文件 \(n / 1024) KB，超过上限 \(limit / 1024) KB"
-            case .io(let why): return "媒体文件读写失败：\(why)"
+            case .tooLarge(let n, let limit): return StoreMessages.Media.tooLarge(bytes: n, limit: limit)
+            case .io(let why): return StoreMessages.Media.io(why)
             }
         }
     }
@@ -47,7 +48,7 @@ public struct MediaFiles: Sendable {
     public func put(_ bytes: [UInt8]) throws(Failure) -> String {
         guard bytes.count <= maxBytes else { throw .tooLarge(bytes.count, limit: maxBytes) }
         let digest = Self.sha256(bytes)
-        guard let target = path(digest) else { throw .io("摘要无效") }
+        guard let target = path(digest) else { throw .io(StoreMessages.Media.badDigest) }
         let fm = FileManager.default
         if fm.fileExists(atPath: target) { return digest }
         let folder = (target as NSString).deletingLastPathComponent
@@ -56,11 +57,11 @@ public struct MediaFiles: Sendable {
             try fm.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             try fm.createDirectory(atPath: temp, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
-            throw .io("无法创建目录 \(folder)：\(error.localizedDescription)")
+            throw .io(StoreMessages.Media.cannotCreateFolder(folder, reason: error.localizedDescription))
         }
         let partial = "\(temp)/\(UUID().uuidString)"
         let fd = open(partial, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard fd >= 0 else { throw .io("无法写入 \(temp)（errno \(errno)）") }
+        guard fd >= 0 else { throw .io(StoreMessages.Media.cannotWrite(temp, errno: errno)) }
         var written = 0
         let ok = bytes.withUnsafeBytes { raw -> Bool in
             while written < raw.count {
@@ -73,11 +74,11 @@ public struct MediaFiles: Sendable {
         close(fd)
         guard ok else {
             unlink(partial)
-            throw .io("写入或同步 \(partial) 失败（errno \(errno)）")
+            throw .io(StoreMessages.Media.writeOrSyncFailed(partial, errno: errno))
         }
         guard rename(partial, target) == 0 else {
             unlink(partial)
-            throw .io("无法移动到 \(target)（errno \(errno)）")
+            throw .io(StoreMessages.Media.cannotMove(to: target, errno: errno))
         }
         Self.syncFolder(folder)
         return digest

@@ -42,7 +42,7 @@ public struct AlertStore: Sendable {
 
     /// Open alerts (and, with `includeResolved`, the last month's handled ones) in the viewer's part of the county.
     public func list(for viewer: Viewer, includeResolved: Bool = false, now: Date = Date(), limit: Int = 200) async throws -> [Alert] {
-        guard Self.maySee(viewer.role) else { throw CaseOperationError.forbidden("\(CoreStrings.roleName(viewer.role))无权查看系统提醒") }
+        guard Self.maySee(viewer.role) else { throw CaseOperationError.forbidden(StoreMessages.Alerts.listForbidden(viewer.role)) }
         let resolved: SQLQueryString =
             includeResolved
             ? "(a.resolved_at IS NULL OR a.resolved_at >= \(bind: now.addingTimeInterval(-30 * 86400)))" : "a.resolved_at IS NULL"
@@ -57,7 +57,7 @@ public struct AlertStore: Sendable {
 
     /// Marks an alert handled; nil when there is no such alert in the viewer's area.
     public func resolve(_ id: UUID, by viewer: Viewer, at now: Date = Date()) async throws -> Alert? {
-        guard Self.maySee(viewer.role) else { throw CaseOperationError.forbidden("\(CoreStrings.roleName(viewer.role))无权处理系统提醒") }
+        guard Self.maySee(viewer.role) else { throw CaseOperationError.forbidden(StoreMessages.Alerts.resolveForbidden(viewer.role)) }
         guard let row = try await database.sql.raw("SELECT region_code FROM alerts WHERE id = \(bind: id)").first(),
             try row.decode(column: "region_code", as: String.self).hasPrefix(viewer.region.scopePrefix)
         else { return nil }

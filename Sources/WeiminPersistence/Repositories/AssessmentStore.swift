@@ -23,7 +23,7 @@ public struct AssessmentStore: Sendable {
     public func setWeights(_ w: AssessmentWeights, at now: Date = Date()) async throws {
         guard [w.response, w.onTime, w.satisfaction, w.coverage].allSatisfy({ $0 >= 0 && $0 <= 1 }),
             w.response + w.onTime + w.satisfaction + w.coverage > 0
-        else { throw CaseOperationError.invalid("权重应在 0 到 1 之间，且不能全为 0") }
+        else { throw CaseOperationError.invalid(StoreMessages.Assessment.badWeights) }
         try await Settings.put(Self.weightsKey, String(decoding: try JSONEncoder().encode(w), as: UTF8.self), on: database.sql, at: now)
     }
 
@@ -119,16 +119,20 @@ public struct AssessmentStore: Sendable {
 
     /// A supervisor excludes a case from the rates; the reason goes into the case's audit chain in the same transaction.
     public func exclude(_ number: CaseNumber, reason: String, by viewer: Viewer, at now: Date = Date()) async throws {
-        guard viewer.role == .supervisor else { throw CaseOperationError.forbidden("核减须由督办负责人决定，\(CoreStrings.roleName(viewer.role))无此权限") }
+        guard viewer.role == .supervisor else {
+            throw CaseOperationError.forbidden(StoreMessages.Assessment.exclusionForbidden(viewer.role))
+        }
         let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmed.isEmpty, trimmed.count <= 1000 else { throw CaseOperationError.invalid("请填写核减理由（1000字以内），它将向被考核单位公开") }
+        guard !trimmed.isEmpty, trimmed.count <= 1000 else {
+            throw CaseOperationError.invalid(StoreMessages.Assessment.exclusionReasonRequired)
+        }
         guard let row = try await CaseModel.query(on: database.db).filter(\.$number == number.description).first(), let id = row.id,
             row.scopeCode.hasPrefix(viewer.region.scopePrefix), !row.sealed
         else { throw CaseOperationError.notFound }
         try await database.db.transaction { db in
             let sql = db as! any SQLDatabase
             let existing = try await sql.raw("SELECT case_id FROM assessment_exclusions WHERE case_id = \(bind: id)").first()
-            guard existing == nil else { throw CaseOperationError.conflict("该工单已核减") }
+            guard existing == nil else { throw CaseOperationError.conflict(StoreMessages.Assessment.alreadyExcluded) }
             try await sql.raw(
                 """
                 INSERT INTO assessment_exclusions (case_id, county_code, reason, actor, excluded_at)
@@ -137,7 +141,7 @@ public struct AssessmentStore: Sendable {
             ).run()
             try await CaseStore.appendEvent(
                 caseRow: row, number: number, actor: AuditActor(viewer), action: "assessment_exclusion", from: nil, to: nil,
-                note: "核减：\(trimmed)", at: now, on: db)
+                note: StoreMessages.CaseEvents.excluded(reason: trimmed), at: now, on: db)
         }
     }
 
@@ -161,9 +165,10 @@ public struct AssessmentStore: Sendable {
         ).all().map { (try $0.decode(column: "category", as: String.self), try $0.decode(column: "n", as: Int.self)) }
         out.byTownship = try await sql.raw(
             """
-            SELECT COALESCE(t.name, '县直') AS name, COUNT(*) AS n FROM cases c LEFT JOIN regions t ON t.code = c.township_code
+            SELECT COALESCE(t.name, \(bind: StoreMessages.Assessment.noTownship)) AS name, COUNT(*) AS n
+            FROM cases c LEFT JOIN regions t ON t.code = c.township_code
             WHERE c.county_code = \(bind: county) AND c.sealed = \(bind: false) AND c.created_at >= \(bind: from) AND c.created_at < \(bind: to)
-            GROUP BY COALESCE(t.name, '县直') ORDER BY n DESC
+            GROUP BY 1 ORDER BY n DESC
             """
         ).all().map { (try $0.decode(column: "name", as: String.self), try $0.decode(column: "n", as: Int.self)) }
         let created = try await sql.raw(
@@ -186,11 +191,11 @@ public struct AssessmentStore: Sendable {
         let open = CaseState.allCases.filter(\.isOpen).map(\.rawValue)
         out.byDepartment = try await sql.raw(
             """
-            SELECT COALESCE(d.name, '县受理中心') AS name, COUNT(*) AS open,
+            SELECT COALESCE(d.name, \(bind: StoreMessages.Assessment.noDepartment)) AS name, COUNT(*) AS open,
                    SUM(CASE WHEN c.due_at < \(bind: now) AND c.state <> 'suspended' THEN 1 ELSE 0 END) AS overdue
             FROM cases c LEFT JOIN departments d ON d.id = c.department_id
             WHERE c.county_code = \(bind: county) AND c.sealed = \(bind: false) AND c.state IN (\(binds: open))
-            GROUP BY COALESCE(d.name, '县受理中心') ORDER BY overdue DESC, open DESC
+            GROUP BY 1 ORDER BY overdue DESC, open DESC
             """
         ).all().map {
             (

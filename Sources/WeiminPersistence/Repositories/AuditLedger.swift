@@ -31,7 +31,7 @@ public struct AuditLedger: Sendable {
             let byCase = Dictionary(grouping: events, by: \.caseID)
             for row in rows {
                 guard let number = AuditHash.chainNumber(of: row) else {
-                    report.breaks.append((row.number, AuditBreak(sequence: 0, reason: "工单编号损坏")))
+                    report.breaks.append((row.number, AuditBreak(sequence: 0, reason: StoreMessages.Audit.badCaseNumber)))
                     continue
                 }
                 let chain = (byCase[row.id!] ?? []).map { $0.toCore() }
@@ -60,7 +60,7 @@ public struct AuditLedger: Sendable {
         var broken = AuditVerifier.verify(
             events, caseNumber: AuditHash.chainNumber(of: row) ?? number, head: row.eventHead, count: row.eventCount, hash: AuditHash.hash)
         if broken == nil, let differs = Self.rowDiffers(row, from: events) {
-            broken = AuditBreak(sequence: events.count, reason: "工单当前的\(differs.joined(separator: "、"))与留痕记录不符（工单被直接改动）")
+            broken = AuditBreak(sequence: events.count, reason: StoreMessages.Audit.rowChanged(fields: differs))
         }
         return (try row.toCore(), events, broken)
     }

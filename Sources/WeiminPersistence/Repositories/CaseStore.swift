@@ -68,9 +68,9 @@ public enum CaseStoreError: Error, CustomStringConvertible, Sendable {
 
     public var description: String {
         switch self {
-        case .notFound(let n): return "工单 \(n) 不存在或无权查看"
+        case .notFound(let n): return StoreMessages.Cases.notFound(n)
         case .transition(let e): return e.reason
-        case .conflict(let n): return "工单 \(n) 刚被他人更新，请刷新后重试"
+        case .conflict(let n): return StoreMessages.Cases.conflict(n)
         }
     }
 }
@@ -97,7 +97,7 @@ public struct CaseStore: Sendable {
         return try await database.db.transaction { db in
             let seq = try await Self.nextSequence(CaseNumber.sequenceKey(county: new.county, year: year, series: series), on: db)
             guard let number = CaseNumber(county: new.county, year: year, sequence: seq, series: series) else {
-                throw PersistenceError.invalid("工单编号超出范围：\(new.county)-\(year)-\(seq)")
+                throw PersistenceError.invalid(StoreMessages.Cases.numberOutOfRange(county: new.county, year: year, sequence: seq))
             }
             let row = CaseModel()
             row.id = UUID()
@@ -244,7 +244,7 @@ public struct CaseStore: Sendable {
             """
         ).first()
         guard let value = try row?.decode(column: "next_value", as: Int.self) else {
-            throw PersistenceError.invalid("无法分配工单编号")
+            throw PersistenceError.invalid(StoreMessages.Cases.numberUnavailable)
         }
         return value
     }

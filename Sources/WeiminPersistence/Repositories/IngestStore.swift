@@ -69,9 +69,11 @@ public struct IngestStore: Sendable {
     public func addSource(county: RegionCode, kind: String, name: String, secrets: [String: String] = [:], at now: Date = Date())
         async throws -> (IngestSource, String)
     {
-        guard Self.kinds.contains(kind) else { throw PersistenceError.invalid("来源类型 \(kind) 无效：可选 \(Self.kinds.joined(separator: ", "))") }
+        guard Self.kinds.contains(kind) else {
+            throw PersistenceError.invalid(StoreMessages.Ingest.unknownSourceKind(kind, allowed: Self.kinds))
+        }
         guard county.level == .county, try await RegionModel.find(county.rawValue, on: database.db) != nil else {
-            throw PersistenceError.invalid("县 \(county) 不存在")
+            throw PersistenceError.invalid(StoreMessages.Ingest.unknownCounty(county))
         }
         let raw = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
         let token =
@@ -197,7 +199,8 @@ public struct IngestStore: Sendable {
                     INSERT INTO quarantined_messages (id, source_id, county_code, platform, group_external_id, group_name, platform_message_id, sender_id, sender_name, kind, text, sent_at, received_at, reason, echo)
                     VALUES (\(bind: UUID()), \(bind: source.id), \(bind: source.county.rawValue), \(bind: m.platform.rawValue), \(bind: m.groupExternalID), \(bind: m.groupName),
                             \(bind: m.platformMessageID), \(bind: m.senderID), \(bind: m.senderName), \(bind: m.kind.rawValue), \(bind: m.text), \(bind: m.sentAt), \(bind: now),
-                            \(bind: "群未登记：\(m.groupName.isEmpty ? m.groupExternalID : m.groupName)"), \(bind: m.echo?.rawValue))
+                            \(bind: StoreMessages.Ingest.groupNotRegistered(name: m.groupName, externalID: m.groupExternalID)),
+                            \(bind: m.echo?.rawValue))
                     ON CONFLICT (platform, group_external_id, platform_message_id) DO NOTHING
                     RETURNING id
                     """
@@ -250,10 +253,10 @@ public struct IngestStore: Sendable {
     {
         guard village.level == .village, let county = village.countyCode, let township = village.townshipCode,
             try await RegionModel.find(village.rawValue, on: database.db) != nil
-        else { throw PersistenceError.invalid("村 \(village) 不存在") }
+        else { throw PersistenceError.invalid(StoreMessages.Ingest.unknownVillage(village)) }
         do {
-            try InputRules.check(externalID, field: "群编号", limit: InputRules.maxIdentifier)
-            try InputRules.check(name, field: "群名称", limit: InputRules.maxGroupName)
+            try InputRules.check(externalID, field: StoreMessages.Ingest.groupIDField, limit: InputRules.maxIdentifier)
+            try InputRules.check(name, field: StoreMessages.Ingest.groupNameField, limit: InputRules.maxGroupName)
         } catch {
             throw PersistenceError.invalid("\(error)")
         }

@@ -5,21 +5,23 @@ import WeiminCore
 /// (a code or enum value this binary cannot read) is a storage fault, reported with the row's identity.
 extension RegionModel {
     func toCore() throws -> Region {
-        guard let raw = id, let code = RegionCode(raw) else { throw PersistenceError.invalid("区划代码损坏：\(id ?? "?")") }
+        guard let raw = id, let code = RegionCode(raw) else { throw PersistenceError.invalid(StoreMessages.Records.regionCode(id)) }
         return Region(code: code, name: name, parentCode: parentCode.flatMap(RegionCode.init))
     }
 }
 
 extension DepartmentModel {
     func toCore() throws -> Department {
-        guard let id, let county = RegionCode(countyCode) else { throw PersistenceError.invalid("部门记录损坏：\(code)") }
+        guard let id, let county = RegionCode(countyCode) else { throw PersistenceError.invalid(StoreMessages.Records.department(code)) }
         return Department(id: id, countyCode: county, code: code, name: name)
     }
 }
 
 extension MessageModel {
     func toCore() throws -> Message {
-        guard let id, let platform = Platform(rawValue: platform) else { throw PersistenceError.invalid("消息记录损坏：\(platformMessageID)") }
+        guard let id, let platform = Platform(rawValue: platform) else {
+            throw PersistenceError.invalid(StoreMessages.Records.message(platformMessageID))
+        }
         return Message(
             id: id, groupID: groupID, platform: platform, platformMessageID: platformMessageID, senderID: senderID,
             senderName: senderName, kind: MessageKind(stored: kind), text: text, sentAt: sentAt, quotedPlatformID: quotedPlatformID,
@@ -30,13 +32,13 @@ extension MessageModel {
 
 extension CaseModel {
     func toCore() throws -> Case {
-        func bad(_ what: String) -> PersistenceError { .invalid("工单 \(number) 的\(what)无法读取") }
-        guard let id else { throw bad("编号") }
-        guard let n = CaseNumber(number) else { throw bad("编号") }
-        guard let county = RegionCode(countyCode) else { throw bad("县代码") }
-        guard let category = Category(rawValue: category) else { throw bad("类别") }
-        guard let urgency = Urgency(rawValue: urgency) else { throw bad("紧急程度") }
-        guard let state = CaseState(rawValue: state) else { throw bad("状态") }
+        func bad(_ field: StoreMessages.Records.CaseField) -> PersistenceError { .invalid(StoreMessages.Records.caseField(number, field)) }
+        guard let id else { throw bad(.number) }
+        guard let n = CaseNumber(number) else { throw bad(.number) }
+        guard let county = RegionCode(countyCode) else { throw bad(.county) }
+        guard let category = Category(rawValue: category) else { throw bad(.category) }
+        guard let urgency = Urgency(rawValue: urgency) else { throw bad(.urgency) }
+        guard let state = CaseState(rawValue: state) else { throw bad(.state) }
         let status = CaseStatus(
             state: state, resumeState: resumeState.flatMap(CaseState.init(rawValue:)),
             lastReview: lastReview.flatMap(Satisfaction.init(rawValue:)))

@@ -82,7 +82,7 @@ public struct MessageStore: Sendable {
         for r in try await db.query(nativeStatement(rows: chunk.count, returning: true), nativeBinds(chunk, receivedAt: receivedAt)) {
             guard let id = r.column("id")?.integer, let g = r.column("group_id")?.string.flatMap(UUID.init(uuidString:)),
                 let pid = r.column("platform_message_id")?.string
-            else { throw PersistenceError.invalid("写入消息后读回的行不完整") }
+            else { throw PersistenceError.invalid(StoreMessages.Records.messageReadBack) }
             inserted[key(g, pid)] = id
         }
     }

@@ -234,7 +234,8 @@ public struct NoticeStore: Sendable {
                 NewCase(
                     county: county, township: village.townshipCode, village: village,
                     groupID: try r.decode(column: "group_id", as: UUID.self),
-                    category: .disclosure, title: String("对《\(title)》的异议".prefix(60)), summary: text, messageIDs: [messageID]),
+                    category: .disclosure, title: String(StoreMessages.Cases.objectionTitle(title).prefix(60)), summary: text,
+                    messageIDs: [messageID]),
                 actor: AuditActor(name: "system", role: "system"), at: now, workflow: workflow)
             try await database.sql.raw(
                 """

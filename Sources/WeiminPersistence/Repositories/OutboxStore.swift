@@ -92,9 +92,11 @@ public struct OutboxStore: Sendable {
     public func bindRobot(groupID: UUID, kind: Robot.Kind, endpoint: String, secret: String?, target: String? = nil, at now: Date = Date())
         async throws -> Robot
     {
-        guard let group = try await ChatGroupModel.find(groupID, on: database.db) else { throw PersistenceError.invalid("群不存在") }
+        guard let group = try await ChatGroupModel.find(groupID, on: database.db) else {
+            throw PersistenceError.invalid(StoreMessages.Outbox.groupMissing)
+        }
         guard let url = URL(string: endpoint), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
-            throw PersistenceError.invalid("机器人地址应为 http(s):// 开头的完整地址")
+            throw PersistenceError.invalid(StoreMessages.Outbox.robotAddress)
         }
         let id = UUID()
         try await database.db.transaction { db in
@@ -141,7 +143,7 @@ public struct OutboxStore: Sendable {
             for r in rows {
                 try await AlertStore.raise(
                     on: sql, groupID: try r.decode(column: "group_id", as: UUID.self), kind: "robot_failed",
-                    message: "本群发送机器人已停用：\(reason)。群里收不到受理回执和答复，请重新绑定机器人（weimin robot bind）。", key: "robot_failed:\(id)", at: now)
+                    message: StoreMessages.Outbox.robotDisabled(reason: reason), key: "robot_failed:\(id)", at: now)
             }
         }
     }
@@ -273,7 +275,7 @@ public struct OutboxStore: Sendable {
         if let fileID = item.fileID {
             guard let row = try await database.sql.raw("SELECT name, content_type, data FROM files WHERE id = \(bind: fileID)").first()
             else {
-                throw PersistenceError.invalid("附件已不存在")
+                throw PersistenceError.invalid(StoreMessages.Outbox.attachmentGone)
             }
             message.file = OutboundFile(
                 name: try row.decode(column: "name", as: String.self), contentType: try row.decode(column: "content_type", as: String.self),
@@ -291,8 +293,8 @@ public struct OutboxStore: Sendable {
     public static func storeFile(on db: any Database, county: String, name: String, contentType: String, data: [UInt8], at now: Date)
         async throws -> UUID
     {
-        guard !data.isEmpty else { throw PersistenceError.invalid("附件“\(name)”是空文件") }
-        guard data.count <= maxFileBytes else { throw PersistenceError.invalid("附件“\(name)”超过 20 MB，群机器人无法发送") }
+        guard !data.isEmpty else { throw PersistenceError.invalid(StoreMessages.Outbox.emptyAttachment(name)) }
+        guard data.count <= maxFileBytes else { throw PersistenceError.invalid(StoreMessages.Outbox.attachmentTooLarge(name)) }
         let digest = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
         let sql = db as! any SQLDatabase
         if let row = try await sql.raw(
@@ -315,7 +317,7 @@ public struct OutboxStore: Sendable {
     public func markUnbound(_ id: Int) async throws {
         try await database.sql.raw(
             """
-            UPDATE outbox SET status = 'unbound', last_error = '本群未绑定发送机器人', lease_owner = NULL, lease_until = NULL
+            UPDATE outbox SET status = 'unbound', last_error = \(bind: StoreMessages.Outbox.unbound), lease_owner = NULL, lease_until = NULL
             WHERE id = \(bind: id) AND status IN ('claimed', 'sending')
             """
         ).run()
@@ -353,7 +355,7 @@ public struct OutboxStore: Sendable {
         ).run()
         let uncertain = try await database.sql.raw(
             """
-            UPDATE outbox SET status = 'uncertain', last_error = '发送过程中服务中断，无法确认是否已送达（不重复发送，请人工核实）',
+            UPDATE outbox SET status = 'uncertain', last_error = \(bind: StoreMessages.Outbox.interrupted),
                 lease_owner = NULL, lease_until = NULL
             WHERE status = 'sending' AND lease_until < \(bind: now) RETURNING id, group_id
             """
@@ -362,7 +364,7 @@ public struct OutboxStore: Sendable {
             let id = try r.decode(column: "id", as: Int.self)
             try await AlertStore.raise(
                 on: database.sql, groupID: try r.decode(column: "group_id", as: UUID.self), kind: "uncertain",
-                message: "第 \(id) 条群消息发送时服务中断，无法确认群里是否收到；为免重复未再发送，请到群里核实，必要时手工补发。", key: "uncertain:\(id)", at: now)
+                message: StoreMessages.Outbox.uncertainDelivery(id), key: "uncertain:\(id)", at: now)
         }
         return uncertain.count
     }
@@ -404,7 +406,8 @@ public struct OutboxStore: Sendable {
     public func cancelPending(county: String) async throws -> Int {
         try await database.sql.raw(
             """
-            UPDATE outbox SET status = 'cancelled', last_error = '已取消' WHERE county_code = \(bind: county) AND status = 'pending' RETURNING id
+            UPDATE outbox SET status = 'cancelled', last_error = \(bind: StoreMessages.Outbox.cancelled)
+            WHERE county_code = \(bind: county) AND status = 'pending' RETURNING id
             """
         ).all().count
     }

@@ -60,7 +60,7 @@ public struct FluentGroupRepository: GroupRepository {
     static func toCore(_ row: ChatGroupModel, members: [GroupMemberModel]) throws -> ChatGroup {
         guard let id = row.id, let county = RegionCode(row.countyCode), let village = RegionCode(row.villageCode),
             let platform = Platform(rawValue: row.platform)
-        else { throw PersistenceError.invalid("群记录损坏：\(row.name)") }
+        else { throw PersistenceError.invalid(StoreMessages.Records.group(row.name)) }
         return ChatGroup(
             id: id, countyCode: county, villageCode: village, platform: platform, externalID: row.externalID, name: row.name,
             memberCount: members.count,

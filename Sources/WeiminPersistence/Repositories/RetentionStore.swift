@@ -10,7 +10,7 @@ public struct RetentionStore: Sendable {
 
     public init(database: WeiminDatabase) { self.database = database }
 
-    public static let erasedText = "（已按保存期限删除）"
+    public static let erasedText = StoreMessages.Retention.erasedText
 
     /// A case whose retention period has run out.
     public struct Due: Sendable {
@@ -35,7 +35,8 @@ public struct RetentionStore: Sendable {
             guard let row = try await CaseModel.find(due.id, on: db), row.erasedAt == nil else { return }
             let messageIDs = try await CaseMessageModel.query(on: db).filter(\.$caseID == due.id).all().map(\.messageID)
             if !messageIDs.isEmpty {
-                try await sql.update("messages").set("text", to: Self.erasedText).set("sender_name", to: "（已删除）")
+                try await sql.update("messages").set("text", to: Self.erasedText)
+                    .set("sender_name", to: StoreMessages.Retention.erasedSender)
                     .set("sender_id", to: "erased").where("id", .in, messageIDs).run()
                 // Their photos, voice notes and files go too (the files themselves once nothing else uses them).
                 try await MediaStore.erase(messages: messageIDs, at: now, on: sql)

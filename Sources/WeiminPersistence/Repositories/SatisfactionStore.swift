@@ -73,7 +73,7 @@ public struct SatisfactionStore: Sendable {
                 try await CaseStore.appendEvent(
                     caseRow: row, number: number, actor: AuditActor(name: "system", role: "system"), action: "follow_up_task", from: nil,
                     to: nil,
-                    note: "群内回访 3 天未答复，转所在乡镇电话回访", at: now, on: db)
+                    note: StoreMessages.CaseEvents.phoneFollowUp, at: now, on: db)
                 return true
             }
             if recorded { opened.append(number) }

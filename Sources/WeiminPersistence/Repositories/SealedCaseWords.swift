@@ -6,11 +6,11 @@ import WeiminCore
 /// A sealed case's words (title and summary) are stored encrypted in `title_cipher`/`summary_cipher`; the plain
 /// columns, the search index and everything that reads a case row see only these placeholders (docs/domain.md §4.1).
 public enum SealedWords {
-    public static let title = "反映干部问题（密封件）"
-    public static let summary = "（密封件：内容已加密，仅纪委监委可查阅，每次查阅均记录在案）"
+    public static let title = StoreMessages.Sealed.title
+    public static let summary = StoreMessages.Sealed.summary
 
     static func seal(title: String, summary: String, cipher: FieldCipher?) throws -> (title: String, summary: String) {
-        guard let cipher else { throw PersistenceError.invalid("密封件的内容须加密保存，但未配置数据密钥") }
+        guard let cipher else { throw PersistenceError.invalid(StoreMessages.Sealed.noDataKey) }
         return (try cipher.seal(title), try cipher.seal(summary))
     }
 }
@@ -50,7 +50,7 @@ extension SealedReportStore {
                 guard let number = CaseNumber(row.number) else { continue }
                 try await CaseStore.appendEvent(
                     caseRow: row, number: number, actor: AuditActor(viewer), action: "read_sealed", from: nil, to: nil,
-                    note: "查阅密封工单内容（\(purpose)）", at: now, on: tx)
+                    note: StoreMessages.CaseEvents.readSealedWords(purpose: purpose), at: now, on: tx)
             }
         }
         return cases.map { c in
@@ -79,7 +79,7 @@ extension SealedReportStore {
                 if let number = CaseNumber(row.number) {
                     try await CaseStore.appendEvent(
                         caseRow: row, number: number, actor: .system, action: "encrypt_sealed_words", from: nil, to: nil,
-                        note: "密封件内容改为加密保存", at: Date(), on: tx)
+                        note: StoreMessages.CaseEvents.sealedWordsEncrypted, at: Date(), on: tx)
                 }
             }
         }
@@ -97,15 +97,15 @@ extension CaseStore {
         _ plan: CasePlan, of command: CaseCommand, before: Case, version: Int, by viewer: Viewer, at now: Date, in tx: WriteTransaction
     ) async throws -> Case {
         guard case .transferToDiscipline(let accused, let accusedUsernames, let reason) = command else {
-            throw CaseOperationError.invalid("不是转纪委操作")
+            throw CaseOperationError.invalid(StoreMessages.Sealed.notATransfer)
         }
-        guard let cipher else { throw PersistenceError.invalid("密封件的内容须加密保存，但未配置数据密钥") }
+        guard let cipher else { throw PersistenceError.invalid(StoreMessages.Sealed.noDataKey) }
         let db = tx.db
         let number = before.number
         guard
             let discipline = try await DepartmentModel.query(on: db)
                 .filter(\.$countyCode == before.countyCode.rawValue).filter(\.$code == "jwjw").first(), let disciplineID = discipline.id
-        else { throw CaseOperationError.conflict("本县未设纪委监委（部门代码 jwjw），无法转交") }
+        else { throw CaseOperationError.conflict(StoreMessages.Sealed.noDisciplineDepartment) }
         let id = before.id
         let year = Calendar.beijing.component(.year, from: now)
         do {
@@ -120,7 +120,7 @@ extension CaseStore {
             let oldNumber = fresh.number
             let seq = try await Self.nextSequence(CaseNumber.sequenceKey(county: before.countyCode, year: year, series: .sealed), on: db)
             guard let sealedNumber = CaseNumber(county: before.countyCode, year: year, sequence: seq, series: .sealed) else {
-                throw PersistenceError.invalid("密封件编号超出范围")
+                throw PersistenceError.invalid(StoreMessages.Sealed.sealedNumberOutOfRange)
             }
             let words = try SealedWords.seal(title: fresh.title, summary: fresh.summary, cipher: cipher)
             let originalSummary = fresh.summary
@@ -140,12 +140,12 @@ extension CaseStore {
                 caseID: id, number: fresh.number, title: SealedWords.title, summary: SealedWords.summary, on: db)
 
             // 回避: the same rule as when triage seals a report.
-            var recusals: [(String, String)] = accusedUsernames.map { ($0.lowercased(), "被反映人") }
+            var recusals: [(String, String)] = accusedUsernames.map { ($0.lowercased(), StoreMessages.Sealed.recusedAccused) }
             if let groupID = fresh.groupID, let group = try await ChatGroupModel.find(groupID, on: db) {
                 for admin in try await StaffUserModel.query(on: db).filter(\.$role == Role.villageAdmin.rawValue).filter(
                     \.$regionCode == group.villageCode
                 ).all() {
-                    recusals.append((admin.username, "来源群管理员"))
+                    recusals.append((admin.username, StoreMessages.Sealed.recusedGroupAdmin))
                 }
             }
             let already = Set(try await CaseRecusalModel.query(on: db).filter(\.$caseID == id).all().map(\.username))
@@ -184,15 +184,14 @@ extension CaseStore {
             // Group messages about the case not yet sent would tell the group (and the accused) where it went.
             try await sql.raw(
                 """
-                UPDATE outbox SET status = 'cancelled', last_error = '已转纪委，取消发送' WHERE case_id = \(bind: id) AND status = 'pending'
+                UPDATE outbox SET status = 'cancelled', last_error = \(bind: StoreMessages.Sealed.outboxCancelled)
+                WHERE case_id = \(bind: id) AND status = 'pending'
                 """
             ).run()
 
             // Who had the case before: every person who acted on it (ordinary reads are not recorded).
             let actors = try await CaseEventModel.query(on: db).filter(\.$caseID == id).sort(\.$sequence).all()
-                .filter { $0.actorRole != "system" }.map {
-                    "\($0.actor)（\(Role(rawValue: $0.actorRole).map(CoreStrings.roleName) ?? $0.actorRole)）"
-                }
+                .filter { $0.actorRole != "system" }.map { StoreMessages.Sealed.handler($0.actor, role: $0.actorRole) }
             var seen: [String] = []
             for a in actors where !seen.contains(a) { seen.append(a) }
             let note = CoreStrings.transferNote(

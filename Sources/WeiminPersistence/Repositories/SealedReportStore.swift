@@ -49,13 +49,15 @@ public struct SealedReportStore: Sendable {
         async throws
     {
         let db = database.db
-        guard let c = try await CaseModel.find(caseID, on: db), c.sealed else { throw PersistenceError.invalid("只有密封件（问题线索）可以封存") }
-        var recusals: [(String, String)] = accusedUsernames.map { ($0.lowercased(), "被反映人") }
+        guard let c = try await CaseModel.find(caseID, on: db), c.sealed else {
+            throw PersistenceError.invalid(StoreMessages.Sealed.onlySealedCases)
+        }
+        var recusals: [(String, String)] = accusedUsernames.map { ($0.lowercased(), StoreMessages.Sealed.recusedAccused) }
         if let groupID = c.groupID, let group = try await ChatGroupModel.find(groupID, on: db) {
             for admin in try await StaffUserModel.query(on: db).filter(\.$role == Role.villageAdmin.rawValue).filter(
                 \.$regionCode == group.villageCode
             ).all() {
-                recusals.append((admin.username, "来源群管理员"))
+                recusals.append((admin.username, StoreMessages.Sealed.recusedGroupAdmin))
             }
         }
         let row = SealedReportModel()
@@ -104,7 +106,9 @@ public struct SealedReportStore: Sendable {
         let messages =
             ids.isEmpty ? [] : try await MessageModel.query(on: db).filter(\.$id ~~ ids).sort(\.$sentAt).all().map { try $0.toCore() }
         let group = try await c.groupID.asyncMap { try await ChatGroupModel.find($0, on: db)?.name } ?? nil
-        let recused = try await CaseRecusalModel.query(on: db).filter(\.$caseID == c.id!).all().map { "\($0.username)（\($0.reason)）" }
+        let recused = try await CaseRecusalModel.query(on: db).filter(\.$caseID == c.id!).all().map {
+            StoreMessages.Sealed.recused($0.username, reason: $0.reason)
+        }
         func open(_ s: String?) throws -> String? { try s.map(cipher.open) }
         let result = SealedReport(
             caseNumber: c.number, title: try open(c.titleCipher) ?? c.title, summary: try open(c.summaryCipher) ?? c.summary,
@@ -116,7 +120,7 @@ public struct SealedReportStore: Sendable {
         _ = try await db.transaction { tx in
             try await CaseStore.appendEvent(
                 caseRow: c, number: number, actor: AuditActor(viewer), action: "read_sealed", from: nil, to: nil,
-                note: "查阅密封材料（工单内容、举报人身份与原始内容）", at: now, on: tx)
+                note: StoreMessages.CaseEvents.readSealedMaterial, at: now, on: tx)
         }
         return result
     }

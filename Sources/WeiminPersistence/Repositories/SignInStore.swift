@@ -221,9 +221,9 @@ public struct SignInStore: Sendable {
     /// A user changes their own password: the current one is checked, every other session ends.
     public func changePassword(_ viewer: Viewer, current: String, new: String, keeping cookie: String?) async throws {
         guard try await staff.authenticate(username: viewer.username, password: current) != nil else {
-            throw StaffError.invalid("当前密码不正确")
+            throw StaffError.invalid(StoreMessages.Staff.wrongCurrentPassword)
         }
-        guard new != current else { throw StaffError.invalid("新密码不能与当前密码相同") }
+        guard new != current else { throw StaffError.invalid(StoreMessages.Staff.samePassword) }
         try await staff.setPassword(username: viewer.username, password: new)
         try await upsert(viewer.userID) { $0.mustChangePassword = false }
         if let cookie {
@@ -238,7 +238,7 @@ public struct SignInStore: Sendable {
     /// An administrator resets a password: a temporary one, shown once, that must be changed at the next
     /// sign-in; the lock is lifted and every session of that user ends.
     public func resetPassword(username: String) async throws -> String {
-        guard let user = try await staff.user(named: username) else { throw StaffError.invalid("用户 \(username) 不存在") }
+        guard let user = try await staff.user(named: username) else { throw StaffError.invalid(StoreMessages.Staff.unknownUser(username)) }
         let alphabet = Array("abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
         var rng = SystemRandomNumberGenerator()
         let temporary = String((0..<12).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] })
@@ -264,7 +264,7 @@ public struct SignInStore: Sendable {
     /// until an administrator resets it).
     public func beginEnrolment(_ user: UUID) async throws -> String {
         if let existing = try await totp(user) {
-            if existing.confirmed { throw StaffError.invalid("已设置双因素认证；如需更换，请管理员重置") }
+            if existing.confirmed { throw StaffError.invalid(StoreMessages.Staff.secondFactorAlreadySet) }
             return existing.secret
         }
         // 20 characters from the Base32 alphabet: 100 bits, easy to type if the QR code cannot be scanned.

@@ -11,7 +11,7 @@ public enum StaffError: Error, CustomStringConvertible, Sendable {
     public var description: String {
         switch self {
         case .invalid(let why): return why
-        case .duplicate(let name): return "用户名 \(name) 已存在"
+        case .duplicate(let name): return StoreMessages.Staff.duplicate(name)
         }
     }
 }
@@ -56,13 +56,13 @@ public struct StaffDirectory: Sendable {
         let username = new.username.trimmingCharacters(in: .whitespaces).lowercased()
         guard !username.isEmpty, username.count <= 64,
             username.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) })
-        else { throw StaffError.invalid("用户名只能包含英文字母、数字和 . _ -，不超过 64 个字符") }
+        else { throw StaffError.invalid(StoreMessages.Staff.badUsername) }
         guard new.password.count >= Self.minimumPasswordLength else {
-            throw StaffError.invalid("密码至少 \(Self.minimumPasswordLength) 个字符")
+            throw StaffError.invalid(StoreMessages.Staff.passwordTooShort(minimum: Self.minimumPasswordLength))
         }
         let db = database.db
         guard try await RegionModel.find(new.region.rawValue, on: db) != nil else {
-            throw StaffError.invalid("区划 \(new.region) 不存在，请先导入区划或检查代码")
+            throw StaffError.invalid(StoreMessages.Staff.unknownRegion(new.region))
         }
         if try await StaffUserModel.query(on: db).filter(\.$username == username).first() != nil {
             throw StaffError.duplicate(username)
@@ -71,10 +71,10 @@ public struct StaffDirectory: Sendable {
         if let code = new.departmentCode {
             guard let county = new.region.countyCode,
                 let dept = try await DepartmentModel.query(on: db).filter(\.$countyCode == county.rawValue).filter(\.$code == code).first()
-            else { throw StaffError.invalid("部门 \(code) 在 \(new.region) 所属县中不存在") }
+            else { throw StaffError.invalid(StoreMessages.Staff.unknownDepartment(code, region: new.region)) }
             departmentID = dept.id
         } else if new.role.needsDepartment {
-            throw StaffError.invalid("部门承办人必须指定部门（--department）")
+            throw StaffError.invalid(StoreMessages.Staff.departmentRequired)
         }
         let row = StaffUserModel()
         row.id = UUID()
@@ -114,9 +114,11 @@ public struct StaffDirectory: Sendable {
     }
 
     public func setPassword(username: String, password: String, at now: Date = Date()) async throws {
-        guard password.count >= Self.minimumPasswordLength else { throw StaffError.invalid("密码至少 \(Self.minimumPasswordLength) 个字符") }
+        guard password.count >= Self.minimumPasswordLength else {
+            throw StaffError.invalid(StoreMessages.Staff.passwordTooShort(minimum: Self.minimumPasswordLength))
+        }
         guard let row = try await StaffUserModel.query(on: database.db).filter(\.$username == username.lowercased()).first() else {
-            throw StaffError.invalid("用户 \(username) 不存在")
+            throw StaffError.invalid(StoreMessages.Staff.unknownUser(username))
         }
         row.passwordHash = Bcrypt.hash(password, cost: cost)
         row.updatedAt = now
@@ -165,7 +167,7 @@ public struct StaffDirectory: Sendable {
 
     static func viewer(_ row: StaffUserModel) throws -> Viewer {
         guard let id = row.id, let role = Role(rawValue: row.role), let region = RegionCode(row.regionCode) else {
-            throw PersistenceError.invalid("用户记录损坏：\(row.username)")
+            throw PersistenceError.invalid(StoreMessages.Records.user(row.username))
         }
         return Viewer(
             userID: id, username: row.username, displayName: row.displayName, role: role, region: region, departmentID: row.departmentID)

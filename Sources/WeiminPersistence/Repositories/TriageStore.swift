@@ -159,7 +159,7 @@ public struct TriageStore: Sendable {
             try await link.create(on: db)
             _ = try await CaseStore.appendEvent(
                 caseRow: row, number: number, actor: AuditActor.system, action: "thread", from: nil, to: nil,
-                note: "群消息并入：\(reason)", at: now, on: db)
+                note: StoreMessages.CaseEvents.threadJoined(reason: reason), at: now, on: db)
         }
     }
 

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import WeiminCore
 
 /// The data-encryption key for personal numbers. It lives in a file (or the environment), never in the
 /// database: a stolen database without the key reveals no phone or ID number.
@@ -8,7 +9,7 @@ public struct DataKey: Sendable {
 
     public init(rawKey: Data) throws {
         guard rawKey.count == 32 else {
-            throw PersistenceError.configuration("数据密钥长度应为 32 字节（Base64 编码后 44 个字符），实际 \(rawKey.count) 字节")
+            throw PersistenceError.configuration(StoreMessages.DataKey.wrongLength(bytes: rawKey.count))
         }
         self.key = SymmetricKey(data: rawKey)
     }
@@ -18,7 +19,7 @@ public struct DataKey: Sendable {
         let fm = FileManager.default
         if !fm.fileExists(atPath: path) {
             guard create else {
-                throw PersistenceError.configuration("找不到数据密钥文件 \(path)。首次运行 `weimin migrate` 或 `weimin demo` 会自动生成；请勿删除或替换它。")
+                throw PersistenceError.configuration(StoreMessages.DataKey.fileMissing(path))
             }
             let dir = (path as NSString).deletingLastPathComponent
             if !dir.isEmpty, !fm.fileExists(atPath: dir) {
@@ -27,7 +28,7 @@ public struct DataKey: Sendable {
             let fresh = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
             let text = fresh.base64EncodedString() + "\n"
             guard fm.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
-                throw PersistenceError.configuration("无法创建数据密钥文件 \(path)，请检查目录权限")
+                throw PersistenceError.configuration(StoreMessages.DataKey.cannotCreateFile(path))
             }
             return try DataKey(rawKey: fresh)
         }
@@ -38,7 +39,7 @@ public struct DataKey: Sendable {
     /// From `WEIMIN_DATA_KEY`: the same Base64 text as the key file holds.
     public static func parse(_ text: String, source: String) throws -> DataKey {
         guard let raw = Data(base64Encoded: text) else {
-            throw PersistenceError.configuration("数据密钥（\(source)）不是有效的 Base64 文本")
+            throw PersistenceError.configuration(StoreMessages.DataKey.notBase64(source: source))
         }
         return try DataKey(rawKey: raw)
     }
@@ -67,12 +68,12 @@ public struct FieldCipher: Sendable {
     /// Base64 of nonce ‖ ciphertext ‖ tag.
     public func seal(_ clear: String) throws -> String {
         let box = try AES.GCM.seal(Data(clear.utf8), using: dataKey.key)
-        guard let combined = box.combined else { throw PersistenceError.invalid("加密失败") }
+        guard let combined = box.combined else { throw PersistenceError.invalid(StoreMessages.DataKey.encryptionFailed) }
         return combined.base64EncodedString()
     }
 
     public func open(_ sealed: String) throws -> String {
-        guard let data = Data(base64Encoded: sealed) else { throw PersistenceError.invalid("密文格式错误") }
+        guard let data = Data(base64Encoded: sealed) else { throw PersistenceError.invalid(StoreMessages.DataKey.malformedCiphertext) }
         let box = try AES.GCM.SealedBox(combined: data)
         return String(decoding: try AES.GCM.open(box, using: dataKey.key), as: UTF8.self)
     }

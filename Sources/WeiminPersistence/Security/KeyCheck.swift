@@ -1,6 +1,7 @@
 import FluentKit
 import Foundation
 import SQLKit
+import WeiminCore
 
 /// Binds a database to its data key: the first migration records the key's fingerprint, and every
 /// later start compares. Starting with a different key would write personal data nobody can read.
@@ -23,17 +24,14 @@ public enum KeyCheck {
     public static func refuseNewKey(file: String, on database: WeiminDatabase) async throws {
         guard !FileManager.default.fileExists(atPath: file), let stored = try await recordedFingerprint(on: database) else { return }
         throw PersistenceError.keyMismatch(
-            "找不到数据密钥文件 \(file)，但数据库 \(database.location) 已有数据（密钥指纹 \(stored)）。生成新密钥会使已加密的数据无法读取，因此拒绝继续。"
-                + "请从备份恢复原来的 weimin.key 到该位置（或用 WEIMIN_KEY_FILE / WEIMIN_DATA_KEY 指向它）后重试。")
+            StoreMessages.DataKey.fileLostWithData(file: file, database: database.location.description, fingerprint: stored))
     }
 
     public static func verify(_ key: DataKey, on database: WeiminDatabase, record: Bool, at now: Date = Date()) async throws {
         let db = database.db
         if let stored = try await SettingModel.find(settingKey, on: db) {
             guard stored.value == key.fingerprint else {
-                throw PersistenceError.keyMismatch(
-                    "数据密钥与数据库不匹配（数据库记录的密钥指纹为 \(stored.value)，当前密钥为 \(key.fingerprint)）。请使用最初生成的 weimin.key，或设置正确的 WEIMIN_KEY_FILE / WEIMIN_DATA_KEY。"
-                )
+                throw PersistenceError.keyMismatch(StoreMessages.DataKey.mismatch(recorded: stored.value, current: key.fingerprint))
             }
         } else if record {
             try await SettingModel(key: settingKey, value: key.fingerprint, updatedAt: now).create(on: db)
