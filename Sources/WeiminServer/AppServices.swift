@@ -35,6 +35,9 @@ public struct AppServices: Sendable {
     public let groupRegistry: GroupRegistry
     public let calendars: CalendarStore
     public let importHistory: ImportHistory
+    /// The media folder and its size limit (`media.dir`, `media.max_bytes`), and the media table.
+    public let mediaFiles: MediaFiles
+    public let mediaStore: MediaStore
     /// Ingestion: group-commit writer and source lookups.
     public let ingest: TakeMessagesIn
     public let logger: Logger
@@ -112,6 +115,8 @@ public struct AppServices: Sendable {
         self.groupRegistry = GroupRegistry(database: database)
         self.calendars = CalendarStore(database: database)
         self.importHistory = ImportHistory(messages: messages)
+        self.mediaFiles = MediaFiles(root: config.mediaDir, maxBytes: config.mediaMaxBytes)
+        self.mediaStore = MediaStore(database: database)
         self.ingest = TakeMessagesIn(store: IngestStore(database: database, cipher: cipher))
         self.logger = logger
     }

@@ -101,10 +101,3 @@ public struct MediaService: Service {
         }
     }
 }
-
-extension AppServices {
-    /// The media folder and its size limit (`media.dir`, `media.max_bytes`).
-    public var mediaFiles: MediaFiles { MediaFiles(root: config.mediaDir, maxBytes: config.mediaMaxBytes) }
-    /// The media table.
-    public var mediaStore: MediaStore { MediaStore(database: database) }
-}
