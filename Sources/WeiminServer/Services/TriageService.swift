@@ -51,6 +51,13 @@ public struct TriageService: Service {
     }
 
     public func run() async throws {
+        // Triage starts with the messages stored from now on. The cursor is set before the model loads (seconds for a
+        // large model): a message that arrives meanwhile is triaged, not skipped as history.
+        do {
+            if try await store.cursor() == nil { try await store.startAtNewest(at: Date()) }
+        } catch {
+            logger.error("triage could not set its starting point", metadata: ["error": "\(String(reflecting: error))"])
+        }
         var triager: Triager
         do { triager = try await Self.triager(services: services, store: store) } catch {
             logger.error("triage is off: the model or rules could not be loaded", metadata: ["error": "\(error)"])
