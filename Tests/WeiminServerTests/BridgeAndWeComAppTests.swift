@@ -146,10 +146,14 @@ struct BridgeAndWeComAppTests {
                     uri: uri ?? "/ingest/wechatbot/\(source.id)?token=\(token)", method: .post, headers: h,
                     body: ByteBuffer(string: try Fixture.text(fixture, group: group.externalID)))
             }
-            let first = try await push("wechatbot-text.form")
+            // The bridge posting the same message twice at once. Sent together, not one after the other: on a starved
+            // machine a first request can take longer than the 10-second repeat window, which is a different case.
+            async let firstPush = push("wechatbot-text.form")
+            async let repeatPush = push("wechatbot-text.form")
+            let (first, repeated) = try await (firstPush, repeatPush)
             #expect(first.status == .ok)
             #expect(String(buffer: first.body) == #"{"success":true}"#)
-            #expect(try await push("wechatbot-text.form").status == .ok)  // the bridge posting twice in the same second
+            #expect(repeated.status == .ok)
             #expect(
                 try await push("wechatbot-file.form", uri: "/ingest/wechatbot/\(source.id)", headers: [.authorization: "Bearer \(token)"])
                     .status == .ok)
