@@ -52,6 +52,37 @@ struct ConfigTests {
         }
     }
 
+    @Test("an unknown key in the file or an unknown WEIMIN_ variable is refused, naming the closest known key")
+    func unknownKeys() async throws {
+        let path = try file(#"{"http": {"prot": 8081}}"#)
+        await #expect {
+            try await WeiminConfig.load(flags: [:], configFile: path, environment: [:])
+        } throws: { error in
+            "\(error)".contains("http.prot") && "\(error)".contains("http.port")
+        }
+        await #expect {
+            try await WeiminConfig.load(flags: [:], configFile: nil, environment: ["WEIMIN_TRIAGE_INTERVALL": "5"])
+        } throws: { error in
+            "\(error)".contains("WEIMIN_TRIAGE_INTERVALL") && "\(error)".contains("WEIMIN_TRIAGE_INTERVAL")
+        }
+        // Every key Weimin reads is accepted, written nested or dotted, and as a variable; so are the scripts' own.
+        var nested: [String: Any] = [:]
+        for key in WeiminConfig.Key.all where key != WeiminConfig.Key.dataKey {
+            nested[key] = "x"
+        }
+        let dotted = try JSONSerialization.data(withJSONObject: nested)
+        #expect(throws: Never.self) { try ConfigCheck.refuseUnknown(file: dotted, path: "dotted.json") }
+        #expect(throws: Never.self) {
+            try ConfigCheck.refuseUnknown(file: Data(#"{"http":{"idle":{"timeout":5}},"media":{"max_bytes":2048}}"#.utf8), path: "n.json")
+        }
+        let variables = Dictionary(uniqueKeysWithValues: WeiminConfig.Key.all.map { (ConfigCheck.variable($0), "x") })
+        #expect(throws: Never.self) {
+            try ConfigCheck.refuseUnknown(
+                environment: variables.merging(["WEIMIN_CONFIG": "c", "WEIMIN_TEST_POSTGRES_URL": "p", "PATH": "/bin"]) { $1 })
+        }
+        #expect(variables["WEIMIN_MEDIA_MAX_BYTES"] != nil && variables["WEIMIN_HTTP_IDLE_TIMEOUT"] != nil)
+    }
+
     @Test("bad values are refused with a message")
     func invalid() async throws {
         await #expect(throws: ConfigError.self) {

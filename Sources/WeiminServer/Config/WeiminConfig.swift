@@ -54,6 +54,8 @@ public struct WeiminConfig: Sendable {
     public var dingTalkAPI: String = "https://api.dingtalk.com"
     /// A WeChatFerry machine's `WeChat Files` folder as shared with this server (SMB/NFS mount), to read its files.
     public var wcfFilesDir: String?
+    /// The bearer token a Prometheus scraper on another machine sends for `/metrics` (loopback needs none).
+    public var metricsToken: String?
 
     /// The media folder in force.
     public var mediaDir: String { mediaDirSetting ?? (dir as NSString).appendingPathComponent("media") }
@@ -116,6 +118,14 @@ public struct WeiminConfig: Sendable {
         public static let weComAPI = "media.wecom_api"
         public static let dingTalkAPI = "media.dingtalk_api"
         public static let wcfFilesDir = "media.wcf_dir"
+        public static let metricsToken = "metrics.token"
+
+        /// Every key, for refusing the unknown ones (`ConfigCheck`).
+        public static let all = [
+            dir, databaseURL, host, port, keyFile, dataKey, logLevel, timezone, rulesFile, supervisionInterval, deliveryInterval,
+            triageInterval, triageModel, triageRules, triageNoneAbove, retentionDays, workHours, idleTimeout, maxConnections,
+            mediaDir, mediaMaxBytes, mediaInterval, weComAPI, dingTalkAPI, wcfFilesDir, metricsToken,
+        ]
     }
 
     /// Resolves the configuration. `flags` holds only the options given on the command line.
@@ -129,14 +139,18 @@ public struct WeiminConfig: Sendable {
                 values: Dictionary(
                     uniqueKeysWithValues: flags.map { (AbsoluteConfigKey(stringLiteral: $0.key), ConfigValue(stringLiteral: $0.value)) })),
             EnvironmentVariablesProvider(
-                environmentVariables: environment, secretsSpecifier: .specific(["WEIMIN_DATABASE_URL", "WEIMIN_DATA_KEY"])
+                environmentVariables: environment,
+                secretsSpecifier: .specific(["WEIMIN_DATABASE_URL", "WEIMIN_DATA_KEY", "WEIMIN_METRICS_TOKEN"])
             )
             .prefixKeys(with: "weimin"),
         ]
+        // A misspelt key would otherwise be ignored without a word, and the default silently used.
+        try ConfigCheck.refuseUnknown(environment: environment)
         if let path {
             guard FileManager.default.fileExists(atPath: path) else {
                 throw ConfigError.invalid("找不到配置文件 \(path)")
             }
+            if let data = FileManager.default.contents(atPath: path) { try ConfigCheck.refuseUnknown(file: data, path: path) }
             do {
                 providers.append(try await FileProvider<JSONSnapshot>(filePath: FilePath(path)))
             } catch {
@@ -239,6 +253,7 @@ public struct WeiminConfig: Sendable {
             config[keyPath: value] = text.hasSuffix("/") ? String(text.dropLast()) : text
         }
         config.wcfFilesDir = reader.string(forKey: ConfigKey(Key.wcfFilesDir))
+        config.metricsToken = reader.string(forKey: ConfigKey(Key.metricsToken), isSecret: true)
         guard TimeZone(identifier: config.timezone) != nil else {
             throw ConfigError.invalid("时区 \(config.timezone) 无效，例如 Asia/Shanghai")
         }
