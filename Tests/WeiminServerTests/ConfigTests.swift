@@ -83,6 +83,17 @@ struct ConfigTests {
         #expect(variables["WEIMIN_MEDIA_MAX_BYTES"] != nil && variables["WEIMIN_HTTP_IDLE_TIMEOUT"] != nil)
     }
 
+    @Test("numbers in the file are read whether written as JSON numbers or as text, and checked the same")
+    func jsonNumbers() async throws {
+        let numbers = try file(#"{"retention": {"days": 30}, "triage": {"interval": 0, "none_above": 0.7}, "http": {"idle": {"timeout": 12}}}"#)
+        let c = try await WeiminConfig.load(flags: [:], configFile: numbers, environment: [:])
+        #expect(c.retentionDays == 30 && c.triageInterval == 0 && c.triageNoneAbove == 0.7 && c.idleTimeout == 12)
+        let text = try file(#"{"retention": {"days": "31"}}"#)
+        #expect(try await WeiminConfig.load(flags: [:], configFile: text, environment: [:]).retentionDays == 31)
+        let tooLong = try file(#"{"retention": {"days": 99999999}}"#)
+        await #expect(throws: ConfigError.self) { try await WeiminConfig.load(flags: [:], configFile: tooLong, environment: [:]) }
+    }
+
     @Test("bad values are refused with a message")
     func invalid() async throws {
         await #expect(throws: ConfigError.self) {

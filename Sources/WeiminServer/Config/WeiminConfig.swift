@@ -158,6 +158,14 @@ public struct WeiminConfig: Sendable {
             }
         }
         let reader = ConfigReader(providers: providers)
+        // A number may be written as a JSON number ({"retention":{"days":30}}) or as text ("30", and always so in the
+        // environment): read both, so a JSON number is never silently ignored in favour of the default.
+        func number(_ key: String) -> String? {
+            if let text = reader.string(forKey: ConfigKey(key)) { return text }
+            if let n = reader.int(forKey: ConfigKey(key)) { return String(n) }
+            if let d = reader.double(forKey: ConfigKey(key)) { return String(d) }
+            return nil
+        }
         let dir = reader.string(forKey: ConfigKey(Key.dir), default: defaultDir)
         let portText = reader.string(forKey: ConfigKey(Key.port))
         var port = defaultPort
@@ -185,19 +193,19 @@ public struct WeiminConfig: Sendable {
             timezone: reader.string(forKey: ConfigKey(Key.timezone), default: "Asia/Shanghai"),
             configFile: path)
         config.rulesFile = reader.string(forKey: ConfigKey(Key.rulesFile))
-        if let text = reader.string(forKey: ConfigKey(Key.supervisionInterval)) {
+        if let text = number(Key.supervisionInterval) {
             guard let seconds = Int(text), (0...86400).contains(seconds) else {
                 throw ConfigError.invalid("督办扫描间隔 \(text) 无效：应为 0–86400 秒（0 表示不扫描）")
             }
             config.supervisionInterval = seconds
         }
-        if let text = reader.string(forKey: ConfigKey(Key.deliveryInterval)) {
+        if let text = number(Key.deliveryInterval) {
             guard let ms = Int(text), (0...600_000).contains(ms) else {
                 throw ConfigError.invalid("消息发送检查间隔 \(text) 无效：应为 0–600000 毫秒（0 表示不发送）")
             }
             config.deliveryInterval = ms
         }
-        if let text = reader.string(forKey: ConfigKey(Key.triageInterval)) {
+        if let text = number(Key.triageInterval) {
             guard let ms = Int(text), (0...600_000).contains(ms) else {
                 throw ConfigError.invalid("分诊检查间隔 \(text) 无效：应为 0–600000 毫秒（0 表示不分诊）")
             }
@@ -205,7 +213,7 @@ public struct WeiminConfig: Sendable {
         }
         config.triageModel = reader.string(forKey: ConfigKey(Key.triageModel)) ?? config.triageModel
         config.triageRules = reader.string(forKey: ConfigKey(Key.triageRules)) ?? config.triageRules
-        if let text = reader.string(forKey: ConfigKey(Key.triageNoneAbove)) {
+        if let text = number(Key.triageNoneAbove) {
             guard let value = Double(text), (0.45...1).contains(value) else {
                 throw ConfigError.invalid("“无需处理”阈值 \(text) 无效：应为 0.45–1 之间的小数（默认 \(Triager.defaultNoneAbove)；越低人工查看越少、漏掉的诉求越多）")
             }
@@ -214,32 +222,32 @@ public struct WeiminConfig: Sendable {
         if let text = reader.string(forKey: ConfigKey(Key.workHours)) {
             config.workHours = try parseWorkHours(text)
         }
-        if let text = reader.string(forKey: ConfigKey(Key.retentionDays)) {
+        if let text = number(Key.retentionDays) {
             guard let days = Int(text), (0...36500).contains(days) else {
                 throw ConfigError.invalid("保存期限 \(text) 无效：应为 0–36500 天（0 表示不自动删除）")
             }
             config.retentionDays = days
         }
-        if let text = reader.string(forKey: ConfigKey(Key.idleTimeout)) {
+        if let text = number(Key.idleTimeout) {
             guard let seconds = Int(text), (1...3600).contains(seconds) else {
                 throw ConfigError.invalid("空闲连接超时 \(text) 无效：应为 1–3600 秒")
             }
             config.idleTimeout = seconds
         }
-        if let text = reader.string(forKey: ConfigKey(Key.maxConnections)) {
+        if let text = number(Key.maxConnections) {
             guard let n = Int(text), (1...1_000_000).contains(n) else {
                 throw ConfigError.invalid("最大连接数 \(text) 无效：应为 1–1000000")
             }
             config.maxConnections = n
         }
         config.mediaDirSetting = reader.string(forKey: ConfigKey(Key.mediaDir))
-        if let text = reader.string(forKey: ConfigKey(Key.mediaMaxBytes)) {
+        if let text = number(Key.mediaMaxBytes) {
             guard let n = Int(text), (1024...2_000_000_000).contains(n) else {
                 throw ConfigError.invalid("媒体文件上限 \(text) 无效：应为 1024–2000000000 字节（默认 \(MediaFiles.defaultMaxBytes)，即 20 MB）")
             }
             config.mediaMaxBytes = n
         }
-        if let text = reader.string(forKey: ConfigKey(Key.mediaInterval)) {
+        if let text = number(Key.mediaInterval) {
             guard let ms = Int(text), (0...600_000).contains(ms) else {
                 throw ConfigError.invalid("媒体下载检查间隔 \(text) 无效：应为 0–600000 毫秒（0 表示本实例不下载）")
             }
