@@ -85,7 +85,8 @@ struct ConfigTests {
 
     @Test("numbers in the file are read whether written as JSON numbers or as text, and checked the same")
     func jsonNumbers() async throws {
-        let numbers = try file(#"{"retention": {"days": 30}, "triage": {"interval": 0, "none_above": 0.7}, "http": {"idle": {"timeout": 12}}}"#)
+        let numbers = try file(
+            #"{"retention": {"days": 30}, "triage": {"interval": 0, "none_above": 0.7}, "http": {"idle": {"timeout": 12}}}"#)
         let c = try await WeiminConfig.load(flags: [:], configFile: numbers, environment: [:])
         #expect(c.retentionDays == 30 && c.triageInterval == 0 && c.triageNoneAbove == 0.7 && c.idleTimeout == 12)
         let text = try file(#"{"retention": {"days": "31"}}"#)
