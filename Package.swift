@@ -34,6 +34,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.19"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
     ],
     targets: [
         // The domain: pure values and rules. No framework imports, so its tests build in seconds.
@@ -64,7 +66,7 @@ let package = Package(
         // Use cases: one type each, owning its transaction, asking Core to decide and repositories to read and write.
         .target(
             name: "WeiminApp",
-            dependencies: ["WeiminCore", "WeiminPersistence"],
+            dependencies: ["WeiminCore", "WeiminPersistence", .product(name: "Metrics", package: "swift-metrics")],
             swiftSettings: swiftSettings
         ),
         // HTTP: buildApplication, request context, controllers, background services.
@@ -86,8 +88,12 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
-            resources: [.copy("Resources/triage.wmtm"), .copy("Resources/triage-corpus.tsv"), .copy("Resources/Views")],
+            resources: [
+                .copy("Resources/triage.wmtm"), .copy("Resources/triage-corpus.tsv"), .copy("Resources/Views"),
+            ],
             swiftSettings: swiftSettings
         ),
         // Benchmarks, the load generator and the loopback fake robot servers: shipped in the `weimin` binary

@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 import WeiminCore
 import WeiminPersistence
 
@@ -24,6 +25,11 @@ public struct DeliverOutbox: Sendable {
         self.batch = batch
         self.now = now
         self.send = send
+    }
+
+    /// Each send's result by platform, for `/metrics` (refused: the robot refused for good and was disabled).
+    static func count(_ result: String, _ robot: Robot) {
+        Counter(label: "weimin_outbox_sends_total", dimensions: [("platform", robot.kind.rawValue), ("result", result)]).increment()
     }
 
     public struct Pass: Sendable {
@@ -130,6 +136,7 @@ public struct DeliverOutbox: Sendable {
                 case .delivered:
                     try await outbox.markDelivered(message.id, owner: owner, at: now())
                     pass.delivered += 1
+                    Self.count("delivered", robot)
                 case .retry(let reason, let after):
                     // The robot did not take it: give the window's place back.
                     try await outbox.releaseSlot(robot: robot.id, at: at)
@@ -137,10 +144,12 @@ public struct DeliverOutbox: Sendable {
                     if message.attempts + 1 >= DeliveryPolicy.maxAttempts {
                         try await outbox.markFailed(message.id, error: "多次重试仍失败：\(reason)")
                         pass.failed += 1
+                        Self.count("failed", robot)
                     } else {
                         next = now().addingTimeInterval(after ?? DeliveryPolicy.backoff(attempt: message.attempts + 1))
                         try await outbox.markRetry(message.id, next: next, error: reason, countsAsAttempt: true)
                         pass.retried += 1
+                        Self.count("retried", robot)
                     }
                     // Keep the group's order: the rest wait until the retried one goes (same time, then by id).
                     for m in messages[(index + 1)...] { try await outbox.markRetry(m.id, next: next, error: nil, countsAsAttempt: false) }
@@ -151,6 +160,7 @@ public struct DeliverOutbox: Sendable {
                     try await outbox.disableRobot(robot.id, reason: reason, at: now())
                     pass.disabled.append(.init(group: group, reason: reason))
                     pass.failed += 1
+                    Self.count("refused", robot)
                     for m in messages[(index + 1)...] { try await outbox.markFailed(m.id, error: "机器人已停用：\(reason)") }
                     pass.failed += messages.count - index - 1
                     return pass

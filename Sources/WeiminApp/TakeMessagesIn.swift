@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 import Synchronization
 import WeiminCore
 import WeiminPersistence
@@ -69,13 +70,38 @@ public final class TakeMessagesIn: Sendable {
             // The bridge's own account speaking: Weimin's words, even when the bridge gives no flag (docs/protocols.md §5).
             batch[i].echo = .robotIdentity
         }
-        for message in batch { try Self.check(message, now: now) }
+        do {
+            for message in batch { try Self.check(message, now: now) }
+        } catch {
+            Self.countRefused(batch.count, source: source)
+            throw error
+        }
+        let started = ContinuousClock.now
         let outcomes = try await writer.submit(batch, from: source, at: now)
+        Self.record(outcomes, batch: batch, source: source, took: ContinuousClock.now - started)
         // A self-flagged message names the bot's account: remember it for pushes that come without the flag.
         for id in Set(batch.filter { $0.echo == .selfFlag && !$0.senderID.isEmpty }.map(\.senderID)) where !source.selfIDs.contains(id) {
             try await learnSelfID(id, source: source.id)
         }
         return outcomes
+    }
+
+    /// Messages refused with 400 (nothing of them stored), wherever the refusal was decided.
+    public static func countRefused(_ n: Int, source: IngestSource) {
+        Counter(label: "weimin_messages_total", dimensions: [("source", source.kind), ("outcome", "refused")]).increment(by: n)
+    }
+
+    /// Messages by source and outcome (an echo of Weimin's own words counts apart), and how long the commit took.
+    static func record(_ outcomes: [IngestStore.Outcome], batch: [PlatformMessage], source: IngestSource, took: Duration) {
+        Timer(label: "weimin_ingest_commit_seconds").record(duration: took)
+        var counts: [String: Int] = [:]
+        for (i, outcome) in outcomes.enumerated() {
+            let echo = i < batch.count && batch[i].echo != nil && outcome == .stored
+            counts[echo ? "echo" : outcome.rawValue, default: 0] += 1
+        }
+        for (outcome, n) in counts {
+            Counter(label: "weimin_messages_total", dimensions: [("source", source.kind), ("outcome", outcome)]).increment(by: n)
+        }
     }
 
     /// Remembers `id` as the source's own bot account; the cached source is dropped so the next request sees it.

@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 import WeiminCore
 import WeiminPersistence
 
@@ -49,6 +50,7 @@ public struct TriagePending: Sendable {
                         originalText: m.text, accused: nil, accusedUsernames: [], at: now)
                     caseID = c.id
                     pass.sealed += 1
+                    Counter(label: "weimin_cases_opened_total", dimensions: [("category", c.category.rawValue)]).increment()
                 } else {
                     let (recent, open) = try await triage.context(group: m.groupID, before: m.sentAt)
                     let message = ThreadMessage(id: m.id, sender: m.senderID, sentAt: m.sentAt, text: m.text, quoteOf: m.quoteOf)
@@ -65,6 +67,7 @@ public struct TriagePending: Sendable {
                             actor: AuditActor.system, at: now, workflow: workflow)
                         caseID = c.id
                         pass.opened += 1
+                        Counter(label: "weimin_cases_opened_total", dimensions: [("category", c.category.rawValue)]).increment()
                     case .ignore:
                         break
                     }
@@ -76,7 +79,18 @@ public struct TriagePending: Sendable {
         // triages these messages again and neither opens nor joins twice (a message already in a case is not
         // threaded again).
         try await triage.recordPass(decided, cursor: last, at: now)
+        Self.record(decided, at: Date())
         return pass
+    }
+
+    /// Decisions by category and what they led to, and each message's wait from stored to decided.
+    static func record(_ decided: [TriageStore.Decided], at now: Date) {
+        let lag = Timer(label: "weimin_triage_lag_seconds")
+        for d in decided {
+            if let stored = d.message.receivedAt { lag.record(max(0, now.timeIntervalSince(stored))) }
+            let outcome = d.decision.undecided ? "undecided" : d.decision.category.rawValue
+            Counter(label: "weimin_triage_decisions_total", dimensions: [("decision", outcome)]).increment()
+        }
     }
 
     /// The case a message opens: a sealed report says nothing of its words in the title (docs/domain.md §4); others

@@ -9,6 +9,8 @@ public struct AppServices: Sendable {
     public let config: WeiminConfig
     public let database: WeiminDatabase
     public let cipher: FieldCipher
+    /// Names the data key without revealing it (backups record it; restore checks the key given against it).
+    public let keyFingerprint: String
     public let regions: any RegionRepository
     public let groups: any GroupRepository
     public let departments: any DepartmentRepository
@@ -41,6 +43,10 @@ public struct AppServices: Sendable {
     /// Ingestion: group-commit writer and source lookups.
     public let ingest: TakeMessagesIn
     public let logger: Logger
+    /// Background services' last passes and the triage model's state, for `/readyz`.
+    public let health = ServiceHealth()
+    /// Counters and histograms for `/metrics`.
+    public let metrics = WeiminMetrics.shared
     /// The closed loop's rules: calendar, working hours and deadline rules.
     public let workflow: CaseWorkflow
     /// Migrations applied while opening (empty when the schema was already current).
@@ -91,6 +97,7 @@ public struct AppServices: Sendable {
         self.config = config
         self.database = database
         self.cipher = FieldCipher(dataKey: key)
+        self.keyFingerprint = key.fingerprint
         let cipher = self.cipher
         self.regions = FluentRegionRepository(database: database)
         self.groups = FluentGroupRepository(database: database)

@@ -11,9 +11,11 @@ import WeiminPersistence
 /// consults `Access` in WeiminCore: one rule table, one place.
 public func buildRouter(services: AppServices) -> Router<WeiminRequestContext> {
     let router = Router(context: WeiminRequestContext.self)
+    router.add(middleware: RequestLogMiddleware(logger: services.logger))
     router.add(middleware: ErrorLoggingMiddleware(logger: services.logger))
     router.add(middleware: InputRulesMiddleware())
-    HealthController(database: services.database).addRoutes(to: router)
+    HealthController(services: services).addRoutes(to: router)
+    OperationsController(services: services).addRoutes(to: router)
     HomeController(services: services).addRoutes(to: router)
     PlatformCallbacksController(services: services).addRoutes(to: router)
     // The web console: cookie sessions, forms with CSRF tokens, server-rendered pages.
@@ -73,19 +75,28 @@ public func buildApplication(
         logger: services.logger)
     // The database is not one of the app's services: the caller closes it after every service has stopped (see
     // ServerRunner.serve), so no background service can touch a closed pool, even when the server fails to bind.
+    // Each background service, with how often it means to run, so that `/readyz` can tell when one has stopped.
+    let health = services.health
     if services.config.supervisionInterval > 0 {
+        health.expect("supervision", every: TimeInterval(services.config.supervisionInterval))
         app.addServices(SupervisionService(services: services, interval: .seconds(services.config.supervisionInterval)))
     }
     if services.config.retentionDays > 0 {
+        health.expect("retention", every: 86400)
         app.addServices(RetentionService(services: services))
     }
     if services.config.triageInterval > 0 {
+        health.expect("triage", every: Double(services.config.triageInterval) / 1000)
+        health.model = .loading
         app.addServices(TriageService(services: services, interval: .milliseconds(services.config.triageInterval)))
     }
     if services.config.mediaInterval > 0 {
+        health.expect("media", every: Double(services.config.mediaInterval) / 1000)
         app.addServices(MediaService(services: services, interval: .milliseconds(services.config.mediaInterval)))
     }
     if services.config.deliveryInterval > 0 {
+        health.expect("delivery", every: Double(services.config.deliveryInterval) / 1000)
+        health.expect("satisfaction", every: 15)
         app.addServices(DeliveryService(services: services, interval: .milliseconds(services.config.deliveryInterval)))
         app.addServices(SatisfactionService(services: services))
     }

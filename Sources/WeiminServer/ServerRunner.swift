@@ -9,7 +9,10 @@ import WeiminPersistence
 /// Kept here, not in the executable, so tests can drive the same paths.
 public enum ServerRunner {
     public static func makeLogger(_ config: WeiminConfig) -> Logger {
-        var logger = Logger(label: "weimin")
+        var logger =
+            config.logJSON
+            ? Logger(label: "weimin") { JSONLogHandler(label: $0) }
+            : Logger(label: "weimin")
         logger.logLevel = config.logLevel
         return logger
     }

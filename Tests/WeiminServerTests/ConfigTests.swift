@@ -95,6 +95,26 @@ struct ConfigTests {
         await #expect(throws: ConfigError.self) { try await WeiminConfig.load(flags: [:], configFile: tooLong, environment: [:]) }
     }
 
+    @Test("config show: each setting's value and where it came from; secrets never shown")
+    func report() async throws {
+        let path = try file(#"{"retention": {"days": 30}, "http": {"port": 7000}}"#)
+        let env = [
+            "WEIMIN_HTTP_PORT": "7100", "WEIMIN_METRICS_TOKEN": "scrape-secret",
+            "WEIMIN_DATABASE_URL": "postgres://w:pw-secret@db:5432/weimin",
+        ]
+        let flags = ["dir": "/srv/weimin"]
+        let config = try await WeiminConfig.load(flags: flags, configFile: path, environment: env)
+        let lines = Dictionary(uniqueKeysWithValues: ConfigReport.lines(config, flags: flags, environment: env).map { ($0.key, $0) })
+        #expect(lines.count == WeiminConfig.Key.all.count)
+        #expect(lines["dir"]?.source.contains("命令行") == true && lines["dir"]?.value == "/srv/weimin")
+        #expect(lines["http.port"]?.value == "7100" && lines["http.port"]?.source.contains("WEIMIN_HTTP_PORT") == true)
+        #expect(lines["retention.days"]?.source.contains(path) == true && lines["retention.days"]?.value.hasPrefix("30") == true)
+        #expect(lines["timezone"]?.source.contains("默认") == true)
+        let all = lines.values.map { $0.value + $0.source }.joined()
+        #expect(!all.contains("scrape-secret") && !all.contains("pw-secret"))
+        #expect(!lines.values.contains { $0.value == "?" })
+    }
+
     @Test("bad values are refused with a message")
     func invalid() async throws {
         await #expect(throws: ConfigError.self) {

@@ -20,12 +20,16 @@ public struct UntriagedMessage: Sendable, Equatable {
     public var inCase: Bool
     /// Weimin's own words come back through a bridge (`OutboundEcho`): never read as a villager's.
     public var echo: Bool
+    /// When Weimin stored it (for the stored → decided lag); nil where unknown.
+    public var receivedAt: Date?
 
     public init(
         id: Int, groupID: UUID, county: String, village: String, senderID: String, senderName: String, text: String, sentAt: Date,
-        quoteOf: Int?, kind: MessageKind, sealed: Bool, inCase: Bool, echo: Bool = false
+        quoteOf: Int?, kind: MessageKind, sealed: Bool, inCase: Bool, echo: Bool = false,
+        receivedAt: Date? = nil
     ) {
         self.echo = echo
+        self.receivedAt = receivedAt
         self.id = id
         self.groupID = groupID
         self.county = county

@@ -26,6 +26,9 @@ enum MigrationSupport {
 /// Every migration, in order. The names are stored in the database; a database that knows a name this
 /// list does not is newer than the binary and Weimin refuses to run on it.
 public enum WeiminMigrations {
+    /// The newest migration's name: with the count, the schema version `weimin --version` prints.
+    public static var newest: String { all.last?.name ?? "-" }
+
     public static let all: [any Migration] = [
         M001CreateSystemSettings(),
         M002CreateRegions(),

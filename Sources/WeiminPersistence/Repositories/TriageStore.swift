@@ -57,6 +57,7 @@ public struct TriageStore: Sendable {
         try await database.sql.raw(
             """
             SELECT m.id, m.group_id, m.county_code, g.village_code, m.sender_id, m.sender_name, m.text, m.sent_at, m.quote_of, m.kind, m.sealed, m.echo,
+                   m.received_at,
                    EXISTS (SELECT 1 FROM case_messages cm WHERE cm.message_id = m.id) AS in_case
             FROM messages m JOIN chat_groups g ON g.id = m.group_id
             WHERE m.id > \(bind: cursor) AND m.received_at <= \(bind: storedBefore)
@@ -73,7 +74,8 @@ public struct TriageStore: Sendable {
                 quoteOf: try r.decode(column: "quote_of", as: Int?.self),
                 kind: MessageKind(stored: try r.decode(column: "kind", as: String.self)),
                 sealed: try r.decode(column: "sealed", as: Bool?.self) == true, inCase: try r.decode(column: "in_case", as: Bool.self),
-                echo: try r.decode(column: "echo", as: String?.self) != nil)
+                echo: try r.decode(column: "echo", as: String?.self) != nil,
+                receivedAt: try r.decode(column: "received_at", as: Date?.self))
         }
     }
 

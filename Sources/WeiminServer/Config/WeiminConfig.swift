@@ -54,6 +54,8 @@ public struct WeiminConfig: Sendable {
     public var dingTalkAPI: String = "https://api.dingtalk.com"
     /// A WeChatFerry machine's `WeChat Files` folder as shared with this server (SMB/NFS mount), to read its files.
     public var wcfFilesDir: String?
+    /// `text` (default, for people) or `json` (one object per line, for log shippers).
+    public var logJSON = false
     /// The bearer token a Prometheus scraper on another machine sends for `/metrics` (loopback needs none).
     public var metricsToken: String?
 
@@ -119,12 +121,13 @@ public struct WeiminConfig: Sendable {
         public static let dingTalkAPI = "media.dingtalk_api"
         public static let wcfFilesDir = "media.wcf_dir"
         public static let metricsToken = "metrics.token"
+        public static let logFormat = "log.format"
 
         /// Every key, for refusing the unknown ones (`ConfigCheck`).
         public static let all = [
             dir, databaseURL, host, port, keyFile, dataKey, logLevel, timezone, rulesFile, supervisionInterval, deliveryInterval,
             triageInterval, triageModel, triageRules, triageNoneAbove, retentionDays, workHours, idleTimeout, maxConnections,
-            mediaDir, mediaMaxBytes, mediaInterval, weComAPI, dingTalkAPI, wcfFilesDir, metricsToken,
+            mediaDir, mediaMaxBytes, mediaInterval, weComAPI, dingTalkAPI, wcfFilesDir, metricsToken, logFormat,
         ]
     }
 
@@ -262,6 +265,11 @@ public struct WeiminConfig: Sendable {
         }
         config.wcfFilesDir = reader.string(forKey: ConfigKey(Key.wcfFilesDir))
         config.metricsToken = reader.string(forKey: ConfigKey(Key.metricsToken), isSecret: true)
+        switch reader.string(forKey: ConfigKey(Key.logFormat), default: "text").lowercased() {
+        case "text": config.logJSON = false
+        case "json": config.logJSON = true
+        case let other: throw ConfigError.invalid("日志格式 \(other) 无效：可选 text（默认）或 json（每行一个 JSON 对象）")
+        }
         guard TimeZone(identifier: config.timezone) != nil else {
             throw ConfigError.invalid("时区 \(config.timezone) 无效，例如 Asia/Shanghai")
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 import Hummingbird
 import HTTPTypes
 import WeiminCore
@@ -48,7 +49,10 @@ struct AuthenticationMiddleware: RouterMiddleware {
 /// The API's answer for each way a sign-in is refused. Unknown names and wrong passwords read the same.
 struct SignInRefusalError {
     let refusal: SignInStore.APIRefusal
-    init(_ refusal: SignInStore.APIRefusal) { self.refusal = refusal }
+    init(_ refusal: SignInStore.APIRefusal) {
+        self.refusal = refusal
+        SignInMetrics.count(channel: "api", refusal)
+    }
 
     var httpError: HTTPError {
         switch refusal {

@@ -7,7 +7,12 @@ import WeiminCore
 /// Per-request state: who is asking. Set by `AuthenticationMiddleware`, read by `requireViewer`.
 public struct WeiminRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
-    public var viewer: Viewer?
+    public var viewer: Viewer? {
+        // Middleware further out (the request log) sees who asked through the shared trace.
+        didSet { trace.staff = viewer?.userID }
+    }
+    /// Shared by every copy of this context, so the request log learns what inner middleware decided.
+    public let trace = RequestTrace()
     /// The browser session, for console pages (nil for API clients).
     public var web: WebSession?
     /// The peer's IP address (sign-in failures are counted per address as well as per account).

@@ -77,6 +77,7 @@ struct MessagesController {
                 }
             }
             guard problems.isEmpty else {
+                TakeMessagesIn.countRefused(items.count, source: source)
                 throw HTTPError(.badRequest, message: "本批未保存，请改正后重发。" + problems.prefix(20).joined(separator: "；"))
             }
             let outcomes = try await services.ingest.accept(messages, from: source, at: now)

@@ -12,6 +12,7 @@ public struct DeliveryService: Service {
     let interval: Duration
     let logger: Logger
     let batch: Int
+    let health: ServiceHealth
 
     public init(
         services: AppServices, interval: Duration = .seconds(2), client: RobotClient = RobotClient(), batch: Int = 200,
@@ -24,6 +25,7 @@ public struct DeliveryService: Service {
         self.interval = interval
         self.logger = services.logger
         self.batch = batch
+        self.health = services.health
     }
 
     public typealias Pass = DeliverOutbox.Pass
@@ -32,6 +34,7 @@ public struct DeliveryService: Service {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 let pass = try await deliverOnce()
+                health.passed("delivery")
                 if pass.failed > 0 || pass.uncertain > 0 {
                     logger.warning("outbox", metadata: ["failed": "\(pass.failed)", "uncertain": "\(pass.uncertain)"])
                 }
@@ -39,6 +42,7 @@ public struct DeliveryService: Service {
                 if pass.claimed >= batch { continue }
             } catch {
                 logger.error("outbox delivery failed", metadata: ["error": "\(String(reflecting: error))"])
+                health.failed("delivery", error: "\(error)")
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }

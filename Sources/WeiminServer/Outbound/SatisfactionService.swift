@@ -20,6 +20,7 @@ public struct SatisfactionService: Service {
     let interval: Duration
     let logger: Logger
     let now: @Sendable () -> Date
+    let health: ServiceHealth
 
     public init(services: AppServices, interval: Duration = .seconds(15), now: @escaping @Sendable () -> Date = { Date() }) {
         store = services.satisfaction
@@ -31,6 +32,7 @@ public struct SatisfactionService: Service {
         self.interval = interval
         logger = services.logger
         self.now = now
+        health = services.health
     }
 
     /// The answers are recorded in the county's name by the acceptance centre role (回访 is its duty).
@@ -87,8 +89,12 @@ public struct SatisfactionService: Service {
 
     public func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do { _ = try await processOnce() } catch {
+            do {
+                _ = try await processOnce()
+                health.passed("satisfaction")
+            } catch {
                 logger.error("satisfaction pass failed", metadata: ["error": "\(String(reflecting: error))"])
+                health.failed("satisfaction", error: "\(error)")
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }

@@ -94,8 +94,10 @@ public struct MediaService: Service {
             do {
                 // Work until nothing is due, then wait.
                 while try await runOnce() != Pass() {}
+                services.health.passed("media")
             } catch {
                 logger.error("media pass failed", metadata: ["error": "\(error)"])
+                services.health.failed("media", error: "\(error)")
             }
             try? await Task.sleep(for: interval)
         }

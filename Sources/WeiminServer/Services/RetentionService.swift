@@ -11,6 +11,7 @@ public struct RetentionService: Service {
     let files: MediaFiles
     let days: Int
     let logger: Logger
+    let health: ServiceHealth
 
     public init(services: AppServices) {
         self.store = services.retention
@@ -18,6 +19,7 @@ public struct RetentionService: Service {
         self.files = services.mediaFiles
         self.days = services.config.retentionDays
         self.logger = services.logger
+        self.health = services.health
     }
 
     public func run() async throws {
@@ -30,8 +32,10 @@ public struct RetentionService: Service {
                         if !erased.isEmpty { logger.notice("retention: personal data erased", metadata: ["cases": "\(erased.count)"]) }
                         // The erased items' files, now that their rows say so (also swept by the media service).
                         while try await media.sweepErased(files: files) > 0 {}
+                        health.passed("retention")
                     } catch {
                         logger.error("retention run failed", metadata: ["error": "\(String(reflecting: error))"])
+                        health.failed("retention", error: "\(error)")
                     }
                     try await Task.sleep(for: .seconds(86400))
                 }

@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 import Logging
 import ServiceLifecycle
 import WeiminApp
@@ -14,6 +15,7 @@ public struct SupervisionService: Service {
     let now: @Sendable () -> Date
     let holder: String
     let logger: Logger
+    let health: ServiceHealth
 
     public init(services: AppServices, interval: Duration = .seconds(60), now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = services.supervision
@@ -22,6 +24,7 @@ public struct SupervisionService: Service {
         self.now = now
         self.holder = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))"
         self.logger = services.logger
+        self.health = services.health
     }
 
     public func scanOnce() async throws -> SupervisionStore.ScanResult {
@@ -54,8 +57,13 @@ public struct SupervisionService: Service {
                                     "orders": "\(r.issued[.order] ?? 0)", "notices": "\(r.issued[.notice] ?? 0)",
                                 ])
                         }
+                        for (kind, n) in r.issued where n > 0 {
+                            Counter(label: "weimin_supervision_issued_total", dimensions: [("kind", "\(kind)")]).increment(by: n)
+                        }
+                        health.passed("supervision")
                     } catch {
                         logger.error("supervision scan failed", metadata: ["error": "\(String(reflecting: error))"])
+                        health.failed("supervision", error: "\(error)")
                     }
                     try await Task.sleep(for: interval)
                 }

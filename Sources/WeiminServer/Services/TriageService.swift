@@ -59,10 +59,13 @@ public struct TriageService: Service {
             logger.error("triage could not set its starting point", metadata: ["error": "\(String(reflecting: error))"])
         }
         var triager: Triager
+        services.health.model = .loading
         do { triager = try await Self.triager(services: services, store: store) } catch {
             logger.error("triage is off: the model or rules could not be loaded", metadata: ["error": "\(error)"])
+            services.health.model = .failed(reason: "\(error)")
             return
         }
+        services.health.model = .loaded(version: triager.modelVersion)
         logger.info("triage on", metadata: ["model": "\(triager.modelVersion)"])
         var loaded = Self.modelStamp(services.config.activeTriageModel)
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
@@ -87,9 +90,11 @@ public struct TriageService: Service {
             do {
                 let limit = waited > .zero ? 100 : 500
                 let pass = try await runOnce(triager: &triager, limit: limit)
+                services.health.passed("triage")
                 if pass.triaged >= limit { continue }
             } catch {
                 logger.error("triage pass failed", metadata: ["error": "\(String(reflecting: error))"])
+                services.health.failed("triage", error: "\(error)")
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 import Hummingbird
 import HTTPTypes
 import HummingbirdOTP
@@ -57,7 +58,9 @@ struct SignInController {
             guard !username.isEmpty, let password = form.password, !password.isEmpty else {
                 return loginPage(request: request, username: username, error: "请输入用户名和密码。", status: .badRequest)
             }
-            switch try await signIn.passwordStep(username: username, password: password, address: context.clientAddress(request)) {
+            let step = try await signIn.passwordStep(username: username, password: password, address: context.clientAddress(request))
+            SignInMetrics.count(channel: "console", step)
+            switch step {
             case .locked(let until):
                 return loginPage(request: request, username: username, error: Self.lockedMessage(until), status: .tooManyRequests)
             case .throttled(let until):
