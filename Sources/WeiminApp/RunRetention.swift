@@ -18,7 +18,7 @@ public struct RunRetention: Sendable {
 
     /// Erases what is due; returns the case numbers erased.
     @discardableResult
-    public func run(now: Date, days: Int) async throws -> [String] {
+    public func run(now: Date, days: Int, progress: ((Int) -> Void)? = nil) async throws -> [String] {
         guard days > 0 else { return [] }
         var erased: [String] = []
         while true {
@@ -27,6 +27,7 @@ public struct RunRetention: Sendable {
             for c in batch {
                 try await store.erase(c, note: { "保存期限（\(days)日）届满，已删除群众个人信息（消息\($0)条）" }, at: now)
                 erased.append(c.number.description)
+                progress?(erased.count)
             }
         }
         return erased

@@ -23,9 +23,12 @@ struct AuditVerify: AsyncParsableCommand {
         var broken = false
         try await runReportingErrors {
             let config = try await data.load()
+            let progress = ProgressLine()
             let report = try await ServerRunner.withServices(config: config) { services in
-                try await services.audit.verifyAll()
+                let total = try await services.database.rowCounts()["cases"] ?? 0
+                return try await services.audit.verifyAll { progress.show("核验留痕链", $0, of: total) }
             }
+            progress.show("核验留痕链", report.casesChecked, of: report.casesChecked, final: true)
             say("已核验 \(report.casesChecked) 件工单、\(report.eventsChecked) 条记录。")
             if report.breaks.isEmpty && report.mismatches.isEmpty {
                 say("全部完好，未发现篡改。")

@@ -102,7 +102,10 @@ struct RetentionRun: AsyncParsableCommand {
             let numbers = try await ServerRunner.withServices(config: config) { services in
                 let retention = RunRetention(store: services.retention)
                 if dryRun { return try await retention.due(now: Date(), days: days) }
-                let erased = try await retention.run(now: Date(), days: days)
+                let progress = ProgressLine()
+                let total = try await retention.due(now: Date(), days: days).count
+                let erased = try await retention.run(now: Date(), days: days) { progress.show("删除个人信息（工单）", $0, of: total) }
+                if total > 0 { progress.show("删除个人信息（工单）", erased.count, of: total, final: true) }
                 // The erased photos' and voice notes' files go now rather than at the server's next media pass.
                 while try await services.mediaStore.sweepErased(files: services.mediaFiles) > 0 {}
                 return erased

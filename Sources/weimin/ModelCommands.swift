@@ -56,6 +56,11 @@ struct ModelCommand: AsyncParsableCommand {
     }
 
     struct Train: AsyncParsableCommand {
+        /// What a training step is called on screen.
+        static func stepName(_ step: String) -> String {
+            step == "features" ? "提取特征（条）" : step.hasPrefix("head ") ? "训练完成的模型头（\(step.dropFirst(5))）" : step
+        }
+
         static let configuration = CommandConfiguration(
             abstract: "在标注数据上训练模型。Train a model; the same data always gives the same file.",
             discussion:
@@ -112,13 +117,20 @@ struct ModelCommand: AsyncParsableCommand {
                 ignoring[parts[0], default: []].insert(parts[1])
             }
             let model: TextModel
+            let progress = ProgressLine()
+            var report: (@Sendable (String, Int, Int) -> Void)?
+            if !json {
+                report = { @Sendable step, done, total in progress.show(Train.stepName(step), done, of: total) }
+            }
             do {
                 model = try TextModelTraining.train(
                     loaded.examples, labelColumns: file.labelColumns,
                     features: FeatureConfig(dimension: buckets, minN: 1, maxN: maxN, words: words), trainer: trainer,
                     useIDF: idf, ignoring: ignoring, losses: losses,
-                    notes: ["rows": String(loaded.examples.count), "data": URL(fileURLWithPath: file.data).lastPathComponent])
+                    notes: ["rows": String(loaded.examples.count), "data": URL(fileURLWithPath: file.data).lastPathComponent],
+                    progress: report)
             } catch { throw ValidationError(error.description) }
+            if !json { progress.note("训练完成", final: true) }
             let elapsed = ContinuousClock.now - start
             let bytes = try model.serialized()
             try bytes.write(to: URL(fileURLWithPath: out))

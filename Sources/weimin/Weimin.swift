@@ -17,10 +17,12 @@ struct Weimin: AsyncParsableCommand {
 
             Settings come from flags, then WEIMIN_… environment variables, then a JSON config file (--config or WEIMIN_CONFIG), then defaults. Data lives in --dir (default ./weimin-data) unless --database-url postgres://… is given.
             """,
+        version: WeiminVersion.description,
         subcommands: [
             Serve.self, Migrate.self, Demo.self, UserCommand.self, AuditCommand.self, CalendarCommand.self, RulesCommand.self,
             RetentionCommand.self, SourceCommand.self, GroupCommand.self, ImportCommand.self, BenchCommand.self, RobotCommand.self,
-            OutboxCommand.self, ModelCommand.self, ClassifyCommand.self, MediaCommand.self,
+            OutboxCommand.self, ModelCommand.self, ClassifyCommand.self, MediaCommand.self, BackupCommand.self, RestoreCommand.self,
+            ConfigCommand.self,
         ])
 }
 

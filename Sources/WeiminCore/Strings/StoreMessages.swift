@@ -4,6 +4,13 @@ import Foundation
 /// staff and integrators, notes written into case histories, placeholders stored in place of erased or sealed
 /// words. Persistence only passes values in; every word and punctuation mark is here.
 public enum StoreMessages {
+    // MARK: Backups
+
+    public enum Backup {
+        public static let notSQLite = "此操作只用于内置 SQLite 数据库；PostgreSQL 用 pg_dump 备份"
+        public static func exists(_ path: String) -> String { "\(path) 已存在，不会覆盖：请换一个文件名" }
+    }
+
     // MARK: Database set-up and safety
 
     public enum Database {

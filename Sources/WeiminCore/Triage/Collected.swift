@@ -8,9 +8,12 @@ final class Collected<Item>: @unchecked Sendable {
 
     init(count: Int) { items = Array(repeating: nil, count: count) }
 
-    func put(_ i: Int, _ item: Item) {
+    /// Stores `item`; returns how many slots are filled now (for progress).
+    @discardableResult
+    func put(_ i: Int, _ item: Item) -> Int {
         lock.lock()
+        defer { lock.unlock() }
         items[i] = item
-        lock.unlock()
+        return items.count { $0 != nil }
     }
 }

@@ -6,7 +6,8 @@ public enum TextModelTraining {
     public static func train(
         _ examples: [LabelledExample], labelColumns: [String], features: FeatureConfig = FeatureConfig(),
         trainer: LinearTrainer = LinearTrainer(), useIDF: Bool = false, ignoring: [String: Set<String>] = [:],
-        losses: [String: LinearTrainer.Loss] = [:], notes: [String: String] = [:]
+        losses: [String: LinearTrainer.Loss] = [:], notes: [String: String] = [:],
+        progress: (@Sendable (_ step: String, _ done: Int, _ total: Int) -> Void)? = nil
     ) throws(LabelledData.Problem) -> TextModel {
         guard !examples.isEmpty else { throw LabelledData.Problem(description: "没有可用于训练的数据") }
         // Document frequencies first (scikit-learn's smooth IDF: ln((1 + n) / (1 + df)) + 1), then the features weighted by them.
@@ -23,11 +24,13 @@ public enum TextModelTraining {
         var extractor = FeatureExtractor(config: features, idf: idf)
         var xs: [SparseVector] = []
         xs.reserveCapacity(examples.count)
-        for e in examples {
+        for (i, e) in examples.enumerated() {
             var x = SparseVector()
             extractor.extract(e.text, into: &x)
             xs.append(x)
+            if i % 5000 == 4999 { progress?("features", i + 1, examples.count) }
         }
+        progress?("features", examples.count, examples.count)
         var jobs: [(column: String, rows: [Int], labels: [String], ys: [Int])] = []
         for column in labelColumns {
             // Rows whose label is ignored for this column are not its training data (the triage model's
@@ -49,7 +52,8 @@ public enum TextModelTraining {
             let job = work[j]
             var headTrainer = trainer
             if let loss = losses[job.column] { headTrainer.loss = loss }
-            trained.put(j, headTrainer.train(job.rows.map { vectors[$0] }, job.ys, classes: job.labels, dimension: dimension))
+            let done = trained.put(j, headTrainer.train(job.rows.map { vectors[$0] }, job.ys, classes: job.labels, dimension: dimension))
+            progress?("head " + job.column, done, work.count)
         }
         var heads: [String: LinearClassifier] = [:]
         for (j, job) in jobs.enumerated() { heads[job.column] = trained.items[j]! }
