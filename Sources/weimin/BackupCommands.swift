@@ -48,12 +48,19 @@ struct RestoreCommand: AsyncParsableCommand {
     @Option(name: .customLong("key-file"), help: "数据密钥文件（默认：备份时的位置）。The data key (default: where it was at backup).")
     var keyFile: String?
 
+    @Option(
+        name: .customLong("database-url"),
+        help: "PostgreSQL 备份恢复到的新建空数据库。For a PostgreSQL backup: the new, empty database to restore into.")
+    var databaseURL: String?
+
     func run() async throws {
         try await runReportingErrors {
-            let manifest = try Backup.restore(file, into: dir, keyFile: keyFile) { say($0) }
+            let manifest = try await Backup.restore(file, into: dir, keyFile: keyFile, databaseURL: databaseURL) { say($0) }
             let counts = manifest.counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: "，")
             say("已恢复到 \(dir)（备份于 \(manifest.createdAt)，版本 \(manifest.release)，schema \(manifest.schema)）：\(counts)。")
-            say("下一步：weimin audit verify --dir \(dir) 核验留痕链；weimin serve --dir \(dir) 启动（旧版本的备份会先要求 weimin migrate）。")
+            say(
+                "下一步：weimin audit verify --dir \(dir) 核验留痕链；weimin serve --dir \(dir)\(databaseURL == nil ? "" : " --database-url …") 启动（旧版本的备份会先要求 weimin migrate）。"
+            )
         }
     }
 }

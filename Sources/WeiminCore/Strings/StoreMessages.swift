@@ -8,6 +8,7 @@ public enum StoreMessages {
 
     public enum Backup {
         public static let notSQLite = "此操作只用于内置 SQLite 数据库；PostgreSQL 用 pg_dump 备份"
+        public static let notPostgres = "此操作只用于 PostgreSQL 数据库"
         public static func exists(_ path: String) -> String { "\(path) 已存在，不会覆盖：请换一个文件名" }
     }
 

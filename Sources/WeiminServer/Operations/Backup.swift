@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import WeiminPersistence
 import ZIPFoundation
 
@@ -11,6 +12,8 @@ public enum Backup {
 
     public struct Manifest: Codable, Sendable, Equatable {
         public var format: String
+        /// `sqlite` (the zip holds weimin.sqlite) or `postgresql` (weimin.pgdump, pg_dump's custom format).
+        public var database: String
         public var release: String
         public var schema: Int
         public var createdAt: Date
@@ -21,7 +24,7 @@ public enum Backup {
         public var mediaFiles: Int
 
         enum CodingKeys: String, CodingKey {
-            case format, release, schema, counts
+            case format, database, release, schema, counts
             case createdAt = "created_at"
             case keyFingerprint = "key_fingerprint"
             case keyFile = "key_file"
@@ -45,30 +48,16 @@ public enum Backup {
     public static func make(
         services: AppServices, out: String, includeMedia: Bool = true, progress: (String) -> Void = { _ in }
     ) async throws -> Manifest {
-        guard case .sqlite = services.database.location else {
-            throw Failure("PostgreSQL 的备份请用 pg_dump（docs/install.md 有命令）；weimin backup 只用于内置 SQLite。")
-        }
         guard !FileManager.default.fileExists(atPath: out) else { throw Failure("\(out) 已存在，不会覆盖：请换一个文件名") }
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("weimin-backup-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: work) }
-        let snapshot = work + "/weimin.sqlite"
         progress("复制数据库（服务可继续运行）…")
-        try await services.database.snapshotSQLite(to: snapshot)
-        // Count what the copy holds, not the live database (which has moved on meanwhile).
-        let copy = try WeiminDatabase(location: .sqlite(path: snapshot), logger: services.logger)
-        let counts: [String: Int]
-        do {
-            counts = try await copy.rowCounts()
-            await copy.shutdown()
-        } catch {
-            await copy.shutdown()
-            throw error
-        }
+        let (kind, dump, counts) = try await copyDatabase(services, into: work)
         let mediaRoot = URL(fileURLWithPath: services.mediaFiles.root)
         let media = includeMedia ? mediaFiles(under: mediaRoot) : []
         let manifest = Manifest(
-            format: format, release: WeiminVersion.release, schema: WeiminVersion.schema, createdAt: Date(),
+            format: format, database: kind, release: WeiminVersion.release, schema: WeiminVersion.schema, createdAt: Date(),
             keyFingerprint: services.keyFingerprint, keyFile: URL(fileURLWithPath: services.config.keyFile).standardizedFileURL.path,
             counts: counts, mediaFiles: media.count)
         try encoder.encode(manifest).write(to: URL(fileURLWithPath: work + "/manifest.json"))
@@ -78,7 +67,7 @@ public enum Backup {
         try? FileManager.default.removeItem(atPath: partial)
         let archive = try Archive(url: URL(fileURLWithPath: partial), accessMode: .create)
         try archive.addEntry(with: "manifest.json", relativeTo: URL(fileURLWithPath: work), compressionMethod: .deflate)
-        try archive.addEntry(with: "weimin.sqlite", relativeTo: URL(fileURLWithPath: work), compressionMethod: .deflate)
+        try archive.addEntry(with: dump, relativeTo: URL(fileURLWithPath: work), compressionMethod: .deflate)
         for (i, relative) in media.enumerated() {
             // Photos and voice are compressed already; storing them as they are is faster and no larger.
             try archive.addEntry(with: relative, relativeTo: mediaRoot.deletingLastPathComponent(), compressionMethod: .none)
@@ -87,6 +76,35 @@ public enum Backup {
         // Only a complete file gets the final name: a backup cut short by a full disk is never taken for a good one.
         try FileManager.default.moveItem(atPath: partial, toPath: out)
         return manifest
+    }
+
+    /// The database's consistent copy in `work`: its kind, file name and the row counts of that same moment.
+    static func copyDatabase(_ services: AppServices, into work: String) async throws -> (String, String, [String: Int]) {
+        switch services.database.location {
+        case .sqlite:
+            let snapshot = work + "/weimin.sqlite"
+            try await services.database.snapshotSQLite(to: snapshot)
+            // Count what the copy holds, not the live database (which has moved on meanwhile).
+            let copy = try WeiminDatabase(location: .sqlite(path: snapshot), logger: services.logger)
+            do {
+                let counts = try await copy.rowCounts()
+                await copy.shutdown()
+                return ("sqlite", "weimin.sqlite", counts)
+            } catch {
+                await copy.shutdown()
+                throw error
+            }
+        case .postgres(let url):
+            let pgDump = try PostgresTools.find("pg_dump")
+            let file = work + "/weimin.pgdump"
+            // pg_dump reads the very snapshot the counts were taken in.
+            let counts = try await services.database.withExportedSnapshot { snapshot, counts in
+                try await PostgresTools.run(
+                    pgDump, ["--format=custom", "--no-owner", "--no-privileges", "--snapshot=\(snapshot)", "--file=\(file)"], url: url)
+                return counts
+            }
+            return ("postgresql", "weimin.pgdump", counts)
+        }
     }
 
     /// `media/ab/cd/<sha256>` paths (relative to the media folder's parent), without the unfinished `tmp` ones.
@@ -118,13 +136,21 @@ public enum Backup {
 
     /// Restores `file` into the new data folder `dir` (refused if it exists and is not empty), with the data key from
     /// `keyFile`, else from where it was at backup time. The key must match the manifest's fingerprint.
-    public static func restore(_ file: String, into dir: String, keyFile: String?, progress: (String) -> Void = { _ in }) throws -> Manifest
-    {
+    public static func restore(
+        _ file: String, into dir: String, keyFile: String?, databaseURL: String? = nil, progress: (String) -> Void = { _ in }
+    ) async throws -> Manifest {
         let manifest = try manifest(of: file)
         guard manifest.schema <= WeiminVersion.schema else {
             throw Failure("备份来自较新的版本（schema \(manifest.schema)，本程序 \(WeiminVersion.schema)）：请用新版本恢复")
         }
         let fm = FileManager.default
+        if manifest.database == "postgresql" {
+            guard databaseURL != nil else {
+                throw Failure("这是 PostgreSQL 的备份：请用 --database-url 指定一个新建的空数据库（createdb weimin_restored）")
+            }
+        } else if databaseURL != nil {
+            throw Failure("这是内置 SQLite 的备份，不能恢复到 PostgreSQL：去掉 --database-url")
+        }
         if fm.fileExists(atPath: dir), !((try? fm.contentsOfDirectory(atPath: dir)) ?? []).isEmpty {
             throw Failure("\(dir) 已存在且不是空的，不会覆盖：请给一个新的数据目录")
         }
@@ -140,11 +166,29 @@ public enum Backup {
         progress("解压到 \(dir)…")
         let archive = try Archive(url: URL(fileURLWithPath: file), accessMode: .read)
         let target = URL(fileURLWithPath: dir).standardizedFileURL
-        for entry in archive where entry.path != "manifest.json" {
+        for entry in archive where entry.path != "manifest.json" && entry.path != "weimin.pgdump" {
             let destination = target.appendingPathComponent(entry.path).standardizedFileURL
             // An entry named ../x must not escape the new folder.
             guard destination.path.hasPrefix(target.path + "/") else { throw Failure("备份中有越界的路径 \(entry.path)，已停止") }
             _ = try archive.extract(entry, to: destination)
+        }
+        if let databaseURL, let dump = archive["weimin.pgdump"] {
+            let database = try WeiminDatabase(
+                location: try DatabaseLocation.resolve(databaseURL: databaseURL, dir: dir), logger: .init(label: "weimin.restore"))
+            let used: Bool
+            do { used = try await database.hasWeiminSchema() } catch {
+                await database.shutdown()
+                throw error
+            }
+            await database.shutdown()
+            guard !used else { throw Failure("目标数据库已有 weimin 的表，不会覆盖：请新建一个空数据库") }
+            let file = target.appendingPathComponent(".weimin.pgdump").path
+            defer { try? fm.removeItem(atPath: file) }
+            _ = try archive.extract(dump, to: URL(fileURLWithPath: file))
+            progress("pg_restore 写入数据库…")
+            try await PostgresTools.run(
+                try PostgresTools.find("pg_restore"), ["--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction", file],
+                url: databaseURL)
         }
         let keyPath = target.appendingPathComponent("weimin.key").path
         try Data(keyText.utf8).write(to: URL(fileURLWithPath: keyPath))
