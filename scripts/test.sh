@@ -34,4 +34,8 @@ if [ $# -eq 0 ]; then
     else
         echo "== browser test skipped: apt-get install chromium chromium-driver fonts-noto-cjk && pip install selenium"
     fi
+    # The .deb: built from this binary, inspected, installed with dpkg -i, run as its service user, purged (root only;
+    # elsewhere it builds and inspects, unless WEIMIN_REQUIRE_PACKAGE=1).
+    echo "== package test (scripts/package-deb.sh, dpkg -i, the service user)"
+    bash Tests/Package/package_test.sh --binary .build/debug/weimin
 fi

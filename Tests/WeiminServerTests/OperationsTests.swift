@@ -63,6 +63,8 @@ struct OperationsTests {
         #expect(before.text.contains("# TYPE weimin_http_requests_total counter"))
         #expect(before.text.contains(#"weimin_build_info{version="\#(WeiminVersion.release)""#))
         #expect(before.text.contains("# TYPE weimin_cases_open gauge"))
+        #expect(Self.value(before.text, "weimin_db_up") == 1)
+        #expect(before.text.contains("# TYPE weimin_db_roundtrip_seconds gauge"))
         let stored = #"weimin_messages_total{source="generic",outcome="stored"}"#
         let duplicate = #"weimin_messages_total{source="generic",outcome="duplicate"}"#
         let refused = #"weimin_messages_total{source="generic",outcome="refused"}"#

@@ -58,8 +58,18 @@ struct OperationsController {
 
     /// Gauges read at scrape time: outbox by status, open and overdue cases by township.
     static func refreshGauges(_ services: AppServices) async {
-        guard let readings = try? await OperationsReadings(database: services.database).read() else { return }
         let registry = services.metrics.registry
+        // A round trip through the pool at scrape time: when connections are scarce, the wait shows here first.
+        let started = ContinuousClock.now
+        let answered = (try? await services.database.ping()) != nil
+        let took = ContinuousClock.now - started
+        registry.makeGauge(
+            name: "weimin_db_roundtrip_seconds", labels: [],
+            help: "Seconds to take a pooled connection and run SELECT 1 at the last scrape (pool wait included)"
+        ).set(Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18)
+        registry.makeGauge(name: "weimin_db_up", labels: [], help: "1 when the database answered at the last scrape")
+            .set(answered ? 1.0 : 0.0)
+        guard let readings = try? await OperationsReadings(database: services.database).read() else { return }
         for status in Set(["pending", "claimed", "sending", "uncertain", "unbound", "failed", "delivered"]).union(readings.outbox.keys) {
             registry.makeGauge(
                 name: "weimin_outbox_items", labels: [("status", status)], help: "Outbox items by status (pending is the backlog)"
