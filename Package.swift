@@ -36,6 +36,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
+        // Tracing, off unless tracing.endpoint is set: OTLP over HTTP only (the gRPC exporter's build is left out).
+        .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPHTTP"]),
     ],
     targets: [
         // The domain: pure values and rules. No framework imports, so its tests build in seconds.
@@ -90,9 +92,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "OTel", package: "swift-otel"),
             ],
             resources: [
                 .copy("Resources/triage.wmtm"), .copy("Resources/triage-corpus.tsv"), .copy("Resources/Views"),
+                .copy("Resources/openapi.json"),
             ],
             swiftSettings: swiftSettings
         ),

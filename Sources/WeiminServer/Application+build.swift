@@ -11,6 +11,11 @@ import WeiminPersistence
 /// consults `Access` in WeiminCore: one rule table, one place.
 public func buildRouter(services: AppServices) -> Router<WeiminRequestContext> {
     let router = Router(context: WeiminRequestContext.self)
+    if services.config.tracingEndpoint != nil {
+        // A span per request for the county's collector. Query values that are secrets (bridge tokens, platform
+        // signatures) or personal (ledger searches) are sent as REDACTED; bodies never.
+        router.add(middleware: TracingMiddleware(redactingQueryParameters: Tracing.redactedQueryParameters))
+    }
     router.add(middleware: RequestLogMiddleware(logger: services.logger))
     router.add(middleware: ErrorLoggingMiddleware(logger: services.logger))
     router.add(middleware: InputRulesMiddleware())
@@ -64,7 +69,7 @@ public func buildRouter(services: AppServices) -> Router<WeiminRequestContext> {
 /// The application: HTTP server (idle timeout, connection cap) plus the background services. SIGTERM drains requests;
 /// the caller closes the database once all of them have stopped.
 public func buildApplication(
-    services: AppServices, onServerRunning: (@Sendable (Int) async -> Void)? = nil
+    services: AppServices, extraServices: [any Service] = [], onServerRunning: (@Sendable (Int) async -> Void)? = nil
 ) -> some ApplicationProtocol {
     let router = buildRouter(services: services)
     var app = Application(
@@ -75,6 +80,7 @@ public func buildApplication(
         logger: services.logger)
     // The database is not one of the app's services: the caller closes it after every service has stopped (see
     // ServerRunner.serve), so no background service can touch a closed pool, even when the server fails to bind.
+    app.addServices(extraServices)
     // Each background service, with how often it means to run, so that `/readyz` can tell when one has stopped.
     let health = services.health
     if services.config.supervisionInterval > 0 {

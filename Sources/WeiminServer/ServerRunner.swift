@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 import WeiminCore
 import WeiminPersistence
 
@@ -26,7 +27,12 @@ public enum ServerRunner {
             logger.warning("\(warning)")
             try? FileHandle.standardOutput.write(contentsOf: Data("警告：\(warning)\n".utf8))
         }
-        let app = buildApplication(services: services) { port in
+        let tracing: (any Service)?
+        do { tracing = try Tracing.service(config: config, logger: logger) } catch {
+            await services.shutdown()
+            throw error
+        }
+        let app = buildApplication(services: services, extraServices: tracing.map { [$0] } ?? []) { port in
             let host = config.host == "0.0.0.0" ? "127.0.0.1" : config.host
             let text = "Weimin 为民 已启动：http://\(host):\(port)\n数据库：\(location)\n按 Ctrl+C 停止。"
             if let banner { banner(text) } else { try? FileHandle.standardOutput.write(contentsOf: Data((text + "\n").utf8)) }

@@ -156,6 +156,42 @@ struct OperationsTests {
         #expect(!all.contains("wms_secret_in_query") && !all.contains("低保"))
     }
 
+    @Test("tracing on: spans of requests reach an OTLP/HTTP collector, secrets in query strings redacted")
+    func tracing() async throws {
+        // A collector as the OTLP/HTTP spec has it: POST /v1/traces, application/x-protobuf, answered 200.
+        let received = Mutex<[(type: String, encoding: String, body: [UInt8])]>([])
+        let collector = Router()
+        collector.post("/v1/traces") { request, _ -> Response in
+            let body = try await request.body.collect(upTo: 8 << 20)
+            received.withLock {
+                $0.append(
+                    (
+                        request.headers[.contentType] ?? "", request.headers[.contentEncoding] ?? "",
+                        Array(body.readableBytesView)
+                    ))
+            }
+            return Response(status: .ok, headers: [.contentType: "application/x-protobuf"], body: .init(byteBuffer: ByteBuffer()))
+        }
+        let collectorApp = Application(router: collector, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await collectorApp.test(.live) { client in
+            let collectorPort = try #require(client.port)
+            let config = try await ServingTests.prepared(.sqlite)
+            let (process, port) = try await ServeProcess.start(
+                config, environment: ["WEIMIN_TRACING_ENDPOINT": "http://127.0.0.1:\(collectorPort)/v1/traces"])
+            defer { process.terminate() }
+            #expect(try await Self.fetch(port, "/healthz?token=wms_query_secret_42").status == 200)
+            #expect(try await Self.fetch(port, "/api/v1/regions").status == 401)
+            // The batch goes out within the exporter's schedule (5 s by default).
+            for _ in 0..<60 where received.withLock({ $0.isEmpty }) { try await Task.sleep(for: .milliseconds(500)) }
+            let exports = received.withLock { $0 }
+            let first = try #require(exports.first, "no trace export reached the collector")
+            #expect(first.type == "application/x-protobuf")
+            let text = String(decoding: exports.flatMap { $0.encoding.isEmpty ? $0.body : [] }, as: UTF8.self)
+            #expect(text.contains("/healthz") && text.contains("weimin"))
+            #expect(text.contains("REDACTED") && !text.contains("wms_query_secret_42"))
+        }
+    }
+
     @Test("weimin --version prints the release and the schema, and exits 0")
     func version() throws {
         let binary = Bundle.module.bundleURL.deletingLastPathComponent().appendingPathComponent("weimin").path

@@ -67,6 +67,7 @@ public enum ConfigReport {
         case K.weComAPI: return c.weComAPI
         case K.dingTalkAPI: return c.dingTalkAPI
         case K.wcfFilesDir: return c.wcfFilesDir ?? "（未设置）"
+        case K.tracingEndpoint: return c.tracingEndpoint ?? "（未设置：不导出追踪）"
         case K.metricsToken: return c.metricsToken == nil ? "（未设置：只有本机可读 /metrics）" : "（已设置，已隐藏）"
         default: return "?"
         }

@@ -56,6 +56,8 @@ public struct WeiminConfig: Sendable {
     public var wcfFilesDir: String?
     /// `text` (default, for people) or `json` (one object per line, for log shippers).
     public var logJSON = false
+    /// An OpenTelemetry collector's OTLP/HTTP traces address (e.g. http://127.0.0.1:4318/v1/traces); nil = no tracing.
+    public var tracingEndpoint: String?
     /// The bearer token a Prometheus scraper on another machine sends for `/metrics` (loopback needs none).
     public var metricsToken: String?
 
@@ -122,12 +124,13 @@ public struct WeiminConfig: Sendable {
         public static let wcfFilesDir = "media.wcf_dir"
         public static let metricsToken = "metrics.token"
         public static let logFormat = "log.format"
+        public static let tracingEndpoint = "tracing.endpoint"
 
         /// Every key, for refusing the unknown ones (`ConfigCheck`).
         public static let all = [
             dir, databaseURL, host, port, keyFile, dataKey, logLevel, timezone, rulesFile, supervisionInterval, deliveryInterval,
             triageInterval, triageModel, triageRules, triageNoneAbove, retentionDays, workHours, idleTimeout, maxConnections,
-            mediaDir, mediaMaxBytes, mediaInterval, weComAPI, dingTalkAPI, wcfFilesDir, metricsToken, logFormat,
+            mediaDir, mediaMaxBytes, mediaInterval, weComAPI, dingTalkAPI, wcfFilesDir, metricsToken, logFormat, tracingEndpoint,
         ]
     }
 
@@ -265,6 +268,12 @@ public struct WeiminConfig: Sendable {
         }
         config.wcfFilesDir = reader.string(forKey: ConfigKey(Key.wcfFilesDir))
         config.metricsToken = reader.string(forKey: ConfigKey(Key.metricsToken), isSecret: true)
+        if let text = reader.string(forKey: ConfigKey(Key.tracingEndpoint)), !text.isEmpty {
+            guard let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                throw ConfigError.invalid("tracing.endpoint 应为 OTLP/HTTP 地址，如 http://127.0.0.1:4318/v1/traces：\(text)")
+            }
+            config.tracingEndpoint = text
+        }
         switch reader.string(forKey: ConfigKey(Key.logFormat), default: "text").lowercased() {
         case "text": config.logJSON = false
         case "json": config.logJSON = true
