@@ -164,6 +164,18 @@ struct CaseWorkflowTests {
         #expect(accepted.dueAt == at("2026-12-03", 17, 30))  // 5 working days
     }
 
+    @Test("a co-handler named twice, or the lead named as one, is one department (it was a UNIQUE failure, a 500)")
+    func coHandlersOnce() throws {
+        var c = makeCase(.initial, created: at("2026-11-23", 9))
+        c = try workflow.plan(.accept(note: ""), on: c, by: user(.intakeOperator), at: at("2026-11-23", 9)).after
+        let other = UUID()
+        let dispatched = try workflow.plan(
+            .dispatch(lead: zjj, coHandlers: [jtj, jtj, zjj, other, jtj], note: ""), on: c, by: user(.intakeOperator),
+            at: at("2026-11-23", 9, 30)
+        ).after
+        #expect(dispatched.coHandlerIDs == [jtj, other])
+    }
+
     @Test("suspension stops the clock and resuming gives the time back")
     func suspension() throws {
         var c = makeCase(.initial, created: at("2026-11-23", 9))

@@ -71,7 +71,9 @@ public struct CaseWorkflow: Sendable {
             }
         case .dispatch(let lead, let co, _), .reassign(let lead, let co, _):
             after.departmentID = lead
-            after.coHandlerIDs = co.filter { $0 != lead }
+            // Each co-handler once, in the order given: a department named twice is still one department.
+            var seen: Set<UUID> = [lead]
+            after.coHandlerIDs = co.filter { seen.insert($0).inserted }
             after.departmentCode = nil  // re-resolved by storage
             if let r = rules.rule(for: .returnWindow, category: c.category, urgency: c.urgency, sealed: c.sealed) {
                 after.returnDueAt = calendar.deadline(from: now, limit: r.limit)
