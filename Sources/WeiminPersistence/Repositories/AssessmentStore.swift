@@ -129,7 +129,7 @@ public struct AssessmentStore: Sendable {
         guard let row = try await CaseModel.query(on: database.db).filter(\.$number == number.description).first(), let id = row.id,
             row.scopeCode.hasPrefix(viewer.region.scopePrefix), !row.sealed
         else { throw CaseOperationError.notFound }
-        try await database.db.transaction { db in
+        try await database.writing { db in
             let sql = db as! any SQLDatabase
             let existing = try await sql.raw("SELECT case_id FROM assessment_exclusions WHERE case_id = \(bind: id)").first()
             guard existing == nil else { throw CaseOperationError.conflict(StoreMessages.Assessment.alreadyExcluded) }

@@ -94,7 +94,7 @@ public struct CaseStore: Sendable {
         let year = Calendar.beijing.component(.year, from: now)
         let series: CaseNumber.Series = new.sealed ? .sealed : .ordinary
         let words = try new.sealed ? SealedWords.seal(title: new.title, summary: new.summary, cipher: cipher) : nil
-        return try await database.db.transaction { db in
+        return try await database.writing { db in
             let seq = try await Self.nextSequence(CaseNumber.sequenceKey(county: new.county, year: year, series: series), on: db)
             guard let number = CaseNumber(county: new.county, year: year, sequence: seq, series: series) else {
                 throw PersistenceError.invalid(StoreMessages.Cases.numberOutOfRange(county: new.county, year: year, sequence: seq))

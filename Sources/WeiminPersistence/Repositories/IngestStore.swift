@@ -214,7 +214,7 @@ public struct IngestStore: Sendable {
             }
             let new =
                 m.media.isEmpty
-                ? try await insert(database.sql) : try await database.db.transaction { db in try await insert(db as! any SQLDatabase) }
+                ? try await insert(database.sql) : try await database.writing { db in try await insert(db as! any SQLDatabase) }
             outcomes[i] = new ? .quarantined : .duplicate
         }
         return outcomes
@@ -312,7 +312,7 @@ public struct IngestStore: Sendable {
             let group = try await ChatGroupModel.query(on: database.db).filter(\.$platform == platform.rawValue)
                 .filter(\.$externalID == externalID).filter(\.$countyCode == county.rawValue).first(), let groupID = group.id
         else { return false }
-        try await database.db.transaction { db in
+        try await database.writing { db in
             for user in joined {
                 if let row = try await GroupMemberModel.query(on: db).filter(\.$groupID == groupID).filter(\.$platformUserID == user)
                     .first()

@@ -62,7 +62,7 @@ public struct MessageStore: Sendable {
     /// unique key absorbs duplicates, and a second look finds the ids of the ones already stored.
     public func append(_ messages: [IncomingMessage], receivedAt: Date = Date()) async throws -> [Outcome] {
         guard !messages.isEmpty else { return [] }
-        return try await database.db.transaction { db in
+        return try await database.writing { db in
             try await Self.append(messages, receivedAt: receivedAt, on: db as! any SQLDatabase)
         }
     }
@@ -134,7 +134,7 @@ public struct MessageStore: Sendable {
     /// rolled back to its savepoint and redone the careful way, which names each duplicate.
     public func insert(_ messages: [IncomingMessage], receivedAt: Date = Date()) async throws -> [Bool] {
         guard !messages.isEmpty else { return [] }
-        return try await database.db.transaction { db in
+        return try await database.writing { db in
             let sql = db as! any SQLDatabase
             func careful(_ part: [IncomingMessage]) async throws -> [Bool] {
                 try await Self.append(part, receivedAt: receivedAt, on: sql).map { if case .stored = $0 { true } else { false } }

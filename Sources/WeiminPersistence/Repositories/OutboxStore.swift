@@ -99,7 +99,7 @@ public struct OutboxStore: Sendable {
             throw PersistenceError.invalid(StoreMessages.Outbox.robotAddress)
         }
         let id = UUID()
-        try await database.db.transaction { db in
+        try await database.writing { db in
             try await (db as! any SQLDatabase).delete(from: "robots").where("group_id", .equal, groupID).run()
             try await (db as! any SQLDatabase).insert(into: "robots")
                 .columns("id", "county_code", "group_id", "kind", "endpoint_cipher", "secret_cipher", "target", "active", "created_at")
@@ -135,7 +135,7 @@ public struct OutboxStore: Sendable {
     /// A robot that failed for good (bad key, bad signature) stops being used until it is bound again.
     /// The group's admins are alerted in the console, once per robot.
     public func disableRobot(_ id: UUID, reason: String, at now: Date = Date()) async throws {
-        try await database.db.transaction { db in
+        try await database.writing { db in
             let sql = db as! any SQLDatabase
             let rows = try await sql.raw(
                 "UPDATE robots SET active = \(bind: false), failure = \(bind: reason) WHERE id = \(bind: id) RETURNING group_id"
@@ -151,7 +151,7 @@ public struct OutboxStore: Sendable {
     /// Takes a place in the robot's sliding minute, or says when the next place frees up. Atomic across
     /// server instances: one statement on SQLite, a row lock on the robot on PostgreSQL.
     public func reserveSlot(robot: UUID, at now: Date, perMinute: Int = DeliveryPolicy.perMinute) async throws -> Date? {
-        try await database.db.transaction { db in
+        try await database.writing { db in
             let sql = db as! any SQLDatabase
             if sql.dialect.name == "postgresql" {
                 _ = try await sql.raw("SELECT id FROM robots WHERE id = \(bind: robot) FOR UPDATE").all()

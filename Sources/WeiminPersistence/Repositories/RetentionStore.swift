@@ -30,7 +30,7 @@ public struct RetentionStore: Sendable {
     /// Erases one case's personal data and records why, in one transaction: the villagers' messages and names, their
     /// media, the summary, the sealed reporter; the search index is rebuilt without them. `note` is the event's words.
     public func erase(_ due: Due, note: @escaping @Sendable (_ messages: Int) -> String, at now: Date) async throws {
-        try await database.db.transaction { db in
+        try await database.writing { db in
             let sql = db as! any SQLDatabase
             guard let row = try await CaseModel.find(due.id, on: db), row.erasedAt == nil else { return }
             let messageIDs = try await CaseMessageModel.query(on: db).filter(\.$caseID == due.id).all().map(\.messageID)

@@ -60,7 +60,7 @@ public struct SatisfactionStore: Sendable {
         for r in due {
             let request = try r.decode(column: "request_id", as: UUID.self)
             guard let number = CaseNumber(try r.decode(column: "case_number", as: String.self)) else { continue }
-            let recorded = try await database.db.transaction { db -> Bool in
+            let recorded = try await database.writing { db -> Bool in
                 let sql = db as! any SQLDatabase
                 let claimed = try await sql.raw(
                     """

@@ -45,7 +45,7 @@ extension SealedReportStore {
             // Cases sealed before M027 still hold their words in the plain columns.
             words[row.id!] = (try row.titleCipher.map(cipher.open) ?? row.title, try row.summaryCipher.map(cipher.open) ?? row.summary)
         }
-        try await db.transaction { tx in
+        try await database.writing { tx in
             for row in rows {
                 guard let number = CaseNumber(row.number) else { continue }
                 try await CaseStore.appendEvent(
@@ -69,7 +69,7 @@ extension SealedReportStore {
         let rows = try await CaseModel.query(on: database.db).filter(\.$sealed == true).filter(\.$titleCipher == nil).all()
         for row in rows {
             let words = try SealedWords.seal(title: row.title, summary: row.summary, cipher: cipher)
-            try await database.db.transaction { tx in
+            try await database.writing { tx in
                 try await (tx as! any SQLDatabase).update("cases")
                     .set("title", to: SealedWords.title).set("summary", to: SealedWords.summary)
                     .set("title_cipher", to: words.title).set("summary_cipher", to: words.summary)

@@ -73,7 +73,7 @@ public struct SealedReportStore: Sendable {
         row.createdAt = now
         let links = try await CaseMessageModel.query(on: db).filter(\.$caseID == caseID).all().map(\.messageID)
         let recused = Dictionary(recusals, uniquingKeysWith: { a, _ in a })
-        try await db.transaction { tx in
+        try await database.writing { tx in
             try await row.create(on: tx)
             for (username, reason) in recused {
                 let r = CaseRecusalModel()
@@ -117,7 +117,7 @@ public struct SealedReportStore: Sendable {
             accused: try open(report?.accusedCipher),
             sourceGroupName: group, messages: messages, recused: recused, erased: report?.erasedAt != nil)
         // Every read of sealed material is itself on the record.
-        _ = try await db.transaction { tx in
+        _ = try await database.writing { tx in
             try await CaseStore.appendEvent(
                 caseRow: c, number: number, actor: AuditActor(viewer), action: "read_sealed", from: nil, to: nil,
                 note: StoreMessages.CaseEvents.readSealedMaterial, at: now, on: tx)

@@ -105,7 +105,7 @@ public struct SignInStore: Sendable {
     /// the same code cannot both pass. `enrolling` accepts the unconfirmed secret being set up and confirms it.
     public func verifyCode(_ user: UUID, code: String, enrolling: Bool = false, at now: Date = Date()) async throws -> CodeOutcome {
         let cipher = self.cipher
-        return try await database.db.transaction { db in
+        return try await database.writing { db in
             let sql = db as! any SQLDatabase
             try await sql.raw(
                 """
@@ -389,7 +389,7 @@ public struct SignInStore: Sendable {
 
     @discardableResult
     func upsert(_ user: UUID, _ change: @escaping @Sendable (inout State) -> Void) async throws -> State {
-        try await database.db.transaction { db in
+        try await database.writing { db in
             let sql = db as! any SQLDatabase
             // Bump first so concurrent attempts serialise on the row (SQLite takes the write lock, PostgreSQL the row lock).
             try await sql.raw(

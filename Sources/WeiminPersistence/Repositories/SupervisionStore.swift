@@ -123,7 +123,7 @@ public struct SupervisionStore: Sendable {
     public func issue(_ order: CaseOrder, on c: Case, at now: Date) async throws -> Bool {
         let f = order.finding
         do {
-            return try await database.db.transaction { db in
+            return try await database.writing { db in
                 let inserted = try await Self.insertOrder(
                     on: db as! any SQLDatabase, county: c.countyCode.rawValue, township: c.townshipCode?.rawValue, caseID: c.id,
                     department: c.departmentID, level: f.level, step: f.step, key: order.key, dueAt: f.dueAt,

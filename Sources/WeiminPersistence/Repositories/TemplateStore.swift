@@ -1,4 +1,5 @@
 import FluentKit
+import SQLKit
 import Foundation
 import WeiminCore
 
@@ -20,7 +21,9 @@ public struct TemplateStore: Sendable {
     /// Saves an edited template after checking it; `nil` restores the default.
     public func set(_ kind: OutboundKind, to text: String?, at now: Date = Date()) async throws {
         if let text { try MessageTemplates.validate(text, for: kind) }
-        try await database.db.transaction { db in
+        let postgres = database.isPostgres
+        try await database.writing { db in
+            try await Self.lockSetting(CaseReplies.templatesKey, initial: "{}", on: db, postgres: postgres, at: now)
             let row = try await SettingModel.find(CaseReplies.templatesKey, on: db)
             var map = Dictionary(uniqueKeysWithValues: try await CaseReplies.edits(on: db).map { ($0.key.rawValue, $0.value) })
             map[kind.rawValue] = text
@@ -44,7 +47,9 @@ public struct TemplateStore: Sendable {
     }
 
     public func setSealedReply(_ mode: SealedReplyMode, at now: Date = Date()) async throws {
-        try await database.db.transaction { db in
+        let postgres = database.isPostgres
+        try await database.writing { db in
+            try await Self.lockSetting(CaseReplies.sealedReplyKey, initial: mode.rawValue, on: db, postgres: postgres, at: now)
             let row =
                 try await SettingModel.find(CaseReplies.sealedReplyKey, on: db)
                 ?? {
@@ -56,5 +61,19 @@ public struct TemplateStore: Sendable {
             row.updatedAt = now
             try await row.save(on: db)
         }
+    }
+
+    /// Makes sure a setting's row exists and, on PostgreSQL, holds it until the transaction ends: two edits of one
+    /// setting then run one after the other, where both would otherwise read the old value, or both insert the row
+    /// and one fail on its key. (SQLite's writers already take turns: `WeiminDatabase.writing`.)
+    static func lockSetting(_ key: String, initial: String, on db: any Database, postgres: Bool, at now: Date) async throws {
+        let sql = db as! any SQLDatabase
+        try await sql.raw(
+            """
+            INSERT INTO system_settings (key, value, updated_at) VALUES (\(bind: key), \(bind: initial), \(bind: now))
+            ON CONFLICT (key) DO NOTHING
+            """
+        ).run()
+        if postgres { try await sql.raw("SELECT key FROM system_settings WHERE key = \(bind: key) FOR UPDATE").run() }
     }
 }

@@ -102,7 +102,7 @@ public struct TriageStore: Sendable {
     /// A pass's decisions and the new cursor in one transaction: one disk sync per pass instead of one per message.
     public func recordPass(_ decisions: [Decided], cursor: Int, at now: Date) async throws {
         let cursorValue = String(cursor)
-        try await database.db.transaction { db in
+        try await database.writing { db in
             let sql = db as! any SQLDatabase
             for chunk in stride(from: 0, to: decisions.count, by: 200) {
                 try await record(decisions[chunk..<min(chunk + 200, decisions.count)], at: now, on: sql)
@@ -150,7 +150,7 @@ public struct TriageStore: Sendable {
 
     /// Links the message to the case and says so in the case's history.
     public func join(message: Int, case id: UUID, reason: String, county: String, at now: Date) async throws {
-        try await database.db.transaction { db -> Void in
+        try await database.writing { db -> Void in
             guard let row = try await CaseModel.find(id, on: db), let number = CaseNumber(row.number) else { return }
             let link = CaseMessageModel()
             link.caseID = id
