@@ -7,10 +7,10 @@ import WeiminServer
 struct BackupCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backup",
-        abstract: "备份内置数据库和媒体文件（服务可继续运行；不含密钥）。Back up the embedded database and media while serving; never the key.",
+        abstract: "备份数据库和媒体文件（服务可继续运行；不含密钥）。Back up the database and media while serving; never the key.",
         discussion: """
             写出一个 zip：数据库的一致副本、媒体文件和说明（版本、各表行数、密钥指纹）。密钥不在备份里：请另行妥善保管 weimin.key。
-            PostgreSQL 请用 pg_dump（见 docs/install.md）。
+            内置 SQLite 用 VACUUM INTO 复制；PostgreSQL 调用 pg_dump（需安装 postgresql-client），恢复时用 --database-url 指定新建的空库。
             """)
 
     @OptionGroup var data: DataOptions

@@ -32,7 +32,9 @@ public enum CaseStateMachine {
             TransitionError(action: action, from: state, reason: why)
         }
         if state.isTerminal {
-            throw refuse("工单已\(CoreStrings.stateName(state))，不能再\(CoreStrings.actionName(action))")
+            // The state's own name may already say 已 (已归档, 已合并): say "工单状态为…" rather than "工单已已归档".
+            let name = CoreStrings.stateName(state)
+            throw refuse("工单\(name.hasPrefix("已") ? name : "状态为" + name)，不能再\(CoreStrings.actionName(action))")
         }
         var next = status
         switch (action, state) {

@@ -13,7 +13,7 @@ public struct OperationsReadings: Sendable {
     public struct Readings: Sendable {
         /// Outbox items by platform-neutral status (pending, sending, delivered, failed, unbound…).
         public var outbox: [String: Int] = [:]
-        /// Open cases, and those of them past their deadline, by township code ("" for county-level cases).
+        /// Open cases, and those of them past their deadline, by township code ("county" for county-level cases).
         public var open: [String: Int] = [:]
         public var overdue: [String: Int] = [:]
     }
@@ -35,7 +35,8 @@ public struct OperationsReadings: Sendable {
             """
         ).all()
         for r in rows {
-            let township = try r.decode(column: "township_code", as: String?.self) ?? ""
+            // County-level cases have no township; an empty label would vanish in Prometheus.
+            let township = try r.decode(column: "township_code", as: String?.self) ?? "county"
             readings.open[township, default: 0] += try r.decode(column: "n", as: Int.self)
             readings.overdue[township, default: 0] += try r.decode(column: "late", as: Int?.self) ?? 0
         }

@@ -78,7 +78,14 @@ struct NoticesController {
             if let ids = body.groups, !ids.isEmpty {
                 groupIDs = ids
             } else if body.all == true || body.region != nil {
-                let root = body.region.flatMap(RegionCode.init) ?? viewer.region
+                var root = viewer.region
+                if let text = body.region {
+                    // A region that is not a code is a mistake to say, not a reason to publish to the whole area.
+                    guard let code = RegionCode(text) else {
+                        throw HTTPError(.badRequest, message: "region 应为行政区划代码（如 433125111），收到：\(text.prefix(40))")
+                    }
+                    root = code
+                }
                 guard viewer.region.contains(root) else { throw HTTPError(.forbidden, message: "只能向本辖区的群发布") }
                 groupIDs = try await services.groups.groups(within: root, page: 1, perPage: 5000).items.map(\.id)
             } else {

@@ -49,7 +49,7 @@ struct OperationsController {
             // Compare digests, so the time taken says nothing about how much of the token matched.
             return Data(SHA256.hash(data: given)) == Data(SHA256.hash(data: Data(token.utf8)))
         }
-        let relayed = request.headers[HTTPField.Name("X-Forwarded-For")!] != nil || request.headers[HTTPField.Name("X-Real-IP")!] != nil
+        let relayed = ["X-Forwarded-For", "X-Real-IP", "Forwarded"].contains { request.headers[HTTPField.Name($0)!] != nil }
         guard let peer = context.peerAddress, !relayed else { return false }
         return peer == "127.0.0.1" || peer == "::1" || peer.hasPrefix("127.")
     }

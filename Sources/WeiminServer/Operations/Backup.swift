@@ -196,3 +196,19 @@ public enum Backup {
         return manifest
     }
 }
+
+extension Backup.Manifest {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        format = try c.decode(String.self, forKey: .format)
+        // The first backups (before PostgreSQL was covered) were all SQLite and did not say so.
+        database = try c.decodeIfPresent(String.self, forKey: .database) ?? "sqlite"
+        release = try c.decode(String.self, forKey: .release)
+        schema = try c.decode(Int.self, forKey: .schema)
+        createdAt = try c.decode(Date.self, forKey: .createdAt)
+        keyFingerprint = try c.decode(String.self, forKey: .keyFingerprint)
+        keyFile = try c.decode(String.self, forKey: .keyFile)
+        counts = try c.decode([String: Int].self, forKey: .counts)
+        mediaFiles = try c.decode(Int.self, forKey: .mediaFiles)
+    }
+}

@@ -3,6 +3,8 @@ import Foundation
 import Metrics
 import Prometheus
 import Synchronization
+import WeiminCore
+import WeiminPersistence
 
 /// The process's metrics, in Prometheus's text format at `GET /metrics`. Code everywhere records through the
 /// swift-metrics API (`Counter`, `Timer`, `Gauge` with a `weimin_` label); the factory bootstrapped here keeps them in
@@ -26,11 +28,35 @@ public final class WeiminMetrics: Sendable {
             .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1), .seconds(5),
         ]
         bootstrapped = MetricsBootstrap.once(factory)
+        if bootstrapped { Self.startAtZero() }
         // Which build answers, for dashboards that span an upgrade.
         registry.makeGauge(
             name: "weimin_build_info", labels: [("version", WeiminVersion.release), ("schema", "\(WeiminVersion.schema)")],
             help: "The running release and database schema (always 1)"
         ).set(1.0)
+    }
+
+    /// Counters appear at their first event otherwise: a restart would hide the first events from rate(), and an
+    /// alert on a burst of wrong passwords just after a restart would never fire. The known series start at 0.
+    static func startAtZero() {
+        for source in IngestStore.kinds {
+            for outcome in ["stored", "duplicate", "quarantined", "echo", "refused"] {
+                Counter(label: "weimin_messages_total", dimensions: [("source", source), ("outcome", outcome)]).increment(by: 0)
+            }
+        }
+        for channel in ["api", "console"] {
+            for reason in ["wrong", "locked", "throttled", "wrong_code", "not_allowed"] {
+                Counter(label: "weimin_signin_refused_total", dimensions: [("channel", channel), ("reason", reason)]).increment(by: 0)
+            }
+        }
+        for category in Category.allCases where category.isActionable {
+            Counter(label: "weimin_cases_opened_total", dimensions: [("category", category.rawValue)]).increment(by: 0)
+        }
+        for kind in Robot.Kind.allCases {
+            for result in ["delivered", "retried", "failed", "refused"] {
+                Counter(label: "weimin_outbox_sends_total", dimensions: [("platform", kind.rawValue), ("result", result)]).increment(by: 0)
+            }
+        }
     }
 
     /// The registry's text, with gauges read from the database just before (`refresh`).
