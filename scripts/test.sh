@@ -34,6 +34,16 @@ if [ $# -eq 0 ]; then
     else
         echo "== browser test skipped: apt-get install chromium chromium-driver fonts-noto-cjk && pip install selenium"
     fi
+    # The API contract: the OpenAPI document validated, then schemathesis (PyPI) against the running demo as six roles.
+    if python3 -c "import schemathesis, openapi_spec_validator" 2>/dev/null; then
+        echo "== contract test (openapi-spec-validator, schemathesis)"
+        python3 Tests/Contract/contract.py --weimin .build/debug/weimin
+    elif [ "${WEIMIN_REQUIRE_CONTRACT:-}" = 1 ]; then
+        echo "contract test required but schemathesis or openapi-spec-validator is missing" >&2
+        exit 1
+    else
+        echo "== contract test skipped: pip install schemathesis openapi-spec-validator"
+    fi
     # The .deb: built from this binary, inspected, installed with dpkg -i, run as its service user, purged (root only;
     # elsewhere it builds and inspects, unless WEIMIN_REQUIRE_PACKAGE=1).
     echo "== package test (scripts/package-deb.sh, dpkg -i, the service user)"
