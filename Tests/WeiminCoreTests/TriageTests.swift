@@ -179,6 +179,27 @@ struct TriageTests {
         #expect(report.macroF1 >= 0.70, "\(report.table)")
     }
 
+    @Test("cadre rules: a police station or 镇上 as the helper or the place is no report; their misconduct, or vote buying, is")
+    func cadreRules() {
+        let rules = CompiledRules(.defaults)
+        for helper in [
+            "那个疯子已经被派出所带走了，伤的人送医院了，没大事",
+            "上个月我在赶集的时候被人打了，派出所说在查，一个月了没消息，我想问一下案子到底怎么样了",
+            "打牌的人少了点，现在都去镇上打了哈哈",
+            "我的微信被盗了，有人冒充我借钱，我已经报警了，派出所的同志帮我看看能不能追查",
+        ] {
+            #expect(rules.hits(.cadre, in: helper).isEmpty, "\(helper)")
+        }
+        for report in [
+            "我去派出所报案三次了，派出所就是不立案，这不是不作为吗",
+            "镇上那个管低保的把我们的补助截留了一半",
+            "选举前一天晚上有人请老党员吃饭，每人一条烟，说明天知道怎么投了吧",
+            "村会计把低保名额都给了他自家亲戚",
+        ] {
+            #expect(!rules.hits(.cadre, in: report).isEmpty, "\(report)")
+        }
+    }
+
     @Test("triage puts it together: category, department, urgency, risk, a sealed cadre report, reasons")
     func triage() throws {
         let rows = try Corpus.load(["category", "department", "urgency", "risk", "cadre"])
