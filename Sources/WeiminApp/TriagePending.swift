@@ -21,12 +21,21 @@ public struct TriagePending: Sendable {
         self.workflow = workflow
     }
 
+    /// Triage starts with the messages stored from now on: the first time, its cursor is set after the newest message
+    /// (history is not triaged). Returns whether it started now. The one place that decides where triage begins.
+    @discardableResult
+    public func start(at now: Date = Date()) async throws -> Bool {
+        guard try await triage.cursor() == nil else { return false }
+        try await triage.startAtNewest(at: now)
+        return true
+    }
+
     /// One pass over up to `limit` messages stored at least a second ago (so one committed late by a concurrent
     /// writer is not skipped). The first pass only starts the cursor after the newest message.
     public func run(triager: inout Triager, limit: Int = 500, at now: Date = Date()) async throws -> TriageStore.Pass {
         var pass = TriageStore.Pass()
         guard let cursor = try await triage.cursor() else {
-            try await triage.startAtNewest(at: now)
+            try await start(at: now)
             return pass
         }
         let messages = try await triage.untriaged(after: cursor, storedBefore: now.addingTimeInterval(-1), limit: limit)

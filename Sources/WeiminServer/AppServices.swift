@@ -147,10 +147,7 @@ public struct AppServices: Sendable {
     }
 
     public func demoSeeder() -> DemoSeeder {
-        let cases = caseStore
-        return DemoSeeder(database: database, cipher: cipher, staff: staff) { command, number, viewer, workflow, at in
-            try await ActOnCase(cases: cases, workflow: workflow).run(command, on: number, by: viewer, at: at)
-        }
+        DemoSeeder.actingThroughUseCases(database: database, cipher: cipher, staff: staff)
     }
 
     public func shutdown() async {

@@ -183,6 +183,16 @@ extension ModelCommand {
                 var retrainer = TriageRetrainer()
                 retrainer.copies = copies
                 retrainer.force = force
+                if !json {
+                    let progress = ProgressLine()
+                    retrainer.progress = { step, done, total in
+                        if step == "check" {
+                            progress.note("核对：语料留出集上比较加入纠正前后（训练两次）…", final: true)
+                        } else {
+                            progress.show(Train.stepName(step), done, of: total)
+                        }
+                    }
+                }
                 let report = try retrainer.run(
                     corpus: examples, corrections: corrections, current: current, out: out ?? config.retrainedModelPath)
                 if json {

@@ -15,10 +15,7 @@ extension CaseStore {
 extension DemoSeeder {
     /// The demo seeder with its case history going through `ActOnCase`, as `AppServices.demoSeeder()` builds it.
     public static func forTests(database: WeiminDatabase, cipher: FieldCipher, staff: StaffDirectory) -> DemoSeeder {
-        let cases = CaseStore(database: database, cipher: cipher)
-        return DemoSeeder(database: database, cipher: cipher, staff: staff) { command, number, viewer, workflow, at in
-            try await ActOnCase(cases: cases, workflow: workflow).run(command, on: number, by: viewer, at: at)
-        }
+        actingThroughUseCases(database: database, cipher: cipher, staff: staff)
     }
 }
 

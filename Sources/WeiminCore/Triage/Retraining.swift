@@ -40,8 +40,12 @@ public enum Retraining {
     public static let losses: [String: LinearTrainer.Loss] = Dictionary(uniqueKeysWithValues: heads.map { ($0, .hinge) })
 
     /// The triage model from `rows`, trained as the shipped one is.
-    public static func train(_ rows: [LabelledExample], notes: [String: String] = [:]) throws(LabelledData.Problem) -> TextModel {
-        try TextModelTraining.train(rows, labelColumns: heads, useIDF: useIDF, ignoring: ignoring, losses: losses, notes: notes)
+    public static func train(
+        _ rows: [LabelledExample], notes: [String: String] = [:],
+        progress: (@Sendable (_ step: String, _ done: Int, _ total: Int) -> Void)? = nil
+    ) throws(LabelledData.Problem) -> TextModel {
+        try TextModelTraining.train(
+            rows, labelColumns: heads, useIDF: useIDF, ignoring: ignoring, losses: losses, notes: notes, progress: progress)
     }
 
     public static func examples(corpus: [LabelledExample], corrections: [TriageCorrection], copies: Int = 3) -> [LabelledExample] {

@@ -54,7 +54,7 @@ public struct TriageService: Service {
         // Triage starts with the messages stored from now on. The cursor is set before the model loads (seconds for a
         // large model): a message that arrives meanwhile is triaged, not skipped as history.
         do {
-            if try await store.cursor() == nil { try await store.startAtNewest(at: Date()) }
+            try await services.triagePending.start(at: Date())
         } catch {
             logger.error("triage could not set its starting point", metadata: ["error": "\(String(reflecting: error))"])
         }

@@ -10,6 +10,8 @@ public struct TriageRetrainer: Sendable {
     public var copies = 3
     public var tolerance = 0.03
     public var force = false
+    /// Hears each step: `check` (the held-out comparison, two trainings), then `features` and `head …` of the model.
+    public var progress: (@Sendable (_ step: String, _ done: Int, _ total: Int) -> Void)?
 
     public init() {}
 
@@ -44,6 +46,7 @@ public struct TriageRetrainer: Sendable {
     public func run(corpus: [LabelledExample], corrections: [TriageCorrection], current: TextModel, out: String) throws -> Report {
         let start = ContinuousClock.now
         guard !corrections.isEmpty else { throw Refused(description: "台账里还没有改类、非诉求或派单记录，没有可学习的纠正") }
+        progress?("check", 0, 0)
         let check = try Retraining.check(corpus: corpus, corrections: corrections, copies: copies)
         var report = Report(
             corrections: corrections.count, changed: corrections.filter(\.changed).count, rows: 0, check: check,
@@ -56,7 +59,8 @@ public struct TriageRetrainer: Sendable {
         } else {
             let rows = Retraining.examples(corpus: corpus, corrections: corrections, copies: copies)
             let model = try Retraining.train(
-                rows, notes: ["rows": String(rows.count), "data": "corpus+ledger", "corrections": String(corrections.count)])
+                rows, notes: ["rows": String(rows.count), "data": "corpus+ledger", "corrections": String(corrections.count)],
+                progress: progress)
             let bytes = try model.serialized()
             // Written beside and renamed over (atomic), so a running server never reads half a file.
             let temp = out + ".tmp"
