@@ -76,7 +76,13 @@ struct OperationsTests {
         let bad = IngestAPITests.message(id: "metrics-bad", text: "bad\\u0000text")
         #expect(try await Self.fetch(port, "/api/v1/messages", method: "POST", headers: auth, body: bad).status == 400)
 
+        #expect(try await Self.fetch(port, "/api/v1/regions", headers: ["Authorization": "Bearer wm_not_a_token"]).status == 401)
+
         let after = try await Self.fetch(port, "/metrics")
+        let invalidToken = #"weimin_signin_refused_total{channel="api",reason="invalid_token"}"#
+        #expect(Self.value(after.text, invalidToken) == Self.value(before.text, invalidToken) + 1)
+        // Known series exist before their first event (so rate() sees the first one after a restart).
+        #expect(before.text.contains(#"weimin_signin_refused_total{channel="console",reason="wrong"} 0"#))
         #expect(Self.value(after.text, stored) == Self.value(before.text, stored) + 1)
         #expect(Self.value(after.text, duplicate) == Self.value(before.text, duplicate) + 1)
         #expect(Self.value(after.text, refused) == Self.value(before.text, refused) + 1)

@@ -23,6 +23,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
             } else if header.hasPrefix("Bearer ") {
                 let token = String(header.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)
                 guard let viewer = try await staff.viewer(forToken: token) else {
+                    SignInMetrics.record("api", "invalid_token")
                     throw HTTPError(.unauthorized, message: "令牌无效或已过期，请重新登录")
                 }
                 context.viewer = viewer

@@ -45,7 +45,7 @@ public final class WeiminMetrics: Sendable {
             }
         }
         for channel in ["api", "console"] {
-            for reason in ["wrong", "locked", "throttled", "wrong_code", "not_allowed"] {
+            for reason in ["wrong", "locked", "throttled", "wrong_code", "not_allowed", "invalid_token"] {
                 Counter(label: "weimin_signin_refused_total", dimensions: [("channel", channel), ("reason", reason)]).increment(by: 0)
             }
         }

@@ -99,10 +99,12 @@ struct SignInController {
                 try await signIn.completeSecondFactor(cookie: web.cookie, user: web.viewer.userID)
                 return WebViews.redirect("/workbench")
             case .locked(let until):
+                SignInMetrics.record("console", "locked")
                 try await signIn.endSession(cookie: web.cookie)
                 return loginPage(
                     request: request, username: web.viewer.username, error: Self.lockedMessage(until), status: .tooManyRequests)
             case .wrong(let left):
+                SignInMetrics.record("console", "wrong_code")
                 return try await codePage(
                     web, error: "验证码不正确或已使用过（再错 \(left) 次将锁定 15 分钟）。请等待下一个验证码，并确认手机时间准确。",
                     status: .unauthorized)
