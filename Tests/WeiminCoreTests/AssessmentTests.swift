@@ -44,6 +44,14 @@ struct AssessmentTests {
         let excludedRows = Assessment.rows(cases: cases, month: month, unit: { $0.township }, excluded: [late.id], now: now)
         #expect(excludedRows.first { $0.unit == "甲乡" }!.response == Rate(2, 2))
 
+        // 响应率 counts a case only once it was answered or its response deadline passed: one opened an hour before
+        // `now` and not yet answered is neither a success nor a failure; once its deadline passes unanswered, a failure.
+        let fresh = c("戊乡", created: 24.9, responseDue: 1)
+        let answered = c("戊乡", created: 24.9, responseDue: 1, responded: 24.95)
+        #expect(Assessment.rows(cases: [fresh, answered], month: month, unit: { $0.township }, now: now).first?.response == Rate(1, 1))
+        let later = month.start.addingTimeInterval(27 * 86400)
+        #expect(Assessment.rows(cases: [fresh, answered], month: month, unit: { $0.township }, now: later).first?.response == Rate(1, 2))
+
         // Equal scores share a rank.
         let tie = Assessment.rows(
             cases: [c("X", created: 1, responded: 1.1), c("Y", created: 1, responded: 1.1), c("Z", created: 1, responded: 9)],

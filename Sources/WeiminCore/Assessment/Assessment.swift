@@ -76,7 +76,8 @@ public struct AssessmentRow: Sendable, Hashable {
 }
 
 /// The monthly assessment (docs/domain.md §5): per unit — township, village or department — for one month:
-/// - 响应率: cases opened in the month, first answered by their response deadline;
+/// - 响应率: cases opened in the month, first answered by their response deadline — counted once answered or once that
+///   deadline has passed (a case opened an hour ago and not yet due to be answered is not a failure);
 /// - 按时办结率: cases whose handling deadline fell in the month, resolved by it;
 /// - 满意率: reviews in the month that were 满意 or 基本满意;
 /// - 覆盖率: groups with a police officer and a township cadre in them.
@@ -94,7 +95,7 @@ public enum Assessment {
         }
         for c in cases where !excluded.contains(c.id) {
             guard let u = unit(c) else { continue }
-            if month.contains(c.createdAt), let due = c.responseDueAt {
+            if month.contains(c.createdAt), let due = c.responseDueAt, c.respondedAt != nil || due <= now {
                 var r = response[u] ?? Rate(0, 0)
                 r.denominator += 1
                 if let at = c.respondedAt, at <= due { r.numerator += 1 }
