@@ -98,5 +98,14 @@ struct BackupTests {
             "\(error)".contains("指纹")
         }
         #expect(!FileManager.default.fileExists(atPath: dir + "/wrong"))
+        // A file that is not a backup, or a cut one, is said so in words, and nothing is written.
+        let notZip = dir + "/not-a-backup.zip"
+        try Data("not a zip".utf8).write(to: URL(fileURLWithPath: notZip))
+        await #expect {
+            try await Backup.restore(notZip, into: dir + "/bad", keyFile: otherKey, databaseURL: target)
+        } throws: { error in
+            "\(error)".contains("不是 weimin 备份")
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir + "/bad"))
     }
 }

@@ -123,7 +123,11 @@ public enum Backup {
 
     /// Reads a backup's manifest without extracting it.
     public static func manifest(of file: String) throws -> Manifest {
-        let archive = try Archive(url: URL(fileURLWithPath: file), accessMode: .read)
+        guard FileManager.default.fileExists(atPath: file) else { throw Failure("找不到备份文件 \(file)") }
+        let archive: Archive
+        do { archive = try Archive(url: URL(fileURLWithPath: file), accessMode: .read) } catch {
+            throw Failure("\(file) 不是 weimin 备份（无法作为 zip 读取，可能不完整或已损坏）")
+        }
         guard let entry = archive["manifest.json"] else { throw Failure("\(file) 不是 weimin 备份（缺少 manifest.json）") }
         var data = Data()
         _ = try archive.extract(entry) { data.append($0) }
