@@ -147,7 +147,7 @@ public struct AppServices: Sendable {
     }
 
     public func demoSeeder() -> DemoSeeder {
-        DemoSeeder.actingThroughUseCases(database: database, cipher: cipher, staff: staff)
+        DemoSeeder.actingThroughUseCases(database: database, cipher: cipher, staff: staff, cases: caseStore)
     }
 
     public func shutdown() async {

@@ -15,7 +15,7 @@ extension CaseStore {
 extension DemoSeeder {
     /// The demo seeder with its case history going through `ActOnCase`, as `AppServices.demoSeeder()` builds it.
     public static func forTests(database: WeiminDatabase, cipher: FieldCipher, staff: StaffDirectory) -> DemoSeeder {
-        actingThroughUseCases(database: database, cipher: cipher, staff: staff)
+        actingThroughUseCases(database: database, cipher: cipher, staff: staff, cases: CaseStore(database: database, cipher: cipher))
     }
 }
 

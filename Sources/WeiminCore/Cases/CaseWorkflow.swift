@@ -114,64 +114,18 @@ public struct CaseWorkflow: Sendable {
         case .close:
             after.closedAt = now
         case .requestExtension(let limit, let reason):
-            guard [.dispatched, .inProgress].contains(c.state) else { throw .conflict("只有办理中的工单可以申请延期") }
-            guard c.clock.extensions == 0 else { throw .conflict("该工单已延期一次，不能再次延期") }
-            guard c.clock.extensionRequested == nil else { throw .conflict("已有待审批的延期申请") }
-            guard let ruleID = c.clock.ruleID, let rule = rules.rules.first(where: { $0.id == ruleID }), let cap = rule.maxExtension else {
-                throw .conflict("该类事项的时限规则不允许延期")
-            }
-            guard Self.sameKind(limit, cap), Self.amount(limit) <= Self.amount(cap) else {
-                throw .invalid("延期不能超过\(cap.description)（\(rule.source)）")
-            }
-            after.clock.extensionRequested = limit
-            after.clock.extensionReason = reason
+            try planExtensionRequest(limit, reason: reason, on: c, into: &after)
         case .decideExtension(let approve, let notified, _):
-            guard let requested = c.clock.extensionRequested else { throw .conflict("没有待审批的延期申请") }
-            if approve {
-                guard notified else { throw .invalid("批准延期前须将延期理由告知群众（请确认已告知）") }
-                if let due = c.dueAt {
-                    after.dueAt = extend(due, by: requested)
-                }
-                after.clock.extensions += 1
-            }
-            after.clock.extensionRequested = nil
+            try planExtensionDecision(approve: approve, villagerNotified: notified, on: c, into: &after)
+        case .requestReview:
+            try planReviewRequest(on: c, at: now, into: &after)
+        case .decideReview:
+            try planReviewDecision(on: c, at: now, into: &after)
         case .notifyAcceptance:
             guard c.category == .petition || c.sealed else { throw .conflict("只有信访事项和检举控告需要受理告知") }
             guard c.acceptanceNotifiedAt == nil else { throw .conflict("已告知过受理情况") }
             guard c.state != .new else { throw .conflict("请先决定是否受理（受理或不予受理），再告知") }
             after.acceptanceNotifiedAt = now
-        case .requestReview:
-            guard c.category == .petition else { throw .conflict("只有信访事项可以申请复查、复核") }
-            guard [.resolved, .reviewed, .closed].contains(c.state) else { throw .conflict("信访事项办结出具处理意见后，才能申请复查") }
-            let next: PetitionStage
-            let decisionStep: DeadlineStep
-            switch c.petition.stage {
-            case .none: (next, decisionStep) = (.reviewRequested, .reviewDecision)
-            case .reviewDecided: (next, decisionStep) = (.recheckRequested, .recheckDecision)
-            case .reviewRequested, .recheckRequested: throw .conflict("已有待作出决定的复查或复核请求")
-            case .recheckDecided: throw .conflict("复核意见为最终意见，不再受理复查、复核请求（信访工作条例第三十六条）")
-            }
-            if let window = c.petition.dueAt, now > window {
-                throw .conflict("已超过申请期限（收到意见之日起30日内），不予受理")
-            }
-            after.petition.stage = next
-            after.petition.stageAt = now
-            if let r = rules.rule(for: decisionStep, category: .petition, urgency: c.urgency, sealed: c.sealed) {
-                after.petition.dueAt = calendar.deadline(from: now, limit: r.limit)
-            }
-        case .decideReview:
-            let next: PetitionStage
-            switch c.petition.stage {
-            case .reviewRequested: next = .reviewDecided
-            case .recheckRequested: next = .recheckDecided
-            default: throw .conflict("没有待作出决定的复查或复核请求")
-            }
-            after.petition.stage = next
-            after.petition.stageAt = now
-            after.petition.dueAt = nil
-            if next == .reviewDecided, let r = rules.rule(for: .recheckRequest, category: .petition, urgency: c.urgency, sealed: c.sealed) {
-                after.petition.dueAt = calendar.deadline(from: now, limit: r.limit)
-            }
         case .transferToDiscipline:
             guard !c.sealed else { throw .conflict("该工单已是密封件，由纪委监委办理") }
             // Storage finishes the seal (number, encryption, recusal, the commission as lead department).
@@ -181,19 +135,7 @@ public struct CaseWorkflow: Sendable {
             after.returnDueAt = nil
             if after.acceptanceNotifiedAt == nil { after.acceptanceDueAt = opening(after).acceptanceDueAt }
         case .reclassify(let category, let reason):
-            guard [.new, .accepted].contains(c.state) else { throw .conflict("工单交办后不能再改类；如确属分类错误，请退回受理中心后再改") }
-            guard category.isActionable else { throw .invalid("请选择五类事项之一；不是诉求的请用“非诉求”") }
-            guard category != c.category else { throw .invalid("该工单已是\(CoreStrings.categoryName(category))类") }
-            after.category = category
-            // The clocks follow the new category's rules, counted from when each started.
-            let reopened = opening(after)
-            if after.respondedAt == nil { after.responseDueAt = reopened.responseDueAt }
-            if after.acceptanceNotifiedAt == nil { after.acceptanceDueAt = reopened.acceptanceDueAt }
-            if let started = c.clock.startedAt {
-                after.clock = CaseClock()
-                startHandlingClock(&after, at: started)
-            }
-            let change = "类别由“\(CoreStrings.categoryName(c.category))”改为“\(CoreStrings.categoryName(category))”"
+            let change = try planReclassification(to: category, on: c, into: &after)
             return CasePlan(after: after, eventAction: command.name, note: "\(change)：\(reason)")
         }
         return CasePlan(after: after, eventAction: command.name, note: command.note)
@@ -294,55 +236,6 @@ public struct CaseWorkflow: Sendable {
         case .dispatch(_, let co, _), .reassign(_, let co, _):
             if co.count > 10 { throw .invalid("协办部门最多10个") }
         default: break
-        }
-    }
-
-    // MARK: Clock arithmetic
-
-    func startHandlingClock(_ c: inout Case, at now: Date) {
-        guard let r = rules.rule(for: .handling, category: c.category, urgency: c.urgency, sealed: c.sealed) else { return }
-        c.clock.ruleID = r.id
-        c.clock.limit = r.limit
-        c.clock.startedAt = now
-        c.dueAt = calendar.deadline(from: now, limit: r.limit)
-    }
-
-    func remaining(limit: TimeLimit, from now: Date, to due: Date) -> Double {
-        switch limit {
-        case .workingDays, .workingMinutes: return calendar.workingMinutes(from: now, to: due)
-        case .calendarDays, .elapsedMinutes: return max(0, due.timeIntervalSince(now))
-        }
-    }
-
-    func resumed(limit: TimeLimit, remaining: Double, at now: Date) -> Date {
-        switch limit {
-        case .workingDays, .workingMinutes: return calendar.addingWorkingMinutes(remaining, to: now)
-        case .calendarDays, .elapsedMinutes: return now.addingTimeInterval(remaining)
-        }
-    }
-
-    /// An extension runs on from the current deadline in the limit's own kind of time.
-    func extend(_ due: Date, by limit: TimeLimit) -> Date {
-        switch limit {
-        case .workingDays(let n):
-            return calendar.instant(calendar.addingWorkingDays(n, to: calendar.local(due).date), minute: Double(calendar.closeOfBusiness))
-        default:
-            return calendar.deadline(from: due, limit: limit)
-        }
-    }
-
-    static func sameKind(_ a: TimeLimit, _ b: TimeLimit) -> Bool {
-        switch (a, b) {
-        case (.workingDays, .workingDays), (.calendarDays, .calendarDays), (.workingMinutes, .workingMinutes),
-            (.elapsedMinutes, .elapsedMinutes):
-            return true
-        default: return false
-        }
-    }
-
-    static func amount(_ l: TimeLimit) -> Int {
-        switch l {
-        case .workingDays(let n), .calendarDays(let n), .workingMinutes(let n), .elapsedMinutes(let n): return n
         }
     }
 

@@ -54,6 +54,14 @@ struct CasePageController {
         let into: Bool
         let limit: Bool
         let approve: Bool
+        /// Each field's label, from the catalogue (empty when the action has no such field).
+        let departmentLabel: String
+        let categoryLabel: String
+        let satisfactionLabel: String
+        let intoLabel: String
+        let limitLabel: String
+        let approveLabel: String
+        let confirmationLabel: String
         /// nil: no confirmation (Mustache treats an empty string as present).
         let confirm: String?
     }
@@ -276,10 +284,13 @@ struct CasePageController {
         let entry = CaseActionCatalogue.entry(named: name)
         let fields = entry?.fields ?? []
         func has(_ kind: CaseActionField.Kind) -> Bool { fields.contains { $0.kind == kind } }
+        func label(_ kind: CaseActionField.Kind) -> String { fields.first { $0.kind == kind }?.label ?? "" }
         let note = entry?.note
         return ActionForm(
             name: name, label: entry?.label ?? name, noteLabel: note?.label ?? "说明（可不填）", noteRequired: note?.required ?? false,
             department: has(.department), category: has(.category), satisfaction: has(.satisfaction), into: has(.caseNumber),
-            limit: has(.timeLimit), approve: has(.decision), confirm: entry?.confirm)
+            limit: has(.timeLimit), approve: has(.decision), departmentLabel: label(.department), categoryLabel: label(.category),
+            satisfactionLabel: label(.satisfaction), intoLabel: label(.caseNumber), limitLabel: label(.timeLimit),
+            approveLabel: label(.decision), confirmationLabel: label(.confirmation), confirm: entry?.confirm)
     }
 }
