@@ -1,36 +1,73 @@
 import Foundation
 
-/// What assessment needs to know of one case (docs/domain.md §5).
+/// One 回访 answer, kept even when the case is redone (重办) and answered again.
+public struct AssessedReview: Sendable, Hashable {
+    public var satisfaction: Satisfaction
+    public var at: Date
+
+    public init(_ satisfaction: Satisfaction, at: Date) {
+        self.satisfaction = satisfaction
+        self.at = at
+    }
+}
+
+/// What assessment needs to know of one case (docs/assessment.md).
 public struct AssessedCase: Sendable, Hashable {
     public var id: UUID
     public var number: String
     public var township: String?
     public var village: String?
+    /// The lead handling unit (a department, or a township government), only once the case was dispatched to it: a
+    /// department triage merely suggested has not been charged with anything.
     public var department: String?
+    /// Units that co-handle the case (协办), by name.
+    public var coHandlers: [String]
     public var createdAt: Date
     public var responseDueAt: Date?
     public var respondedAt: Date?
     public var dueAt: Date?
     public var resolvedAt: Date?
-    public var review: Satisfaction?
-    public var reviewedAt: Date?
+    /// Every 回访 answer, oldest first.
+    public var reviews: [AssessedReview]
 
     public init(
-        id: UUID, number: String, township: String?, village: String?, department: String?, createdAt: Date, responseDueAt: Date?,
-        respondedAt: Date?, dueAt: Date?, resolvedAt: Date?, review: Satisfaction?, reviewedAt: Date?
+        id: UUID, number: String, township: String?, village: String?, department: String?, coHandlers: [String] = [],
+        createdAt: Date, responseDueAt: Date?, respondedAt: Date?, dueAt: Date?, resolvedAt: Date?, reviews: [AssessedReview] = []
     ) {
         self.id = id
         self.number = number
         self.township = township
         self.village = village
         self.department = department
+        self.coHandlers = coHandlers
         self.createdAt = createdAt
         self.responseDueAt = responseDueAt
         self.respondedAt = respondedAt
         self.dueAt = dueAt
         self.resolvedAt = resolvedAt
-        self.review = review
-        self.reviewedAt = reviewedAt
+        self.reviews = reviews
+    }
+}
+
+/// How a unit answers for a case in the assessment.
+public enum AssessedPart: Sendable, Hashable {
+    /// The township or village the case came from: all three case rates.
+    case place
+    /// The lead handling unit: all three case rates.
+    case lead
+    /// A co-handler: 按时办结率 and 满意率 (the lead answers the villager, so 响应率 is the lead's alone).
+    case coHandler
+}
+
+/// A 核减: the case leaves the rates of the place it came from and of the handling units it was charged to when it was
+/// excluded (`units`; nil for an exclusion recorded before units were kept: every unit).
+public struct AssessmentExclusionScope: Sendable, Hashable {
+    public var units: Set<String>?
+
+    public init(units: Set<String>?) { self.units = units }
+
+    func relieves(_ unit: String, as part: AssessedPart) -> Bool {
+        part == .place || units == nil || units!.contains(unit)
     }
 }
 
@@ -75,17 +112,39 @@ public struct AssessmentRow: Sendable, Hashable {
     public var rank: Int?
 }
 
-/// The monthly assessment (docs/domain.md §5): per unit — township, village or department — for one month:
+/// The monthly assessment (docs/assessment.md, with hand-computed examples): per unit — township, village or
+/// handling unit — for one month:
 /// - 响应率: cases opened in the month, first answered by their response deadline — counted once answered or once that
 ///   deadline has passed (a case opened an hour ago and not yet due to be answered is not a failure);
-/// - 按时办结率: cases whose handling deadline fell in the month, resolved by it;
-/// - 满意率: reviews in the month that were 满意 or 基本满意;
+/// - 按时办结率: cases whose handling deadline fell in the month and has passed, or that were resolved, resolved by it;
+/// - 满意率: 回访 answers given in the month that were 满意 or 基本满意 — every answer, so a 不满意 stays in its month
+///   when the case is redone and later answered 满意;
 /// - 覆盖率: groups with a police officer and a township cadre in them.
-/// Cases a supervisor excluded (核减) count in none of the rates.
+/// A 核减 takes the case out of the rates of the units it relieves (`AssessmentExclusionScope`).
 public enum Assessment {
+    /// Rows for units that answer for a case as its place (township, village).
     public static func rows(
         cases: [AssessedCase], month: DateInterval, unit: (AssessedCase) -> String?, units: [String] = [],
         coverage: [String: Rate] = [:], excluded: Set<UUID> = [], weights: AssessmentWeights = .defaults, now: Date = Date()
+    ) -> [AssessmentRow] {
+        rows(
+            cases: cases, month: month, charged: { c in unit(c).map { [($0, .place)] } ?? [] }, units: units, coverage: coverage,
+            exclusions: Dictionary(uniqueKeysWithValues: excluded.map { ($0, AssessmentExclusionScope(units: nil)) }), weights: weights,
+            now: now)
+    }
+
+    /// Handling units: each case counts for its lead (once dispatched) and for its co-handlers.
+    public static func handlingUnits(_ c: AssessedCase) -> [(String, AssessedPart)] {
+        var out: [(String, AssessedPart)] = c.department.map { [($0, .lead)] } ?? []
+        for co in Set(c.coHandlers).sorted() where co != c.department { out.append((co, .coHandler)) }
+        return out
+    }
+
+    /// Rows for any units: `charged` says which units answer for a case, and how.
+    public static func rows(
+        cases: [AssessedCase], month: DateInterval, charged: (AssessedCase) -> [(String, AssessedPart)], units: [String] = [],
+        coverage: [String: Rate] = [:], exclusions: [UUID: AssessmentExclusionScope] = [:], weights: AssessmentWeights = .defaults,
+        now: Date = Date()
     ) -> [AssessmentRow] {
         var response: [String: Rate] = [:], onTime: [String: Rate] = [:], satisfaction: [String: Rate] = [:]
         for u in units {
@@ -93,26 +152,25 @@ public enum Assessment {
             onTime[u] = Rate(0, 0)
             satisfaction[u] = Rate(0, 0)
         }
-        for c in cases where !excluded.contains(c.id) {
-            guard let u = unit(c) else { continue }
-            if month.contains(c.createdAt), let due = c.responseDueAt, c.respondedAt != nil || due <= now {
-                var r = response[u] ?? Rate(0, 0)
-                r.denominator += 1
-                if let at = c.respondedAt, at <= due { r.numerator += 1 }
-                response[u] = r
-            }
-            // Only deadlines already passed count: a case due later this month is not yet late.
-            if let due = c.dueAt, month.contains(due), due <= now || c.resolvedAt != nil {
-                var r = onTime[u] ?? Rate(0, 0)
-                r.denominator += 1
-                if let at = c.resolvedAt, at <= due { r.numerator += 1 }
-                onTime[u] = r
-            }
-            if let review = c.review, let at = c.reviewedAt, month.contains(at) {
-                var r = satisfaction[u] ?? Rate(0, 0)
-                r.denominator += 1
-                if review != .unsatisfied { r.numerator += 1 }
-                satisfaction[u] = r
+        func count(_ rates: inout [String: Rate], _ u: String, met: Bool) {
+            var r = rates[u] ?? Rate(0, 0)
+            r.denominator += 1
+            if met { r.numerator += 1 }
+            rates[u] = r
+        }
+        for c in cases {
+            for (u, part) in charged(c) {
+                if let x = exclusions[c.id], x.relieves(u, as: part) { continue }
+                if part != .coHandler, month.contains(c.createdAt), let due = c.responseDueAt, c.respondedAt != nil || due <= now {
+                    count(&response, u, met: c.respondedAt.map { $0 <= due } ?? false)
+                }
+                // Only deadlines already passed count: a case due later this month is not yet late.
+                if let due = c.dueAt, month.contains(due), due <= now || c.resolvedAt != nil {
+                    count(&onTime, u, met: c.resolvedAt.map { $0 <= due } ?? false)
+                }
+                for review in c.reviews where month.contains(review.at) {
+                    count(&satisfaction, u, met: review.satisfaction != .unsatisfied)
+                }
             }
         }
         let all = Set(response.keys).union(onTime.keys).union(satisfaction.keys).union(coverage.keys)

@@ -60,5 +60,7 @@ public enum WeiminMigrations {
         M028AddEventSnapshots(),
         M029AddOutboundEchoes(),
         M030CreateMedia(),
+        M031CreateCaseReviews(),
+        M032AddExclusionUnits(),
     ]
 }

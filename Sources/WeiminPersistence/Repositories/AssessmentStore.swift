@@ -30,37 +30,91 @@ public struct AssessmentStore: Sendable {
     public struct Exclusion: Sendable {
         public var caseID: UUID
         public var number: String
+        /// The units it relieves, as the list shows them.
         public var unit: String
+        /// The handling units fixed when it was made (nil: made before units were kept, relieves every unit).
+        public var units: [String]?
         public var reason: String
         public var actor: String
         public var at: Date
+
+        public var scope: AssessmentExclusionScope { AssessmentExclusionScope(units: units.map(Set.init)) }
     }
 
-    /// Cases that can count in `month` (opened in it, due in it, or reviewed in it), with units' names.
+    /// A case counts for a handling unit only once it was dispatched: before that, the department on the row is the
+    /// one triage suggested, which has not been charged with anything.
+    static let dispatched: SQLQueryString =
+        "EXISTS (SELECT 1 FROM case_events de WHERE de.case_id = c.id AND de.action IN ('dispatch', 'reassign'))"
+
+    /// Cases that can count in `month` (opened in it, due in it, resolved in it or answered a 回访 in it), with
+    /// units' names, their co-handlers and the month's 回访 answers.
     public func cases(county: String, month: DateInterval) async throws -> [AssessedCase] {
-        let rows = try await database.sql.raw(
+        let sql = database.sql
+        let inMonth: SQLQueryString = """
+            c.county_code = \(bind: county) AND c.sealed = \(bind: false) AND c.created_at < \(bind: month.end)
+            AND (c.created_at >= \(bind: month.start) OR c.due_at >= \(bind: month.start) OR c.resolved_at >= \(bind: month.start)
+                 OR EXISTS (SELECT 1 FROM case_reviews rv WHERE rv.case_id = c.id AND rv.reviewed_at >= \(bind: month.start)
+                            AND rv.reviewed_at < \(bind: month.end)))
             """
-            SELECT c.id, c.number, t.name AS township, v.name AS village, d.name AS department, c.created_at, c.response_due_at, c.responded_at,
-                   c.due_at, c.resolved_at, c.last_review,
-                   (SELECT MAX(e.occurred_at) FROM case_events e WHERE e.case_id = c.id AND e.action = 'review') AS reviewed_at
+        var reviews: [UUID: [AssessedReview]] = [:]
+        for r in try await sql.raw(
+            """
+            SELECT case_id, satisfaction, reviewed_at FROM case_reviews
+            WHERE county_code = \(bind: county) AND reviewed_at >= \(bind: month.start) AND reviewed_at < \(bind: month.end)
+            ORDER BY reviewed_at
+            """
+        ).all() {
+            guard let s = Satisfaction(rawValue: try r.decode(column: "satisfaction", as: String.self)) else { continue }
+            reviews[try r.decode(column: "case_id", as: UUID.self), default: []]
+                .append(AssessedReview(s, at: try r.decode(column: "reviewed_at", as: Date.self)))
+        }
+        var coHandlers: [UUID: [String]] = [:]
+        for r in try await sql.raw(
+            """
+            SELECT cd.case_id, d.name FROM case_departments cd JOIN departments d ON d.id = cd.department_id
+            WHERE cd.case_id IN (SELECT c.id FROM cases c WHERE \(inMonth))
+            """
+        ).all() {
+            coHandlers[try r.decode(column: "case_id", as: UUID.self), default: []].append(try r.decode(column: "name", as: String.self))
+        }
+        let rows = try await sql.raw(
+            """
+            SELECT c.id, c.number, t.name AS township, v.name AS village,
+                   CASE WHEN \(Self.dispatched) THEN d.name END AS department,
+                   c.created_at, c.response_due_at, c.responded_at, c.due_at, c.resolved_at
             FROM cases c LEFT JOIN regions t ON t.code = c.township_code LEFT JOIN regions v ON v.code = c.village_code
             LEFT JOIN departments d ON d.id = c.department_id
-            WHERE c.county_code = \(bind: county) AND c.sealed = \(bind: false) AND c.created_at < \(bind: month.end)
-              AND (c.created_at >= \(bind: month.start) OR c.due_at >= \(bind: month.start) OR c.resolved_at >= \(bind: month.start))
+            WHERE \(inMonth)
             """
         ).all()
         return try rows.map { r in
-            AssessedCase(
-                id: try r.decode(column: "id", as: UUID.self), number: try r.decode(column: "number", as: String.self),
+            let id = try r.decode(column: "id", as: UUID.self)
+            return AssessedCase(
+                id: id, number: try r.decode(column: "number", as: String.self),
                 township: try r.decode(column: "township", as: String?.self), village: try r.decode(column: "village", as: String?.self),
-                department: try r.decode(column: "department", as: String?.self),
+                department: try r.decode(column: "department", as: String?.self), coHandlers: coHandlers[id] ?? [],
                 createdAt: try r.decode(column: "created_at", as: Date.self),
                 responseDueAt: try r.decode(column: "response_due_at", as: Date?.self),
                 respondedAt: try r.decode(column: "responded_at", as: Date?.self),
                 dueAt: try r.decode(column: "due_at", as: Date?.self), resolvedAt: try r.decode(column: "resolved_at", as: Date?.self),
-                review: try r.decode(column: "last_review", as: String?.self).flatMap(Satisfaction.init(rawValue:)),
-                reviewedAt: try r.decode(column: "reviewed_at", as: Date?.self))
+                reviews: reviews[id] ?? [])
         }
+    }
+
+    /// Every 回访 answer of these cases, oldest first (the export shows "不满意→满意" for a redone case).
+    public func reviews(of caseIDs: [UUID]) async throws -> [UUID: [Satisfaction]] {
+        var out: [UUID: [Satisfaction]] = [:]
+        for chunk in stride(from: 0, to: caseIDs.count, by: 500).map({ Array(caseIDs[$0..<min($0 + 500, caseIDs.count)]) }) {
+            for r in try await database.sql.raw(
+                """
+                SELECT case_id, satisfaction FROM case_reviews WHERE case_id IN (\(binds: chunk)) ORDER BY reviewed_at, event_sequence
+                """
+            ).all() {
+                guard let s = Satisfaction(rawValue: try r.decode(column: "satisfaction", as: String.self)) else { continue }
+                out[try r.decode(column: "case_id", as: UUID.self), default: []].append(s)
+            }
+        }
+        return out
     }
 
     /// 覆盖率 per township and per village (by name): groups with both a police officer and a township cadre.
@@ -104,17 +158,31 @@ public struct AssessmentStore: Sendable {
     private func exclusions(where filter: SQLQueryString) async throws -> [Exclusion] {
         try await database.sql.raw(
             """
-            SELECT x.case_id, c.number, COALESCE(d.name, t.name, '') AS unit, x.reason, x.actor, x.excluded_at
+            SELECT x.case_id, c.number, COALESCE(d.name, t.name, '') AS current_unit, t.name AS township, x.units, x.reason, x.actor,
+                   x.excluded_at
             FROM assessment_exclusions x JOIN cases c ON c.id = x.case_id LEFT JOIN departments d ON d.id = c.department_id
             LEFT JOIN regions t ON t.code = c.township_code
             WHERE \(filter) ORDER BY x.excluded_at DESC
             """
         ).all().map {
-            Exclusion(
+            let units = try $0.decode(column: "units", as: String?.self).map { Self.decodeUnits($0) }
+            let township = try $0.decode(column: "township", as: String?.self)
+            // What it relieves: the handling units it was charged to, and always the place it came from.
+            let shown: String
+            switch units {
+            case .none: shown = try $0.decode(column: "current_unit", as: String.self)
+            case .some(let u) where u.isEmpty: shown = township ?? ""
+            case .some(let u): shown = u.joined(separator: "、")
+            }
+            return Exclusion(
                 caseID: try $0.decode(column: "case_id", as: UUID.self), number: try $0.decode(column: "number", as: String.self),
-                unit: try $0.decode(column: "unit", as: String.self), reason: try $0.decode(column: "reason", as: String.self),
+                unit: shown, units: units, reason: try $0.decode(column: "reason", as: String.self),
                 actor: try $0.decode(column: "actor", as: String.self), at: try $0.decode(column: "excluded_at", as: Date.self))
         }
+    }
+
+    static func decodeUnits(_ raw: String) -> [String] {
+        (try? JSONDecoder().decode([String].self, from: Data(raw.utf8))) ?? []
     }
 
     /// A supervisor excludes a case from the rates; the reason goes into the case's audit chain in the same transaction.
@@ -133,10 +201,18 @@ public struct AssessmentStore: Sendable {
             let sql = db as! any SQLDatabase
             let existing = try await sql.raw("SELECT case_id FROM assessment_exclusions WHERE case_id = \(bind: id)").first()
             guard existing == nil else { throw CaseOperationError.conflict(StoreMessages.Assessment.alreadyExcluded) }
+            // The handling units it is charged to now: its lead once dispatched, and its co-handlers.
+            let charged = try await sql.raw(
+                """
+                SELECT d.name FROM cases c JOIN departments d ON d.id = c.department_id WHERE c.id = \(bind: id) AND \(Self.dispatched)
+                UNION SELECT d.name FROM case_departments cd JOIN departments d ON d.id = cd.department_id WHERE cd.case_id = \(bind: id)
+                """
+            ).all().map { try $0.decode(column: "name", as: String.self) }
+            let units = String(decoding: try JSONEncoder().encode(Array(Set(charged)).sorted()), as: UTF8.self)
             try await sql.raw(
                 """
-                INSERT INTO assessment_exclusions (case_id, county_code, reason, actor, excluded_at)
-                VALUES (\(bind: id), \(bind: row.countyCode), \(bind: trimmed), \(bind: viewer.username), \(bind: now))
+                INSERT INTO assessment_exclusions (case_id, county_code, reason, actor, excluded_at, units)
+                VALUES (\(bind: id), \(bind: row.countyCode), \(bind: trimmed), \(bind: viewer.username), \(bind: now), \(bind: units))
                 """
             ).run()
             try await CaseStore.appendEvent(

@@ -226,6 +226,15 @@ public struct CaseStore: Sendable {
         let sequence = try await Self.appendEvent(
             caseRow: fresh, number: before.number, actor: AuditActor(viewer), action: plan.eventAction, from: before.state,
             to: command.transition == nil ? nil : plan.after.state, note: plan.note, at: now, on: db)
+        if case .review(let satisfaction, _) = command {
+            // Every answer is kept: a redone case clears `last_review`, and 满意率 counts each answer in its month.
+            try await sql.raw(
+                """
+                INSERT INTO case_reviews (case_id, event_sequence, county_code, satisfaction, reviewed_at)
+                VALUES (\(bind: id), \(bind: sequence), \(bind: fresh.countyCode), \(bind: satisfaction.rawValue), \(bind: now))
+                """
+            ).run()
+        }
         var after = try fresh.toCore()
         after.coHandlerIDs = plan.after.coHandlerIDs
         after.recusedUsernames = before.recusedUsernames

@@ -176,20 +176,25 @@ struct DashboardController {
         let cases = try await store.cases(county: county, month: month)
         let coverage = try await store.coverage(county: county)
         let exclusions = try await store.exclusions(county: county)
-        let excluded = Set(exclusions.map(\.caseID))
+        let excluded = Dictionary(exclusions.map { ($0.caseID, $0.scope) }) { a, _ in a }
         let w = try await store.weights()
         let code = RegionCode(county)!
         let townshipNames = try await services.regions.regions(level: .township, within: code).map(\.name)
         let departmentNames = try await services.departments.departments(county: code).map(\.name)
+        func place(_ name: @escaping (AssessedCase) -> String?) -> (AssessedCase) -> [(String, AssessedPart)] {
+            { c in name(c).map { [($0, .place)] } ?? [] }
+        }
         return Report(
             townships: Assessment.rows(
-                cases: cases, month: month, unit: { $0.township }, units: townshipNames, coverage: coverage.townships,
-                excluded: excluded, weights: w, now: now),
+                cases: cases, month: month, charged: place { $0.township }, units: townshipNames, coverage: coverage.townships,
+                exclusions: excluded, weights: w, now: now),
             villages: Assessment.rows(
-                cases: cases, month: month, unit: { $0.village }, coverage: coverage.villages, excluded: excluded, weights: w, now: now),
-            // Departments have no groups: coverage does not weigh in their score.
+                cases: cases, month: month, charged: place { $0.village }, coverage: coverage.villages, exclusions: excluded, weights: w,
+                now: now),
+            // Handling units (departments and township governments) answer for what they lead once dispatched and for what
+            // they co-handle. They have no groups: coverage does not weigh in their score.
             departments: Assessment.rows(
-                cases: cases, month: month, unit: { $0.department }, units: departmentNames, excluded: excluded,
+                cases: cases, month: month, charged: Assessment.handlingUnits, units: departmentNames, exclusions: excluded,
                 weights: AssessmentWeights(response: w.response, onTime: w.onTime, satisfaction: w.satisfaction, coverage: 0), now: now),
             exclusions: exclusions, weights: w)
     }

@@ -90,6 +90,8 @@ struct ExportController {
             // Sealed rows carry their words for the commission only, each export recorded as a read of that case.
             let items = try await services.sealedReports
                 .reveal(page.items, to: viewer, purpose: "导出台账")
+            // Every 回访 answer, so a redone case reads "不满意→满意" rather than blank.
+            let reviews = try await services.assessment.reviews(of: items.map(\.id))
             for c in items {
                 sheet.rows.append([
                     .text(c.number.description), .date(c.createdAt), .text(CoreStrings.categoryName(c.category)),
@@ -98,7 +100,11 @@ struct ExportController {
                     .text(c.villageCode.flatMap { names[$0.rawValue] } ?? ""), .text(c.departmentID.flatMap { departments[$0] } ?? ""),
                     .text(c.title), .text(PIIMask.redact(c.summary)), c.dueAt.map { .date($0) } ?? .empty,
                     c.resolvedAt.map { .date($0) } ?? .empty,
-                    .text(c.status.lastReview.map(CoreStrings.satisfactionName) ?? ""), .text(c.sealed ? "是" : ""),
+                    .text(
+                        (reviews[c.id].map { $0.map(CoreStrings.satisfactionName) } ?? c.status.lastReview.map {
+                            [CoreStrings.satisfactionName($0)]
+                        }
+                            ?? []).joined(separator: "→")), .text(c.sealed ? "是" : ""),
                 ])
             }
             if page.items.count < q.perPage { break }
