@@ -43,6 +43,7 @@ public func buildRouter(services: AppServices) -> Router<WeiminRequestContext> {
     SignInController(services: services, signIn: signIn).addRoutes(to: console)
     WorkbenchController(services: services).addRoutes(to: console)
     LedgerController(services: services).addRoutes(to: console)
+    SupervisionPageController(services: services).addRoutes(to: console)
     CasePageController(services: services).addRoutes(to: console)
     DashboardController(services: services).addRoutes(to: console)
     ExportController(services: services).addRoutes(to: console)

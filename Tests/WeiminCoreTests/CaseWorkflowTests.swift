@@ -291,8 +291,20 @@ struct CaseWorkflowTests {
             .after
         #expect(
             Set(workflow.available(on: d, to: user(.departmentHandler))) == [
-                "return", "start", "suspend", "request_extension", "transfer_discipline",
+                "return", "start", "suspend", "request_extension", "transfer_discipline", "record_progress",
             ])
+        // A co-handler (协办) records its part and does nothing else; a township government co-handles by its code.
+        d.coHandlerIDs = [jtj]  // as storage loads it after 派单 with a co-handler
+        #expect(
+            Set(workflow.available(on: d, to: user(.departmentHandler, department: jtj))) == ["record_progress", "transfer_discipline"])
+        #expect(!workflow.available(on: d, to: user(.townshipCadre)).contains("record_progress"))
+        d.coHandlerCodes = ["433125111"]
+        #expect(workflow.available(on: d, to: user(.townshipCadre)).contains("record_progress"))
+        let recorded = try workflow.plan(.recordProgress(note: "已到现场"), on: d, by: user(.townshipCadre), at: at("2026-11-23", 11))
+        #expect(recorded.after.state == d.state && recorded.eventAction == "record_progress" && recorded.note == "已到现场")
+        #expect(throws: CaseOperationError.self) {
+            try workflow.plan(.recordProgress(note: " "), on: d, by: user(.townshipCadre), at: at("2026-11-23", 11))
+        }
     }
 
     @Test("改类 moves the case to another function and its clocks to that function's rules; 非诉求 closes a new case quietly")

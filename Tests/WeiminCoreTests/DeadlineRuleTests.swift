@@ -69,3 +69,46 @@ struct DeadlineRuleTests {
         #expect(throws: TimeLimit.ParseError.self) { try TimeLimit(parse: text) }
     }
 }
+
+@Suite("Time left in each limit's own clock")
+struct TimeLeftTests {
+    let calendar = WorkCalendar(holidays: HolidayCalendar.bundled())
+
+    @Test("an urgent answer at night counts the clock's minutes; a handling limit counts working time; overdue likewise")
+    func ownClock() {
+        // Friday 2026-11-27 23:00 Beijing: outside working hours.
+        let night = calendar.instant(LocalDate(iso: "2026-11-27")!, minute: 23 * 60)
+        let due = night.addingTimeInterval(18 * 60)
+        #expect(CoreStrings.timeLeft(until: due, limit: .elapsedMinutes(30), now: night, calendar: calendar) == "剩 18 分钟")
+        #expect(CoreStrings.timeLeft(until: due, limit: .workingMinutes(30), now: night, calendar: calendar) == "剩 0 分钟")
+        let later = night.addingTimeInterval(3 * 3600 + 20 * 60)
+        #expect(CoreStrings.timeLeft(until: due, limit: .elapsedMinutes(30), now: later, calendar: calendar) == "已超期 3 小时 2 分")
+        #expect(
+            CoreStrings.timeLeft(
+                until: night.addingTimeInterval(2 * 86400 + 5 * 3600), limit: .calendarDays(60), now: night, calendar: calendar)
+                == "剩 2 天 5 小时")
+        // Monday 09:00 to Tuesday 17:30 is one working day and a half (a working day is the calendar's).
+        let monday = calendar.instant(LocalDate(iso: "2026-11-30")!, minute: 9 * 60)
+        let tuesday = calendar.instant(LocalDate(iso: "2026-12-01")!, minute: 17 * 60 + 30)
+        #expect(CoreStrings.timeLeft(until: tuesday, limit: .workingDays(5), now: monday, calendar: calendar).hasPrefix("剩 1 个工作日"))
+    }
+
+    @Test("the clock that runs out first: the urgent answer before the handling limit; none once the case is closed")
+    func nextClock() {
+        let rules = DeadlineRules.defaults
+        let start = calendar.instant(LocalDate(iso: "2026-11-27")!, minute: 23 * 60)
+        var c = Case(
+            id: UUID(), number: CaseNumber("433125-2026-000001")!, countyCode: RegionCode("433125")!, townshipCode: nil, villageCode: nil,
+            groupID: nil, category: .service, departmentID: nil, urgency: .urgent, status: CaseStatus(state: .new), sealed: false,
+            title: "着火", summary: "着火", opinionRisk: 0, createdAt: start, updatedAt: start, responseDueAt: start.addingTimeInterval(30 * 60)
+        )
+        let first = rules.nextClock(of: c)
+        #expect(first?.step == .response && first?.due == c.responseDueAt)
+        if case .elapsedMinutes = first?.limit {
+        } else {
+            Issue.record("an urgent answer runs at any hour: \(String(describing: first?.limit))")
+        }
+        c.status = CaseStatus(state: .closed)
+        #expect(rules.nextClock(of: c) == nil)
+    }
+}

@@ -24,10 +24,12 @@ struct AssessmentStoreTests {
             suggested.departmentID = county.otherDepartmentID
             let centre = try await store.open(suggested, actor: .system, at: at("2026-11-02", 9), workflow: testWorkflow)
             _ = try await store.execute(.accept(note: ""), on: centre.number, by: op, workflow: testWorkflow, at: at("2026-11-02", 9, 10))
-            _ = try await store.execute(.resolve(reply: "已电话解答"), on: centre.number, by: op, workflow: testWorkflow, at: at("2026-11-02", 10))
+            _ = try await store.execute(
+                .resolve(reply: "已电话解答"), on: centre.number, by: op, workflow: testWorkflow, at: at("2026-11-02", 10))
 
             // Dispatched to 县住建局 with 县交通运输局 co-handling; 不满意, redone, then 满意.
-            let redone = try await store.open(county.newCase(title: "危房改造"), actor: .system, at: at("2026-11-03", 9), workflow: testWorkflow)
+            let redone = try await store.open(
+                county.newCase(title: "危房改造"), actor: .system, at: at("2026-11-03", 9), workflow: testWorkflow)
             for (command, who, when) in [
                 (CaseCommand.accept(note: ""), op, at("2026-11-03", 9, 5)),
                 (.dispatch(lead: county.departmentID, coHandlers: [county.otherDepartmentID], note: ""), op, at("2026-11-03", 9, 10)),

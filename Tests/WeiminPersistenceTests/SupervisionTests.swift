@@ -146,11 +146,16 @@ struct SupervisionTests {
             _ = try await dispatchedCase(county, store)
             _ = try await SupervisionStore(database: db).scan(policy: policy, now: at("2026-12-01", 10), holder: "a")
             let sup = SupervisionStore(database: db)
-            #expect(try await sup.orders(for: viewer(.supervisor)).count == 2)
-            #expect(try await sup.orders(for: viewer(.departmentHandler, department: county.departmentID), level: .order).count == 1)
-            #expect(try await sup.orders(for: viewer(.departmentHandler, department: county.otherDepartmentID)).isEmpty)
-            #expect(try await sup.orders(for: viewer(.townshipCadre, "433125111")).count == 2)
-            #expect(try await sup.orders(for: viewer(.townshipCadre, "433125100")).isEmpty)
+            #expect(try await sup.orders(for: viewer(.supervisor)).total == 2)
+            #expect(try await sup.orders(for: viewer(.departmentHandler, department: county.departmentID), level: .order).items.count == 1)
+            #expect(try await sup.orders(for: viewer(.departmentHandler, department: county.otherDepartmentID)).items.isEmpty)
+            #expect(try await sup.orders(for: viewer(.townshipCadre, "433125111")).items.count == 2)
+            #expect(try await sup.orders(for: viewer(.townshipCadre, "433125100")).total == 0)
+            // Paged: full pages, an exact total, no order twice.
+            let first = try await sup.orders(for: viewer(.supervisor), page: 1, perPage: 1)
+            let second = try await sup.orders(for: viewer(.supervisor), page: 2, perPage: 1)
+            #expect(first.total == 2 && first.items.count == 1 && second.items.count == 1 && first.items[0].id != second.items[0].id)
+            #expect(try await sup.orders(for: viewer(.supervisor), page: 3, perPage: 1).items.isEmpty)
         }
     }
 }

@@ -45,6 +45,7 @@ struct ConsoleRoleMatrixTests {
             ("/cases/\(inVillage.number)", [ok, villageDeptSeen, villageTownshipSeen, ok, ok, ok, ok, no]),
             ("/cases/\(elsewhere.number)", [ok, gone, gone, gone, ok, ok, ok, no]),
             ("/cases/\(sealed.number)", [gone, gone, gone, gone, gone, ok, gone, no]),
+            ("/supervision", [ok, ok, ok, ok, ok, ok, ok, no]),
             ("/dashboard", [ok, ok, ok, ok, ok, ok, ok, ok]),
             ("/groups", [ok, ok, ok, ok, ok, ok, ok, ok]),
             ("/account", [ok, ok, ok, ok, ok, ok, ok, ok]),

@@ -27,6 +27,8 @@ public struct Case: Sendable, Hashable, Codable {
     public var mergedIntoID: UUID?
     /// 协办: departments helping the lead department; they see the case but do not act on it.
     public var coHandlerIDs: [UUID] = []
+    /// The co-handlers' codes (a township government's is its township's code), for who-may-act checks.
+    public var coHandlerCodes: [String] = []
     /// The lead department's code (e.g. a township's own code for 乡镇人民政府), for who-may-act checks.
     public var departmentCode: String?
     /// The handling clock: which rule, when it started, and (while suspended) what was left of it.

@@ -120,6 +120,10 @@ public enum CaseActionCatalogue {
         CaseActionEntry(
             name: "dismiss", label: "非诉求", roles: intake, fields: [note()],
             confirm: "确定这条不是诉求？工单将关闭，群里不会收到消息。"),
+        // The lead and every co-handler record their part; only the record hears it.
+        CaseActionEntry(
+            name: "record_progress", label: "记录办理情况", roles: handlers, fields: [note("办理情况（记入办理记录，群里不发）", required: true)],
+            confirm: nil),
         // Open to every handler and to the commission itself; never to a village admin (often the accused).
         CaseActionEntry(
             name: "transfer_discipline", label: "转纪委",

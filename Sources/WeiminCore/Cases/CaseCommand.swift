@@ -36,6 +36,8 @@ public enum CaseCommand: Sendable, Hashable {
     /// admins recused (docs/domain.md §4.1–§4.2). `accused` is who the report is about (kept encrypted); `accusedUsernames`
     /// their staff accounts, if any.
     case transferToDiscipline(accused: String?, accusedUsernames: [String], note: String)
+    /// 记录办理情况: the lead or a co-handler (协办) records its part in the case's record; nothing is said in the group.
+    case recordProgress(note: String)
 
     /// The state-machine step this command takes, if it changes state.
     public var transition: CaseAction? {
@@ -53,7 +55,8 @@ public enum CaseCommand: Sendable, Hashable {
         case .review(let s, _): return .review(s)
         case .reopen: return .reopen
         case .close: return .close
-        case .requestExtension, .decideExtension, .notifyAcceptance, .requestReview, .decideReview, .reclassify, .transferToDiscipline:
+        case .requestExtension, .decideExtension, .notifyAcceptance, .requestReview, .decideReview, .reclassify, .transferToDiscipline,
+            .recordProgress:
             return nil
         }
     }
@@ -69,6 +72,7 @@ public enum CaseCommand: Sendable, Hashable {
         case .reclassify: return "reclassify"
         case .dismiss: return "dismiss"
         case .transferToDiscipline: return "transfer_discipline"
+        case .recordProgress: return "record_progress"
         default: return transition!.name
         }
     }
@@ -79,7 +83,7 @@ public enum CaseCommand: Sendable, Hashable {
             .start(let n), .suspend(let n), .resume(let n), .resolve(let n), .review(_, let n), .reopen(let n), .close(let n),
             .requestExtension(_, let n), .decideExtension(_, _, let n), .notifyAcceptance(let n), .requestReview(let n),
             .decideReview(let n),
-            .reclassify(_, let n), .dismiss(let n), .transferToDiscipline(_, _, let n):
+            .reclassify(_, let n), .dismiss(let n), .transferToDiscipline(_, _, let n), .recordProgress(let n):
             return n
         }
     }

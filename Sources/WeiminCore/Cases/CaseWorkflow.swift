@@ -134,6 +134,10 @@ public struct CaseWorkflow: Sendable {
             after.departmentCode = nil
             after.returnDueAt = nil
             if after.acceptanceNotifiedAt == nil { after.acceptanceDueAt = opening(after).acceptanceDueAt }
+        case .recordProgress:
+            guard [.dispatched, .inProgress, .suspended].contains(c.state) else {
+                throw .conflict("只有交办后、办结前的工单可以记录办理情况")
+            }
         case .reclassify(let category, let reason):
             let change = try planReclassification(to: category, on: c, into: &after)
             return CasePlan(after: after, eventAction: command.name, note: "\(change)：\(reason)")
@@ -184,6 +188,7 @@ public struct CaseWorkflow: Sendable {
         let isLeadHandler = role == .departmentHandler && v.departmentID != nil && v.departmentID == c.departmentID
         let isTownshipHandler = role == .townshipCadre && c.departmentCode == v.region.rawValue
         let isHandler = isLeadHandler || isTownshipHandler
+        let isCoHandler = v.coHandles(c)
         switch command {
         case .accept, .decline, .merge, .dispatch, .reassign, .notifyAcceptance, .requestReview, .reclassify, .dismiss:
             guard mayUse else { throw .forbidden("\(Self.verb(command))由受理员办理，\(roleName)无此权限") }
@@ -208,6 +213,8 @@ public struct CaseWorkflow: Sendable {
             guard mayUse, isHandler || ![.departmentHandler, .townshipCadre].contains(role) else {
                 throw .forbidden("\(roleName)不能出具复查、复核意见")
             }
+        case .recordProgress:
+            guard mayUse, isHandler || isCoHandler else { throw .forbidden("只有主办或协办单位可以记录办理情况") }
         case .transferToDiscipline:
             // Allowed above for the catalogue's roles.
             throw .forbidden("\(roleName)不能转纪委")
@@ -229,6 +236,7 @@ public struct CaseWorkflow: Sendable {
         case .notifyAcceptance(let n): try need(n, "告知内容")
         case .decideReview(let n): try need(n, "复查（复核）意见")
         case .reclassify(_, let n): try need(n, "改类原因")
+        case .recordProgress(let n): try need(n, "办理情况")
         case .transferToDiscipline(let accused, let usernames, let n):
             try need(n, "转纪委的理由")
             if (accused ?? "").count > 200 { throw .invalid("被反映人过长（最多200字）") }
@@ -249,6 +257,7 @@ public struct CaseWorkflow: Sendable {
         case .reclassify: return "改类"
         case .dismiss: return "标为非诉求"
         case .transferToDiscipline: return "转纪委"
+        case .recordProgress: return "记录办理情况"
         default: return CoreStrings.actionName(c.transition!)
         }
     }
@@ -279,6 +288,7 @@ public struct CaseWorkflow: Sendable {
         case "reclassify": return .reclassify(c.category == .service ? .opinion : .service, note: x)
         case "dismiss": return .dismiss(note: x)
         case "transfer_discipline": return .transferToDiscipline(accused: nil, accusedUsernames: [], note: x)
+        case "record_progress": return .recordProgress(note: x)
         default: return nil
         }
     }

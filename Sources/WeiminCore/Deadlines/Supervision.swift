@@ -52,30 +52,9 @@ public struct SupervisionPolicy: Sendable {
     /// Every rung each running clock of the case has reached by `now` (the caller keeps only new ones).
     public func findings(for c: Case, at now: Date) -> [SupervisionFinding] {
         guard c.state.isOpen || c.state == .resolved || c.state == .reviewed || c.state == .closed else { return [] }
-        var clocks: [(DeadlineStep, Date, Date, TimeLimit)] = []
-        let running = c.state.isOpen && c.state != .suspended
-        if running, c.respondedAt == nil, let due = c.responseDueAt,
-            let r = rules.rule(for: .response, category: c.category, urgency: c.urgency, sealed: c.sealed)
-        {
-            clocks.append((.response, c.createdAt, due, r.limit))
-        }
-        if running, let due = c.dueAt, let start = c.clock.startedAt, let limit = c.clock.limit {
-            clocks.append((.handling, start, due, limit))
-        }
-        if c.acceptanceNotifiedAt == nil, c.state != .merged, let due = c.acceptanceDueAt {
-            let step: DeadlineStep = c.sealed ? .reportAcceptance : .petitionAcceptance
-            if let r = rules.rule(for: step, category: c.category, urgency: c.urgency, sealed: c.sealed) {
-                clocks.append((step, c.createdAt, due, r.limit))
-            }
-        }
-        if [.reviewRequested, .recheckRequested].contains(c.petition.stage), let due = c.petition.dueAt, let start = c.petition.stageAt {
-            let step: DeadlineStep = c.petition.stage == .reviewRequested ? .reviewDecision : .recheckDecision
-            if let r = rules.rule(for: step, category: c.category, urgency: c.urgency, sealed: c.sealed) {
-                clocks.append((step, start, due, r.limit))
-            }
-        }
         var out: [SupervisionFinding] = []
-        for (step, start, due, limit) in clocks {
+        for clock in rules.runningClocks(of: c) {
+            let (step, start, due, limit) = (clock.step, clock.start, clock.due, clock.limit)
             let used = calendar.fractionUsed(start: start, due: due, limit: limit, now: now)
             let key = "\(step.rawValue)@\(Int64((start.timeIntervalSince1970 * 1000).rounded()))"
             let over = overdueMinutes(due: due, limit: limit, now: now)

@@ -25,4 +25,6 @@ public protocol DepartmentRepository: Sendable {
 public protocol CaseRepository: Sendable {
     func cases(_ query: CaseQuery, visibility: CaseVisibility) async throws -> Page<Case>
     func detail(number: CaseNumber, visibility: CaseVisibility) async throws -> CaseDetail?
+    /// The cases with who handles them filled in (lead's code, co-handlers), as the workflow's role checks need.
+    func withHandlers(_ cases: [Case]) async throws -> [Case]
 }

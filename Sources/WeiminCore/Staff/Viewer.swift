@@ -59,3 +59,15 @@ public struct CaseVisibility: Sendable, Hashable, Codable {
         return code.hasPrefix(regionPrefix)
     }
 }
+
+extension Viewer {
+    /// This person's unit co-handles (协办) the case: a department handler's department, or a township cadre's township
+    /// government, named among its co-handlers.
+    public func coHandles(_ c: Case) -> Bool {
+        switch role {
+        case .departmentHandler: return departmentID.map { c.coHandlerIDs.contains($0) } ?? false
+        case .townshipCadre: return c.coHandlerCodes.contains(region.rawValue)
+        default: return false
+        }
+    }
+}

@@ -43,12 +43,29 @@ public enum CoreStrings {
         }
     }
 
-    /// "剩 2 个工作日 1 小时" before a deadline, "已超期 3 小时" after it, in working time.
-    public static func timeLeft(until due: Date, now: Date, calendar: WorkCalendar) -> String {
-        let day = Double(calendar.minutesPerDay)
-        return due < now
-            ? "已超期 " + workingTime(calendar.workingMinutes(from: due, to: now), dayMinutes: day)
-            : "剩 " + workingTime(calendar.workingMinutes(from: now, to: due), dayMinutes: day)
+    /// "剩 2 个工作日 1 小时" before a deadline, "已超期 3 小时" after it, in the limit's own kind of time: working
+    /// time for working-day and working-minute limits, the clock's time for limits that run at any hour (an urgent
+    /// answer at night shows "剩 18 分钟", not "剩 0 分钟").
+    public static func timeLeft(until due: Date, limit: TimeLimit?, now: Date, calendar: WorkCalendar) -> String {
+        switch limit {
+        case .calendarDays, .elapsedMinutes:
+            let minutes = abs(due.timeIntervalSince(now)) / 60
+            return due < now ? "已超期 " + elapsedTime(minutes) : "剩 " + elapsedTime(minutes)
+        case .workingDays, .workingMinutes, nil:
+            let day = Double(calendar.minutesPerDay)
+            return due < now
+                ? "已超期 " + workingTime(calendar.workingMinutes(from: due, to: now), dayMinutes: day)
+                : "剩 " + workingTime(calendar.workingMinutes(from: now, to: due), dayMinutes: day)
+        }
+    }
+
+    /// The clock's time in words: "18 分钟", "3 小时 20 分", "2 天 5 小时".
+    public static func elapsedTime(_ minutes: Double) -> String {
+        let m = max(0, Int(minutes.rounded(.down)))
+        if m < 60 { return "\(m) 分钟" }
+        if m < 1440 { return "\(m / 60) 小时" + (m % 60 > 0 ? " \(m % 60) 分" : "") }
+        let hours = (m % 1440) / 60
+        return "\(m / 1440) 天" + (hours > 0 ? " \(hours) 小时" : "")
     }
 
     public static func categoryName(_ c: Category) -> String {

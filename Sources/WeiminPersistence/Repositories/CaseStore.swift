@@ -152,9 +152,7 @@ public struct CaseStore: Sendable {
         // A case transferred to the discipline commission is still found by its old number; visibility (sealed)
         // decides who may see it.
         guard let row = try await CaseModel.find(number: number, on: db) else { return nil }
-        var c = try row.toCore()
-        if let d = c.departmentID { c.departmentCode = try await DepartmentModel.find(d, on: db)?.code }
-        c.coHandlerIDs = try await CaseDepartmentModel.query(on: db).filter(\.$caseID == row.id!).all().map(\.departmentID)
+        var c = try await CaseHandlers.fill([try row.toCore()], on: db)[0]
         c.recusedUsernames = try await CaseRecusalModel.query(on: db).filter(\.$caseID == row.id!).all().map(\.username)
         return (c, row)
     }

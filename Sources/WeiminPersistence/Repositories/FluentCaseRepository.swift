@@ -138,6 +138,10 @@ public struct FluentCaseRepository: CaseRepository {
         if InputRules.needsLikeEscape(term) { w.appendInterpolation(unsafeRaw: " ESCAPE '\\'") }
     }
 
+    public func withHandlers(_ cases: [Case]) async throws -> [Case] {
+        try await CaseHandlers.fill(cases, on: database.db)
+    }
+
     public func detail(number: CaseNumber, visibility: CaseVisibility) async throws -> CaseDetail? {
         // The ledger's own visibility clause: a case the viewer may not see is not found, as in the ledger.
         let sql = database.sql
@@ -153,10 +157,8 @@ public struct FluentCaseRepository: CaseRepository {
         guard let found = try await sql.raw(select).first()?.decode(column: "id", as: UUID.self),
             let row = try await CaseModel.find(found, on: database.db), let id = row.id
         else { return nil }
-        var c = try row.toCore()
+        var c = try await CaseHandlers.fill([try row.toCore()], on: database.db)[0]
         c.recusedUsernames = try await CaseRecusalModel.query(on: database.db).filter(\.$caseID == id).all().map(\.username)
-        c.coHandlerIDs = try await CaseDepartmentModel.query(on: database.db).filter(\.$caseID == id).all().map(\.departmentID)
-        if let d = c.departmentID { c.departmentCode = try await DepartmentModel.find(d, on: database.db)?.code }
         let departmentName = try await c.departmentID.asyncMap { try await DepartmentModel.find($0, on: database.db)?.name } ?? nil
         let links = try await CaseMessageModel.query(on: database.db).filter(\.$caseID == id).all()
         let messages =

@@ -181,39 +181,67 @@ public struct SupervisionStore: Sendable {
         ).all().isEmpty
     }
 
-    /// Orders the viewer should see: handlers their department's, township cadres their township's,
-    /// supervisors and leaders all in scope. Sealed cases' orders only for discipline.
-    public func orders(for v: Viewer, level: SupervisionLevel? = nil, limit: Int = 100) async throws -> [SupervisionOrder] {
-        let db = database.db
-        let q = SupervisionOrderModel.query(on: db)
+    /// Orders the viewer should see, newest first: handlers their department's, township cadres their township's,
+    /// supervisors and leaders all in scope; an order about a case only if the viewer may see that case (sealed cases'
+    /// orders only for discipline, recusals respected). Visibility is in the SQL, so pages are full and `total` exact.
+    public func orders(for v: Viewer, level: SupervisionLevel? = nil, page: Int = 1, perPage: Int = 50) async throws
+        -> WeiminCore.Page<SupervisionOrder>
+    {
+        let sql = database.sql
+        var w = SQLQueryString(" WHERE 1 = 1")
         switch v.region.scopePrefix.count {
-        case 6: q.filter(\.$countyCode == v.region.rawValue)
-        case 9, 12: q.filter(\.$townshipCode == (v.region.townshipCode?.rawValue ?? v.region.rawValue))
-        default: q.filter(\.$countyCode >= v.region.scopePrefix).filter(\.$countyCode < ScopeFilter.upperBound(of: v.region.scopePrefix))
+        case 6:
+            w.appendInterpolation(unsafeRaw: " AND county_code = ")
+            w.appendInterpolation(bind: v.region.rawValue)
+        case 9, 12:
+            w.appendInterpolation(unsafeRaw: " AND township_code = ")
+            w.appendInterpolation(bind: v.region.townshipCode?.rawValue ?? v.region.rawValue)
+        default:
+            w.appendInterpolation(unsafeRaw: " AND county_code >= ")
+            w.appendInterpolation(bind: v.region.scopePrefix)
+            w.appendInterpolation(unsafeRaw: " AND county_code < ")
+            w.appendInterpolation(bind: ScopeFilter.upperBound(of: v.region.scopePrefix))
         }
-        if v.role == .departmentHandler { q.filter(\.$departmentID == (v.departmentID ?? UUID())) }
-        if let level { q.filter(\.$level == level.rawValue) }
-        let rows = try await q.sort(\.$issuedAt, .descending).limit(limit * 2).all()
+        if v.role == .departmentHandler {
+            w.appendInterpolation(unsafeRaw: " AND department_id = ")
+            w.appendInterpolation(bind: v.departmentID ?? UUID())
+        }
+        if let level {
+            w.appendInterpolation(unsafeRaw: " AND level = ")
+            w.appendInterpolation(bind: level.rawValue)
+        }
+        w.appendInterpolation(unsafeRaw: " AND (case_id IS NULL OR case_id IN (SELECT id FROM cases")
+        w += FluentCaseRepository.ledgerWhere(CaseQuery(), v.caseVisibility, sqlite: sql.dialect.name == "sqlite")
+        w.appendInterpolation(unsafeRaw: "))")
+
+        var count = SQLQueryString("SELECT COUNT(*) AS n FROM supervision_orders")
+        count += w
+        let total = try await sql.raw(count).first()?.decode(column: "n", as: Int.self) ?? 0
+        let per = min(max(perPage, 1), CaseQuery.maxPerPage)
+        let page = max(page, 1)
+        var select = SQLQueryString("SELECT id FROM supervision_orders")
+        select += w
+        select.appendInterpolation(unsafeRaw: " ORDER BY issued_at DESC, id LIMIT \(per) OFFSET \((page - 1) * per)")
+        let ids = try await sql.raw(select).all().map { try $0.decode(column: "id", as: UUID.self) }
+        let db = database.db
+        let rows = ids.isEmpty ? [] : try await SupervisionOrderModel.query(on: db).filter(\.$id ~~ ids).all()
+        let byID = Dictionary(rows.map { ($0.id!, $0) }) { a, _ in a }
         let caseIDs = rows.compactMap(\.caseID)
-        let cases =
+        let numbers =
             caseIDs.isEmpty
-            ? [:] : Dictionary(uniqueKeysWithValues: try await CaseModel.query(on: db).filter(\.$id ~~ caseIDs).all().map { ($0.id!, $0) })
-        // Only sealed cases carry recusals, and only the discipline role sees them.
-        let recused =
-            v.caseVisibility.includeSealed
-            ? Set(try await CaseRecusalModel.query(on: db).filter(\.$username == v.username).all().map(\.caseID)) : []
-        return rows.compactMap { r -> SupervisionOrder? in
-            if let cid = r.caseID {
-                guard let c = cases[cid], let core = try? c.toCore(), v.caseVisibility.allows(core), !recused.contains(cid) else {
-                    return nil
-                }
-            }
-            return SupervisionOrder(
+            ? [:] : Dictionary(try await CaseModel.query(on: db).filter(\.$id ~~ caseIDs).all().map { ($0.id!, $0.number) }) { a, _ in a }
+        let items = ids.compactMap { byID[$0] }.map { r in
+            SupervisionOrder(
                 id: r.id!, level: SupervisionLevel(rawValue: r.level) ?? .warning, step: r.step,
-                caseNumber: r.caseID.flatMap { cases[$0]?.number },
+                caseNumber: r.caseID.flatMap { numbers[$0] },
                 departmentID: r.departmentID, townshipCode: r.townshipCode, dueAt: r.dueAt, overdueMinutes: r.overdueMinutes,
-                message: r.message,
-                recipients: r.recipients, issuedAt: r.issuedAt)
-        }.prefix(limit).map { $0 }
+                message: r.message, recipients: r.recipients, issuedAt: r.issuedAt)
+        }
+        return WeiminCore.Page(items: items, page: page, perPage: per, total: total)
+    }
+
+    /// The newest `limit` orders the viewer should see (the workbench's short list).
+    public func orders(for v: Viewer, level: SupervisionLevel? = nil, limit: Int) async throws -> [SupervisionOrder] {
+        try await orders(for: v, level: level, page: 1, perPage: limit).items
     }
 }

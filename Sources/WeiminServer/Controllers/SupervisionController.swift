@@ -3,7 +3,8 @@ import Hummingbird
 import WeiminCore
 import WeiminPersistence
 
-/// `GET /api/v1/supervision?level=order`: the supervision orders addressed to the viewer.
+/// `GET /api/v1/supervision?level=order&page=1&per_page=50`: the supervision orders addressed to the viewer, newest
+/// first, a page at a time.
 struct SupervisionController {
     let services: AppServices
 
@@ -23,7 +24,7 @@ struct SupervisionController {
     }
 
     func addRoutes(to group: RouterGroup<WeiminRequestContext>) {
-        group.get("supervision") { request, context -> ListDTO<OrderDTO> in
+        group.get("supervision") { request, context -> PageDTO<OrderDTO> in
             let viewer = try context.requireViewer(reading: .cases)
             var level: SupervisionLevel?
             if let raw = request.uri.queryParameters["level"].map(String.init), !raw.isEmpty {
@@ -32,14 +33,14 @@ struct SupervisionController {
                 }
                 level = l
             }
-            let orders = try await services.supervision.orders(for: viewer, level: level)
-            return ListDTO(
-                items: orders.map {
-                    OrderDTO(
-                        id: $0.id, level: $0.level.rawValue, levelName: $0.level.chineseName, step: $0.step, caseNumber: $0.caseNumber,
-                        departmentId: $0.departmentID, townshipCode: $0.townshipCode, dueAt: $0.dueAt, overdueMinutes: $0.overdueMinutes,
-                        message: $0.message, recipients: $0.recipients, issuedAt: $0.issuedAt)
-                })
+            let (page, per) = try QueryParsing.paging(request.uri.queryParameters)
+            let orders = try await services.supervision.orders(for: viewer, level: level, page: page, perPage: per)
+            return PageDTO(orders) {
+                OrderDTO(
+                    id: $0.id, level: $0.level.rawValue, levelName: $0.level.chineseName, step: $0.step, caseNumber: $0.caseNumber,
+                    departmentId: $0.departmentID, townshipCode: $0.townshipCode, dueAt: $0.dueAt, overdueMinutes: $0.overdueMinutes,
+                    message: $0.message, recipients: $0.recipients, issuedAt: $0.issuedAt)
+            }
         }
     }
 }

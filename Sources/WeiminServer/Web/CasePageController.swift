@@ -189,18 +189,32 @@ struct CasePageController {
                 ?? detail.case
             : detail.case
         let calendar = services.workflow.calendar
-        func deadline(_ label: String, _ due: Date?) -> Deadline? {
+        let rules = services.workflow.rules
+        // Each limit in its own kind of time: an urgent answer runs at any hour, a handling limit in working days.
+        func limit(_ step: DeadlineStep) -> TimeLimit? {
+            rules.rule(for: step, category: c.category, urgency: c.urgency, sealed: c.sealed)?.limit
+        }
+        func deadline(_ label: String, _ due: Date?, _ limit: TimeLimit?) -> Deadline? {
             guard let due else { return nil }
             let overdue = due < now && c.state.isOpen
-            let left = c.state.isOpen ? CoreStrings.timeLeft(until: due, now: now, calendar: calendar) : ""
+            let left = c.state.isOpen ? CoreStrings.timeLeft(until: due, limit: limit, now: now, calendar: calendar) : ""
             return Deadline(label: label, due: WebFormat.time(due), left: c.state == .suspended ? "已挂起，计时暂停" : left, overdue: overdue)
         }
+        let reviewStep: DeadlineStep =
+            switch c.petition.stage {
+            case .reviewRequested: .reviewDecision
+            case .recheckRequested: .recheckDecision
+            case .reviewDecided: .recheckRequest
+            default: .reviewRequest
+            }
         let deadlines = [
-            deadline("首次响应", c.respondedAt == nil ? c.responseDueAt : nil),
-            deadline("受理告知", c.acceptanceNotifiedAt == nil ? c.acceptanceDueAt : nil),
-            deadline("办结期限", c.dueAt),
-            deadline("可退回至", c.returnDueAt),
-            deadline("复查/复核期限", c.petition.dueAt),
+            deadline("首次响应", c.respondedAt == nil ? c.responseDueAt : nil, limit(.response)),
+            deadline(
+                "受理告知", c.acceptanceNotifiedAt == nil ? c.acceptanceDueAt : nil,
+                limit(c.sealed ? .reportAcceptance : .petitionAcceptance)),
+            deadline("办结期限", c.dueAt, c.clock.limit ?? limit(.handling)),
+            deadline("可退回至", c.returnDueAt, limit(.returnWindow)),
+            deadline("复查/复核期限", c.petition.dueAt, limit(reviewStep)),
         ].compactMap { $0 }
 
         // The messages the case came from, each inside its conversation (sealed material never here: it is

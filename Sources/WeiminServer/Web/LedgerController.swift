@@ -102,9 +102,11 @@ struct LedgerController {
         func value(_ k: String) -> String { params[k[...]].map(String.init) ?? "" }
 
         let rows = found.items.map { c -> Row in
-            let due = c.state.isOpen ? (c.dueAt ?? c.responseDueAt) : nil
+            // The clock that runs out first, in its own kind of time.
+            let clock = services.workflow.rules.nextClock(of: c)
+            let due = clock?.due
             let overdue = due.map { $0 < now } ?? false
-            let left = c.state == .suspended ? "" : due.map { CoreStrings.timeLeft(until: $0, now: now, calendar: calendar) } ?? ""
+            let left = clock.map { CoreStrings.timeLeft(until: $0.due, limit: $0.limit, now: now, calendar: calendar) } ?? ""
             return Row(
                 number: c.number.description, title: c.title, category: CoreStrings.categoryName(c.category),
                 state: CoreStrings.stateName(c.state),

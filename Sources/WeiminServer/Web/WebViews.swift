@@ -79,6 +79,7 @@ struct PageChrome {
             ? [
                 NavItem(href: "/workbench", label: "工作台", current: current == "workbench"),
                 NavItem(href: "/cases", label: "台账", current: current == "cases"),
+                NavItem(href: "/supervision", label: "督办", current: current == "supervision"),
                 NavItem(href: "/dashboard", label: "驾驶舱", current: current == "dashboard"),
                 NavItem(href: "/groups", label: "群组", current: current == "groups"),
             ] + (session?.viewer.role == .admin ? [NavItem(href: "/admin/users", label: "账号管理", current: current == "admin")] : []) : []

@@ -3,8 +3,9 @@ import Hummingbird
 import WeiminCore
 import WeiminPersistence
 
-/// 工作台: what the signed-in person has to do now — their cases by urgency and time left (overdue first),
-/// supervision orders addressed to them, and (for the acceptance centre) messages triage could not decide.
+/// 工作台: what the signed-in person has to do now — their cases by urgency and time left (overdue first), the cases
+/// their unit co-handles, a township's urgent and overdue cases for its cadres, supervision orders addressed to them,
+/// and (for the acceptance centre) messages triage could not decide. Every row leads to its case.
 struct WorkbenchController {
     let services: AppServices
     let views = WebViews.shared
@@ -22,7 +23,8 @@ struct WorkbenchController {
 
     struct OrderRow {
         let level: String
-        let caseNumber: String
+        /// nil for a department-level 通报, which has no case.
+        let caseNumber: String?
         let message: String
         let issuedAt: String
     }
@@ -41,6 +43,14 @@ struct WorkbenchController {
         let caseCount: Int
         let hasCases: Bool
         let overdueCount: Int
+        let coHandled: [CaseRow]
+        let coHandledCount: Int
+        let hasCoHandled: Bool
+        let showCoHandled: Bool
+        let local: [CaseRow]
+        let localCount: Int
+        let hasLocal: Bool
+        let showLocal: Bool
         let orders: [OrderRow]
         let orderCount: Int
         let showOrders: Bool
@@ -58,30 +68,51 @@ struct WorkbenchController {
 
     func page(for viewer: Viewer, web: WebSession, now: Date = Date()) async throws -> Page {
         let calendar = services.workflow.calendar
+        let rules = services.workflow.rules
         let open = CaseState.allCases.filter(\.isOpen)
-        let found = try await services.cases.cases(
-            CaseQuery(states: open, sort: .dueSoonest, perPage: 200), visibility: viewer.caseVisibility
-        ).items
-        // Mine: the cases on which this person can act now.
-        var mine: [(c: Case, due: Date?, actions: [String])] = []
+        let found = try await services.cases.withHandlers(
+            try await services.cases.cases(CaseQuery(states: open, sort: .dueSoonest, perPage: 200), visibility: viewer.caseVisibility)
+                .items)
+        // Mine: the cases this person can move on now. 转纪委 is open to every handler on every case, and recording
+        // progress to co-handlers too: neither makes a case theirs to handle.
+        let notOwnWork: Set<String> = ["transfer_discipline", "record_progress"]
+        typealias Item = (c: Case, clock: RunningClock?, actions: [String])
+        var mine: [Item] = [], coHandled: [Item] = [], local: [Item] = []
         for c in found {
-            let actions = services.workflow.available(on: c, to: viewer)
-            if !actions.isEmpty { mine.append((c, c.dueAt ?? c.responseDueAt ?? c.acceptanceDueAt, actions)) }
+            let clock = rules.nextClock(of: c)
+            let actions = services.workflow.available(on: c, to: viewer).filter { !notOwnWork.contains($0) }
+            if !actions.isEmpty {
+                mine.append((c, clock, actions))
+            } else if viewer.coHandles(c) {
+                coHandled.append((c, clock, ["record_progress"]))
+            } else if viewer.role == .townshipCadre, c.townshipCode == viewer.region,
+                c.urgency == .urgent || c.opinionRisk >= 2 || (clock.map { $0.due < now } ?? false)
+            {
+                // 属地: the township answers for what happens in it, whoever handles it.
+                local.append((c, clock, []))
+            }
         }
-        mine.sort { a, b in
-            let ao = a.due.map { $0 < now } ?? false, bo = b.due.map { $0 < now } ?? false
-            if ao != bo { return ao }
-            if (a.c.urgency == .urgent) != (b.c.urgency == .urgent) { return a.c.urgency == .urgent }
-            return (a.due ?? .distantFuture) < (b.due ?? .distantFuture)
+        func ordered(_ items: [Item]) -> [Item] {
+            items.sorted { a, b in
+                let ao = a.clock.map { $0.due < now } ?? false, bo = b.clock.map { $0.due < now } ?? false
+                if ao != bo { return ao }
+                if (a.c.urgency == .urgent) != (b.c.urgency == .urgent) { return a.c.urgency == .urgent }
+                return (a.clock?.due ?? .distantFuture) < (b.clock?.due ?? .distantFuture)
+            }
         }
-        let rows = mine.prefix(100).map { m -> CaseRow in
-            let overdue = m.due.map { $0 < now } ?? false
-            let left = m.due.map { CoreStrings.timeLeft(until: $0, now: now, calendar: calendar) } ?? "—"
+        func row(_ m: Item) -> CaseRow {
+            let overdue = m.clock.map { $0.due < now } ?? false
+            let left =
+                m.c.state == .suspended
+                ? "计时暂停" : m.clock.map { CoreStrings.timeLeft(until: $0.due, limit: $0.limit, now: now, calendar: calendar) } ?? "—"
             return CaseRow(
                 number: m.c.number.description, title: m.c.title, category: CoreStrings.categoryName(m.c.category),
                 state: CoreStrings.stateName(m.c.state), urgent: m.c.urgency == .urgent, overdue: overdue, timeLeft: left,
                 actions: m.actions.map(CoreStrings.commandName).joined(separator: "、"))
         }
+        let rows = ordered(mine).prefix(100).map(row)
+        let coRows = ordered(coHandled).prefix(50).map(row)
+        let localRows = ordered(local).prefix(50).map(row)
         let showOrders = [.departmentHandler, .townshipCadre, .supervisor, .leader, .discipline].contains(viewer.role)
         let orders = showOrders ? try await services.supervision.orders(for: viewer, limit: 20) : []
         let showUndecided = viewer.role == .intakeOperator
@@ -91,9 +122,12 @@ struct WorkbenchController {
         return Page(
             chrome: PageChrome(session: web, current: "workbench"), greeting: "\(viewer.displayName)，您好",
             cases: rows, caseCount: rows.count, hasCases: !rows.isEmpty, overdueCount: rows.filter(\.overdue).count,
+            coHandled: coRows, coHandledCount: coRows.count, hasCoHandled: !coRows.isEmpty,
+            showCoHandled: [.departmentHandler, .townshipCadre].contains(viewer.role), local: localRows, localCount: localRows.count,
+            hasLocal: !localRows.isEmpty, showLocal: viewer.role == .townshipCadre,
             orders: orders.map {
                 OrderRow(
-                    level: CoreStrings.supervisionLevelName($0.level), caseNumber: $0.caseNumber ?? "", message: $0.message,
+                    level: CoreStrings.supervisionLevelName($0.level), caseNumber: $0.caseNumber, message: $0.message,
                     issuedAt: WebFormat.time($0.issuedAt))
             },
             orderCount: orders.count, showOrders: showOrders,
