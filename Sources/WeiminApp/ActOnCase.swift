@@ -19,11 +19,22 @@ public struct ActOnCase: Sendable {
 
     public func run(_ command: CaseCommand, on number: CaseNumber, by viewer: Viewer, at now: Date) async throws -> Case {
         guard let (before, version) = try await cases.findForChange(number: number) else { throw CaseOperationError.notFound }
-        let plan = try workflow.plan(command, on: before, by: viewer, at: now)
+        var planned = try workflow.plan(command, on: before, by: viewer, at: now)
+        if planned.resuggestDepartment {
+            // A case filed under another function before dispatch: the county's 派单目录 suggests its department.
+            let catalogue = try await cases.dispatchCatalogue(county: before.countyCode)
+            if let suggested = CaseWorkflow.suggestDepartment(
+                for: planned.after.category, text: before.title + before.summary, catalogue: catalogue)
+            {
+                planned.after.departmentID = suggested
+                planned.after.departmentCode = nil
+            }
+        }
         if case .merge(let into, _) = command, try await !cases.isOpenMergeTarget(into, county: before.countyCode) {
             throw CaseOperationError.invalid("合并目标工单不存在、已办结或不在同一县")
         }
         let cases = self.cases
+        let plan = planned
         if case .transferToDiscipline = command {
             // Sealing cancels what was queued for the group and answers nobody there (docs/domain.md §4.3).
             return try await cases.transaction { tx in
@@ -32,7 +43,7 @@ public struct ActOnCase: Sendable {
         }
         return try await cases.transaction { tx in
             let (after, sequence) = try await cases.store(plan, of: command, before: before, version: version, by: viewer, at: now, in: tx)
-            try await CaseReplies.enqueue(for: command, after: after, eventSequence: sequence, at: now, in: tx)
+            try await CaseReplies.enqueue(for: command, after: after, eventSequence: sequence, cipher: cases.fieldCipher, at: now, in: tx)
             try await TriageCorrections.record(command, after: after, actor: viewer.username, eventSequence: sequence, at: now, in: tx)
             return after
         }

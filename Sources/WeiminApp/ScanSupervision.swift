@@ -22,6 +22,7 @@ public struct ScanSupervision: Sendable {
         }
         var result = SupervisionStore.ScanResult(ran: true, casesChecked: 0, issued: [:])
         let names = try await store.departmentNames()
+        let townships = try await store.townshipNames()
         var lastNumber = ""
         while true {
             let cases = try await store.watchedCases(after: lastNumber)
@@ -34,7 +35,8 @@ public struct ScanSupervision: Sendable {
                 for f in policy.findings(for: c, at: now) {
                     let key = SupervisionNotice.dedupeKey(f)
                     guard !issued.contains(key) else { continue }
-                    let to = SupervisionNotice.recipients(f.level, departmentName: department, township: c.townshipCode)
+                    let to = SupervisionNotice.recipients(
+                        f.level, departmentName: department, townshipName: c.townshipCode.map { townships[$0.rawValue] ?? $0.rawValue })
                     let order = SupervisionStore.CaseOrder(
                         finding: f, key: key, recipients: to, eventNote: SupervisionNotice.eventNote(f, recipients: to),
                         groupValues: SupervisionNotice.groupValues(f, case: c, departmentName: department))

@@ -63,7 +63,10 @@ public struct TriagePending: Sendable {
                 } else {
                     let (recent, open) = try await triage.context(group: m.groupID, before: m.sentAt)
                     let message = ThreadMessage(id: m.id, sender: m.senderID, sentAt: m.sentAt, text: m.text, quoteOf: m.quoteOf)
-                    switch attacher.decide(message, actionable: d.isActionable, recent: recent, open: open) {
+                    switch attacher.decide(
+                        message, actionable: d.isActionable, recent: recent, open: open, category: d.isActionable ? d.category : nil,
+                        department: d.department)
+                    {
                     case .join(let c, let reason):
                         try await triage.join(message: m.id, case: c, reason: reason, county: m.county, at: now)
                         caseID = c
@@ -103,12 +106,12 @@ public struct TriagePending: Sendable {
     }
 
     /// The case a message opens: a sealed report says nothing of its words in the title (docs/domain.md §4); others
-    /// take their first 30 characters, with phone and ID numbers masked.
+    /// take their first sentence or clause within 30 characters (`CaseTitle`).
     static func newCase(
         _ m: UntriagedMessage, _ d: TriageDecision, county: RegionCode, village: RegionCode, department: UUID?,
         sealed: Bool
     ) -> NewCase {
-        let title = sealed ? "反映干部问题（密封件）" : String(PIIMask.redact(m.text).prefix(30))
+        let title = sealed ? "反映干部问题（密封件）" : CaseTitle.make(from: m.text)
         return NewCase(
             county: county, township: village.townshipCode, village: village, groupID: m.groupID, category: d.category,
             departmentID: department, urgency: d.urgency, sealed: sealed, title: title, summary: m.text, opinionRisk: d.opinionRisk,

@@ -227,6 +227,15 @@ struct TriageTests {
         d = t.triage("明天都去乡政府门口拉横幅，不给说法不走")
         #expect(d.opinionRisk >= 2 && d.category == .opinion)
         #expect(!d.modelVersion.isEmpty)
+        // A frightening claim being passed on is a rumour: 舆情, for the catalogue's rumour entry, whatever it is about.
+        var withRumours = Triager(
+            model: model, catalogue: [(code: "slj", keywords: ["自来水"]), (code: "wxb", keywords: ["谣言", "舆情"])])
+        d = withRumours.triage("听说化工厂漏毒气了，自来水都不能喝了，大家赶紧转发告诉家里人")
+        #expect(d.category == .opinion && d.opinionRisk >= 2 && d.department == "wxb")
+        #expect(d.reasons.contains { $0.contains("谣言") })
+        // The cadre who answers it is not spreading it.
+        d = withRumours.triage("网上说化工厂漏毒气是谣言，大家不要信，自来水可以放心喝")
+        #expect(!d.reasons.contains { $0.contains("恐慌谣言") })
     }
 }
 
@@ -275,6 +284,35 @@ struct ThreadAndClusterTests {
         // Too late to be a burst; and a support long after the case went quiet opens nothing.
         #expect(decide(10, "tian", 3 * 3600, "哈哈") == .ignore)
         #expect(decide(11, "peng", 5 * 3600, "+1") == .ignore)
+
+        // The same villager minutes later with a different demand, or forwarding a long notice: not a continuation.
+        func decideAs(_ text: String, _ after: TimeInterval, actionable: Bool, category: Category?, department: String?) -> ThreadDecision {
+            a.decide(
+                ThreadMessage(id: 20, sender: "tian", sentAt: t0.addingTimeInterval(after), text: text), actionable: actionable,
+                recent: recent, open: openWithKinds, category: category, department: department)
+        }
+        #expect(decideAs("还有我家低保这个月怎么没发", 300, actionable: true, category: .service, department: "mzj") == .open)
+        #expect(
+            decideAs(
+                "【转发】关于2027年度城乡居民医疗保险集中缴费的通知：各位村民，2027年度医保缴费工作已经开始，请于12月31日前通过微信或到村委会缴纳", 300,
+                actionable: false, category: nil, department: nil) == .ignore)
+        guard case .join(road, _) = decideAs("坑有半米深", 300, actionable: false, category: nil, department: nil) else {
+            Issue.record("a short detail still goes on with the demand"); return
+        }
+        // A neighbour's longer "我家也是…" joins the demand it answers (water), not the latest case (the road).
+        let neighbour = a.decide(
+            ThreadMessage(id: 21, sender: "zhou", sentAt: t0.addingTimeInterval(600), text: "我家也是，从昨天晚上到现在一滴水都没有"),
+            actionable: true, recent: recent, open: openWithKinds, category: .service, department: nil)
+        guard case .join(water, _) = neighbour else { Issue.record("我家也是 → \(neighbour)"); return }
+    }
+
+    var openWithKinds: [OpenCaseSummary] {
+        open.map {
+            var c = $0
+            c.category = .service
+            c.departmentCode = c.caseID == road ? "jtj" : "slj"
+            return c
+        }
     }
 
     @Test("near-duplicates across villages form a hot issue with counts by township and week; unrelated messages do not")

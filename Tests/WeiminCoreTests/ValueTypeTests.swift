@@ -145,3 +145,22 @@ struct VisibilityTests {
         #expect(try viewer(.discipline, "433125").caseVisibility.allows(sealed))
     }
 }
+
+@Suite("Case titles cut where a sentence or clause ends")
+struct CaseTitleTests {
+    @Test("short text whole; a sentence end within 30; a clause with …; no punctuation cut hard; markers dropped; numbers masked")
+    func titles() {
+        #expect(CaseTitle.make(from: "路灯坏了") == "路灯坏了")
+        #expect(
+            CaseTitle.make(from: "我们组的自来水已经停了三天了。老人小孩都没水喝，请水利局的领导赶紧派人来看看到底是哪里的管子坏了")
+                == "我们组的自来水已经停了三天了")
+        #expect(
+            CaseTitle.make(from: "村口那座桥的栏杆断了好几根，晚上走路的人看不见很危险，小孩子放学都要从那里过，希望尽快修一下")
+                == "村口那座桥的栏杆断了好几根，晚上走路的人看不见很危险…")
+        let run = CaseTitle.make(from: "喂喂我跟你说我们这边那个路啊下雨塌了一大块车子都过不去了你们快点派人来修一下啊不然要出事")
+        #expect(run.count == 30 && run.hasSuffix("…"))
+        #expect(CaseTitle.make(from: "[语音] 钉钉转写：水管爆了，满地都是水") == "水管爆了，满地都是水")
+        #expect(CaseTitle.make(from: "我的电话13812345678，低保的事").contains("138****5678"))
+        #expect(CaseTitle.make(from: "  \n ") == "（无文字内容）")
+    }
+}

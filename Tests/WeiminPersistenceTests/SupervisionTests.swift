@@ -63,7 +63,7 @@ struct SupervisionTests {
             #expect(notes.count == 3)
             #expect(notes[0].hasPrefix("预警") && notes[1].hasPrefix("督办单") && notes[2].hasPrefix("通报"))
             #expect(notes[1].contains("县住建局"))  // addressed to the department and the township leader
-            #expect(notes[1].contains("乡镇主要负责人"))
+            #expect(notes[1].contains("长潭河乡主要负责人"))
             // The events are part of the verified chain.
             #expect(try await AuditLedger(database: db).verifyAll().breaks.isEmpty)
         }
@@ -103,7 +103,7 @@ struct SupervisionTests {
             let key = SupervisionNotice.dedupeKey(f)
             #expect(key == "case:\(c.id.uuidString):handling:order:\(f.clockKey)")
             let current = try row.toCore()
-            let to = SupervisionNotice.recipients(f.level, departmentName: "县住建局", township: current.townshipCode)
+            let to = SupervisionNotice.recipients(f.level, departmentName: "县住建局", townshipName: "长潭河乡")
             let order = SupervisionStore.CaseOrder(
                 finding: f, key: key, recipients: to, eventNote: SupervisionNotice.eventNote(f, recipients: to),
                 groupValues: SupervisionNotice.groupValues(f, case: current, departmentName: "县住建局"))

@@ -92,3 +92,44 @@ struct WorkbenchTests {
         }
     }
 }
+
+@Suite("Readable pages: names instead of codes, the trend without weeks to come")
+struct ReadablePagesTests {
+    @Test("early in a month the trend has eight weeks ending with this one; the case page names departments, co-handlers and people")
+    func readable() async throws {
+        let services = try await DemoApp.make(.sqlite)
+        defer { Task { await services.shutdown() } }
+        let lingdao = try #require(try await services.staff.user(named: "lingdao"))
+        let web = WebSession(cookie: "", csrf: "", viewer: lingdao, secondFactorDone: true)
+        var cal = Calendar(identifier: .iso8601)
+        cal.timeZone = TimeZone(identifier: "Asia/Shanghai")!
+        // Thursday 3 December 2026: four Mondays of December are still to come.
+        let now = try #require(cal.date(from: DateComponents(year: 2026, month: 12, day: 3, hour: 10)))
+        let month = try #require(DashboardController.month("2026-12", now: now))
+        let page = try await DashboardController(services: services).page(viewer: lingdao, web: web, month: month, now: now)
+        #expect(page.weeks.count == 8)
+        let thisWeek = cal.dateInterval(of: .weekOfYear, for: now)!.start
+        let f = DateFormatter()
+        f.timeZone = cal.timeZone
+        f.dateFormat = "M/d"
+        #expect(page.weeks.last?.label == f.string(from: thisWeek) && page.weeks.allSatisfy { $0.x + 40 <= 500 })
+
+        // A dispatched case with a co-handler: the page says who leads, who helps, and who did what, by name.
+        let centre = try #require(try await services.staff.user(named: "shouli"))
+        let all = CaseVisibility(regionPrefix: "433125", departmentID: nil, includeSealed: false, onlySealed: false)
+        let fresh = try #require(try await services.cases.cases(CaseQuery(states: [.new], perPage: 1), visibility: all).items.first)
+        let departments = try await services.departments.departments(county: RegionCode("433125")!)
+        let water = try #require(departments.first { $0.code == "slj" }), roads = try #require(departments.first { $0.code == "jtj" })
+        _ = try await services.actOnCase.run(.accept(note: ""), on: fresh.number, by: centre, at: Date())
+        _ = try await services.actOnCase.run(
+            .dispatch(lead: water.id, coHandlers: [roads.id], note: "请核实"), on: fresh.number, by: centre, at: Date())
+        let detail = try #require(try await services.cases.detail(number: fresh.number, visibility: centre.caseVisibility))
+        let casePage = try await CasePageController(services: services).page(
+            detail, viewer: centre, web: WebSession(cookie: "", csrf: "", viewer: centre, secondFactorDone: true), done: nil,
+            error: nil)
+        #expect(casePage.department == water.name && casePage.coHandlers == roads.name)
+        let dispatch = try #require(casePage.events.first { $0.action.hasPrefix("派单") })
+        #expect(dispatch.action == "派单 → \(water.name)" && dispatch.actor == "\(centre.displayName)（受理员）")
+        #expect(!casePage.events.contains { $0.actor == "shouli" || $0.actor == "system" })
+    }
+}

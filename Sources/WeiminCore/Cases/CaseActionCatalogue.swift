@@ -124,6 +124,10 @@ public enum CaseActionCatalogue {
         CaseActionEntry(
             name: "record_progress", label: "记录办理情况", roles: handlers, fields: [note("办理情况（记入办理记录，群里不发）", required: true)],
             confirm: nil),
+        CaseActionEntry(
+            name: "publish_rebuttal", label: "发布辟谣", roles: handlers.union([.intakeOperator, .supervisor]),
+            fields: [note("辟谣内容（将发到群里，请写明核实情况和权威来源）", required: true)],
+            confirm: "确定发布辟谣？内容会发到群里。"),
         // Open to every handler and to the commission itself; never to a village admin (often the accused).
         CaseActionEntry(
             name: "transfer_discipline", label: "转纪委",

@@ -101,6 +101,7 @@ public struct CaseActionRequest: Decodable, Sendable, Hashable {
             return .reclassify(category, note: text)
         case "dismiss": return .dismiss(note: text.isEmpty ? "非诉求（分诊误判）" : text)
         case "record_progress": return .recordProgress(note: text)
+        case "publish_rebuttal": return .publishRebuttal(text: text)
         case "transfer_discipline":
             return .transferToDiscipline(accused: accused, accusedUsernames: accusedUsernames ?? [], note: text)
         default:

@@ -38,6 +38,8 @@ public enum CaseCommand: Sendable, Hashable {
     case transferToDiscipline(accused: String?, accusedUsernames: [String], note: String)
     /// 记录办理情况: the lead or a co-handler (协办) records its part in the case's record; nothing is said in the group.
     case recordProgress(note: String)
+    /// 发布辟谣: on a 舆情 case, the county's answer to a rumour, said in the case's group (and kept in its record).
+    case publishRebuttal(text: String)
 
     /// The state-machine step this command takes, if it changes state.
     public var transition: CaseAction? {
@@ -56,7 +58,7 @@ public enum CaseCommand: Sendable, Hashable {
         case .reopen: return .reopen
         case .close: return .close
         case .requestExtension, .decideExtension, .notifyAcceptance, .requestReview, .decideReview, .reclassify, .transferToDiscipline,
-            .recordProgress:
+            .recordProgress, .publishRebuttal:
             return nil
         }
     }
@@ -73,6 +75,7 @@ public enum CaseCommand: Sendable, Hashable {
         case .dismiss: return "dismiss"
         case .transferToDiscipline: return "transfer_discipline"
         case .recordProgress: return "record_progress"
+        case .publishRebuttal: return "publish_rebuttal"
         default: return transition!.name
         }
     }
@@ -83,7 +86,7 @@ public enum CaseCommand: Sendable, Hashable {
             .start(let n), .suspend(let n), .resume(let n), .resolve(let n), .review(_, let n), .reopen(let n), .close(let n),
             .requestExtension(_, let n), .decideExtension(_, _, let n), .notifyAcceptance(let n), .requestReview(let n),
             .decideReview(let n),
-            .reclassify(_, let n), .dismiss(let n), .transferToDiscipline(_, _, let n), .recordProgress(let n):
+            .reclassify(_, let n), .dismiss(let n), .transferToDiscipline(_, _, let n), .recordProgress(let n), .publishRebuttal(let n):
             return n
         }
     }

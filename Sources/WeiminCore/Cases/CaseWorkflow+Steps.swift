@@ -84,4 +84,22 @@ extension CaseWorkflow {
         }
         return "类别由“\(CoreStrings.categoryName(c.category))”改为“\(CoreStrings.categoryName(category))”"
     }
+
+    /// The 派单目录 entry for a case's new function: the one whose words the case uses (the longest word wins), or the
+    /// function's first entry; for a 舆情 case that spreads a rumour, the entry that answers rumours.
+    public static func suggestDepartment(
+        for category: Category, text: String, catalogue: [(category: Category, departmentID: UUID, keywords: [String])]
+    ) -> UUID? {
+        let entries = catalogue.filter { $0.category == category }
+        if category == .opinion, let rumours = entries.first(where: { $0.keywords.contains("谣言") }),
+            ["谣", "听说", "据说", "在传", "转发"].contains(where: { text.contains($0) })
+        {
+            return rumours.departmentID
+        }
+        var best: (UUID, Int)?
+        for e in entries {
+            for w in e.keywords where w.count >= 1 && text.contains(w) && w.count > (best?.1 ?? 0) { best = (e.departmentID, w.count) }
+        }
+        return best?.0 ?? entries.first?.departmentID
+    }
 }

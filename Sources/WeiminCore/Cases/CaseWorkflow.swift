@@ -6,6 +6,9 @@ public struct CasePlan: Sendable {
     public var after: Case
     public var eventAction: String
     public var note: String
+    /// The case changed function before any department had it: the department triage suggested for the old function
+    /// is wrong, and the county's 派单目录 suggests one for the new (`CaseWorkflow.suggestDepartment`).
+    public var resuggestDepartment = false
 
     public init(after: Case, eventAction: String, note: String) {
         self.after = after
@@ -134,13 +137,18 @@ public struct CaseWorkflow: Sendable {
             after.departmentCode = nil
             after.returnDueAt = nil
             if after.acceptanceNotifiedAt == nil { after.acceptanceDueAt = opening(after).acceptanceDueAt }
+        case .publishRebuttal:
+            guard c.category == .opinion else { throw .conflict("只有舆情管控类工单可以发布辟谣；如是谣言，请先改类为舆情管控") }
+            guard ![.declined, .merged].contains(c.state) else { throw .conflict("工单已不予受理或已合并，不能发布辟谣") }
         case .recordProgress:
             guard [.dispatched, .inProgress, .suspended].contains(c.state) else {
                 throw .conflict("只有交办后、办结前的工单可以记录办理情况")
             }
         case .reclassify(let category, let reason):
             let change = try planReclassification(to: category, on: c, into: &after)
-            return CasePlan(after: after, eventAction: command.name, note: "\(change)：\(reason)")
+            var plan = CasePlan(after: after, eventAction: command.name, note: "\(change)：\(reason)")
+            plan.resuggestDepartment = true
+            return plan
         }
         return CasePlan(after: after, eventAction: command.name, note: command.note)
     }
@@ -215,6 +223,8 @@ public struct CaseWorkflow: Sendable {
             }
         case .recordProgress:
             guard mayUse, isHandler || isCoHandler else { throw .forbidden("只有主办或协办单位可以记录办理情况") }
+        case .publishRebuttal:
+            guard mayUse, isHandler || [.intakeOperator, .supervisor].contains(role) else { throw .forbidden("只有受理中心、督办或主办单位可以发布辟谣") }
         case .transferToDiscipline:
             // Allowed above for the catalogue's roles.
             throw .forbidden("\(roleName)不能转纪委")
@@ -237,6 +247,7 @@ public struct CaseWorkflow: Sendable {
         case .decideReview(let n): try need(n, "复查（复核）意见")
         case .reclassify(_, let n): try need(n, "改类原因")
         case .recordProgress(let n): try need(n, "办理情况")
+        case .publishRebuttal(let n): try need(n, "辟谣内容")
         case .transferToDiscipline(let accused, let usernames, let n):
             try need(n, "转纪委的理由")
             if (accused ?? "").count > 200 { throw .invalid("被反映人过长（最多200字）") }
@@ -258,6 +269,7 @@ public struct CaseWorkflow: Sendable {
         case .dismiss: return "标为非诉求"
         case .transferToDiscipline: return "转纪委"
         case .recordProgress: return "记录办理情况"
+        case .publishRebuttal: return "发布辟谣"
         default: return CoreStrings.actionName(c.transition!)
         }
     }
@@ -289,6 +301,7 @@ public struct CaseWorkflow: Sendable {
         case "dismiss": return .dismiss(note: x)
         case "transfer_discipline": return .transferToDiscipline(accused: nil, accusedUsernames: [], note: x)
         case "record_progress": return .recordProgress(note: x)
+        case "publish_rebuttal": return .publishRebuttal(text: x)
         default: return nil
         }
     }

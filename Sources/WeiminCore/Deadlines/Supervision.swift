@@ -109,10 +109,10 @@ public enum SupervisionNotice {
 
     /// Who an order goes to, in words: the lead department, the township's leader, and for a 通报 the county's
     /// leading group; the centre when the case is with nobody yet.
-    public static func recipients(_ level: SupervisionLevel, departmentName: String?, township: RegionCode?) -> String {
+    public static func recipients(_ level: SupervisionLevel, departmentName: String?, townshipName: String?) -> String {
         var to: [String] = []
         if let departmentName { to.append(departmentName) }
-        if let township { to.append("乡镇主要负责人（\(township.rawValue)）") }
+        if let townshipName { to.append("\(townshipName)主要负责人") }
         if level == .notice { to.append("县领导小组") }
         if to.isEmpty { to.append("县受理中心") }
         return to.joined(separator: "、")

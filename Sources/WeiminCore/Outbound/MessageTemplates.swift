@@ -9,10 +9,13 @@ public enum OutboundKind: String, CaseIterable, Codable, Sendable, Hashable {
     case supervision  // 督办通知
     case notice  // 公告 / 公示
     case privateReply = "private_reply"  // 对反映干部问题者的私信答复（仅私信，从不进群）
+    case privateAnswer = "private_answer"  // 涉及个人隐私事项的私信答复（低保、看病、家事等，仅发给本人）
+    case opinionReceipt = "opinion_receipt"  // 舆情（谣言）事项的回执：不复述内容、不@传播者
+    case rebuttal  // 辟谣
 
     /// Notices and supervision read better with a bold heading where the robot renders markdown
     /// (WeCom, DingTalk); case replies stay plain text, which every client shows the same way.
-    public var prefersMarkdown: Bool { self == .notice || self == .supervision }
+    public var prefersMarkdown: Bool { self == .notice || self == .supervision || self == .rebuttal }
 }
 
 public struct MessageTemplates: Sendable, Equatable, Codable {
@@ -26,6 +29,9 @@ public struct MessageTemplates: Sendable, Equatable, Codable {
         .supervision: "【督办】编号 {case_number}“{title}”已{level}，请{department}抓紧办理并答复群众。",
         .notice: "【{notice_kind}】{title}\n{body}{objection}",
         .privateReply: "【私信答复】您反映的问题已{stage}（编号 {case_number}），将依规依纪处理，您的身份信息严格保密。如需补充，请直接联系县纪委监委（12388）。",
+        .privateAnswer: "【私信答复】您反映的“{title}”（编号 {case_number}）{note}",
+        .opinionReceipt: "【受理回执】编号 {case_number}：群里反映的情况已收到，正由{department}核实，核实结果将及时发布。请以官方发布的信息为准，不信谣、不传谣。",
+        .rebuttal: "【辟谣】{note}",
     ])
 
     /// The placeholders each kind may use.
@@ -37,6 +43,9 @@ public struct MessageTemplates: Sendable, Equatable, Codable {
         .supervision: ["title", "case_number", "level", "department"],
         .notice: ["notice_kind", "title", "body", "objection"],
         .privateReply: ["case_number", "stage"],
+        .privateAnswer: ["title", "case_number", "note", "department"],
+        .opinionReceipt: ["case_number", "department", "deadline"],
+        .rebuttal: ["note", "case_number", "department"],
     ]
 
     public init(texts: [OutboundKind: String]) { self.texts = texts }

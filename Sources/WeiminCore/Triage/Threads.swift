@@ -29,12 +29,20 @@ public struct OpenCaseSummary: Sendable, Hashable {
     public var openedAt: Date
     public var lastActivity: Date
     public var text: String
-    public init(caseID: UUID, originSender: String, openedAt: Date, lastActivity: Date, text: String) {
+    public var category: Category?
+    /// The lead (or suggested) department's code.
+    public var departmentCode: String?
+    public init(
+        caseID: UUID, originSender: String, openedAt: Date, lastActivity: Date, text: String, category: Category? = nil,
+        departmentCode: String? = nil
+    ) {
         self.caseID = caseID
         self.originSender = originSender
         self.openedAt = openedAt
         self.lastActivity = lastActivity
         self.text = text
+        self.category = category
+        self.departmentCode = departmentCode
     }
 }
 
@@ -61,23 +69,49 @@ public struct ThreadAttacher: Sendable {
         "还没修", "还没好", "还没人", "还是没", "怎么还", "咋还", "催一下", "催催", "有进展", "什么时候修", "什么时候能", "啥时候", "多久能", "有人管吗", "没人管", "没人来", "又坏了", "又停了",
         "又塌了",
     ]
+    /// A non-actionable message this long or shorter, right after the same villager's demand, goes on with it.
+    public static let continuationLength = 40
+
+    /// The characters that carry a message's matter: Chinese characters without the function words, numbers and
+    /// time words every message has ("我家也是，从昨天晚上到现在一滴水都没有" → 滴, 水).
+    static func contentCharacters(_ text: String) -> Set<Character> {
+        var t = text
+        for phrase in supports { t = t.replacingOccurrences(of: phrase, with: "") }
+        return Set(
+            t.filter { ch in ch.unicodeScalars.first.map { (0x4E00...0x9FFF).contains($0.value) } == true && !stopCharacters.contains(ch) })
+    }
+
+    static let stopCharacters = Set("我你他她它们的了是在有也都就不没到从上下个这那和与及还很太又再吧呢啊吗呀哦么一二三四五六七八九十两几天年月日号今昨明前后现时候晚早中午点分家里组村说要去来过着给把被让得地")
+
     public static let supports = ["+1", "＋1", "我家也是", "我们家也是", "我们也是", "我也是", "同样", "一样的", "附议", "顶", "同问", "我们组也", "我家也", "也是这样"]
 
-    /// `recent`: the group's messages of the last hours, oldest first; `open`: the group's open cases.
-    public func decide(_ m: ThreadMessage, actionable: Bool, recent: [ThreadMessage], open: [OpenCaseSummary]) -> ThreadDecision {
+    /// `recent`: the group's messages of the last hours, oldest first; `open`: the group's open cases. `category` and
+    /// `department` are what triage made of the message on its own, when it made anything.
+    public func decide(
+        _ m: ThreadMessage, actionable: Bool, recent: [ThreadMessage], open: [OpenCaseSummary], category: Category? = nil,
+        department: String? = nil
+    ) -> ThreadDecision {
         let openIDs = Set(open.map(\.caseID))
         // 1. A quote-reply to a message that belongs to an open case.
         if let q = m.quoteOf, let quoted = recent.first(where: { $0.id == q }), let c = quoted.caseID, openIDs.contains(c) {
             return .join(c, reason: "引用回复工单中的消息")
         }
-        // 2. The same villager, minutes after a message that is in an open case.
+        // 2. The same villager, minutes after a message that is in an open case — if it goes on with that demand: a short
+        //    word or a detail, or a demand of the same kind. A different demand (低保 after a water cut) or a long
+        //    forwarded notice is not a continuation, however soon it comes.
         if let prev = recent.last(where: {
             $0.sender == m.sender && $0.id != m.id && $0.caseID != nil && m.sentAt.timeIntervalSince($0.sentAt) <= sameSenderWindow
                 && m.sentAt >= $0.sentAt
         }),
             let c = prev.caseID, openIDs.contains(c)
         {
-            return .join(c, reason: "同一村民 \(max(1, Int(m.sentAt.timeIntervalSince(prev.sentAt) / 60))) 分钟内连续发言")
+            let theCase = open.first { $0.caseID == c }
+            let sameKind =
+                (category == nil || theCase?.category == nil || category == theCase?.category)
+                && (department == nil || theCase?.departmentCode == nil || department == theCase?.departmentCode)
+            if actionable ? sameKind : m.text.count <= Self.continuationLength {
+                return .join(c, reason: "同一村民 \(max(1, Int(m.sentAt.timeIntervalSince(prev.sentAt) / 60))) 分钟内连续发言")
+            }
         }
         let text = m.text
         let short = text.count <= 20
@@ -88,12 +122,19 @@ public struct ThreadAttacher: Sendable {
         {
             return .join(c.caseID, reason: "村民追问办理进度")
         }
-        // 4. Neighbours adding their voice to the latest open case.
-        if short, Self.supports.contains(where: { text.contains($0) }),
-            let c = open.filter({ m.sentAt.timeIntervalSince($0.lastActivity) <= supportWindow && m.sentAt >= $0.openedAt })
-                .max(by: { $0.lastActivity < $1.lastActivity })
-        {
-            return .join(c.caseID, reason: "其他村民附和（\(text.prefix(10))）")
+        // 4. Neighbours adding their voice ("+1", "我家也是，一滴水都没有") to the open case it answers: the one of the
+        //    same department, then the one sharing its words, then the latest.
+        let leading = Self.supports.contains { text.hasPrefix($0) }
+        if (short && Self.supports.contains(where: { text.contains($0) })) || (leading && text.count <= 80) {
+            let candidates = open.filter { m.sentAt.timeIntervalSince($0.lastActivity) <= supportWindow && m.sentAt >= $0.openedAt }
+            let words = Self.contentCharacters(text)
+            func score(_ c: OpenCaseSummary) -> (Int, Int, Date) {
+                let sameDepartment = department != nil && department == c.departmentCode ? 1 : 0
+                return (sameDepartment, words.intersection(Self.contentCharacters(c.text)).count, c.lastActivity)
+            }
+            if let c = candidates.max(by: { score($0) < score($1) }) {
+                return .join(c.caseID, reason: "其他村民附和（\(text.prefix(10))）")
+            }
         }
         guard actionable else { return .ignore }
         // 5. The same demand again, in other words.

@@ -177,6 +177,11 @@ public struct Triager: Sendable {
             category = .service
             undecided = false
             reasons.append("紧急情况须处置，归入便民服务")
+        } else if riskHits.contains(where: { $0.rule == TriageRules.rumourRule }) {
+            // A rumour being spread is 舆情 whatever it is about: the water department does not answer a rumour.
+            if category != .opinion { reasons.append("疑似谣言在传播，归入舆情管控（回执不复述内容）") }
+            category = .opinion
+            undecided = false
         } else if risk >= 2 && (category == .none || undecided) {
             category = .opinion
             undecided = false
@@ -189,6 +194,13 @@ public struct Triager: Sendable {
         if cadre {
             department = "jwjw"
             departmentScore = 1
+        } else if riskHits.contains(where: { $0.rule == TriageRules.rumourRule }),
+            let code = catalogue.first(where: { $0.1.contains("谣言") })?.0
+        {
+            // The county's 派单目录 names who answers rumours (网信办 or 宣传部).
+            department = code
+            departmentScore = 1
+            reasons.append("谣言由派单目录的舆情条目办理 → \(code)")
         } else if category.isActionable {
             // The model when it is sure; otherwise the county's own 派单目录 words; otherwise the model's best guess.
             let m = best(fused: departmentIndex)

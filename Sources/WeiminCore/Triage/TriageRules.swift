@@ -28,6 +28,8 @@ public struct TriageRules: Sendable, Codable, Hashable {
 
     public var urgent: [Rule]
     public var risk: [Rule]
+    /// The risk rule for a frightening claim being passed on: such a case goes to 网信 and is never quoted back.
+    public static let rumourRule = "恐慌谣言"
     public var cadre: [Rule]
     /// Words that cancel a phrase right before it ("没有着火", "不是打架").
     public var negators: [String]
@@ -67,6 +69,15 @@ public struct TriageRules: Sendable, Codable, Hashable {
             Rule(
                 name: "传播谣言", any: ["听说", "据说", "有人说", "传言", "谣言", "都在传", "转发", "千万别"], all: [["要", "会", "了", "马上", "全部"]], window: 12,
                 weight: 1),
+            // A frightening claim passed on ("听说化工厂漏毒气了，转发告诉家里人"): a rumour that spreads, not a demand.
+            Rule(
+                name: Self.rumourRule,
+                any: [
+                    "有毒", "毒气", "致癌", "得癌", "泄漏", "漏气", "爆炸", "不能喝", "不能吃", "死了好多", "死了几个", "封村", "封路", "要地震", "传染",
+                    "瘟疫", "投毒", "被污染",
+                ],
+                all: [["听说", "据说", "有人说", "都在传", "在传", "转发", "扩散", "赶紧告诉", "快告诉", "大家注意", "千万别", "囤", "抢购", "快跑", "网上说", "群里说"]],
+                window: 20, weight: 2, unless: ["辟谣", "不实", "是假的", "别信", "不要信", "谣言"]),
             Rule(name: "情绪激烈", any: ["忍无可忍", "受够了", "欺人太甚", "没天理", "太过分", "气死", "黑心", "狗官", "不给说法", "拼了", "豁出去"], weight: 1),
             Rule(name: "威胁对抗", any: ["拼命", "同归于尽", "要他好看", "走着瞧", "砸了", "烧了他"], weight: 2),
         ],

@@ -230,7 +230,11 @@ public struct AssessmentStore: Sendable {
         public var byDepartment: [(name: String, open: Int, overdue: Int)] = []
     }
 
-    public func counts(county: String, from: Date, to: Date, weeksFrom: Date, now: Date = Date()) async throws -> Counts {
+    /// The weekly trend runs from `weeksFrom` to `weeksTo` (this week's end: never a week still to come).
+    public func counts(county: String, from: Date, to: Date, weeksFrom: Date, weeksTo: Date? = nil, now: Date = Date()) async throws
+        -> Counts
+    {
+        let weeksTo = weeksTo ?? to
         let sql = database.sql
         var out = Counts()
         out.byCategory = try await sql.raw(
@@ -249,12 +253,12 @@ public struct AssessmentStore: Sendable {
         ).all().map { (try $0.decode(column: "name", as: String.self), try $0.decode(column: "n", as: Int.self)) }
         let created = try await sql.raw(
             """
-            SELECT created_at FROM cases WHERE county_code = \(bind: county) AND sealed = \(bind: false) AND created_at >= \(bind: weeksFrom) AND created_at < \(bind: to)
+            SELECT created_at FROM cases WHERE county_code = \(bind: county) AND sealed = \(bind: false) AND created_at >= \(bind: weeksFrom) AND created_at < \(bind: weeksTo)
             """
         ).all().map { try $0.decode(column: "created_at", as: Date.self) }
         var weeks: [Date: Int] = [:]
         var day = weeksFrom
-        while day < to {
+        while day < weeksTo {
             weeks[day] = 0
             day = day.addingTimeInterval(7 * 86400)
         }

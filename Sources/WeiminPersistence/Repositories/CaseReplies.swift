@@ -32,9 +32,21 @@ public enum CaseReplies {
         try await SettingModel.find(sealedReplyKey, on: db).flatMap { SealedReplyMode(rawValue: $0.value) } ?? .silent
     }
 
-    public static func enqueue(for command: CaseCommand, after: Case, eventSequence: Int, at now: Date, in tx: WriteTransaction)
-        async throws
-    {
+    static let privateMattersKey = "outbound.private_matters"
+
+    /// Which matters are answered to the villager alone (the defaults until the county sets its own).
+    static func privateMatters(on db: any Database) async throws -> PrivateMatters {
+        guard let row = try await SettingModel.find(privateMattersKey, on: db),
+            let m = try? JSONDecoder().decode(PrivateMatters.self, from: Data(row.value.utf8))
+        else { return .defaults }
+        return m
+    }
+
+    /// `cipher` seals the villager's platform id on a private answer (as the outbox keeps every private recipient);
+    /// without one, nothing is written to a villager alone.
+    public static func enqueue(
+        for command: CaseCommand, after: Case, eventSequence: Int, cipher: FieldCipher?, at now: Date, in tx: WriteTransaction
+    ) async throws {
         let db = tx.db
         let sql = db as! any SQLDatabase
         if after.sealed {
@@ -60,20 +72,37 @@ public enum CaseReplies {
         var department = CaseReplyPlan.centreName
         if let d = after.departmentID, let row = try await DepartmentModel.find(d, on: db) { department = row.name }
         let deadline = CaseReplyPlan.spoken(after.dueAt ?? after.responseDueAt)
-        let plan = CaseReplyPlan.group(for: command, department: department, deadline: deadline)
+        // A bridge (personal WeChat) can write to one person; a group robot cannot.
+        let robot = try await sql.raw("SELECT kind FROM robots WHERE group_id = \(bind: group) AND active = \(bind: true)").first()
+            .flatMap { try $0.decode(column: "kind", as: String.self) }
+        let bridge = [Robot.Kind.wechatbot.rawValue, Robot.Kind.wcf.rawValue].contains(robot ?? "")
+        let recipient = bridge ? try villagerID.flatMap { try cipher?.seal($0) } : nil
+        let privateMatter = try await privateMatters(on: db).covers(title: after.title, summary: after.summary)
+        let privacy: CaseReplyPlan.Privacy = privateMatter ? (recipient != nil ? .direct : .withheld) : .open
+        let plan = CaseReplyPlan.group(
+            for: command, department: department, deadline: deadline, privacy: privacy, canWriteToVillager: recipient != nil,
+            extensionReason: after.clock.extensionReason, opinion: after.category == .opinion,
+            mergedInto: try await after.mergedIntoID.asyncMap {
+                try await sql.raw("SELECT number FROM cases WHERE id = \(bind: $0)").first()?.decode(column: "number", as: String.self)
+            } ?? nil)
         guard !plan.replies.isEmpty else { return }
         let templates = try await templates(on: db)
         let values = [
-            "title": after.title, "case_number": after.number.description, "department": department,
+            // A 舆情 case's words may be the rumour itself: the group never reads them back.
+            "title": after.category == .opinion ? CaseReplyPlan.opinionTitle : after.title, "case_number": after.number.description,
+            "department": department,
             "mention": villagerName.map { "@\($0) " } ?? "", "deadline": deadline,
         ]
         let mentions = (villagerID.map { [$0] } ?? []) + (personWithPhone.map { ["person:\($0.uuidString)"] } ?? [])
         for reply in plan.replies {
+            // A private answer goes to the villager through the group's bridge, never into the group.
+            if reply.toVillager && recipient == nil { continue }
             try await OutboxStore.enqueue(
                 on: db, county: after.countyCode.rawValue, groupID: group,
                 causeKey: "case:\(after.id.uuidString):\(eventSequence):\(reply.kind.rawValue)",
                 kind: reply.kind, caseID: after.id, text: templates.render(reply.kind, values.merging(reply.values) { $1 }),
-                mentions: reply.mentionVillager ? mentions : [], at: now)
+                mentions: reply.mentionVillager && !reply.toVillager ? mentions : [], recipientCipher: reply.toVillager ? recipient : nil,
+                at: now)
         }
         if plan.asksSatisfaction, let villagerID {
             let round =

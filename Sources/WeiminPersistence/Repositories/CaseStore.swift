@@ -84,6 +84,9 @@ public struct CaseStore: Sendable {
     /// than storing a report about a cadre in clear.
     let cipher: FieldCipher?
 
+    /// The data key's cipher, for use cases that seal what they write beside a case change (a private answer's recipient).
+    public var fieldCipher: FieldCipher? { cipher }
+
     public init(database: WeiminDatabase, cipher: FieldCipher? = nil) {
         self.database = database
         self.cipher = cipher
@@ -143,6 +146,14 @@ public struct CaseStore: Sendable {
                 caseRow: row, number: number, actor: actor, action: "open", from: nil, to: .new,
                 note: CoreStrings.categoryName(new.category), at: now, on: db)
             return try row.toCore()
+        }
+    }
+
+    /// The county's 派单目录 as the workflow reads it: function, department, words.
+    public func dispatchCatalogue(county: RegionCode) async throws -> [(category: Category, departmentID: UUID, keywords: [String])] {
+        try await DispatchEntryModel.query(on: database.db).filter(\.$countyCode == county.rawValue).sort(\.$matter).all().compactMap {
+            guard let category = Category(rawValue: $0.category) else { return nil }
+            return (category, $0.$department.id, $0.keywords.split(separator: "|").map(String.init))
         }
     }
 

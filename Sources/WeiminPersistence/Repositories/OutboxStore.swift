@@ -321,14 +321,15 @@ public struct OutboxStore: Sendable {
     }
 
     /// Every message of a group or a county, newest first (for admins and tests).
-    /// Group messages, or the private answers to sealed cases' reporters — listed apart, for the discipline
-    /// role only: their case number alone would tell an admin that a sealed report exists.
+    /// Group messages (with private answers on ordinary cases), or the private answers to sealed cases' reporters —
+    /// listed apart, for the discipline role only: their case number alone would tell an admin that a sealed report
+    /// exists.
     public enum Audience: Sendable { case groups, privateAnswers }
 
     public func items(county: String, status: String? = nil, audience: Audience = .groups, limit: Int = 200) async throws -> [OutboxItem] {
         var q = database.sql.select().column(SQLRaw(Self.itemColumns)).from("outbox").where("county_code", .equal, county)
         if let status { q = q.where("status", .equal, status) }
-        q = q.where("recipient_cipher", audience == .groups ? .is : .isNot, SQLLiteral.null)
+        q = q.where("kind", audience == .groups ? .notEqual : .equal, OutboundKind.privateReply.rawValue)
         return try await q.orderBy("id", .descending).limit(limit).all().map(Self.item)
     }
 
@@ -347,7 +348,7 @@ public struct OutboxStore: Sendable {
         let rows = try await database.sql.raw(
             """
             SELECT status, COUNT(*) AS n FROM outbox WHERE county_code = \(bind: county)
-              AND recipient_cipher \(unsafeRaw: audience == .groups ? "IS NULL" : "IS NOT NULL") GROUP BY status
+              AND kind \(unsafeRaw: audience == .groups ? "<>" : "=") \(bind: OutboundKind.privateReply.rawValue) GROUP BY status
             """
         ).all()
         var result: [String: Int] = [:]

@@ -99,6 +99,17 @@ public struct StaffDirectory: Sendable {
         return try Self.viewer(row)
     }
 
+    /// Staff by username, for showing names where the record keeps the account ("张敏（受理员）", not "shouli").
+    public func byUsername(_ usernames: Set<String>) async throws -> [String: Viewer] {
+        guard !usernames.isEmpty else { return [:] }
+        let rows = try await StaffUserModel.query(on: database.db).filter(\.$username ~~ Array(usernames)).all()
+        return Dictionary(
+            try rows.map {
+                let v = try Self.viewer($0); return (v.username, v)
+            }
+        ) { a, _ in a }
+    }
+
     public func list() async throws -> [Viewer] {
         try await StaffUserModel.query(on: database.db).sort(\.$username).all().map(Self.viewer)
     }

@@ -100,6 +100,13 @@ public struct SupervisionStore: Sendable {
         Dictionary(uniqueKeysWithValues: try await DepartmentModel.query(on: database.db).all().map { ($0.id!, $0.name) })
     }
 
+    /// Townships' names by code, for the words of an order ("长潭河乡主要负责人", not a code).
+    public func townshipNames() async throws -> [String: String] {
+        Dictionary(try await RegionModel.query(on: database.db).filter(\.$level == "township").all().map { ($0.id ?? "", $0.name) }) {
+            a, _ in a
+        }
+    }
+
     /// An order on a case, as the scan decided it.
     public struct CaseOrder: Sendable {
         public var finding: SupervisionFinding

@@ -46,6 +46,28 @@ public struct TemplateStore: Sendable {
         try await CaseReplies.sealedReply(on: database.db)
     }
 
+    public func privateMatters() async throws -> PrivateMatters {
+        try await CaseReplies.privateMatters(on: database.db)
+    }
+
+    public func setPrivateMatters(_ matters: PrivateMatters, at now: Date = Date()) async throws {
+        let value = String(decoding: try JSONEncoder().encode(matters), as: UTF8.self)
+        let postgres = database.isPostgres
+        try await database.writing { db in
+            try await Self.lockSetting(CaseReplies.privateMattersKey, initial: value, on: db, postgres: postgres, at: now)
+            let row =
+                try await SettingModel.find(CaseReplies.privateMattersKey, on: db)
+                ?? {
+                    let new = SettingModel()
+                    new.id = CaseReplies.privateMattersKey
+                    return new
+                }()
+            row.value = value
+            row.updatedAt = now
+            try await row.save(on: db)
+        }
+    }
+
     public func setSealedReply(_ mode: SealedReplyMode, at now: Date = Date()) async throws {
         let postgres = database.isPostgres
         try await database.writing { db in

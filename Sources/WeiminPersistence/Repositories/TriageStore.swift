@@ -132,8 +132,9 @@ public struct TriageStore: Sendable {
         let openStates = CaseState.allCases.filter(\.isOpen).map(\.rawValue)
         let open = try await sql.raw(
             """
-            SELECT c.id, m.sent_at AS opened, c.updated_at, m.sender_id, m.text FROM cases c
+            SELECT c.id, m.sent_at AS opened, c.updated_at, m.sender_id, m.text, c.category, d.code AS department_code FROM cases c
             JOIN case_messages cm ON cm.case_id = c.id AND cm.relation = 'origin' JOIN messages m ON m.id = cm.message_id
+            LEFT JOIN departments d ON d.id = c.department_id
             WHERE c.group_id = \(bind: group) AND c.sealed = \(bind: false) AND c.state IN (\(unsafeRaw: openStates.map { "'\($0)'" }.joined(separator: ",")))
               AND c.created_at >= \(bind: before.addingTimeInterval(-30 * 86400))
             ORDER BY c.created_at DESC LIMIT 50
@@ -143,7 +144,9 @@ public struct TriageStore: Sendable {
                 caseID: try $0.decode(column: "id", as: UUID.self), originSender: try $0.decode(column: "sender_id", as: String.self),
                 // When the villager raised it (not when triage got to it), and when the case last moved.
                 openedAt: try $0.decode(column: "opened", as: Date.self), lastActivity: try $0.decode(column: "updated_at", as: Date.self),
-                text: try $0.decode(column: "text", as: String.self))
+                text: try $0.decode(column: "text", as: String.self),
+                category: Category(rawValue: try $0.decode(column: "category", as: String.self)),
+                departmentCode: try $0.decode(column: "department_code", as: String?.self))
         }
         return (recent, open)
     }

@@ -23,6 +23,11 @@ struct AlertsController {
         let mode: String
     }
 
+    struct PrivateAnswersDTO: Codable, ResponseEncodable, Sendable {
+        let mode: String
+        let words: [String]
+    }
+
     struct WeightsDTO: Codable, ResponseEncodable, Sendable {
         let response: Double
         let onTime: Double
@@ -78,6 +83,33 @@ struct AlertsController {
             }
             try await templates.setSealedReply(mode)
             return SealedReplyDTO(mode: mode.rawValue)
+        }
+
+        // Which matters are answered to the villager alone (低保, health, family by default).
+        @Sendable func mayConfigurePrivacy(_ context: WeiminRequestContext) throws {
+            let viewer = try context.requireViewer()
+            guard viewer.role == .admin || viewer.role == .supervisor else {
+                throw HTTPError(.forbidden, message: "涉及个人隐私事项的答复方式由系统管理员或督办负责人设置")
+            }
+        }
+        group.get("settings/private-answers") { _, context -> PrivateAnswersDTO in
+            try mayConfigurePrivacy(context)
+            let m = try await templates.privateMatters()
+            return PrivateAnswersDTO(mode: m.mode.rawValue, words: m.words)
+        }
+        group.put("settings/private-answers") { request, context -> PrivateAnswersDTO in
+            try mayConfigurePrivacy(context)
+            guard let body = try? await request.decode(as: PrivateAnswersDTO.self, context: context) else {
+                throw HTTPError(.badRequest, message: "请求体应为 JSON：{\"mode\": \"private\", \"words\": [\"低保\", \"医保\"]}")
+            }
+            let m: PrivateMatters
+            do {
+                m = try PrivateMatters.validated(mode: body.mode, words: body.words)
+            } catch {
+                throw HTTPError(.badRequest, message: "\(error)")
+            }
+            try await templates.setPrivateMatters(m)
+            return PrivateAnswersDTO(mode: m.mode.rawValue, words: m.words)
         }
 
         let assessment = services.assessment

@@ -79,6 +79,8 @@ struct CasePageController {
         let department: String
         let createdAt: String
         let deadlines: [Deadline]
+        /// 协办 units, by name ("" when none).
+        let coHandlers: String
         let conversations: [Conversation]
         let triage: [String]
         let triageHead: String
@@ -219,6 +221,9 @@ struct CasePageController {
 
         // The messages the case came from, each inside its conversation (sealed material never here: it is
         // read through the discipline commission's own, audited route).
+        let departments = try await services.departments.departments(county: c.countyCode)
+        let departmentByCode = Dictionary(departments.map { ($0.code, $0.name) }) { a, _ in a }
+        let departmentByID = Dictionary(departments.map { ($0.id.uuidString.lowercased(), $0.name) }) { a, _ in a }
         var conversations: [Conversation] = []
         var triage: [String] = []
         var triageHead = ""
@@ -243,32 +248,47 @@ struct CasePageController {
             {
                 triageHead =
                     "分诊：\(CoreStrings.categoryName(Category(rawValue: d.category) ?? .none)) \(Int((d.categoryScore * 100).rounded()))%"
-                    + (d.department.map { "，建议部门 \($0)" } ?? "") + (d.urgency == "urgent" ? "，紧急" : "")
+                    + (d.department.map { "，建议部门 \(departmentByCode[$0] ?? $0)" } ?? "") + (d.urgency == "urgent" ? "，紧急" : "")
                     + (d.opinionRisk > 0 ? "，舆情风险 \(d.opinionRisk) 级" : "")
                     + "（模型 \(d.modelVersion.prefix(8))）"
-                triage = d.reasons
+                // Reasons name the catalogue's department by code ("… → slj"): show its name.
+                triage = d.reasons.map { reason in
+                    guard let arrow = reason.range(of: " → ", options: .backwards) else { return reason }
+                    let code = String(reason[arrow.upperBound...])
+                    return departmentByCode[code].map { String(reason[..<arrow.upperBound]) + $0 } ?? reason
+                }
             }
         }
 
-        let county = c.countyCode
-        let departments = try await services.departments.departments(county: county)
         let place = [c.townshipCode, c.villageCode].compactMap { $0 }.last.map { $0.rawValue } ?? c.countyCode.rawValue
         let placeName = try await services.regions.region(RegionCode(place) ?? c.countyCode)?.name ?? place
         let actions = services.workflow.available(on: c, to: viewer).map(Self.form)
-        let exclusion =
-            c.sealed
-            ? nil : try await services.assessment.exclusion(caseID: c.id).map { "已核减（\($0.actor)，\(WebFormat.time($0.at))）：\($0.reason)" }
+        let excluded = c.sealed ? nil : try await services.assessment.exclusion(caseID: c.id)
+        // People by name and role, not by account.
+        let staff = try await services.staff.byUsername(Set(detail.events.map(\.actor) + (excluded.map { [$0.actor] } ?? [])))
+        func person(_ username: String) -> String {
+            if username == AuditActor.system.name { return "系统" }
+            guard let v = staff[username] else { return username }
+            return "\(v.displayName)（\(CoreStrings.roleName(v.role))）"
+        }
+        let exclusion = excluded.map { "已核减（\(person($0.actor))，\(WebFormat.time($0.at))）：\($0.reason)" }
+        let coHandlers = c.coHandlerIDs.compactMap { departmentByID[$0.uuidString.lowercased()] }.joined(separator: "、")
         return Page(
             chrome: PageChrome(session: web, current: "cases"), number: c.number.description, title: c.title,
             summary: PIIMask.redact(c.summary),
             category: CoreStrings.categoryName(c.category), state: CoreStrings.stateName(c.state), urgent: c.urgency == .urgent,
             sealed: c.sealed,
             place: placeName, department: detail.departmentName ?? "县受理中心", createdAt: WebFormat.time(c.createdAt),
-            deadlines: deadlines, conversations: conversations, triage: triage, triageHead: triageHead,
-            events: detail.events.map {
-                Event(
-                    time: WebFormat.time($0.occurredAt), actor: $0.actor, action: Self.eventName($0.action), note: $0.note,
-                    hash: String($0.hash.prefix(12)))
+            deadlines: deadlines, coHandlers: coHandlers, conversations: conversations, triage: triage, triageHead: triageHead,
+            events: detail.events.map { e in
+                // 派单 and 改派 say to whom: the department recorded in the event's snapshot of the case.
+                let to =
+                    ["dispatch", "reassign"].contains(e.action)
+                    ? e.snapshot.flatMap(CaseSnapshot.init(encoded:)).flatMap { departmentByID[$0.values["department"] ?? ""] } : nil
+                return Event(
+                    time: WebFormat.time(e.occurredAt), actor: person(e.actor),
+                    action: Self.eventName(e.action) + (to.map { " → \($0)" } ?? ""),
+                    note: e.note, hash: String(e.hash.prefix(12)))
             },
             actions: actions, hasActions: !actions.isEmpty,
             departments: departments.map { Option(value: $0.code, label: $0.name) },
@@ -286,7 +306,8 @@ struct CasePageController {
         case "read_sealed": return "查阅密封内容"
         case "encrypt_sealed_words": return "密封内容加密"
         case "erase_personal_data": return "删除个人信息"
-        case "supervision": return "督办"
+        case "supervise", "supervision": return "督办"
+        case "follow_up_task": return "回访任务"
         case "assessment_exclusion": return "核减"
         default: return CoreStrings.commandName(action)
         }

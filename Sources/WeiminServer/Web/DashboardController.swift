@@ -103,7 +103,10 @@ struct DashboardController {
         cal.timeZone = TimeZone(identifier: "Asia/Shanghai")!
         let thisWeek = cal.dateInterval(of: .weekOfYear, for: min(now, month.end.addingTimeInterval(-1)))!.start
         let weeksFrom = thisWeek.addingTimeInterval(-7 * 7 * 86400)
-        let counts = try await store.counts(county: county, from: month.start, to: month.end, weeksFrom: weeksFrom, now: now)
+        // Eight weeks ending with this one (or the month's last): a week still to come is not drawn.
+        let counts = try await store.counts(
+            county: county, from: month.start, to: month.end, weeksFrom: weeksFrom, weeksTo: thisWeek.addingTimeInterval(7 * 86400),
+            now: now)
 
         func bars(_ items: [(String, Int)]) -> [Bar] {
             let top = max(1, items.map(\.1).max() ?? 1)
