@@ -5,7 +5,7 @@ import WeiminCore
 import WeiminPersistence
 import WeiminServer
 
-// weimin source add, weimin group register
+// weimin source add, weimin group register (weimin group member: GroupMemberCommands.swift)
 
 struct SourceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -69,7 +69,7 @@ struct SourceAdd: AsyncParsableCommand {
 
 struct GroupCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "group", abstract: "村群登记。Village groups.", subcommands: [GroupRegister.self])
+        commandName: "group", abstract: "村群登记。Village groups.", subcommands: [GroupRegister.self, GroupMemberCommand.self])
 }
 
 extension Platform: ExpressibleByArgument {

@@ -75,6 +75,101 @@ public struct GroupRegistry: Sendable {
         }
     }
 
+    /// Someone in a group as the group page lists them. `onRoster` is false for a person known only from what they
+    /// said: bridged personal-WeChat groups send no roster, so their speakers are listed (as villagers) until the county
+    /// marks them; marking one writes them onto the roster.
+    public struct Member: Sendable {
+        public var platformUserID: String
+        public var name: String
+        public var kind: PersonKind
+        public var leftAt: Date?
+        public var onRoster: Bool
+        public var isAdmin: Bool
+    }
+
+    /// Messages that show their sender is a member: not the group itself speaking, not our own robot's words seen
+    /// coming back, not a sealed report (whose sender must not surface anywhere), not a sender erased by retention.
+    static let spokeAsMember: SQLQueryString = """
+        x.sender_id NOT IN ('system', 'erased') AND x.kind NOT IN ('system', 'event') AND x.echo IS NULL
+        AND (x.sealed IS NULL OR x.sealed = \(bind: false))
+        """
+
+    /// The group's roster and anyone else who has spoken in it: current members first, then those who left, each by name.
+    public func members(group: UUID) async throws -> [Member] {
+        let sql = database.sql
+        var out = try await sql.raw(
+            """
+            SELECT platform_user_id, display_name, kind, is_admin, left_at FROM group_members WHERE group_id = \(bind: group)
+            """
+        ).all().map { r in
+            Member(
+                platformUserID: try r.decode(column: "platform_user_id", as: String.self),
+                name: try r.decode(column: "display_name", as: String.self),
+                kind: PersonKind(rawValue: try r.decode(column: "kind", as: String.self)) ?? .other,
+                leftAt: try r.decode(column: "left_at", as: Date?.self), onRoster: true,
+                isAdmin: try r.decode(column: "is_admin", as: Bool.self))
+        }
+        // Any one of the names a speaker used will do to recognise them.
+        out += try await sql.raw(
+            """
+            SELECT x.sender_id, MAX(x.sender_name) AS name FROM messages x
+            WHERE x.group_id = \(bind: group) AND \(Self.spokeAsMember)
+              AND NOT EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = x.group_id AND m.platform_user_id = x.sender_id)
+            GROUP BY x.sender_id
+            """
+        ).all().map { r in
+            Member(
+                platformUserID: try r.decode(column: "sender_id", as: String.self), name: try r.decode(column: "name", as: String.self),
+                kind: .villager, leftAt: nil, onRoster: false, isAdmin: false)
+        }
+        func key(_ m: Member) -> (Int, String, String) { (m.leftAt == nil ? 0 : 1, m.name, m.platformUserID) }
+        return out.sorted { key($0) < key($1) }
+    }
+
+    /// Records what a member is in the group (police officer, township cadre…), which is what 覆盖率 counts. Someone not on
+    /// the roster who has spoken in the group is added to it. Returns what they were before. Who may do this is the
+    /// caller's decision; `county` keeps a caller from reaching another county's group.
+    @discardableResult
+    public func setRole(group: UUID, platformUserID: String, kind: PersonKind, county: String, at now: Date = Date()) async throws
+        -> PersonKind
+    {
+        try await database.writing { db in
+            let sql = db as! any SQLDatabase
+            guard let g = try await ChatGroupModel.find(group, on: db), g.countyCode == county else {
+                throw PersistenceError.notFound(StoreMessages.Groups.group(group))
+            }
+            if let row = try await GroupMemberModel.query(on: db).filter(\.$groupID == group).filter(\.$platformUserID == platformUserID)
+                .first()
+            {
+                let before = PersonKind(rawValue: row.kind) ?? .other
+                row.kind = kind.rawValue
+                try await row.save(on: db)
+                return before
+            }
+            guard
+                let spoke = try await sql.raw(
+                    """
+                    SELECT x.sender_name FROM messages x
+                    WHERE x.group_id = \(bind: group) AND x.sender_id = \(bind: platformUserID) AND \(Self.spokeAsMember)
+                    ORDER BY x.sent_at DESC LIMIT 1
+                    """
+                ).first()
+            else { throw PersistenceError.notFound(StoreMessages.Groups.member(platformUserID)) }
+            let name = try spoke.decode(column: "sender_name", as: String.self)
+            // Two people marking the same speaker at once: the second only sets the kind (PostgreSQL's writers do not
+            // take turns as SQLite's do). joined_at is when the county recorded them: the bridge never said.
+            try await sql.raw(
+                """
+                INSERT INTO group_members (id, group_id, county_code, platform_user_id, display_name, kind, is_admin, joined_at)
+                VALUES (\(bind: UUID()), \(bind: group), \(bind: g.countyCode), \(bind: platformUserID),
+                        \(bind: name), \(bind: kind.rawValue), \(bind: false), \(bind: now))
+                ON CONFLICT (group_id, platform_user_id) DO UPDATE SET kind = excluded.kind
+                """
+            ).run()
+            return .villager
+        }
+    }
+
     /// Unregistered groups with messages waiting, by group.
     public func quarantine(county: String) async throws -> [Quarantined] {
         try await database.sql.raw(
