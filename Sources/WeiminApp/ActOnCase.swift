@@ -11,15 +11,26 @@ import WeiminPersistence
 public struct ActOnCase: Sendable {
     let cases: CaseStore
     let workflow: CaseWorkflow
+    /// The roster: a person on duty for the case's township or county may take an urgent case themselves.
+    let duty: DutyStore?
 
-    public init(cases: CaseStore, workflow: CaseWorkflow) {
+    public init(cases: CaseStore, workflow: CaseWorkflow, duty: DutyStore? = nil) {
         self.cases = cases
         self.workflow = workflow
+        self.duty = duty
+    }
+
+    /// Whether the viewer is on duty for the case now (only asked about urgent cases, the only ones it changes).
+    public static func isOnDuty(_ viewer: Viewer, for c: Case, duty: DutyStore?, at now: Date) async throws -> Bool {
+        guard let duty, c.urgency == .urgent else { return false }
+        return try await duty.onDuty(regions: [c.townshipCode, c.countyCode].compactMap { $0 }, at: now)
+            .contains { $0.username == viewer.username }
     }
 
     public func run(_ command: CaseCommand, on number: CaseNumber, by viewer: Viewer, at now: Date) async throws -> Case {
         guard let (before, version) = try await cases.findForChange(number: number) else { throw CaseOperationError.notFound }
-        var planned = try workflow.plan(command, on: before, by: viewer, at: now)
+        let onDuty = try await Self.isOnDuty(viewer, for: before, duty: duty, at: now)
+        var planned = try workflow.plan(command, on: before, by: viewer, at: now, onDuty: onDuty)
         if planned.resuggestDepartment {
             // A case filed under another function before dispatch: the county's 派单目录 suggests its department.
             let catalogue = try await cases.dispatchCatalogue(county: before.countyCode)

@@ -35,6 +35,7 @@ public struct AppServices: Sendable {
     public let retention: RetentionStore
     public let triageCorrections: TriageCorrections
     public let groupRegistry: GroupRegistry
+    public let duty: DutyStore
     public let calendars: CalendarStore
     public let importHistory: ImportHistory
     /// The media folder and its size limit (`media.dir`, `media.max_bytes`), and the media table.
@@ -120,6 +121,7 @@ public struct AppServices: Sendable {
         self.retention = RetentionStore(database: database)
         self.triageCorrections = TriageCorrections(database: database)
         self.groupRegistry = GroupRegistry(database: database)
+        self.duty = DutyStore(database: database)
         self.calendars = CalendarStore(database: database)
         self.importHistory = ImportHistory(messages: messages)
         self.mediaFiles = MediaFiles(root: config.mediaDir, maxBytes: config.mediaMaxBytes)
@@ -139,7 +141,14 @@ public struct AppServices: Sendable {
     public var publishNotice: PublishNotice { PublishNotice(notices: notices) }
 
     /// Use case: act on a case (WeiminApp).
-    public var actOnCase: ActOnCase { ActOnCase(cases: caseStore, workflow: workflow) }
+    public var actOnCase: ActOnCase { ActOnCase(cases: caseStore, workflow: workflow, duty: duty) }
+
+    /// Use case: alert the person on duty about urgent and risky cases (WeiminApp).
+    public var alertDuty: AlertDuty {
+        AlertDuty(
+            duty: duty, staff: staff, regions: regions,
+            policy: DutyPolicy(escalateAfter: TimeInterval(config.dutyEscalateMinutes * 60)))
+    }
 
     /// Use case: triage what is pending (WeiminApp).
     public var triagePending: TriagePending {

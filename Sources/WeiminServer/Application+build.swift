@@ -61,6 +61,7 @@ public func buildRouter(services: AppServices) -> Router<WeiminRequestContext> {
     TemplatesController(services: services).addRoutes(to: api)
     OutboxController(services: services).addRoutes(to: api)
     AlertsController(services: services).addRoutes(to: api)
+    DutyController(services: services).addRoutes(to: api)
     TriageController(services: services).addRoutes(to: api)
     MessagesController(services: services).addRoutes(to: api)
     MediaController(services: services).addRoutes(api: api, console: console)
@@ -87,6 +88,10 @@ public func buildApplication(
     if services.config.supervisionInterval > 0 {
         health.expect("supervision", every: TimeInterval(services.config.supervisionInterval))
         app.addServices(SupervisionService(services: services, interval: .seconds(services.config.supervisionInterval)))
+    }
+    if services.config.dutyInterval > 0 {
+        health.expect("duty", every: TimeInterval(services.config.dutyInterval))
+        app.addServices(DutyService(services: services, interval: .seconds(services.config.dutyInterval)))
     }
     if services.config.retentionDays > 0 {
         health.expect("retention", every: 86400)

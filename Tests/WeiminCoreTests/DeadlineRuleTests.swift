@@ -112,3 +112,38 @@ struct TimeLeftTests {
         #expect(rules.nextClock(of: c) == nil)
     }
 }
+
+@Suite("Duty policy: what alerts, to whom")
+struct DutyPolicyTests {
+    @Test("urgent or risky open cases alert the township's duty cadre, else the county's; escalation goes to a leader; sealed never")
+    func recipients() {
+        let now = Date(timeIntervalSince1970: 1_796_000_000)
+        let township = RegionCode("433125111")!, county = RegionCode("433125")!
+        var c = Case(
+            id: UUID(), number: CaseNumber("433125-2026-000001")!, countyCode: county, townshipCode: township, villageCode: nil,
+            groupID: nil, category: .service, departmentID: nil, urgency: .urgent, status: CaseStatus(state: .new), sealed: false,
+            title: "着火", summary: "着火", opinionRisk: 0, createdAt: now, updatedAt: now)
+        let policy = DutyPolicy()
+        #expect(policy.needsAlert(c))
+        func shift(_ region: RegionCode, _ who: String, _ kind: DutyKind, from: Double = -3600, to: Double = 3600) -> DutyShift {
+            DutyShift(
+                id: UUID(), region: region, username: who, kind: kind, startsAt: now.addingTimeInterval(from),
+                endsAt: now.addingTimeInterval(to))
+        }
+        let roster = [
+            shift(township, "cadre", .duty), shift(county, "centre", .duty), shift(county, "leader", .leader),
+            shift(township, "off", .duty, from: 3600, to: 7200),
+        ]
+        #expect(policy.recipient(level: 1, for: c, onDuty: roster, at: now)?.username == "cadre")
+        #expect(policy.recipient(level: 2, for: c, onDuty: roster, at: now)?.username == "leader")
+        #expect(policy.recipient(level: 1, for: c, onDuty: roster.filter { $0.region == county }, at: now)?.username == "centre")
+        #expect(policy.recipient(level: 1, for: c, onDuty: [shift(county, "leader", .leader)], at: now)?.username == "leader")
+        #expect(policy.recipient(level: 1, for: c, onDuty: [], at: now) == nil)
+        c.urgency = .normal
+        #expect(!policy.needsAlert(c))
+        c.opinionRisk = 2
+        #expect(policy.needsAlert(c))
+        c.sealed = true
+        #expect(!policy.needsAlert(c))
+    }
+}

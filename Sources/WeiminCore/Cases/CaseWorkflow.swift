@@ -46,9 +46,13 @@ public struct CaseWorkflow: Sendable {
 
     // MARK: Operations
 
-    public func plan(_ command: CaseCommand, on c: Case, by viewer: Viewer, at now: Date) throws(CaseOperationError) -> CasePlan {
+    /// `onDuty`: the viewer is on the duty roster (值班) for the case's township or county now — then they may accept
+    /// and dispatch an urgent case themselves (to 公安, 消防, 应急…) instead of waiting for the centre.
+    public func plan(_ command: CaseCommand, on c: Case, by viewer: Viewer, at now: Date, onDuty: Bool = false) throws(CaseOperationError)
+        -> CasePlan
+    {
         guard viewer.caseVisibility.allows(c) else { throw .notFound }
-        try authorize(command, on: c, by: viewer)
+        try authorize(command, on: c, by: viewer, onDuty: onDuty)
         try validate(command)
 
         var after = c
@@ -154,12 +158,12 @@ public struct CaseWorkflow: Sendable {
     }
 
     /// Commands a viewer could run on a case now, for the console's buttons.
-    public func available(on c: Case, to viewer: Viewer) -> [String] {
+    public func available(on c: Case, to viewer: Viewer, onDuty: Bool = false) -> [String] {
         guard viewer.caseVisibility.allows(c) else { return [] }
         return CaseCommand.allNames.filter { name in
             guard let sample = Self.sample(name, c) else { return false }
             do {
-                _ = try plan(sample, on: c, by: viewer, at: Date())
+                _ = try plan(sample, on: c, by: viewer, at: Date(), onDuty: onDuty)
                 return true
             } catch let error as CaseOperationError {
                 // A payload problem still means the action is available in principle.
@@ -174,7 +178,7 @@ public struct CaseWorkflow: Sendable {
     // MARK: Authorization
 
     /// Role, department and seal: who may act. Visibility (scope) is checked before this.
-    func authorize(_ command: CaseCommand, on c: Case, by v: Viewer) throws(CaseOperationError) {
+    func authorize(_ command: CaseCommand, on c: Case, by v: Viewer, onDuty: Bool = false) throws(CaseOperationError) {
         let role = v.role
         let roleName = CoreStrings.roleName(role)
         // Sealed reports are handled inside the discipline commission only.
@@ -188,6 +192,10 @@ public struct CaseWorkflow: Sendable {
         // 转纪委: every handler who can see the case, and the commission itself; waiting for the right person would
         // leave the report readable by the accused meanwhile.
         if case .transferToDiscipline = command, mayUse {
+            return
+        }
+        // The duty cadre takes an urgent case at once: accept it and send it to who must act, whatever their role.
+        if onDuty, c.urgency == .urgent, [.accept, .dispatch].contains(where: { $0 == command.transition }) {
             return
         }
         guard CaseActionCatalogue.handlingRoles.contains(role) else {

@@ -228,7 +228,28 @@ public enum StoreMessages {
         public static let groupNameField = "群名称"
     }
 
+    // MARK: Group members' roles (覆盖率)
+
+    /// What `PersistenceError.notFound` names ("未找到：…") when a role cannot be set.
+    public enum Groups {
+        public static func group(_ id: UUID) -> String { "群 \(id)（或不属于本县）" }
+        public static func member(_ platformUserID: String) -> String {
+            "群成员 \(platformUserID)：不在该群名册中，也没有在群里发过言"
+        }
+    }
+
     // MARK: Assessment and dashboard
+
+    public enum Duty {
+        public static let badShiftLength = "值班时段应为 1 小时到 7 天，且结束晚于开始"
+        public static let regionOutsideCounty = "值班区划应为本县或本县的乡镇"
+        public static func unknownUser(_ u: String) -> String { "没有账号 \(u)，或该账号已停用" }
+        public static func alerted(level: Int, recipient: String) -> String {
+            level == 1 ? "已提醒值班人员 \(recipient)" : "值班人员未及时确认，已升级提醒带班领导 \(recipient)"
+        }
+        public static func acknowledged(level: Int) -> String { level == 1 ? "值班人员确认收到提醒" : "带班领导确认收到提醒" }
+        public static let nobodyOnDuty = "该区域当前无人值班，提醒未能送达任何人：请尽快排班"
+    }
 
     public enum Assessment {
         public static let badWeights = "权重应在 0 到 1 之间，且不能全为 0"

@@ -62,5 +62,6 @@ public enum WeiminMigrations {
         M030CreateMedia(),
         M031CreateCaseReviews(),
         M032AddExclusionUnits(),
+        M033CreateDuty(),
     ]
 }

@@ -12,7 +12,7 @@ public enum ConfigReport {
         public var source: String
     }
 
-    static let secrets: Set<String> = [WeiminConfig.Key.dataKey, WeiminConfig.Key.metricsToken]
+    static let secrets: Set<String> = [WeiminConfig.Key.dataKey, WeiminConfig.Key.metricsToken, WeiminConfig.Key.dutyWebhookToken]
 
     public static func lines(
         _ config: WeiminConfig, flags: [String: String], environment: [String: String] = ProcessInfo.processInfo.environment
@@ -69,6 +69,12 @@ public enum ConfigReport {
         case K.wcfFilesDir: return c.wcfFilesDir ?? "（未设置）"
         case K.tracingEndpoint: return c.tracingEndpoint ?? "（未设置：不导出追踪）"
         case K.metricsToken: return c.metricsToken == nil ? "（未设置：只有本机可读 /metrics）" : "（已设置，已隐藏）"
+        case K.dutyInterval: return c.dutyInterval == 0 ? "0（不提醒）" : "\(c.dutyInterval) 秒"
+        case K.dutyEscalateMinutes: return "\(c.dutyEscalateMinutes) 分钟"
+        // The address may carry the gateway's key in its query: only its scheme and host are shown.
+        case K.dutyWebhook:
+            return c.dutyWebhook.flatMap { URL(string: $0) }.map { "\($0.scheme ?? "")://\($0.host ?? "")/…" } ?? "（未设置：只在工作台提醒）"
+        case K.dutyWebhookToken: return c.dutyWebhookToken == nil ? "（未设置）" : "（已设置，已隐藏）"
         default: return "?"
         }
     }

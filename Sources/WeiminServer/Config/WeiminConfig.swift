@@ -22,6 +22,12 @@ public struct WeiminConfig: Sendable {
     public var rulesFile: String?
     /// Seconds between supervision scans; 0 turns the scan off (e.g. for a read-only replica).
     public var supervisionInterval: Int = 60
+    /// 值班提醒: how often urgent and risky cases are checked (seconds, 0 = off), when an unacknowledged alert goes to the
+    /// leader on duty, and the county's SMS gateway (a webhook that receives each alert as JSON).
+    public var dutyInterval: Int = 15
+    public var dutyEscalateMinutes: Int = 15
+    public var dutyWebhook: String?
+    public var dutyWebhookToken: String?
     /// How often the outbox is checked, in milliseconds; 0 turns delivery (and chat satisfaction) off.
     public var deliveryInterval: Int = 2000
     /// How often new messages are triaged, in milliseconds; 0 turns triage in the flow off.
@@ -125,12 +131,17 @@ public struct WeiminConfig: Sendable {
         public static let metricsToken = "metrics.token"
         public static let logFormat = "log.format"
         public static let tracingEndpoint = "tracing.endpoint"
+        public static let dutyInterval = "duty.interval"
+        public static let dutyEscalateMinutes = "duty.escalate_minutes"
+        public static let dutyWebhook = "duty.webhook"
+        public static let dutyWebhookToken = "duty.webhook_token"
 
         /// Every key, for refusing the unknown ones (`ConfigCheck`).
         public static let all = [
             dir, databaseURL, host, port, keyFile, dataKey, logLevel, timezone, rulesFile, supervisionInterval, deliveryInterval,
             triageInterval, triageModel, triageRules, triageNoneAbove, retentionDays, workHours, idleTimeout, maxConnections,
             mediaDir, mediaMaxBytes, mediaInterval, weComAPI, dingTalkAPI, wcfFilesDir, metricsToken, logFormat, tracingEndpoint,
+            dutyInterval, dutyEscalateMinutes, dutyWebhook, dutyWebhookToken,
         ]
     }
 
@@ -205,6 +216,25 @@ public struct WeiminConfig: Sendable {
             }
             config.supervisionInterval = seconds
         }
+        if let text = number(Key.dutyInterval) {
+            guard let seconds = Int(text), (0...3600).contains(seconds) else {
+                throw ConfigError.invalid("值班提醒检查间隔 \(text) 无效：应为 0–3600 秒（0 表示不提醒）")
+            }
+            config.dutyInterval = seconds
+        }
+        if let text = number(Key.dutyEscalateMinutes) {
+            guard let minutes = Int(text), (1...1440).contains(minutes) else {
+                throw ConfigError.invalid("值班提醒升级时间 \(text) 无效：应为 1–1440 分钟")
+            }
+            config.dutyEscalateMinutes = minutes
+        }
+        if let url = reader.string(forKey: ConfigKey(Key.dutyWebhook)), !url.isEmpty {
+            guard let u = URL(string: url), ["http", "https"].contains(u.scheme ?? ""), u.host != nil else {
+                throw ConfigError.invalid("duty.webhook 应为 http(s) 地址（短信网关接收值班提醒的地址），现为 \(url)")
+            }
+            config.dutyWebhook = url
+        }
+        config.dutyWebhookToken = reader.string(forKey: ConfigKey(Key.dutyWebhookToken), isSecret: true)
         if let text = number(Key.deliveryInterval) {
             guard let ms = Int(text), (0...600_000).contains(ms) else {
                 throw ConfigError.invalid("消息发送检查间隔 \(text) 无效：应为 0–600000 毫秒（0 表示不发送）")

@@ -262,7 +262,9 @@ struct CasePageController {
 
         let place = [c.townshipCode, c.villageCode].compactMap { $0 }.last.map { $0.rawValue } ?? c.countyCode.rawValue
         let placeName = try await services.regions.region(RegionCode(place) ?? c.countyCode)?.name ?? place
-        let actions = services.workflow.available(on: c, to: viewer).map(Self.form)
+        // The person on duty may take an urgent case themselves (accept, dispatch to 公安, 消防, 应急…).
+        let onDuty = try await ActOnCase.isOnDuty(viewer, for: c, duty: services.duty, at: now)
+        let actions = services.workflow.available(on: c, to: viewer, onDuty: onDuty).map(Self.form)
         let excluded = c.sealed ? nil : try await services.assessment.exclusion(caseID: c.id)
         // People by name and role, not by account.
         let staff = try await services.staff.byUsername(Set(detail.events.map(\.actor) + (excluded.map { [$0.actor] } ?? [])))
@@ -309,6 +311,8 @@ struct CasePageController {
         case "supervise", "supervision": return "督办"
         case "follow_up_task": return "回访任务"
         case "assessment_exclusion": return "核减"
+        case "duty_alert": return "值班提醒"
+        case "duty_ack": return "确认收到提醒"
         default: return CoreStrings.commandName(action)
         }
     }

@@ -29,6 +29,14 @@ struct WorkbenchController {
         let issuedAt: String
     }
 
+    struct DutyRow {
+        let id: String
+        let caseNumber: String
+        let text: String
+        let sentAt: String
+        let level: String
+    }
+
     struct MessageRow {
         let text: String
         let group: String
@@ -39,6 +47,10 @@ struct WorkbenchController {
     struct Page {
         let chrome: PageChrome
         let greeting: String
+        /// 值班提醒 not yet acknowledged, first on the page.
+        let duty: [DutyRow]
+        let hasDuty: Bool
+        let csrf: String
         let cases: [CaseRow]
         let caseCount: Int
         let hasCases: Bool
@@ -63,6 +75,19 @@ struct WorkbenchController {
         router.get("workbench") { _, context -> Response in
             guard let (viewer, web) = context.console() else { return WebViews.redirect(context.signInPath) }
             return views.render("workbench", try await page(for: viewer, web: web))
+        }
+        // 确认收到: the person on duty acknowledges an alert; it stops the escalation and goes into the case's record.
+        router.post("duty/alerts/:id/ack") { request, context -> Response in
+            guard let (viewer, web) = context.console() else { return WebViews.redirect(context.signInPath) }
+            let form = try await WebForm.fields(request)
+            guard form["_csrf"] == web.csrf else { throw HTTPError(.forbidden, message: "页面已过期，请刷新后再操作。") }
+            guard let id = UUID(uuidString: try context.parameters.require("id")) else { throw HTTPError(.notFound, message: "没有这条提醒") }
+            do {
+                let alert = try await services.duty.acknowledge(id, by: viewer)
+                return WebViews.redirect("/cases/\(alert.caseNumber)")
+            } catch let e as CaseOperationError {
+                throw HTTPError(e.status, message: e == .notFound ? "没有发给您的这条提醒" : e.description)
+            }
         }
     }
 
@@ -119,8 +144,14 @@ struct WorkbenchController {
         let undecided =
             showUndecided
             ? try await services.triageStore.undecided(scopePrefix: viewer.region.scopePrefix) : []
+        let alerts = try await services.duty.alerts(for: viewer.username, unacknowledgedOnly: true, limit: 20)
         return Page(
             chrome: PageChrome(session: web, current: "workbench"), greeting: "\(viewer.displayName)，您好",
+            duty: alerts.map {
+                DutyRow(
+                    id: $0.id.uuidString.lowercased(), caseNumber: $0.caseNumber, text: $0.text, sentAt: WebFormat.time($0.sentAt),
+                    level: $0.level == 1 ? "值班提醒" : "升级提醒")
+            }, hasDuty: !alerts.isEmpty, csrf: web.csrf,
             cases: rows, caseCount: rows.count, hasCases: !rows.isEmpty, overdueCount: rows.filter(\.overdue).count,
             coHandled: coRows, coHandledCount: coRows.count, hasCoHandled: !coRows.isEmpty,
             showCoHandled: [.departmentHandler, .townshipCadre].contains(viewer.role), local: localRows, localCount: localRows.count,

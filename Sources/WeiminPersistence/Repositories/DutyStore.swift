@@ -1,0 +1,229 @@
+import FluentKit
+import Foundation
+import SQLKit
+import WeiminCore
+
+/// The duty roster and its alerts (M033). Alerts are unique per case and level, so any number of instances may scan:
+/// only the insert that wins writes the case's audit event, in the same transaction.
+public struct DutyStore: Sendable {
+    let database: WeiminDatabase
+
+    public init(database: WeiminDatabase) { self.database = database }
+
+    // MARK: Roster
+
+    /// Adds a shift: the person exists and is active, the region is the county's or one of its townships, and the shift
+    /// lasts between 1 hour and 7 days.
+    public func addShift(_ s: DutyShift, county: RegionCode, by actor: String, at now: Date = Date()) async throws {
+        guard s.endsAt.timeIntervalSince(s.startsAt) >= 3600, s.endsAt.timeIntervalSince(s.startsAt) <= 7 * 86400 else {
+            throw CaseOperationError.invalid(StoreMessages.Duty.badShiftLength)
+        }
+        guard s.region == county || (s.region.level == .township && s.region.countyCode == county) else {
+            throw CaseOperationError.invalid(StoreMessages.Duty.regionOutsideCounty)
+        }
+        guard let user = try await StaffUserModel.query(on: database.db).filter(\.$username == s.username.lowercased()).first(), user.active
+        else { throw CaseOperationError.invalid(StoreMessages.Duty.unknownUser(s.username)) }
+        try await database.sql.raw(
+            """
+            INSERT INTO duty_shifts (id, county_code, region_code, username, kind, starts_at, ends_at, created_by, created_at)
+            VALUES (\(bind: s.id), \(bind: county.rawValue), \(bind: s.region.rawValue), \(bind: user.username), \(bind: s.kind.rawValue),
+                    \(bind: s.startsAt), \(bind: s.endsAt), \(bind: actor), \(bind: now))
+            """
+        ).run()
+    }
+
+    /// Shifts of a county (or of one township) that overlap [from, to), by start.
+    public func shifts(county: RegionCode, region: RegionCode? = nil, from: Date, to: Date) async throws -> [DutyShift] {
+        let regionFilter: SQLQueryString = region.map { "AND region_code = \(bind: $0.rawValue)" } ?? ""
+        return try await database.sql.raw(
+            """
+            SELECT * FROM duty_shifts WHERE county_code = \(bind: county.rawValue) \(regionFilter)
+              AND starts_at < \(bind: to) AND ends_at > \(bind: from) ORDER BY starts_at, region_code
+            """
+        ).all().map(Self.shift)
+    }
+
+    public func deleteShift(_ id: UUID, county: RegionCode) async throws -> Bool {
+        !(try await database.sql.raw(
+            "DELETE FROM duty_shifts WHERE id = \(bind: id) AND county_code = \(bind: county.rawValue) RETURNING id"
+        ).all().isEmpty)
+    }
+
+    /// Who is on duty now for these regions.
+    public func onDuty(regions: [RegionCode], at now: Date) async throws -> [DutyShift] {
+        guard !regions.isEmpty else { return [] }
+        return try await database.sql.raw(
+            """
+            SELECT * FROM duty_shifts WHERE region_code IN (\(binds: regions.map(\.rawValue))) AND starts_at <= \(bind: now) AND ends_at > \(bind: now)
+            """
+        ).all().map(Self.shift)
+    }
+
+    static func shift(_ r: any SQLRow) throws -> DutyShift {
+        DutyShift(
+            id: try r.decode(column: "id", as: UUID.self), region: RegionCode(try r.decode(column: "region_code", as: String.self))!,
+            username: try r.decode(column: "username", as: String.self),
+            kind: DutyKind(rawValue: try r.decode(column: "kind", as: String.self)) ?? .duty,
+            startsAt: try r.decode(column: "starts_at", as: Date.self), endsAt: try r.decode(column: "ends_at", as: Date.self))
+    }
+
+    // MARK: Alerts
+
+    /// Open, unsealed, urgent or risky cases of the last day that have no first alert yet.
+    public func casesNeedingAlert(riskAtLeast: Int, since: Date, limit: Int = 200) async throws -> [Case] {
+        let open = CaseState.allCases.filter(\.isOpen).map(\.rawValue)
+        let ids = try await database.sql.raw(
+            """
+            SELECT c.id FROM cases c WHERE c.sealed = \(bind: false) AND c.state IN (\(binds: open)) AND c.created_at >= \(bind: since)
+              AND (c.urgency = 'urgent' OR c.opinion_risk >= \(bind: riskAtLeast))
+              AND NOT EXISTS (SELECT 1 FROM duty_alerts a WHERE a.case_id = c.id AND a.level = 1)
+            ORDER BY c.created_at LIMIT \(bind: limit)
+            """
+        ).all().map { try $0.decode(column: "id", as: UUID.self) }
+        return try await cases(ids)
+    }
+
+    /// First alerts not acknowledged by their escalation time, with no second alert yet, on cases still open.
+    public func escalationsDue(at now: Date, limit: Int = 200) async throws -> [Case] {
+        let open = CaseState.allCases.filter(\.isOpen).map(\.rawValue)
+        let ids = try await database.sql.raw(
+            """
+            SELECT a.case_id FROM duty_alerts a JOIN cases c ON c.id = a.case_id
+            WHERE a.level = 1 AND a.acknowledged_at IS NULL AND a.escalate_at <= \(bind: now) AND c.state IN (\(binds: open))
+              AND NOT EXISTS (SELECT 1 FROM duty_alerts b WHERE b.case_id = a.case_id AND b.level = 2)
+            ORDER BY a.escalate_at LIMIT \(bind: limit)
+            """
+        ).all().map { try $0.decode(column: "case_id", as: UUID.self) }
+        return try await cases(ids)
+    }
+
+    func cases(_ ids: [UUID]) async throws -> [Case] {
+        guard !ids.isEmpty else { return [] }
+        return try await CaseModel.query(on: database.db).filter(\.$id ~~ ids).all().map { try $0.toCore() }
+    }
+
+    /// Records an alert and its line in the case's record, once per case and level; false when another instance did.
+    public func record(_ alert: DutyAlert, county: RegionCode, recipientName: String, at now: Date) async throws -> Bool {
+        try await database.writing { db in
+            let sql = db as! any SQLDatabase
+            let inserted = try await sql.raw(
+                """
+                INSERT INTO duty_alerts (id, county_code, case_id, level, username, text, sent_at, escalate_at, attempts, next_attempt_at)
+                VALUES (\(bind: alert.id), \(bind: county.rawValue), \(bind: alert.caseID), \(bind: alert.level), \(bind: alert.username),
+                        \(bind: alert.text), \(bind: now), \(bind: alert.escalateAt), 0, \(bind: now))
+                ON CONFLICT (case_id, level) DO NOTHING RETURNING id
+                """
+            ).all()
+            guard !inserted.isEmpty, let row = try await CaseModel.find(alert.caseID, on: db), let number = CaseNumber(row.number) else {
+                return false
+            }
+            try await CaseStore.appendEvent(
+                caseRow: row, number: number, actor: .system, action: "duty_alert", from: nil, to: nil,
+                note: StoreMessages.Duty.alerted(level: alert.level, recipient: recipientName), at: now, on: db)
+            return true
+        }
+    }
+
+    /// The alerts addressed to a person, newest first.
+    public func alerts(for username: String, unacknowledgedOnly: Bool = false, limit: Int = 50) async throws -> [DutyAlert] {
+        let filter: SQLQueryString = unacknowledgedOnly ? "AND a.acknowledged_at IS NULL" : ""
+        return try await alerts(where: "a.username = \(bind: username) \(filter)", limit: limit)
+    }
+
+    public func alert(_ id: UUID) async throws -> DutyAlert? {
+        try await alerts(where: "a.id = \(bind: id)", limit: 1).first
+    }
+
+    /// A case's alerts, first first.
+    public func alerts(caseID: UUID) async throws -> [DutyAlert] {
+        try await alerts(where: "a.case_id = \(bind: caseID)", limit: 10).sorted { $0.level < $1.level }
+    }
+
+    private func alerts(where filter: SQLQueryString, limit: Int) async throws -> [DutyAlert] {
+        try await database.sql.raw(
+            """
+            SELECT a.*, c.number FROM duty_alerts a JOIN cases c ON c.id = a.case_id WHERE \(filter)
+            ORDER BY a.sent_at DESC LIMIT \(bind: limit)
+            """
+        ).all().map { r in
+            DutyAlert(
+                id: try r.decode(column: "id", as: UUID.self), caseID: try r.decode(column: "case_id", as: UUID.self),
+                caseNumber: try r.decode(column: "number", as: String.self), level: try r.decode(column: "level", as: Int.self),
+                username: try r.decode(column: "username", as: String.self), text: try r.decode(column: "text", as: String.self),
+                sentAt: try r.decode(column: "sent_at", as: Date.self), escalateAt: try r.decode(column: "escalate_at", as: Date?.self),
+                acknowledgedAt: try r.decode(column: "acknowledged_at", as: Date?.self),
+                acknowledgedBy: try r.decode(column: "acknowledged_by", as: String?.self),
+                deliveredAt: try r.decode(column: "delivered_at", as: Date?.self),
+                lastError: try r.decode(column: "last_error", as: String?.self))
+        }
+    }
+
+    /// 确认收到: the recipient (or a supervisor) acknowledges; the acknowledgement is in the case's record. A second
+    /// acknowledgement changes nothing.
+    public func acknowledge(_ id: UUID, by viewer: Viewer, at now: Date = Date()) async throws -> DutyAlert {
+        guard let alert = try await alert(id), alert.username == viewer.username || viewer.role == .supervisor else {
+            throw CaseOperationError.notFound
+        }
+        guard alert.acknowledgedAt == nil else { return alert }
+        try await database.writing { db in
+            let sql = db as! any SQLDatabase
+            let updated = try await sql.raw(
+                """
+                UPDATE duty_alerts SET acknowledged_at = \(bind: now), acknowledged_by = \(bind: viewer.username)
+                WHERE id = \(bind: id) AND acknowledged_at IS NULL RETURNING id
+                """
+            ).all()
+            guard !updated.isEmpty, let row = try await CaseModel.find(alert.caseID, on: db), let number = CaseNumber(row.number) else {
+                return
+            }
+            try await CaseStore.appendEvent(
+                caseRow: row, number: number, actor: AuditActor(viewer), action: "duty_ack", from: nil, to: nil,
+                note: StoreMessages.Duty.acknowledged(level: alert.level), at: now, on: db)
+        }
+        return try await self.alert(id) ?? alert
+    }
+
+    // MARK: Delivery to the SMS gateway
+
+    /// Claims alerts whose delivery is due (a lease, so two instances do not post the same alert).
+    public func claimDeliveries(at now: Date, lease: TimeInterval = 30, limit: Int = 20) async throws -> [DutyAlert] {
+        let due = try await database.sql.raw(
+            """
+            SELECT id FROM duty_alerts WHERE delivered_at IS NULL AND next_attempt_at <= \(bind: now) AND attempts < 10
+            ORDER BY sent_at LIMIT \(bind: limit)
+            """
+        ).all().map { try $0.decode(column: "id", as: UUID.self) }
+        var claimed: [DutyAlert] = []
+        for id in due {
+            let won = try await database.sql.raw(
+                """
+                UPDATE duty_alerts SET next_attempt_at = \(bind: now.addingTimeInterval(lease))
+                WHERE id = \(bind: id) AND delivered_at IS NULL AND next_attempt_at <= \(bind: now) RETURNING id
+                """
+            ).all()
+            if !won.isEmpty, let a = try await alert(id) { claimed.append(a) }
+        }
+        return claimed
+    }
+
+    public func markDelivered(_ id: UUID, at now: Date) async throws {
+        try await database.sql.raw(
+            "UPDATE duty_alerts SET delivered_at = \(bind: now), attempts = attempts + 1, last_error = NULL WHERE id = \(bind: id)"
+        ).run()
+    }
+
+    /// A failed post is tried again with backoff (30 s, 1, 2, 4… minutes, at most 10 tries); the reason is kept.
+    public func markFailed(_ id: UUID, error: String, at now: Date) async throws {
+        let attempts =
+            try await database.sql.raw("SELECT attempts FROM duty_alerts WHERE id = \(bind: id)").first()?.decode(
+                column: "attempts", as: Int.self)
+            ?? 0
+        let next = now.addingTimeInterval(min(3600, 30 * pow(2, Double(attempts))))
+        try await database.sql.raw(
+            """
+            UPDATE duty_alerts SET attempts = attempts + 1, last_error = \(bind: String(error.prefix(500))), next_attempt_at = \(bind: next)
+            WHERE id = \(bind: id)
+            """
+        ).run()
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+import Logging
+import Metrics
+import ServiceLifecycle
+import WeiminApp
+import WeiminCore
+import WeiminPersistence
+
+/// 值班提醒 in the background: every few seconds, urgent and risky cases reach the person on duty (`AlertDuty`), and
+/// each alert is posted to the county's SMS gateway when one is configured (`duty.webhook`), with retries. The
+/// console's workbench shows the alerts too, with 确认收到.
+public struct DutyService: Service {
+    let services: AppServices
+    let interval: Duration
+    let now: @Sendable () -> Date
+    let logger: Logger
+    let session: URLSession
+    /// The SMS gateway (`duty.webhook`); nil: alerts are shown in the console only.
+    let webhook: URL?
+
+    public init(
+        services: AppServices, interval: Duration, webhook: URL? = nil, now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.services = services
+        self.webhook = webhook ?? services.config.dutyWebhook.flatMap(URL.init(string:))
+        self.interval = interval
+        self.now = now
+        self.logger = services.logger
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = 10
+        configuration.timeoutIntervalForResource = 10
+        self.session = URLSession(configuration: configuration)
+    }
+
+    public struct Pass: Sendable, Equatable {
+        public var alerts = AlertDuty.Pass()
+        public var delivered = 0
+        public var failed = 0
+    }
+
+    public func runOnce() async throws -> Pass {
+        var pass = Pass()
+        pass.alerts = try await services.alertDuty.run(now: now())
+        for number in pass.alerts.unattended {
+            logger.warning("值班提醒无人可送：该区域当前无人值班，请排班", metadata: ["case": "\(number)"])
+        }
+        if pass.alerts.alerted + pass.alerts.escalated > 0 {
+            Counter(label: "weimin_duty_alerts_total", dimensions: [("level", "1")]).increment(by: pass.alerts.alerted)
+            Counter(label: "weimin_duty_alerts_total", dimensions: [("level", "2")]).increment(by: pass.alerts.escalated)
+        }
+        guard let webhook else { return pass }
+        for alert in try await services.duty.claimDeliveries(at: now()) {
+            do {
+                try await post(alert, to: webhook)
+                try await services.duty.markDelivered(alert.id, at: now())
+                pass.delivered += 1
+            } catch {
+                try await services.duty.markFailed(alert.id, error: "\(error)", at: now())
+                logger.warning("值班提醒发送到短信网关失败，稍后重试", metadata: ["case": "\(alert.caseNumber)", "error": "\(error)"])
+                pass.failed += 1
+            }
+        }
+        return pass
+    }
+
+    struct GatewayError: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// The SMS gateway's contract: one JSON object per alert; any 2xx is delivered. The recipient is named by account
+    /// and name (the gateway keeps the phone numbers); `alert_id` lets it drop a repeat after a retry.
+    func post(_ alert: DutyAlert, to url: URL) async throws {
+        let person = try await services.staff.user(named: alert.username)
+        let body: [String: Any] = [
+            "alert_id": alert.id.uuidString.lowercased(), "case_number": alert.caseNumber, "level": alert.level,
+            "username": alert.username, "name": person?.displayName ?? alert.username, "text": alert.text,
+            "sent_at": ISO8601DateFormatter().string(from: alert.sentAt),
+        ]
+        var request = URLRequest(url: url)
+        request.httpMethod = "POST"
+        request.setValue("application/json; charset=utf-8", forHTTPHeaderField: "Content-Type")
+        if let token = services.config.dutyWebhookToken { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        request.httpBody = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
+        let (_, response) = try await session.data(for: request)
+        guard let http = response as? HTTPURLResponse, (200..<300).contains(http.statusCode) else {
+            throw GatewayError(description: "短信网关答复 HTTP \((response as? HTTPURLResponse)?.statusCode ?? 0)")
+        }
+    }
+
+    public func run() async throws {
+        try await endingQuietlyOnShutdown {
+            try await cancelWhenGracefulShutdown {
+                while !Task.isCancelled {
+                    do {
+                        _ = try await runOnce()
+                        services.health.passed("duty")
+                    } catch {
+                        logger.error("duty alerts failed", metadata: ["error": "\(String(reflecting: error))"])
+                        services.health.failed("duty", error: "\(error)")
+                    }
+                    try await Task.sleep(for: interval)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,179 @@
+import Foundation
+import Hummingbird
+import NIOFoundationCompat
+import HummingbirdTesting
+import Synchronization
+import Testing
+import WeiminApp
+import WeiminCore
+@testable import WeiminPersistence
+@testable import WeiminServer
+
+/// 值班: a fire at night reaches the township's duty cadre at once (console and SMS gateway), escalates to the leader on
+/// duty when nobody acknowledges, and the duty cadre dispatches it to 公安 themselves.
+@Suite("Duty alerts: roster, alert at any hour, SMS gateway, escalation, acknowledgement, dispatch by the person on duty")
+struct DutyTests {
+    /// The county's SMS gateway, as a loopback fake that keeps what it received (the contract is ours: JSON per alert).
+    final class Gateway: Sendable {
+        let received = Mutex<[[String: String]]>([])
+        let authorization = Mutex<[String]>([])
+        let failFirst = Mutex(1)
+
+        func router() -> Router<BasicRequestContext> {
+            let router = Router()
+            router.post("sms") { request, _ -> HTTPResponse.Status in
+                let body = try await request.body.collect(upTo: 1 << 16)
+                self.authorization.withLock { $0.append(request.headers[.authorization] ?? "") }
+                // The first post fails: the alert must be tried again, not lost.
+                if self.failFirst.withLock({ n in
+                    defer { n -= 1 }; return n > 0
+                }) {
+                    return .serviceUnavailable
+                }
+                let object = (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] ?? [:]
+                let fields = object.mapValues { "\($0)" }
+                self.received.withLock { $0.append(fields) }
+                return .ok
+            }
+            return router
+        }
+    }
+
+    func session(_ services: AppServices, _ username: String) async throws -> (HTTPFields, String) {
+        let viewer = try #require(try await services.staff.user(named: username))
+        let s = try await SignInStore(database: services.database, cipher: services.cipher, staff: services.staff).startSession(
+            for: viewer, secondFactorDone: true)
+        return ([.cookie: "weimin_session=\(s.cookie)"], s.csrf)
+    }
+
+    @Test(
+        "a night-time fire: the duty cadre is alerted, the gateway gets it (after a retry), the leader after 15 minutes; the cadre acknowledges and dispatches to 公安",
+        arguments: Backend.available)
+    func nightFire(backend: Backend) async throws {
+        let services = try await DemoApp.make(backend)
+        defer { Task { await services.shutdown() } }
+        let cadre = try #require(try await services.staff.user(named: "changtanhe"))
+        let township = cadre.region
+        let village = try #require(try await services.regions.regions(level: .village, within: township).first).code
+        // 23:10 Beijing time on a Friday.
+        var cal = Calendar(identifier: .gregorian)
+        cal.timeZone = TimeZone(identifier: "Asia/Shanghai")!
+        let night = try #require(cal.date(from: DateComponents(year: 2026, month: 11, day: 27, hour: 23, minute: 10)))
+        let clock = Mutex(night)
+
+        let api = Application(
+            router: buildRouter(services: services), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: DemoApp.logger)
+        try await api.test(.router) { (client: any TestClientProtocol) async throws -> Void in
+            // The roster: the centre puts the township's cadre on duty tonight and the county leader as 带班领导.
+            func addShift(_ who: String, _ json: String) async throws -> TestResponse {
+                try await client.execute(
+                    uri: "/api/v1/duty/shifts", method: .post,
+                    headers: [.authorization: try await DemoApp.auth(who, services), .contentType: "application/json"],
+                    body: ByteBuffer(string: json))
+            }
+            let start = ISO8601DateFormatter().string(from: night.addingTimeInterval(-3600 * 5))
+            let end = ISO8601DateFormatter().string(from: night.addingTimeInterval(3600 * 10))
+            #expect(
+                try await addShift(
+                    "shouli",
+                    #"{"region":"\#(township)","username":"changtanhe","kind":"duty","starts_at":"\#(start)","ends_at":"\#(end)"}"#
+                ).status == .created)
+            #expect(
+                try await addShift(
+                    "shouli", #"{"region":"433125","username":"lingdao","kind":"leader","starts_at":"\#(start)","ends_at":"\#(end)"}"#
+                ).status == .created)
+            #expect(
+                try await addShift(
+                    "dabaiyan", #"{"region":"\#(township)","username":"dabaiyan","starts_at":"\#(start)","ends_at":"\#(end)"}"#
+                ).status == .forbidden)
+            #expect(
+                try await addShift(
+                    "shouli", #"{"region":"433125111201","username":"dabaiyan","starts_at":"\#(start)","ends_at":"\#(end)"}"#
+                ).status == .badRequest)
+            #expect(
+                try await addShift("shouli", #"{"region":"433125","username":"nobody","starts_at":"\#(start)","ends_at":"\#(end)"}"#).status
+                    == .badRequest)
+            #expect(
+                try await addShift("shouli", #"{"region":"433125","username":"lingdao","starts_at":"\#(end)","ends_at":"\#(start)"}"#)
+                    .status == .badRequest)
+        }
+
+        let fire = try await services.caseStore.open(
+            NewCase(
+                county: RegionCode("433125")!, township: township, village: village, groupID: nil, category: .service, urgency: .urgent,
+                title: "着火了，屋里还有老人没出来", summary: "着火了，屋里还有老人没出来", responseDueAt: night.addingTimeInterval(30 * 60)),
+            actor: .system, at: night)
+
+        let gateway = Gateway()
+        let fake = Application(
+            router: gateway.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: DemoApp.logger)
+        try await fake.test(.live) { gatewayClient in
+            let port = try #require(gatewayClient.port)
+            let service = DutyService(
+                services: services, interval: .seconds(15), webhook: URL(string: "http://127.0.0.1:\(port)/sms"),
+                now: { clock.withLock { $0 } })
+            // The demo has urgent cases of its own (elsewhere, answered by the county's leader on duty); this test follows the fire.
+            var pass = try await service.runOnce()
+            #expect(pass.alerts.alerted >= 1 && pass.failed == 1, "the gateway refused the first post")
+            var fireAlerts = try await services.duty.alerts(caseID: fire.id)
+            #expect(fireAlerts.map(\.level) == [1] && fireAlerts[0].username == "changtanhe")
+            pass = try await service.runOnce()
+            #expect(pass.alerts.alerted == 0, "one alert per case, however many passes")
+            clock.withLock { $0 = $0.addingTimeInterval(60) }
+            pass = try await service.runOnce()
+            #expect(pass.failed == 0 && gateway.authorization.withLock { $0 }.allSatisfy(\.isEmpty))
+            let sms = gateway.received.withLock { $0 }.filter { $0["case_number"] == fire.number.description }
+            #expect(sms.count == 1 && sms.first?["username"] == "changtanhe" && sms.first?["text"]?.contains("紧急工单") == true)
+            #expect(try await services.duty.alerts(caseID: fire.id).first?.deliveredAt != nil)
+
+            // Nobody acknowledges: 15 minutes later the leader on duty is alerted.
+            clock.withLock { $0 = night.addingTimeInterval(16 * 60) }
+            pass = try await service.runOnce()
+            #expect(pass.alerts.escalated >= 1)
+            fireAlerts = try await services.duty.alerts(caseID: fire.id)
+            #expect(fireAlerts.map(\.level) == [1, 2] && fireAlerts[1].username == "lingdao" && fireAlerts[1].text.contains("升级"))
+        }
+
+        try await api.test(.router) { (client: any TestClientProtocol) async throws -> Void in
+            // The cadre sees it first thing on the workbench, acknowledges, and dispatches it to 公安 without the centre.
+            let (cookie, csrf) = try await session(services, "changtanhe")
+            let bench = String(buffer: try await client.execute(uri: "/workbench", method: .get, headers: cookie).body)
+            #expect(bench.contains("id=\"duty-alerts\"") && bench.contains("href=\"/cases/\(fire.number)\""))
+            let alert = try #require(try await services.duty.alerts(for: "changtanhe").first)
+            let ack = try await client.execute(
+                uri: "/duty/alerts/\(alert.id.uuidString.lowercased())/ack", method: .post,
+                headers: cookie + [.contentType: "application/x-www-form-urlencoded"], body: ByteBuffer(string: "_csrf=\(csrf)"))
+            #expect(ack.status == .seeOther)
+            #expect(try await services.duty.alert(alert.id)?.acknowledgedBy == "changtanhe")
+
+            let auth: HTTPFields = [.authorization: try await DemoApp.auth("changtanhe", services), .contentType: "application/json"]
+            let accepted = try await client.execute(
+                uri: "/api/v1/cases/\(fire.number)/actions", method: .post, headers: auth,
+                body: ByteBuffer(string: #"{"action":"accept","note":"值班受理"}"#))
+            #expect(accepted.status == .ok)
+            let dispatched = try await client.execute(
+                uri: "/api/v1/cases/\(fire.number)/actions", method: .post, headers: auth,
+                body: ByteBuffer(string: #"{"action":"dispatch","department":"gaj","note":"请派出所立即出警"}"#))
+            #expect(dispatched.status == .ok)
+            // Someone not on duty cannot.
+            let other = try await services.caseStore.open(
+                NewCase(
+                    county: RegionCode("433125")!, township: township, village: village, groupID: nil, category: .service, urgency: .urgent,
+                    title: "有人落水", summary: "有人落水了"),
+                actor: .system, at: Date())
+            let refused = try await client.execute(
+                uri: "/api/v1/cases/\(other.number)/actions", method: .post,
+                headers: [.authorization: try await DemoApp.auth("dabaiyan", services), .contentType: "application/json"],
+                body: ByteBuffer(string: #"{"action":"accept","note":""}"#))
+            #expect(refused.status == .forbidden)
+
+            // The whole story is in the case's audit chain.
+            let detail = try #require(try await services.cases.detail(number: fire.number, visibility: cadre.caseVisibility))
+            #expect(
+                detail.events.map(\.action).filter { ["duty_alert", "duty_ack", "accept", "dispatch"].contains($0) } == [
+                    "duty_alert", "duty_alert", "duty_ack", "accept", "dispatch",
+                ])
+        }
+        #expect(try await AuditLedger(database: services.database).verifyAll().breaks.isEmpty)
+    }
+}
