@@ -65,6 +65,7 @@ public func buildRouter(services: AppServices) -> Router<WeiminRequestContext> {
     TriageController(services: services).addRoutes(to: api)
     MessagesController(services: services).addRoutes(to: api)
     MediaController(services: services).addRoutes(api: api, console: console)
+    CaseFormationController(services: services).addRoutes(api: api, console: console)
     return router
 }
 

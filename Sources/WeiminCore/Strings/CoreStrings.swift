@@ -32,7 +32,12 @@ public enum CoreStrings {
     /// A case command by its API name (`CaseActionCatalogue`), for buttons and lists; also 核减, which is not one.
     public static func commandName(_ name: String) -> String {
         if let entry = CaseActionCatalogue.entry(named: name) { return entry.label }
-        return name == "exclude" ? "核减" : name
+        switch name {
+        case "exclude": return "核减"
+        case "open": return "立案"
+        case "split": return "拆分"
+        default: return name
+        }
     }
 
     public static func supervisionLevelName(_ l: SupervisionLevel) -> String {

@@ -126,6 +126,7 @@ public enum StoreMessages {
     // MARK: Cases
 
     public enum Cases {
+        public static func splitOut(into number: String, count: Int) -> String { "拆出 \(count) 条消息，另立工单 \(number)" }
         public static func notFound(_ number: String) -> String { "工单 \(number) 不存在或无权查看" }
         public static func conflict(_ number: String) -> String { "工单 \(number) 刚被他人更新，请刷新后重试" }
         public static func numberOutOfRange(county: RegionCode, year: Int, sequence: Int) -> String {

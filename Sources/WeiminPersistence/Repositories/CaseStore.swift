@@ -94,10 +94,15 @@ public struct CaseStore: Sendable {
 
     /// Opens a case in state `new`, links its messages and records the first event.
     public func open(_ new: NewCase, actor: AuditActor, at now: Date, workflow: CaseWorkflow? = nil) async throws -> Case {
+        try await database.writing { db in try await insert(new, actor: actor, at: now, workflow: workflow, on: db) }
+    }
+
+    /// A new case, its message links, search index and first event, inside the caller's write transaction.
+    func insert(_ new: NewCase, actor: AuditActor, at now: Date, workflow: CaseWorkflow?, on db: any Database) async throws -> Case {
         let year = Calendar.beijing.component(.year, from: now)
         let series: CaseNumber.Series = new.sealed ? .sealed : .ordinary
         let words = try new.sealed ? SealedWords.seal(title: new.title, summary: new.summary, cipher: cipher) : nil
-        return try await database.writing { db in
+        do {
             let seq = try await Self.nextSequence(CaseNumber.sequenceKey(county: new.county, year: year, series: series), on: db)
             guard let number = CaseNumber(county: new.county, year: year, sequence: seq, series: series) else {
                 throw PersistenceError.invalid(StoreMessages.Cases.numberOutOfRange(county: new.county, year: year, sequence: seq))

@@ -311,6 +311,7 @@ struct CasePageController {
         case "supervise", "supervision": return "督办"
         case "follow_up_task": return "回访任务"
         case "assessment_exclusion": return "核减"
+        case "split": return "拆分"
         case "duty_alert": return "值班提醒"
         case "duty_ack": return "确认收到提醒"
         default: return CoreStrings.commandName(action)

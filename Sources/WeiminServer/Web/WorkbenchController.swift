@@ -38,6 +38,7 @@ struct WorkbenchController {
     }
 
     struct MessageRow {
+        let id: Int
         let text: String
         let group: String
         let sentAt: String
@@ -69,6 +70,12 @@ struct WorkbenchController {
         let undecided: [MessageRow]
         let undecidedCount: Int
         let showUndecided: Bool
+        let categories: [CategoryOption]
+    }
+
+    struct CategoryOption {
+        let value: String
+        let label: String
     }
 
     func addRoutes(to router: RouterGroup<WeiminRequestContext>) {
@@ -164,9 +171,10 @@ struct WorkbenchController {
             orderCount: orders.count, showOrders: showOrders,
             undecided: undecided.map {
                 MessageRow(
-                    text: $0.text, group: $0.groupName, sentAt: WebFormat.time($0.sentAt),
+                    id: $0.messageID, text: $0.text, group: $0.groupName, sentAt: WebFormat.time($0.sentAt),
                     guess: "\(CoreStrings.categoryName(Category(rawValue: $0.guess) ?? .none)) \(Int(($0.score * 100).rounded()))%")
             },
-            undecidedCount: undecided.count, showUndecided: showUndecided)
+            undecidedCount: undecided.count, showUndecided: showUndecided,
+            categories: Category.actionable.map { CategoryOption(value: $0.rawValue, label: CoreStrings.categoryName($0)) })
     }
 }
