@@ -246,6 +246,27 @@ public actor FakeRobots {
             await self.record("wechatbot:\(to)", content, [], isRoom: body["isRoom"] as? Bool ?? false)
             return Self.json(["success": true, "message": "Message sent successfully"])
         }
+        // wechatbot-webhook's v1 route with a file: POST /webhook/msg?token=T, multipart `to`, `isRoom` ("1"/"0"), `content` (file).
+        router.post("/webhook/msg") { request, _ -> Response in
+            let token = request.uri.queryParameters["token"].map(String.init) ?? ""
+            guard await self.wechatbotTokens.contains(token) else {
+                let data = Data(#"{"success":false,"message":"Unauthorized: token is invalid"}"#.utf8)
+                return Response(
+                    status: .unauthorized, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+            }
+            let buffer = try await request.body.collect(upTo: 40 << 20)
+            guard let boundary = MultipartForm.boundary(contentType: request.headers[.contentType] ?? ""),
+                let form = try? MultipartForm.parse(Array(buffer.readableBytesView), boundary: boundary),
+                let to = form.part("to").map({ String(decoding: $0.body, as: UTF8.self) }), !to.isEmpty,
+                let file = form.part("content"), let name = file.filename, !name.isEmpty, !file.body.isEmpty
+            else {
+                return Self.json(["success": false, "message": "[to, content] params  is not valid"])
+            }
+            let isRoom = form.part("isRoom").map { String(decoding: $0.body, as: UTF8.self) } ?? "0"
+            guard ["0", "1"].contains(isRoom) else { return Self.json(["success": false, "message": "[isRoom] params  is not valid"]) }
+            await self.record("wechatbot:\(to)", name, [], format: "file", file: (name, file.body), isRoom: isRoom == "1")
+            return Self.json(["success": true, "message": "Message sent successfully"])
+        }
         // WeChatFerry HTTP: POST /text {"msg", "receiver", "aters"}
         router.post("/text") { request, _ -> Response in
             let body = try await Self.body(request)

@@ -40,8 +40,36 @@ public struct RobotClient: Sendable {
         return "【附件】\(file.name)（\(kb) KB）本群机器人不能直接发送文件，请向村委会索取。"
     }
 
+    /// wechatbot-webhook sends a file from a multipart upload: `POST /webhook/msg?token=T` with `to` (the group's name,
+    /// or the person), `isRoom` ("1"/"0") and the file as `content` — the bridge's v1 route, the one that takes files.
+    public func wechatbotFileRequest(
+        _ robot: Robot, message: OutboundMessage, file: OutboundFile, boundary: String = "weimin-\(UUID().uuidString)"
+    )
+        throws -> URLRequest
+    {
+        let url = robot.endpoint.trimmingSuffix("/") + "/webhook/msg" + (robot.secret.map { "?token=\($0)" } ?? "")
+        guard let address = URL(string: url) else { throw RobotError.badEndpoint }
+        let safeName = file.name.filter { $0 != "\"" && $0 != "\r" && $0 != "\n" }
+        let to = (message.privateTo ?? robot.target ?? "").filter { $0 != "\r" && $0 != "\n" }
+        var body = Data()
+        for (name, value) in [("to", to), ("isRoom", message.privateTo == nil ? "1" : "0")] {
+            body.append(Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8))
+        }
+        body.append(Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"content\"; filename=\"\(safeName)\"\r\n".utf8))
+        body.append(Data("Content-Type: \(file.contentType.filter { $0 != "\r" && $0 != "\n" })\r\n\r\n".utf8))
+        body.append(contentsOf: file.data)
+        body.append(Data("\r\n--\(boundary)--\r\n".utf8))
+        var request = URLRequest(url: address)
+        request.httpMethod = "POST"
+        request.setValue("multipart/form-data; boundary=\(boundary)", forHTTPHeaderField: "Content-Type")
+        request.httpBody = body
+        return request
+    }
+
     /// The request that sends `message` (for a WeCom file: the send that follows `upload_media`).
     public func request(_ robot: Robot, message: OutboundMessage, mediaID: String? = nil, now: Date = Date()) throws -> URLRequest {
+        // A personal-WeChat bridge that can carry the file sends it as it is.
+        if robot.kind == .wechatbot, let file = message.file { return try wechatbotFileRequest(robot, message: message, file: file) }
         var url = robot.endpoint
         let body: Data
         let mentions = message.mentions
