@@ -59,7 +59,13 @@ public struct AlertDuty: Sendable {
             id: UUID(), caseID: c.id, caseNumber: c.number.description, level: level, username: shift.username,
             text: policy.text(for: c, level: level, place: place, at: now), sentAt: now,
             escalateAt: level == 1 ? now.addingTimeInterval(policy.escalateAfter) : nil)
+        // At night the workbench is not enough: a bridge in the case's group also writes to the person's own WeChat.
+        var bridge: (group: UUID, wechatID: String)?
+        if let group = c.groupID, let wechat = try await staff.wechatID(of: shift.username), try await duty.hasBridge(group: group) {
+            bridge = (group, wechat)
+        }
         return try await duty.record(
-            alert, county: c.countyCode, recipientName: "\(person?.displayName ?? shift.username)（\(shift.username)）", at: now)
+            alert, county: c.countyCode, recipientName: "\(person?.displayName ?? shift.username)（\(shift.username)）", bridge: bridge,
+            at: now)
     }
 }

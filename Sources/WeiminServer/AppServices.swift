@@ -121,7 +121,7 @@ public struct AppServices: Sendable {
         self.retention = RetentionStore(database: database)
         self.triageCorrections = TriageCorrections(database: database)
         self.groupRegistry = GroupRegistry(database: database)
-        self.duty = DutyStore(database: database)
+        self.duty = DutyStore(database: database, cipher: cipher)
         self.calendars = CalendarStore(database: database)
         self.importHistory = ImportHistory(messages: messages)
         self.mediaFiles = MediaFiles(root: config.mediaDir, maxBytes: config.mediaMaxBytes)

@@ -9,7 +9,7 @@ import WeiminServer
 struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "user", abstract: "管理工作人员账号。Manage staff accounts.",
-        subcommands: [UserAdd.self, UserList.self, UserPassword.self])
+        subcommands: [UserAdd.self, UserList.self, UserPassword.self, UserWeChat.self])
 }
 
 extension Role: ExpressibleByArgument {
@@ -110,6 +110,35 @@ struct UserPassword: AsyncParsableCommand {
             let config = try await data.load()
             try await ServerRunner.withServices(config: config) { try await $0.staff.setPassword(username: username, password: password) }
             say("已重设 \(username) 的密码，原有登录令牌已失效。")
+        }
+    }
+}
+
+struct UserWeChat: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "wechat",
+        abstract: "记录工作人员本人的微信号（wxid），值班提醒经个人微信桥私信送达。Record a staff member's own WeChat id for duty alerts.")
+
+    @Argument(help: "用户名。Username.")
+    var username: String
+
+    @Argument(help: "微信号（wxid_…）；省略并加 --clear 则清除。WeChat id.")
+    var wechatID: String?
+
+    @Flag(help: "清除已记录的微信号。Forget it.")
+    var clear = false
+
+    @OptionGroup var data: DataOptions
+
+    func validate() throws {
+        guard clear != (wechatID != nil) else { throw ValidationError("请给出微信号，或用 --clear 清除（二者择一）。Give a WeChat id, or --clear.") }
+    }
+
+    func run() async throws {
+        try await runReportingErrors {
+            let config = try await data.load()
+            try await ServerRunner.withServices(config: config) { try await $0.staff.setWeChatID(clear ? nil : wechatID, for: username) }
+            say(clear ? "已清除 \(username) 的微信号。" : "已记录 \(username) 的微信号：值班提醒将经群里的个人微信桥私信送达。")
         }
     }
 }

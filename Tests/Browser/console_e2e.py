@@ -175,14 +175,17 @@ FIRE = "着火了！大白岩村三组田家的房子烧起来了，屋里还有
 def night_fire():
     """Issue 17: a night-time fire from message to alert to dispatch to 公安, on a phone-sized window.
     Returns the case's number."""
-    def phone_shot(name):
-        """This page at phone size: no sideways scrolling, a screenshot, and the server's time for it."""
+    def phone_shot(name, at=None):
+        """This page at phone size (scrolled to element `at`): no sideways scrolling, a screenshot, the server's time."""
         t = driver.execute_script("const n = performance.getEntriesByType('navigation')[0]; return n ? [n.responseStart - n.requestStart, n.duration] : null")
         if t:
             timings.setdefault(name, []).append({"server_ms": round(t[0], 1), "load_ms": round(t[1], 1)})
         overflow = driver.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 2, f"{name}: the page is {overflow}px wider than a 375-px phone"
+        if at is not None:
+            driver.execute_script("arguments[0].scrollIntoView({block: 'start'})", at)
         driver.save_screenshot(str(shots / f"{name}-phone.png"))
+        driver.execute_script("window.scrollTo(0, 0)")
 
     def act(name, note, department=None):
         form = driver.find_element(By.XPATH, f"//section[@id='actions']//input[@name='action'][@value='{name}']/..")
@@ -192,8 +195,9 @@ def night_fire():
         if department:
             Select(form.find_element(By.NAME, "department")).select_by_value(department)
         form.find_element(By.NAME, "note").send_keys(note)
+        asks = form.get_attribute("data-confirm")  # weimin.js asks first (what the village group will hear about)
         form.find_element(By.TAG_NAME, "button").click()
-        if form.get_attribute("data-confirm"):
+        if asks:
             WebDriverWait(driver, 5).until(EC.alert_is_present())
             driver.switch_to.alert.accept()
 
@@ -239,7 +243,7 @@ def night_fire():
     first_card = driver.execute_script("return document.querySelector('main section')")
     assert first_card == alerts, "the duty alerts are the workbench's first section"
     item = alerts.find_element(By.CSS_SELECTOR, link).find_element(By.XPATH, "./ancestor::li")
-    assert "值班提醒" in item.text and "大白岩村" in item.text, item.text
+    assert "值班提醒" in item.text and "长潭河乡大白岩村紧急工单" in item.text and "着火了" in item.text, item.text
     phone_shot("night-fire-1-workbench")
     # 确认收到 leads to the case.
     ack = item.find_element(By.XPATH, ".//form[contains(@action, '/duty/alerts/')]")
@@ -249,6 +253,7 @@ def night_fire():
     wait.until(EC.url_contains(f"/cases/{number}"))
     wait.until(EC.presence_of_element_located((By.ID, "case-number")))
     assert driver.find_element(By.ID, "case-number").text == number
+    no_script_ran(f"night fire case {number}")  # its group's recent messages, hostile ones included, are shown here
     # On a phone the actions follow the facts, before the deadlines and the record (not ~2,700 px down).
     tops = driver.execute_script("""
         const top = el => el.getBoundingClientRect().top + window.scrollY;
@@ -258,20 +263,26 @@ def night_fire():
         return {facts: facts.getBoundingClientRect().bottom + window.scrollY, actions: top(document.getElementById('actions')),
                 deadlines: top(deadlines), timeline: top(timeline)};""")
     assert tops["facts"] <= tops["actions"] < tops["deadlines"] < tops["timeline"], f"phone layout order: {tops}"
-    summaries = [s.text for s in driver.find_elements(By.CSS_SELECTOR, "#actions summary")]
-    assert "受理" in summaries and "派单" in summaries, f"the person on duty may accept and dispatch: {summaries}"
+    summaries = lambda: [s.text for s in driver.find_elements(By.CSS_SELECTOR, "#actions summary")]
+    assert "受理" in summaries(), f"the person on duty may accept the urgent case: {summaries()}"
+    assert "待受理" in driver.find_element(By.ID, "case-state").text
     phone_shot("night-fire-2-case-acknowledged")
+    phone_shot("night-fire-3-case-actions", at=driver.find_element(By.ID, "actions"))
     # Accept, then dispatch straight to 公安.
     act("accept", "值班干部已收到，正在联系村干部和消防")
     wait.until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "p.notice"), "已受理"))
-    phone_shot("night-fire-3-case-accepted")
+    assert "派单" in summaries(), f"the person on duty may dispatch the case they accepted: {summaries()}"
+    phone_shot("night-fire-4-case-accepted", at=driver.find_element(By.ID, "actions"))
     act("dispatch", "火情紧急，屋内有老人被困，请县公安局立即出警并联动消防", department="gaj")
     wait.until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "p.notice"), "已派单"))
     assert "县公安局" in driver.find_element(By.ID, "case-department").text, driver.find_element(By.ID, "case-department").text
+    assert "已派单" in driver.find_element(By.ID, "case-state").text, driver.find_element(By.ID, "case-state").text
+    phone_shot("night-fire-5-case-dispatched")
+    # The record: the system's alert, the cadre's acknowledgement, acceptance and dispatch to 公安, each by whom.
     record = driver.find_element(By.ID, "timeline").text
-    for line in ("值班提醒", "确认收到提醒", "受理", "派单"):
-        assert line in record, f"the case record has {line}: {record[:1200]}"
-    phone_shot("night-fire-4-case-dispatched")
+    for line in ("值班提醒 · 系统", "确认收到提醒 · 彭涛（长潭河乡）", "受理 · 彭涛（长潭河乡）", "派单 → 县公安局 · 彭涛（长潭河乡）"):
+        assert line in record, f"the case record has {line!r}: {record[:1200]}"
+    phone_shot("night-fire-6-case-record", at=driver.find_element(By.ID, "timeline"))
     # Acknowledged: the alert has left the workbench.
     driver.get(base + "/workbench")
     assert not driver.find_elements(By.CSS_SELECTOR, link), "an acknowledged alert stays off the workbench"

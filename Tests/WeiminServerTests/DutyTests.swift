@@ -98,10 +98,17 @@ struct DutyTests {
                     .status == .badRequest)
         }
 
+        // The village group has a personal-WeChat bridge, and the cadre's own WeChat id is known: the alert also goes to them there.
+        let villageGroup = try #require(try await services.groups.groups(within: township, page: 1, perPage: 20).items.first)
+        try await OutboxStore(database: services.database, cipher: services.cipher).bindRobot(
+            groupID: villageGroup.id, kind: .wechatbot, endpoint: "http://127.0.0.1:9/", secret: "t", target: villageGroup.name)
+        try await services.staff.setWeChatID("wxid_changtanhe", for: "changtanhe")
+        await #expect(throws: (any Error).self) { try await services.staff.setWeChatID("a\nb", for: "changtanhe") }
         let fire = try await services.caseStore.open(
             NewCase(
-                county: RegionCode("433125")!, township: township, village: village, groupID: nil, category: .service, urgency: .urgent,
-                title: "着火了，屋里还有老人没出来", summary: "着火了，屋里还有老人没出来", responseDueAt: night.addingTimeInterval(30 * 60)),
+                county: RegionCode("433125")!, township: township, village: villageGroup.villageCode, groupID: villageGroup.id,
+                category: .service, urgency: .urgent, title: "着火了，屋里还有老人没出来", summary: "着火了，屋里还有老人没出来",
+                responseDueAt: night.addingTimeInterval(30 * 60)),
             actor: .system, at: night)
 
         let gateway = Gateway()
@@ -117,6 +124,8 @@ struct DutyTests {
             #expect(pass.alerts.alerted >= 1 && pass.failed == 1, "the gateway refused the first post")
             var fireAlerts = try await services.duty.alerts(caseID: fire.id)
             #expect(fireAlerts.map(\.level) == [1] && fireAlerts[0].username == "changtanhe")
+            let privately = try await services.outbox.items(county: "433125").filter { $0.kind == .dutyAlert && $0.caseID == fire.id }
+            #expect(privately.count == 1 && privately.first?.recipientCipher.map { try? services.cipher.open($0) } == "wxid_changtanhe")
             pass = try await service.runOnce()
             #expect(pass.alerts.alerted == 0, "one alert per case, however many passes")
             clock.withLock { $0 = $0.addingTimeInterval(60) }

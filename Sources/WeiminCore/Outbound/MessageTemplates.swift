@@ -12,6 +12,7 @@ public enum OutboundKind: String, CaseIterable, Codable, Sendable, Hashable {
     case privateAnswer = "private_answer"  // 涉及个人隐私事项的私信答复（低保、看病、家事等，仅发给本人）
     case opinionReceipt = "opinion_receipt"  // 舆情（谣言）事项的回执：不复述内容、不@传播者
     case rebuttal  // 辟谣
+    case dutyAlert = "duty_alert"  // 值班提醒（经个人微信桥私信发给值班人员本人）
 
     /// Notices and supervision read better with a bold heading where the robot renders markdown
     /// (WeCom, DingTalk); case replies stay plain text, which every client shows the same way.
@@ -32,6 +33,7 @@ public struct MessageTemplates: Sendable, Equatable, Codable {
         .privateAnswer: "【私信答复】您反映的“{title}”（编号 {case_number}）{note}",
         .opinionReceipt: "【受理回执】编号 {case_number}：群里反映的情况已收到，正由{department}核实，核实结果将及时发布。请以官方发布的信息为准，不信谣、不传谣。",
         .rebuttal: "【辟谣】{note}",
+        .dutyAlert: "{note}",
     ])
 
     /// The placeholders each kind may use.
@@ -46,6 +48,7 @@ public struct MessageTemplates: Sendable, Equatable, Codable {
         .privateAnswer: ["title", "case_number", "note", "department"],
         .opinionReceipt: ["case_number", "department", "deadline"],
         .rebuttal: ["note", "case_number", "department"],
+        .dutyAlert: ["note", "case_number"],
     ]
 
     public init(texts: [OutboundKind: String]) { self.texts = texts }

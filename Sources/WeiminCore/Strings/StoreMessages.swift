@@ -249,6 +249,7 @@ public enum StoreMessages {
             level == 1 ? "已提醒值班人员 \(recipient)" : "值班人员未及时确认，已升级提醒带班领导 \(recipient)"
         }
         public static func acknowledged(level: Int) -> String { level == 1 ? "值班人员确认收到提醒" : "带班领导确认收到提醒" }
+        public static let badWeChatID = "微信号（wxid）应为 1–64 个字符，不含换行"
         public static let nobodyOnDuty = "该区域当前无人值班，提醒未能送达任何人：请尽快排班"
     }
 

@@ -63,5 +63,6 @@ public enum WeiminMigrations {
         M031CreateCaseReviews(),
         M032AddExclusionUnits(),
         M033CreateDuty(),
+        M034AddStaffWeChatIDs(),
     ]
 }

@@ -68,6 +68,8 @@ final class StaffUserModel: Model, @unchecked Sendable {
     @Field(key: "active") var active: Bool
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "updated_at") var updatedAt: Date
+    /// Their own WeChat id, for duty alerts sent privately through a bridge (M034).
+    @OptionalField(key: "wechat_id") var wechatID: String?
 
     init() {}
 }

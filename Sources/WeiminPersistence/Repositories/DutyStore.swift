@@ -7,8 +7,23 @@ import WeiminCore
 /// only the insert that wins writes the case's audit event, in the same transaction.
 public struct DutyStore: Sendable {
     let database: WeiminDatabase
+    /// Seals a staff member's WeChat id on the private message a bridge carries to them.
+    let cipher: FieldCipher?
 
-    public init(database: WeiminDatabase) { self.database = database }
+    public init(database: WeiminDatabase, cipher: FieldCipher? = nil) {
+        self.database = database
+        self.cipher = cipher
+    }
+
+    /// The case's group has a personal-WeChat bridge that can write to one person.
+    public func hasBridge(group: UUID) async throws -> Bool {
+        try await database.sql.raw(
+            """
+            SELECT 1 AS one FROM robots WHERE group_id = \(bind: group) AND active = \(bind: true)
+              AND kind IN (\(binds: [Robot.Kind.wechatbot.rawValue, Robot.Kind.wcf.rawValue]))
+            """
+        ).first() != nil
+    }
 
     // MARK: Roster
 
@@ -103,8 +118,12 @@ public struct DutyStore: Sendable {
     }
 
     /// Records an alert and its line in the case's record, once per case and level; false when another instance did.
-    public func record(_ alert: DutyAlert, county: RegionCode, recipientName: String, at now: Date) async throws -> Bool {
-        try await database.writing { db in
+    /// `bridge`: the group whose personal-WeChat bridge also carries the alert privately to the person's own WeChat id.
+    public func record(
+        _ alert: DutyAlert, county: RegionCode, recipientName: String, bridge: (group: UUID, wechatID: String)? = nil, at now: Date
+    ) async throws -> Bool {
+        let sealedRecipient = try bridge.flatMap { b in try cipher?.seal(b.wechatID) }
+        return try await database.writing { db in
             let sql = db as! any SQLDatabase
             let inserted = try await sql.raw(
                 """
@@ -120,6 +139,11 @@ public struct DutyStore: Sendable {
             try await CaseStore.appendEvent(
                 caseRow: row, number: number, actor: .system, action: "duty_alert", from: nil, to: nil,
                 note: StoreMessages.Duty.alerted(level: alert.level, recipient: recipientName), at: now, on: db)
+            if let bridge, let sealedRecipient {
+                try await OutboxStore.enqueue(
+                    on: db, county: county.rawValue, groupID: bridge.group, causeKey: "duty:\(alert.id.uuidString)", kind: .dutyAlert,
+                    caseID: alert.caseID, text: alert.text, recipientCipher: sealedRecipient, at: now)
+            }
             return true
         }
     }

@@ -99,6 +99,25 @@ public struct StaffDirectory: Sendable {
         return try Self.viewer(row)
     }
 
+    /// A staff member's own WeChat id (for duty alerts through a bridge), or nil.
+    public func wechatID(of username: String) async throws -> String? {
+        try await StaffUserModel.query(on: database.db).filter(\.$username == username.lowercased()).first()?.wechatID
+    }
+
+    /// Records (or, with nil, forgets) a staff member's own WeChat id.
+    public func setWeChatID(_ id: String?, for username: String, at now: Date = Date()) async throws {
+        guard let row = try await StaffUserModel.query(on: database.db).filter(\.$username == username.lowercased()).first() else {
+            throw PersistenceError.notFound(StoreMessages.Duty.unknownUser(username))
+        }
+        let trimmed = id?.trimmingCharacters(in: .whitespacesAndNewlines)
+        if let t = trimmed, t.isEmpty || t.count > 64 || t.contains(where: { $0.isNewline }) {
+            throw PersistenceError.invalid(StoreMessages.Duty.badWeChatID)
+        }
+        row.wechatID = trimmed
+        row.updatedAt = now
+        try await database.writing { db in try await row.save(on: db) }
+    }
+
     /// Staff by username, for showing names where the record keeps the account ("张敏（受理员）", not "shouli").
     public func byUsername(_ usernames: Set<String>) async throws -> [String: Viewer] {
         guard !usernames.isEmpty else { return [:] }
