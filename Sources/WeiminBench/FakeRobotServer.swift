@@ -231,6 +231,12 @@ public actor FakeRobots {
             await self.record("feishu:\(token)", text, [])
             return Self.json(["code": 0, "msg": "success"])
         }
+        addBridgeRoutes(to: router)
+        return router
+    }
+
+    /// The personal-WeChat bridges: wechatbot-webhook (text by v2, files by v1 multipart) and WeChatFerry's HTTP API.
+    nonisolated func addBridgeRoutes(to router: Router<BasicRequestContext>) {
         // wechatbot-webhook: POST /webhook/msg/v2?token=T {"to", "isRoom", "data": {"type", "content"}}
         router.post("/webhook/msg/v2") { request, _ -> Response in
             let token = request.uri.queryParameters["token"].map(String.init) ?? ""
@@ -277,6 +283,5 @@ public actor FakeRobots {
             await self.record("wcf:\(receiver)", msg, aters)
             return Self.json(["status": 0, "message": "成功"])
         }
-        return router
     }
 }

@@ -143,6 +143,13 @@ public struct AppServices: Sendable {
     /// Use case: act on a case (WeiminApp).
     public var actOnCase: ActOnCase { ActOnCase(cases: caseStore, workflow: workflow, duty: duty) }
 
+    /// The actions a viewer may take on a case now — counting the duty roster, which lets the person on duty take an
+    /// urgent case (the API's `allowed_actions`, the console's buttons and the workbench agree).
+    public func availableActions(on c: Case, to viewer: Viewer, at now: Date = Date()) async throws -> [String] {
+        let onDuty = try await ActOnCase.isOnDuty(viewer, for: c, duty: duty, at: now)
+        return workflow.available(on: c, to: viewer, onDuty: onDuty)
+    }
+
     /// Use case: alert the person on duty about urgent and risky cases (WeiminApp).
     public var alertDuty: AlertDuty {
         AlertDuty(

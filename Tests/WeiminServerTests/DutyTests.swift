@@ -156,6 +156,11 @@ struct DutyTests {
             #expect(try await services.duty.alert(alert.id)?.acknowledgedBy == "changtanhe")
 
             let auth: HTTPFields = [.authorization: try await DemoApp.auth("changtanhe", services), .contentType: "application/json"]
+            // The API says so too: the person on duty may accept it (allowed_actions counts the roster).
+            let shown = try await client.execute(uri: "/api/v1/cases/\(fire.number)", method: .get, headers: auth)
+            let shownJSON = try JSONSerialization.jsonObject(with: Data(buffer: shown.body)) as? [String: Any]
+            let allowed = (shownJSON?["case"] as? [String: Any])?["allowed_actions"] as? [String]
+            #expect(allowed?.contains("accept") == true)
             let accepted = try await client.execute(
                 uri: "/api/v1/cases/\(fire.number)/actions", method: .post, headers: auth,
                 body: ByteBuffer(string: #"{"action":"accept","note":"值班受理"}"#))

@@ -128,6 +128,12 @@ struct ReadablePagesTests {
             detail, viewer: centre, web: WebSession(cookie: "", csrf: "", viewer: centre, secondFactorDone: true), done: nil,
             error: nil)
         #expect(casePage.department == water.name && casePage.coHandlers == roads.name)
+        // A case without co-handlers shows no empty 协办 row.
+        let alone = try #require(try await services.cases.cases(CaseQuery(states: [.new], perPage: 1), visibility: all).items.first)
+        let alonePage = try await CasePageController(services: services).page(
+            try #require(try await services.cases.detail(number: alone.number, visibility: centre.caseVisibility)), viewer: centre,
+            web: WebSession(cookie: "", csrf: "", viewer: centre, secondFactorDone: true), done: nil, error: nil)
+        #expect(alonePage.coHandlers == nil)
         let dispatch = try #require(casePage.events.first { $0.action.hasPrefix("派单") })
         #expect(dispatch.action == "派单 → \(water.name)" && dispatch.actor == "\(centre.displayName)（受理员）")
         #expect(!casePage.events.contains { $0.actor == "shouli" || $0.actor == "system" })

@@ -216,25 +216,7 @@ public struct WeiminConfig: Sendable {
             }
             config.supervisionInterval = seconds
         }
-        if let text = number(Key.dutyInterval) {
-            guard let seconds = Int(text), (0...3600).contains(seconds) else {
-                throw ConfigError.invalid("值班提醒检查间隔 \(text) 无效：应为 0–3600 秒（0 表示不提醒）")
-            }
-            config.dutyInterval = seconds
-        }
-        if let text = number(Key.dutyEscalateMinutes) {
-            guard let minutes = Int(text), (1...1440).contains(minutes) else {
-                throw ConfigError.invalid("值班提醒升级时间 \(text) 无效：应为 1–1440 分钟")
-            }
-            config.dutyEscalateMinutes = minutes
-        }
-        if let url = reader.string(forKey: ConfigKey(Key.dutyWebhook)), !url.isEmpty {
-            guard let u = URL(string: url), ["http", "https"].contains(u.scheme ?? ""), u.host != nil else {
-                throw ConfigError.invalid("duty.webhook 应为 http(s) 地址（短信网关接收值班提醒的地址），现为 \(url)")
-            }
-            config.dutyWebhook = url
-        }
-        config.dutyWebhookToken = reader.string(forKey: ConfigKey(Key.dutyWebhookToken), isSecret: true)
+        try readDuty(into: &config, number: number, reader: reader)
         if let text = number(Key.deliveryInterval) {
             guard let ms = Int(text), (0...600_000).contains(ms) else {
                 throw ConfigError.invalid("消息发送检查间隔 \(text) 无效：应为 0–600000 毫秒（0 表示不发送）")

@@ -26,10 +26,11 @@ struct CaseFormationController {
         return c
     }
 
-    func created(_ c: Case, viewer: Viewer) -> EditedResponse<CaseDTO> {
+    func created(_ c: Case, viewer: Viewer) async throws -> EditedResponse<CaseDTO> {
         EditedResponse(
             status: .created,
-            response: CaseDTO(c, now: Date(), allowed: services.workflow.available(on: c, to: viewer), rules: services.workflow.rules))
+            response: CaseDTO(
+                c, now: Date(), allowed: try await services.availableActions(on: c, to: viewer), rules: services.workflow.rules))
     }
 
     func addRoutes(api: RouterGroup<WeiminRequestContext>, console: RouterGroup<WeiminRequestContext>) {
@@ -48,7 +49,7 @@ struct CaseFormationController {
             do {
                 let c = try await open.run(
                     message: id, category: try Self.category(body.category), urgency: urgency ?? .normal, by: viewer, at: Date())
-                return created(c, viewer: viewer)
+                return try await created(c, viewer: viewer)
             } catch let e as CaseOperationError {
                 throw HTTPError(e.status, message: e == .notFound ? "消息 \(id) 不存在或不在您的辖区" : e.description)
             }
@@ -64,7 +65,7 @@ struct CaseFormationController {
             do {
                 let c = try await split.run(
                     number, moving: body.messageIds, category: try Self.category(body.category), by: viewer, at: Date())
-                return created(c, viewer: viewer)
+                return try await created(c, viewer: viewer)
             } catch let e as CaseOperationError {
                 throw HTTPError(e.status, message: e == .notFound ? "工单 \(raw) 不存在或无权查看" : e.description)
             } catch let e as CaseStoreError {

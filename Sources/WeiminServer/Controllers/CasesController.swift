@@ -31,7 +31,7 @@ struct CasesController {
             }
             return CaseDetailDTO(
                 case: CaseDTO(
-                    detail.case, now: Date(), allowed: services.workflow.available(on: detail.case, to: viewer),
+                    detail.case, now: Date(), allowed: try await services.availableActions(on: detail.case, to: viewer),
                     rules: services.workflow.rules),
                 departmentName: detail.departmentName,
                 messages: (detail.case.sealed ? [] : detail.messages).map {
@@ -115,7 +115,7 @@ extension CasesController {
                     after.departmentCode = try await services.departments.department(id: d)?.code
                 }
                 return CaseDTO(
-                    after, now: Date(), allowed: services.workflow.available(on: after, to: viewer), rules: services.workflow.rules)
+                    after, now: Date(), allowed: try await services.availableActions(on: after, to: viewer), rules: services.workflow.rules)
             } catch let error as CaseOperationError {
                 throw HTTPError(error.status, message: error == .notFound ? "工单 \(number) 不存在或无权查看" : error.description)
             } catch let error as CaseStoreError {

@@ -79,8 +79,8 @@ struct CasePageController {
         let department: String
         let createdAt: String
         let deadlines: [Deadline]
-        /// 协办 units, by name ("" when none).
-        let coHandlers: String
+        /// 协办 units, by name (nil when none: Mustache shows an empty string's section).
+        let coHandlers: String?
         let conversations: [Conversation]
         let triage: [String]
         let triageHead: String
@@ -263,8 +263,7 @@ struct CasePageController {
         let place = [c.townshipCode, c.villageCode].compactMap { $0 }.last.map { $0.rawValue } ?? c.countyCode.rawValue
         let placeName = try await services.regions.region(RegionCode(place) ?? c.countyCode)?.name ?? place
         // The person on duty may take an urgent case themselves (accept, dispatch to 公安, 消防, 应急…).
-        let onDuty = try await ActOnCase.isOnDuty(viewer, for: c, duty: services.duty, at: now)
-        let actions = services.workflow.available(on: c, to: viewer, onDuty: onDuty).map(Self.form)
+        let actions = try await services.availableActions(on: c, to: viewer, at: now).map(Self.form)
         let excluded = c.sealed ? nil : try await services.assessment.exclusion(caseID: c.id)
         // People by name and role, not by account.
         let staff = try await services.staff.byUsername(Set(detail.events.map(\.actor) + (excluded.map { [$0.actor] } ?? [])))
@@ -274,7 +273,8 @@ struct CasePageController {
             return "\(v.displayName)（\(CoreStrings.roleName(v.role))）"
         }
         let exclusion = excluded.map { "已核减（\(person($0.actor))，\(WebFormat.time($0.at))）：\($0.reason)" }
-        let coHandlers = c.coHandlerIDs.compactMap { departmentByID[$0.uuidString.lowercased()] }.joined(separator: "、")
+        let coHandlerNames = c.coHandlerIDs.compactMap { departmentByID[$0.uuidString.lowercased()] }
+        let coHandlers = coHandlerNames.isEmpty ? nil : coHandlerNames.joined(separator: "、")
         return Page(
             chrome: PageChrome(session: web, current: "cases"), number: c.number.description, title: c.title,
             summary: PIIMask.redact(c.summary),

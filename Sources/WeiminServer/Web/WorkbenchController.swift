@@ -112,7 +112,7 @@ struct WorkbenchController {
         var mine: [Item] = [], coHandled: [Item] = [], local: [Item] = []
         for c in found {
             let clock = rules.nextClock(of: c)
-            let actions = services.workflow.available(on: c, to: viewer).filter { !notOwnWork.contains($0) }
+            let actions = try await services.availableActions(on: c, to: viewer, at: now).filter { !notOwnWork.contains($0) }
             if !actions.isEmpty {
                 mine.append((c, clock, actions))
             } else if viewer.coHandles(c) {
