@@ -41,9 +41,12 @@ struct OutboxController {
             let county = viewer.region.countyCode?.rawValue ?? viewer.region.rawValue
             let store = services.outbox
             let audience: OutboxStore.Audience = viewer.role == .discipline ? .privateAnswers : .groups
+            // A private answer or a duty alert is written to one person: an administrator sees that it went, not what it says.
+            let personal: Set<OutboundKind> = [.privateAnswer, .dutyAlert]
             let items = try await store.items(county: county, status: status, audience: audience, limit: 200).map {
                 ItemDTO(
-                    id: $0.id, groupId: $0.groupID, kind: $0.kind.rawValue, caseId: $0.caseID, noticeId: $0.noticeID, text: $0.text,
+                    id: $0.id, groupId: $0.groupID, kind: $0.kind.rawValue, caseId: $0.caseID, noticeId: $0.noticeID,
+                    text: viewer.role == .admin && personal.contains($0.kind) ? "（私信内容，不向系统管理员显示）" : $0.text,
                     status: $0.status, attempts: $0.attempts, lastError: $0.lastError)
             }
             return OutboxDTO(counts: try await store.counts(county: county, audience: audience), items: items)

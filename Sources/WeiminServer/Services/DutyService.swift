@@ -5,6 +5,7 @@ import Foundation
 import Logging
 import Metrics
 import ServiceLifecycle
+import Synchronization
 import WeiminApp
 import WeiminCore
 import WeiminPersistence
@@ -20,6 +21,12 @@ public struct DutyService: Service {
     let session: URLSession
     /// The SMS gateway (`duty.webhook`); nil: alerts are shown in the console only.
     let webhook: URL?
+    /// Cases already reported as having nobody on duty: each is logged once, not on every pass.
+    let reportedUnattended = Box()
+
+    final class Box: Sendable {
+        let numbers = Mutex<Set<String>>([])
+    }
 
     public init(
         services: AppServices, interval: Duration, webhook: URL? = nil, now: @escaping @Sendable () -> Date = { Date() }
@@ -44,7 +51,8 @@ public struct DutyService: Service {
     public func runOnce() async throws -> Pass {
         var pass = Pass()
         pass.alerts = try await services.alertDuty.run(now: now())
-        for number in pass.alerts.unattended {
+        let fresh = reportedUnattended.numbers.withLock { seen in pass.alerts.unattended.filter { seen.insert($0).inserted } }
+        for number in fresh {
             logger.warning("值班提醒无人可送：该区域当前无人值班，请排班", metadata: ["case": "\(number)"])
         }
         if pass.alerts.alerted + pass.alerts.escalated > 0 {

@@ -66,6 +66,15 @@ struct PrivateAnswerTests {
             try await f.drain()
             #expect(await f.fakes.messages(for: groupKey).contains { $0.text.contains("下月恢复发放") })
         }
+        // The administrator sees that a private answer went, never what it said.
+        let app = Application(
+            router: buildRouter(services: f.services), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            logger: DemoApp.logger)
+        try await app.test(.router) { client in
+            let listed = try await client.execute(
+                uri: "/api/v1/outbox", method: .get, headers: [.authorization: try await DemoApp.auth("admin", f.services)])
+            #expect(listed.status == .ok && !String(buffer: listed.body).contains("收入超标"))
+        }
     }
 
     @Test("the setting: admin or supervisor only, checked words, read back")
