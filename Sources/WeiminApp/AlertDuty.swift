@@ -4,18 +4,28 @@ import WeiminPersistence
 
 /// Use case: an urgent or risky case reaches the person on duty at once, and their leader when they do not
 /// acknowledge in time. Core decides who (`DutyPolicy`); the store records each alert once, with its line in the case's
-/// audit chain; delivery to the county's SMS gateway follows (`DeliverDutyAlerts`).
+/// audit chain, with the ways it leaves the console (`DutyChannel.route`): the SMS gateway, the county's WeCom or
+/// DingTalk application, a bridge's private send. The server's `DutyService` delivers them.
 public struct AlertDuty: Sendable {
     let duty: DutyStore
     let staff: StaffDirectory
     let regions: any RegionRepository
     let policy: DutyPolicy
+    /// The county's applications that can write to one person (WeCom, DingTalk).
+    let applications: IngestStore?
+    /// Whether an SMS gateway is configured (`duty.webhook`).
+    let smsGateway: Bool
 
-    public init(duty: DutyStore, staff: StaffDirectory, regions: any RegionRepository, policy: DutyPolicy) {
+    public init(
+        duty: DutyStore, staff: StaffDirectory, regions: any RegionRepository, policy: DutyPolicy, applications: IngestStore? = nil,
+        smsGateway: Bool = false
+    ) {
         self.duty = duty
         self.staff = staff
         self.regions = regions
         self.policy = policy
+        self.applications = applications
+        self.smsGateway = smsGateway
     }
 
     public struct Pass: Sendable, Equatable {
@@ -64,8 +74,11 @@ public struct AlertDuty: Sendable {
         if let group = c.groupID, let wechat = try await staff.wechatID(of: shift.username), try await duty.hasBridge(group: group) {
             bridge = (group, wechat)
         }
+        let available = Set(try await applications?.staffApplications(county: c.countyCode).keys.map { $0 } ?? [])
+        let channels = DutyChannel.route(
+            smsGateway: smsGateway, accounts: try await staff.platformAccounts(of: shift.username), available: available)
         return try await duty.record(
             alert, county: c.countyCode, recipientName: "\(person?.displayName ?? shift.username)（\(shift.username)）", bridge: bridge,
-            at: now)
+            channels: channels, at: now)
     }
 }

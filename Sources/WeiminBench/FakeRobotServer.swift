@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 import Hummingbird
 import HTTPTypes
 import NIOCore
@@ -44,6 +47,9 @@ public actor FakeRobots {
     /// The personal-WeChat bridges' send APIs (wechatbot-webhook v2 with its token; WeChatFerry HTTP).
     var wechatbotTokens: Set<String> = []
     public func allowWechatbot(_ token: String) { wechatbotTokens.insert(token) }
+    /// WeChatFerry's `/file` takes a URL only in the wcferry versions that download one (local mode); older ones refuse.
+    var wcfTakesURLs = true
+    public func setWcfTakesURLs(_ yes: Bool) { wcfTakesURLs = yes }
     public func makeWeComBusy(_ key: String, requests: Int) { wecomBusy[key] = requests }
     func takeBusy(_ key: String) -> Bool {
         guard let n = wecomBusy[key], n > 0 else { return false }
@@ -272,6 +278,23 @@ public actor FakeRobots {
             guard ["0", "1"].contains(isRoom) else { return Self.json(["success": false, "message": "[isRoom] params  is not valid"]) }
             await self.record("wechatbot:\(to)", name, [], format: "file", file: (name, file.body), isRoom: isRoom == "1")
             return Self.json(["success": true, "message": "Message sent successfully"])
+        }
+        // WeChatFerry HTTP: POST /file {"path", "receiver"}: a path on the bridge's machine (none exists here), or a URL
+        // the bridge downloads first — fetched here for real, so the link must work.
+        router.post("/file") { request, _ -> Response in
+            let body = try await Self.body(request)
+            guard let path = body["path"] as? String, let receiver = body["receiver"] as? String, !receiver.isEmpty else {
+                return Self.json(["status": -1, "message": "参数错误"])
+            }
+            guard await self.wcfTakesURLs, let url = URL(string: path), ["http", "https"].contains(url.scheme ?? "") else {
+                return Self.json(["status": -1, "message": "失败"])
+            }
+            guard let (data, response) = try? await URLSession.shared.data(from: url), (response as? HTTPURLResponse)?.statusCode == 200
+            else { return Self.json(["status": -1, "message": "失败"]) }
+            let disposition = (response as? HTTPURLResponse)?.value(forHTTPHeaderField: "Content-Disposition") ?? ""
+            let name = disposition.components(separatedBy: "filename*=UTF-8''").last.flatMap { $0.removingPercentEncoding } ?? "file"
+            await self.record("wcf:\(receiver)", name, [], format: "file", file: (name, Array(data)))
+            return Self.json(["status": 0, "message": "成功"])
         }
         // WeChatFerry HTTP: POST /text {"msg", "receiver", "aters"}
         router.post("/text") { request, _ -> Response in

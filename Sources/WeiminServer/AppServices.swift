@@ -9,6 +9,8 @@ public struct AppServices: Sendable {
     public let config: WeiminConfig
     public let database: WeiminDatabase
     public let cipher: FieldCipher
+    /// Short-lived download links for files a group's robot cannot carry (`public.url`).
+    public let fileLinks: FileLinks
     /// Names the data key without revealing it (backups record it; restore checks the key given against it).
     public let keyFingerprint: String
     public let regions: any RegionRepository
@@ -122,6 +124,7 @@ public struct AppServices: Sendable {
         self.triageCorrections = TriageCorrections(database: database)
         self.groupRegistry = GroupRegistry(database: database)
         self.duty = DutyStore(database: database, cipher: cipher)
+        self.fileLinks = FileLinks(cipher: cipher, base: config.publicURL, lifetime: TimeInterval(config.fileLinkHours * 3600))
         self.calendars = CalendarStore(database: database)
         self.importHistory = ImportHistory(messages: messages)
         self.mediaFiles = MediaFiles(root: config.mediaDir, maxBytes: config.mediaMaxBytes)
@@ -150,11 +153,13 @@ public struct AppServices: Sendable {
         return workflow.available(on: c, to: viewer, onDuty: onDuty)
     }
 
-    /// Use case: alert the person on duty about urgent and risky cases (WeiminApp).
-    public var alertDuty: AlertDuty {
+    /// Use case: alert the person on duty about urgent and risky cases (WeiminApp); `smsGateway`: whether each alert is also
+    /// posted to the county's SMS gateway.
+    public func alertDuty(smsGateway: Bool) -> AlertDuty {
         AlertDuty(
             duty: duty, staff: staff, regions: regions,
-            policy: DutyPolicy(escalateAfter: TimeInterval(config.dutyEscalateMinutes * 60)))
+            policy: DutyPolicy(escalateAfter: TimeInterval(config.dutyEscalateMinutes * 60)), applications: ingest.store,
+            smsGateway: smsGateway)
     }
 
     /// Use case: triage what is pending (WeiminApp).

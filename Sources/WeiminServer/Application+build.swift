@@ -23,6 +23,7 @@ public func buildRouter(services: AppServices) -> Router<WeiminRequestContext> {
     OperationsController(services: services).addRoutes(to: router)
     HomeController(services: services).addRoutes(to: router)
     PlatformCallbacksController(services: services).addRoutes(to: router)
+    FileLinksController(services: services).addRoutes(to: router)
     // The web console: cookie sessions, forms with CSRF tokens, server-rendered pages.
     let signIn = services.signIn
     for (path, type, body) in [

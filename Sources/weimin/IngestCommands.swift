@@ -26,7 +26,7 @@ struct SourceAdd: AsyncParsableCommand {
     @Option(
         name: .customLong("secrets-file"),
         help:
-            "平台密钥 JSON 文件（不在命令行出现）：钉钉 {\"app_secret\":…}；企业微信机器人 {\"token\":…,\"encoding_aes_key\":…}；企业微信应用另加 \"corp_id\"。Secrets file (JSON)."
+            "平台密钥 JSON 文件（不在命令行出现）：钉钉 {\"app_secret\":…}；企业微信机器人 {\"token\":…,\"encoding_aes_key\":…}；企业微信应用另加 \"corp_id\"。要经应用给值班人员发提醒：企业微信应用加 \"secret\" 和 \"agent_id\"，钉钉加 \"app_key\" 和 \"agent_id\"。Secrets file (JSON)."
     )
     var secretsFile: String?
     @OptionGroup var data: DataOptions

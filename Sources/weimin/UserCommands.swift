@@ -9,7 +9,7 @@ import WeiminServer
 struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "user", abstract: "管理工作人员账号。Manage staff accounts.",
-        subcommands: [UserAdd.self, UserList.self, UserPassword.self, UserWeChat.self])
+        subcommands: [UserAdd.self, UserList.self, UserPassword.self, UserWeChat.self, UserWeCom.self, UserDingTalk.self])
 }
 
 extension Role: ExpressibleByArgument {
@@ -141,4 +141,55 @@ struct UserWeChat: AsyncParsableCommand {
             say(clear ? "已清除 \(username) 的微信号。" : "已记录 \(username) 的微信号：值班提醒将经群里的个人微信桥私信送达。")
         }
     }
+}
+
+/// `weimin user wecom` / `weimin user dingtalk`: the account the county's own application writes to.
+protocol PlatformAccountCommand: AsyncParsableCommand {
+    static var channel: DutyChannel { get }
+    var username: String { get }
+    var accountID: String? { get }
+    var clear: Bool { get }
+    var data: DataOptions { get }
+}
+
+extension PlatformAccountCommand {
+    func validate() throws {
+        guard clear != (accountID != nil) else { throw ValidationError("请给出用户 ID，或用 --clear 清除（二者择一）。Give a user id, or --clear.") }
+    }
+
+    func run() async throws {
+        try await runReportingErrors {
+            let config = try await data.load()
+            try await ServerRunner.withServices(config: config) {
+                try await $0.staff.setPlatformAccount(clear ? nil : accountID, on: Self.channel, for: username)
+            }
+            let name = Self.channel == .wecom ? "企业微信" : "钉钉"
+            say(
+                clear
+                    ? "已清除 \(username) 的\(name)用户 ID。"
+                    : "已记录 \(username) 的\(name)用户 ID：值班提醒将经本县的\(Self.channel.displayName)送达（需已用 weimin source add 接入带 agent_id 的应用）。")
+        }
+    }
+}
+
+struct UserWeCom: PlatformAccountCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "wecom",
+        abstract: "记录工作人员的企业微信用户 ID（账号），值班提醒经本县企业微信应用消息送达。Record a staff member's WeCom user id for duty alerts.")
+    static let channel = DutyChannel.wecom
+    @Argument(help: "用户名。Username.") var username: String
+    @Argument(help: "企业微信通讯录中的“账号”（userid）；省略并加 --clear 则清除。WeCom userid.") var accountID: String?
+    @Flag(help: "清除已记录的用户 ID。Forget it.") var clear = false
+    @OptionGroup var data: DataOptions
+}
+
+struct UserDingTalk: PlatformAccountCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dingtalk",
+        abstract: "记录工作人员的钉钉 userId，值班提醒经本县钉钉应用的工作通知送达。Record a staff member's DingTalk userId for duty alerts.")
+    static let channel = DutyChannel.dingtalk
+    @Argument(help: "用户名。Username.") var username: String
+    @Argument(help: "钉钉通讯录中的 userId；省略并加 --clear 则清除。DingTalk userId.") var accountID: String?
+    @Flag(help: "清除已记录的用户 ID。Forget it.") var clear = false
+    @OptionGroup var data: DataOptions
 }

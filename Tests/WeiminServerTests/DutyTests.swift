@@ -193,4 +193,90 @@ struct DutyTests {
         }
         #expect(try await AuditLedger(database: services.database).verifyAll().breaks.isEmpty)
     }
+
+    @Test(
+        "an alert reaches the person through the county's WeCom application and DingTalk work notice; a wrong WeCom id fails for good, once, with the reason",
+        arguments: Backend.available)
+    func platformChannels(backend: Backend) async throws {
+        let services = try await DemoApp.make(backend)
+        defer { Task { await services.shutdown() } }
+        let county = try #require(RegionCode("433125"))
+        let cadre = try #require(try await services.staff.user(named: "changtanhe"))
+        let village = try #require(try await services.regions.regions(level: .village, within: cadre.region).first).code
+        let start = Date().addingTimeInterval(-3600)
+        for (who, region, kind) in [("changtanhe", cadre.region, DutyKind.duty), ("lingdao", county, .leader)] {
+            try await services.duty.addShift(
+                DutyShift(
+                    id: UUID(), region: region, username: who, kind: kind, startsAt: start, endsAt: start.addingTimeInterval(6 * 3600)),
+                county: county, by: "shouli")
+        }
+        let store = services.ingest.store
+        let corp = "ww1436e0e65a779aee"
+        _ = try await store.addSource(
+            county: county, kind: "wecom_app", name: "县值班应用",
+            secrets: [
+                "token": "apptoken", "encoding_aes_key": "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR", "corp_id": corp,
+                "secret": "corp-secret-433125", "agent_id": "1000002",
+            ])
+        _ = try await store.addSource(
+            county: county, kind: "dingtalk", name: "县钉钉应用",
+            secrets: ["app_key": "dingappkey433125", "app_secret": "dsecret-433125", "agent_id": "2000003"])
+        try await services.staff.setPlatformAccount("ChangTanHe", on: .wecom, for: "changtanhe")
+        try await services.staff.setPlatformAccount("manager4521", on: .dingtalk, for: "changtanhe")
+        try await services.staff.setPlatformAccount("NoSuchLeader", on: .wecom, for: "lingdao")
+        await #expect(throws: (any Error).self) { try await services.staff.setPlatformAccount("a|b", on: .wecom, for: "lingdao") }
+
+        let fake = FakePlatformAPIs()
+        fake.allowWeCom(corp: corp, secret: "corp-secret-433125")
+        fake.allowWeComAgent(1_000_002, corp: corp, users: ["ChangTanHe", "ZhangMin"])
+        fake.allowDingTalk(appKey: "dingappkey433125", secret: "dsecret-433125")
+        fake.allowDingTalkAgent(2_000_003, appKey: "dingappkey433125")
+        let fakeApp = Application(
+            router: fake.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: DemoApp.logger)
+        try await fakeApp.test(.live) { fakeClient in
+            let base = "http://127.0.0.1:\(try #require(fakeClient.port))"
+            var config = services.config
+            config.weComAPI = base
+            config.dingTalkOAPI = base
+            let clock = Mutex(Date())
+            let service = DutyService(
+                services: services, interval: .seconds(15), notices: StaffNoticeClient(config: config), now: { clock.withLock { $0 } })
+            let fire = try await services.caseStore.open(
+                NewCase(
+                    county: county, township: cadre.region, village: village, groupID: nil, category: .service, urgency: .urgent,
+                    title: "仓库起火，有人被困", summary: "仓库起火了，里面还有人", responseDueAt: Date().addingTimeInterval(1800)),
+                actor: .system, at: Date())
+            _ = try await service.runOnce()
+            let alert = try #require(try await services.duty.alerts(caseID: fire.id).first)
+            let toCadre = fake.sent.filter { $0.text.contains(fire.number.description) }
+            #expect(toCadre.map(\.platform).sorted() == ["dingtalk", "wecom"])
+            #expect(toCadre.allSatisfy { $0.to == ($0.platform == "wecom" ? "ChangTanHe" : "manager4521") && $0.text.contains("仓库起火") })
+            let ways = try await services.duty.deliveries(alert: alert.id)
+            #expect(ways.map(\.channel) == [.dingtalk, .wecom] && ways.allSatisfy { $0.deliveredAt != nil })
+            #expect(try await services.duty.alert(alert.id)?.deliveredAt != nil)
+            let record = try #require(try await services.cases.detail(number: fire.number, visibility: cadre.caseVisibility))
+            #expect(record.events.first { $0.action == "duty_alert" }?.note.contains("企业微信应用消息、钉钉工作通知") == true)
+
+            // Nobody acknowledges. WeCom has revoked its token meanwhile; the leader's WeCom id is wrong: the escalation's
+            // WeCom message fails for good after one fresh token, with WeCom's reason, and is not tried again.
+            fake.revokeWeComTokens()
+            clock.withLock { $0 = $0.addingTimeInterval(16 * 60) }
+            _ = try await service.runOnce()
+            let escalation = try #require(try await services.duty.alerts(caseID: fire.id).first { $0.level == 2 })
+            let failed = try await services.duty.deliveries(alert: escalation.id)
+            #expect(failed.map(\.channel) == [.wecom] && failed[0].deliveredAt == nil)
+            #expect(failed[0].lastError?.contains("NoSuchLeader") == true || failed[0].lastError?.contains("81013") == true)
+            #expect(try await services.duty.alert(escalation.id)?.lastError?.contains("企业微信") == true)
+            let admin = try #require(try await services.staff.user(named: "shouli"))
+            let told = try await services.alerts.list(for: admin).filter { $0.kind == "duty_channel" }
+            #expect(told.count == 1 && told[0].message.contains("lingdao") && told[0].message.contains("weimin user wecom"))
+            let tokenCalls = fake.requests.filter { $0 == "GET /cgi-bin/gettoken" }.count
+            let sendsBefore = fake.requests.filter { $0 == "POST /cgi-bin/message/send" }.count
+            clock.withLock { $0 = $0.addingTimeInterval(3 * 3600) }
+            _ = try await service.runOnce()
+            #expect(fake.requests.filter { $0 == "POST /cgi-bin/message/send" }.count == sendsBefore, "a final failure is not retried")
+            #expect(tokenCalls == 2, "one token at first, one fresh after the revocation")
+        }
+        #expect(try await AuditLedger(database: services.database).verifyAll().breaks.isEmpty)
+    }
 }

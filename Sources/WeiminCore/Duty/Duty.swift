@@ -109,3 +109,34 @@ public struct DutyPolicy: Sendable {
         return "\(head)\(place)\(what) \(c.number)：\(c.title)。请立即处置并在工作台确认收到。"
     }
 }
+
+/// Where an alert goes beyond the workbench: a private message through the county's own platform, and the SMS gateway.
+/// (A personal-WeChat bridge's private send goes through the outbox, like every message to a group.)
+public enum DutyChannel: String, Sendable, Codable, CaseIterable {
+    /// The county's SMS gateway (`duty.webhook`).
+    case sms
+    /// A WeCom self-built application's message to the person's WeCom account (应用消息).
+    case wecom
+    /// A DingTalk internal application's work notice to the person's DingTalk account (工作通知).
+    case dingtalk
+
+    /// How a cadre names it.
+    public var displayName: String {
+        switch self {
+        case .sms: return "短信"
+        case .wecom: return "企业微信应用消息"
+        case .dingtalk: return "钉钉工作通知"
+        }
+    }
+
+    /// The channels an alert takes: every one the county has set up and the person can be reached on, in a fixed order.
+    /// `accounts`: the person's account on each platform; `available`: the platforms the county has an application on.
+    public static func route(smsGateway: Bool, accounts: [DutyChannel: String], available: Set<DutyChannel>) -> [(DutyChannel, String?)] {
+        var out: [(DutyChannel, String?)] = []
+        if smsGateway { out.append((.sms, nil)) }
+        for channel in [DutyChannel.wecom, .dingtalk] where available.contains(channel) {
+            if let account = accounts[channel], !account.isEmpty { out.append((channel, account)) }
+        }
+        return out
+    }
+}

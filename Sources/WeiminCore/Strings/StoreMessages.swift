@@ -250,6 +250,17 @@ public enum StoreMessages {
         }
         public static func acknowledged(level: Int) -> String { level == 1 ? "值班人员确认收到提醒" : "带班领导确认收到提醒" }
         public static let badWeChatID = "微信号（wxid）应为 1–64 个字符，不含换行"
+        public static func channelFailed(_ c: DutyChannel, username: String, reason: String) -> String {
+            let fix =
+                c == .sms
+                ? "请检查短信网关" : "请核对其用户 ID（weimin user \(c.rawValue) \(username) …）和应用的可见范围"
+            return "值班提醒未能经\(c.displayName)送达 \(username)：\(reason)。\(fix)。"
+        }
+        public static let badPlatformAccount = "企业微信或钉钉的用户 ID 应为 1–64 个字符，不含换行、“|”和“,”"
+        public static func alerted(level: Int, recipient: String, channels: [DutyChannel]) -> String {
+            let base = alerted(level: level, recipient: recipient)
+            return channels.isEmpty ? base : base + "，并通过" + channels.map(\.displayName).joined(separator: "、") + "发送"
+        }
         public static let nobodyOnDuty = "该区域当前无人值班，提醒未能送达任何人：请尽快排班"
     }
 

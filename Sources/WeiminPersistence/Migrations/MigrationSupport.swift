@@ -64,5 +64,7 @@ public enum WeiminMigrations {
         M032AddExclusionUnits(),
         M033CreateDuty(),
         M034AddStaffWeChatIDs(),
+        M035AddStaffPlatformAccounts(),
+        M036CreateDutyDeliveries(),
     ]
 }

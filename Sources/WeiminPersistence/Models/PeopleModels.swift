@@ -70,6 +70,9 @@ final class StaffUserModel: Model, @unchecked Sendable {
     @Field(key: "updated_at") var updatedAt: Date
     /// Their own WeChat id, for duty alerts sent privately through a bridge (M034).
     @OptionalField(key: "wechat_id") var wechatID: String?
+    /// Their WeCom and DingTalk user ids, for duty alerts through the county's own application (M035).
+    @OptionalField(key: "wecom_userid") var weComUserID: String?
+    @OptionalField(key: "dingtalk_userid") var dingTalkUserID: String?
 
     init() {}
 }

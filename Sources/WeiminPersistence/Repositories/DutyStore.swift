@@ -119,8 +119,10 @@ public struct DutyStore: Sendable {
 
     /// Records an alert and its line in the case's record, once per case and level; false when another instance did.
     /// `bridge`: the group whose personal-WeChat bridge also carries the alert privately to the person's own WeChat id.
+    /// `channels`: the ways it also leaves the console (`DutyChannel.route`), each delivered and retried on its own.
     public func record(
-        _ alert: DutyAlert, county: RegionCode, recipientName: String, bridge: (group: UUID, wechatID: String)? = nil, at now: Date
+        _ alert: DutyAlert, county: RegionCode, recipientName: String, bridge: (group: UUID, wechatID: String)? = nil,
+        channels: [(DutyChannel, String?)] = [], at now: Date
     ) async throws -> Bool {
         let sealedRecipient = try bridge.flatMap { b in try cipher?.seal(b.wechatID) }
         return try await database.writing { db in
@@ -138,7 +140,17 @@ public struct DutyStore: Sendable {
             }
             try await CaseStore.appendEvent(
                 caseRow: row, number: number, actor: .system, action: "duty_alert", from: nil, to: nil,
-                note: StoreMessages.Duty.alerted(level: alert.level, recipient: recipientName), at: now, on: db)
+                note: StoreMessages.Duty.alerted(level: alert.level, recipient: recipientName, channels: channels.map(\.0)), at: now, on: db
+            )
+            for (channel, address) in channels {
+                try await sql.raw(
+                    """
+                    INSERT INTO duty_deliveries (id, alert_id, county_code, channel, address, attempts, next_attempt_at, created_at)
+                    VALUES (\(bind: UUID()), \(bind: alert.id), \(bind: county.rawValue), \(bind: channel.rawValue), \(bind: address), 0,
+                            \(bind: now), \(bind: now))
+                    """
+                ).run()
+            }
             if let bridge, let sealedRecipient {
                 try await OutboxStore.enqueue(
                     on: db, county: county.rawValue, groupID: bridge.group, causeKey: "duty:\(alert.id.uuidString)", kind: .dutyAlert,
@@ -207,47 +219,109 @@ public struct DutyStore: Sendable {
         return try await self.alert(id) ?? alert
     }
 
-    // MARK: Delivery to the SMS gateway
+    // MARK: Delivery beyond the console
 
-    /// Claims alerts whose delivery is due (a lease, so two instances do not post the same alert).
-    public func claimDeliveries(at now: Date, lease: TimeInterval = 30, limit: Int = 20) async throws -> [DutyAlert] {
+    /// One way out for one alert (`duty_deliveries`, M036).
+    public struct Delivery: Sendable {
+        public var id: UUID
+        public var channel: DutyChannel
+        /// The person's account on the platform (nil for the SMS gateway, which keeps its own phone book).
+        public var address: String?
+        public var county: RegionCode
+        public var attempts: Int
+        public var alert: DutyAlert
+    }
+
+    /// Claims deliveries on these channels whose time has come (a lease, so two instances do not send the same one).
+    public func claimDeliveries(channels: Set<DutyChannel>, at now: Date, lease: TimeInterval = 30, limit: Int = 20) async throws
+        -> [Delivery]
+    {
+        guard !channels.isEmpty else { return [] }
         let due = try await database.sql.raw(
             """
-            SELECT id FROM duty_alerts WHERE delivered_at IS NULL AND next_attempt_at <= \(bind: now) AND attempts < 10
-            ORDER BY sent_at LIMIT \(bind: limit)
+            SELECT id FROM duty_deliveries WHERE delivered_at IS NULL AND next_attempt_at <= \(bind: now) AND attempts < 10
+              AND channel IN (\(binds: channels.map(\.rawValue).sorted()))
+            ORDER BY created_at LIMIT \(bind: limit)
             """
         ).all().map { try $0.decode(column: "id", as: UUID.self) }
-        var claimed: [DutyAlert] = []
+        var claimed: [Delivery] = []
         for id in due {
             let won = try await database.sql.raw(
                 """
-                UPDATE duty_alerts SET next_attempt_at = \(bind: now.addingTimeInterval(lease))
-                WHERE id = \(bind: id) AND delivered_at IS NULL AND next_attempt_at <= \(bind: now) RETURNING id
+                UPDATE duty_deliveries SET next_attempt_at = \(bind: now.addingTimeInterval(lease))
+                WHERE id = \(bind: id) AND delivered_at IS NULL AND next_attempt_at <= \(bind: now)
+                RETURNING alert_id, channel, address, county_code, attempts
                 """
             ).all()
-            if !won.isEmpty, let a = try await alert(id) { claimed.append(a) }
+            guard let row = won.first, let alert = try await alert(try row.decode(column: "alert_id", as: UUID.self)),
+                let channel = DutyChannel(rawValue: try row.decode(column: "channel", as: String.self)),
+                let county = RegionCode(try row.decode(column: "county_code", as: String.self))
+            else { continue }
+            claimed.append(
+                Delivery(
+                    id: id, channel: channel, address: try row.decode(column: "address", as: String?.self), county: county,
+                    attempts: try row.decode(column: "attempts", as: Int.self), alert: alert))
         }
         return claimed
     }
 
-    public func markDelivered(_ id: UUID, at now: Date) async throws {
+    /// The ways an alert went, and how each went: for the case page and the workbench.
+    public func deliveries(alert id: UUID) async throws -> [(channel: DutyChannel, deliveredAt: Date?, lastError: String?)] {
         try await database.sql.raw(
-            "UPDATE duty_alerts SET delivered_at = \(bind: now), attempts = attempts + 1, last_error = NULL WHERE id = \(bind: id)"
-        ).run()
+            "SELECT channel, delivered_at, last_error FROM duty_deliveries WHERE alert_id = \(bind: id) ORDER BY channel"
+        ).all().compactMap { r in
+            guard let c = DutyChannel(rawValue: try r.decode(column: "channel", as: String.self)) else { return nil }
+            return (c, try r.decode(column: "delivered_at", as: Date?.self), try r.decode(column: "last_error", as: String?.self))
+        }
     }
 
-    /// A failed post is tried again with backoff (30 s, 1, 2, 4… minutes, at most 10 tries); the reason is kept.
-    public func markFailed(_ id: UUID, error: String, at now: Date) async throws {
-        let attempts =
-            try await database.sql.raw("SELECT attempts FROM duty_alerts WHERE id = \(bind: id)").first()?.decode(
-                column: "attempts", as: Int.self)
-            ?? 0
-        let next = now.addingTimeInterval(min(3600, 30 * pow(2, Double(attempts))))
-        try await database.sql.raw(
-            """
-            UPDATE duty_alerts SET attempts = attempts + 1, last_error = \(bind: String(error.prefix(500))), next_attempt_at = \(bind: next)
-            WHERE id = \(bind: id)
-            """
-        ).run()
+    /// The alert shows it reached the person beyond the console at the first delivery on any channel.
+    public func markDelivered(_ delivery: Delivery, at now: Date) async throws {
+        try await database.writing { db in
+            let sql = db as! any SQLDatabase
+            try await sql.raw(
+                """
+                UPDATE duty_deliveries SET delivered_at = \(bind: now), attempts = attempts + 1, last_error = NULL
+                WHERE id = \(bind: delivery.id)
+                """
+            ).run()
+            try await sql.raw(
+                """
+                UPDATE duty_alerts SET delivered_at = COALESCE(delivered_at, \(bind: now)), attempts = attempts + 1
+                WHERE id = \(bind: delivery.alert.id)
+                """
+            ).run()
+        }
+    }
+
+    /// A failed send is tried again with backoff (30 s, 1, 2, 4… minutes, at most 10 tries); `final`: no point trying
+    /// again (a wrong user id, no application set up). The reason is kept on the delivery and shown on the alert.
+    public func markFailed(_ delivery: Delivery, error: String, final: Bool = false, at now: Date) async throws {
+        let next = now.addingTimeInterval(min(3600, 30 * pow(2, Double(delivery.attempts))))
+        let reason = "\(delivery.channel.displayName)：\(error.prefix(480))"
+        try await database.writing { db in
+            let sql = db as! any SQLDatabase
+            try await sql.raw(
+                """
+                UPDATE duty_deliveries SET attempts = \(bind: final ? 10 : delivery.attempts + 1), last_error = \(bind: reason),
+                  next_attempt_at = \(bind: next)
+                WHERE id = \(bind: delivery.id)
+                """
+            ).run()
+            try await sql.raw("UPDATE duty_alerts SET last_error = \(bind: reason) WHERE id = \(bind: delivery.alert.id)").run()
+            guard final else { return }
+            // Someone has to mend it (an account id, the application's visible range): the county's desk is told, once a
+            // day per person and channel.
+            let day = Int(now.timeIntervalSince1970 / 86400)
+            try await sql.raw(
+                """
+                INSERT INTO alerts (id, county_code, region_code, group_id, kind, message, dedupe_key, created_at)
+                VALUES (\(bind: UUID()), \(bind: delivery.county.rawValue), \(bind: delivery.county.rawValue), NULL, 'duty_channel',
+                        \(bind: StoreMessages.Duty.channelFailed(delivery.channel, username: delivery.alert.username, reason: reason)),
+                        \(bind: "duty:\(delivery.alert.username):\(delivery.channel.rawValue):\(day)"), \(bind: now))
+                ON CONFLICT (dedupe_key) DO NOTHING
+                """
+            ).run()
+        }
     }
 }

@@ -137,6 +137,28 @@ public struct IngestStore: Sendable {
         )
     }
 
+    /// The county's own applications that can write to one staff member — a WeCom self-built application (`wecom_app`
+    /// with `corp_id`, `secret` and `agent_id` in its secrets) and a DingTalk internal application (`dingtalk` with
+    /// `app_key`, `app_secret` and `agent_id`) — with their secrets, for duty alerts. The oldest source of each kind wins.
+    public func staffApplications(county: RegionCode) async throws -> [DutyChannel: (source: UUID, secrets: [String: String])] {
+        let rows = try await IngestSourceModel.query(on: database.db).filter(\.$countyCode == county.rawValue).filter(\.$active == true)
+            .filter(\.$kind ~~ ["wecom_app", "dingtalk"]).sort(\.$createdAt).all()
+        var out: [DutyChannel: (source: UUID, secrets: [String: String])] = [:]
+        for row in rows {
+            guard let sealed = row.secretsCipher, let id = row.id else { continue }
+            let secrets = try JSONDecoder().decode([String: String].self, from: Data(try cipher.open(sealed).utf8))
+            guard let agent = secrets["agent_id"], Int(agent) != nil else { continue }
+            if row.kind == "wecom_app", out[.wecom] == nil, secrets["corp_id"] != nil, (secrets["secret"] ?? secrets["corp_secret"]) != nil
+            {
+                out[.wecom] = (id, secrets)
+            }
+            if row.kind == "dingtalk", out[.dingtalk] == nil, secrets["app_key"] != nil, secrets["app_secret"] != nil {
+                out[.dingtalk] = (id, secrets)
+            }
+        }
+        return out
+    }
+
     public enum Outcome: String, Sendable, Codable {
         case stored
         case duplicate

@@ -50,7 +50,14 @@ public struct OutboundFile: Sendable, Hashable {
     public var name: String
     public var contentType: String
     public var data: [UInt8]
-    public init(name: String, contentType: String, data: [UInt8]) { self.name = name; self.contentType = contentType; self.data = data }
+    /// The stored file (`files`), for a download link where the robot cannot carry the file itself.
+    public var id: UUID?
+    public init(name: String, contentType: String, data: [UInt8], id: UUID? = nil) {
+        self.name = name
+        self.contentType = contentType
+        self.data = data
+        self.id = id
+    }
 }
 
 /// An outbox item made ready to send: mentions resolved (a villager's mobile is decrypted only now, never

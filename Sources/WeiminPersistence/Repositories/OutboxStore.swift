@@ -210,12 +210,22 @@ public struct OutboxStore: Sendable {
             }
             message.file = OutboundFile(
                 name: try row.decode(column: "name", as: String.self), contentType: try row.decode(column: "content_type", as: String.self),
-                data: Array(try row.decode(column: "data", as: Data.self)))
+                data: Array(try row.decode(column: "data", as: Data.self)), id: fileID)
         }
         return message
     }
 
     // MARK: Files
+
+    /// A stored file, for its download link (`/files/{id}`); nil once erased.
+    public func file(_ id: UUID) async throws -> OutboundFile? {
+        guard let row = try await database.sql.raw("SELECT name, content_type, data FROM files WHERE id = \(bind: id)").first() else {
+            return nil
+        }
+        return OutboundFile(
+            name: try row.decode(column: "name", as: String.self), contentType: try row.decode(column: "content_type", as: String.self),
+            data: Array(try row.decode(column: "data", as: Data.self)), id: id)
+    }
 
     /// Largest file a WeCom robot accepts through `upload_media`.
     public static let maxFileBytes = 20 * 1024 * 1024

@@ -118,6 +118,33 @@ public struct StaffDirectory: Sendable {
         try await database.writing { db in try await row.save(on: db) }
     }
 
+    /// A staff member's WeCom and DingTalk user ids (for duty alerts through the county's application).
+    public func platformAccounts(of username: String) async throws -> [DutyChannel: String] {
+        guard let row = try await StaffUserModel.query(on: database.db).filter(\.$username == username.lowercased()).first() else {
+            return [:]
+        }
+        var out: [DutyChannel: String] = [:]
+        out[.wecom] = row.weComUserID
+        out[.dingtalk] = row.dingTalkUserID
+        return out
+    }
+
+    /// Records (or, with nil, forgets) a staff member's user id on WeCom or DingTalk — the id the county's application
+    /// sends to (企业微信“账号”, 钉钉 userId), not a phone number.
+    public func setPlatformAccount(_ id: String?, on channel: DutyChannel, for username: String, at now: Date = Date()) async throws {
+        guard channel != .sms else { throw PersistenceError.invalid(StoreMessages.Duty.badPlatformAccount) }
+        guard let row = try await StaffUserModel.query(on: database.db).filter(\.$username == username.lowercased()).first() else {
+            throw PersistenceError.notFound(StoreMessages.Duty.unknownUser(username))
+        }
+        let trimmed = id?.trimmingCharacters(in: .whitespacesAndNewlines)
+        if let t = trimmed, t.isEmpty || t.count > 64 || t.contains(where: { $0.isNewline || $0 == "|" || $0 == "," }) {
+            throw PersistenceError.invalid(StoreMessages.Duty.badPlatformAccount)
+        }
+        if channel == .wecom { row.weComUserID = trimmed } else { row.dingTalkUserID = trimmed }
+        row.updatedAt = now
+        try await database.writing { db in try await row.save(on: db) }
+    }
+
     /// Staff by username, for showing names where the record keeps the account ("张敏（受理员）", not "shouli").
     public func byUsername(_ usernames: Set<String>) async throws -> [String: Viewer] {
         guard !usernames.isEmpty else { return [:] }

@@ -66,6 +66,7 @@ public enum ConfigReport {
         case K.mediaInterval: return "\(c.mediaInterval) 毫秒"
         case K.weComAPI: return c.weComAPI
         case K.dingTalkAPI: return c.dingTalkAPI
+        case K.dingTalkOAPI: return c.dingTalkOAPI
         case K.wcfFilesDir: return c.wcfFilesDir ?? "（未设置）"
         case K.tracingEndpoint: return c.tracingEndpoint ?? "（未设置：不导出追踪）"
         case K.metricsToken: return c.metricsToken == nil ? "（未设置：只有本机可读 /metrics）" : "（已设置，已隐藏）"
@@ -75,6 +76,8 @@ public enum ConfigReport {
         case K.dutyWebhook:
             return c.dutyWebhook.flatMap { URL(string: $0) }.map { "\($0.scheme ?? "")://\($0.host ?? "")/…" } ?? "（未设置：只在工作台提醒）"
         case K.dutyWebhookToken: return c.dutyWebhookToken == nil ? "（未设置）" : "（已设置，已隐藏）"
+        case K.publicURL: return c.publicURL ?? "（未设置：机器人不能发文件的群只收到“请向村委会索取”）"
+        case K.fileLinkHours: return "\(c.fileLinkHours) 小时"
         default: return "?"
         }
     }

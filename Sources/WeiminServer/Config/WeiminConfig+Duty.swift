@@ -24,4 +24,20 @@ extension WeiminConfig {
         }
         config.dutyWebhookToken = reader.string(forKey: ConfigKey(Key.dutyWebhookToken), isSecret: true)
     }
+
+    /// The public address for download links, and how long a link lasts.
+    static func readPublic(into config: inout WeiminConfig, number: (String) -> String?, reader: ConfigReader) throws {
+        if let text = reader.string(forKey: ConfigKey(Key.publicURL)), !text.isEmpty {
+            guard let u = URL(string: text), ["http", "https"].contains(u.scheme ?? ""), u.host != nil, u.query == nil else {
+                throw ConfigError.invalid("public.url 应为村民手机能打开的本系统地址，如 https://weimin.example.gov.cn（不带 ? 参数），现为 \(text)")
+            }
+            config.publicURL = text.hasSuffix("/") ? String(text.dropLast()) : text
+        }
+        if let text = number(Key.fileLinkHours) {
+            guard let hours = Int(text), (1...720).contains(hours) else {
+                throw ConfigError.invalid("下载链接有效期 \(text) 无效：应为 1–720 小时（默认 72）")
+            }
+            config.fileLinkHours = hours
+        }
+    }
 }

@@ -28,6 +28,10 @@ public struct WeiminConfig: Sendable {
     public var dutyEscalateMinutes: Int = 15
     public var dutyWebhook: String?
     public var dutyWebhookToken: String?
+    /// The county's public address (https://…), where villagers open a file a group's robot could not carry; nil: no
+    /// download links, the group is told to ask the village committee. Links last `fileLinkHours`.
+    public var publicURL: String?
+    public var fileLinkHours: Int = 72
     /// How often the outbox is checked, in milliseconds; 0 turns delivery (and chat satisfaction) off.
     public var deliveryInterval: Int = 2000
     /// How often new messages are triaged, in milliseconds; 0 turns triage in the flow off.
@@ -58,6 +62,8 @@ public struct WeiminConfig: Sendable {
     /// The platforms' API addresses (changed only to go through a proxy, or by tests to reach a fake on loopback).
     public var weComAPI: String = "https://qyapi.weixin.qq.com"
     public var dingTalkAPI: String = "https://api.dingtalk.com"
+    /// DingTalk's older API host, where work notices are still sent (`topapi/message/corpconversation/asyncsend_v2`).
+    public var dingTalkOAPI: String = "https://oapi.dingtalk.com"
     /// A WeChatFerry machine's `WeChat Files` folder as shared with this server (SMB/NFS mount), to read its files.
     public var wcfFilesDir: String?
     /// `text` (default, for people) or `json` (one object per line, for log shippers).
@@ -127,6 +133,7 @@ public struct WeiminConfig: Sendable {
         public static let mediaInterval = "media.interval"
         public static let weComAPI = "media.wecom_api"
         public static let dingTalkAPI = "media.dingtalk_api"
+        public static let dingTalkOAPI = "media.dingtalk_oapi"
         public static let wcfFilesDir = "media.wcf_dir"
         public static let metricsToken = "metrics.token"
         public static let logFormat = "log.format"
@@ -135,13 +142,16 @@ public struct WeiminConfig: Sendable {
         public static let dutyEscalateMinutes = "duty.escalate_minutes"
         public static let dutyWebhook = "duty.webhook"
         public static let dutyWebhookToken = "duty.webhook_token"
+        public static let publicURL = "public.url"
+        public static let fileLinkHours = "public.link_hours"
 
         /// Every key, for refusing the unknown ones (`ConfigCheck`).
         public static let all = [
             dir, databaseURL, host, port, keyFile, dataKey, logLevel, timezone, rulesFile, supervisionInterval, deliveryInterval,
             triageInterval, triageModel, triageRules, triageNoneAbove, retentionDays, workHours, idleTimeout, maxConnections,
-            mediaDir, mediaMaxBytes, mediaInterval, weComAPI, dingTalkAPI, wcfFilesDir, metricsToken, logFormat, tracingEndpoint,
-            dutyInterval, dutyEscalateMinutes, dutyWebhook, dutyWebhookToken,
+            mediaDir, mediaMaxBytes, mediaInterval, weComAPI, dingTalkAPI, dingTalkOAPI, wcfFilesDir, metricsToken, logFormat,
+            tracingEndpoint,
+            dutyInterval, dutyEscalateMinutes, dutyWebhook, dutyWebhookToken, publicURL, fileLinkHours,
         ]
     }
 
@@ -217,6 +227,7 @@ public struct WeiminConfig: Sendable {
             config.supervisionInterval = seconds
         }
         try readDuty(into: &config, number: number, reader: reader)
+        try readPublic(into: &config, number: number, reader: reader)
         if let text = number(Key.deliveryInterval) {
             guard let ms = Int(text), (0...600_000).contains(ms) else {
                 throw ConfigError.invalid("消息发送检查间隔 \(text) 无效：应为 0–600000 毫秒（0 表示不发送）")
@@ -271,7 +282,10 @@ public struct WeiminConfig: Sendable {
             }
             config.mediaInterval = ms
         }
-        for (key, value) in [(Key.weComAPI, \WeiminConfig.weComAPI), (Key.dingTalkAPI, \WeiminConfig.dingTalkAPI)] {
+        for (key, value) in [
+            (Key.weComAPI, \WeiminConfig.weComAPI), (Key.dingTalkAPI, \WeiminConfig.dingTalkAPI),
+            (Key.dingTalkOAPI, \WeiminConfig.dingTalkOAPI),
+        ] {
             guard let text = reader.string(forKey: ConfigKey(key)) else { continue }
             guard let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
                 throw ConfigError.invalid("\(key) 应为 http(s):// 开头的地址：\(text)")

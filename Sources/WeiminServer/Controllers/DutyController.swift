@@ -39,10 +39,14 @@ struct DutyController {
         let escalateAt: Date?
         let acknowledgedAt: Date?
         let acknowledgedBy: String?
+        /// When it first reached the person beyond the console (SMS, WeCom, DingTalk), and the last failure's reason.
+        let deliveredAt: Date?
+        let lastError: String?
 
         init(_ a: DutyAlert) {
             (id, caseNumber, level, username, text, sentAt) = (a.id, a.caseNumber, a.level, a.username, a.text, a.sentAt)
             (escalateAt, acknowledgedAt, acknowledgedBy) = (a.escalateAt, a.acknowledgedAt, a.acknowledgedBy)
+            (deliveredAt, lastError) = (a.deliveredAt, a.lastError)
         }
     }
 

@@ -15,10 +15,11 @@ public struct DeliveryService: Service {
     let health: ServiceHealth
 
     public init(
-        services: AppServices, interval: Duration = .seconds(2), client: RobotClient = RobotClient(), batch: Int = 200,
+        services: AppServices, interval: Duration = .seconds(2), client: RobotClient? = nil, batch: Int = 200,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
         let owner = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))"
+        let client = client ?? RobotClient(links: services.fileLinks)
         delivery = DeliverOutbox(outbox: services.outbox, owner: owner, batch: batch, now: now) { robot, message, at in
             await client.send(robot, message: message, now: at)
         }

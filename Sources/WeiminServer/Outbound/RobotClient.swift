@@ -9,12 +9,15 @@ import WeiminPersistence
 /// answer — which is HTTP 200 even on failure for all three robot platforms, so the JSON code decides.
 public struct RobotClient: Sendable {
     let session: URLSession
+    /// Download links for files a robot cannot carry (nil or without `public.url`: the group is told to ask).
+    let links: FileLinks?
 
-    public init(timeout: TimeInterval = 10) {
+    public init(timeout: TimeInterval = 10, links: FileLinks? = nil) {
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = timeout
         configuration.timeoutIntervalForResource = timeout
         session = URLSession(configuration: configuration)
+        self.links = links
     }
 
     /// WeCom text is at most 2,048 bytes; longer text is cut at a character boundary with an ellipsis.
@@ -33,11 +36,33 @@ public struct RobotClient: Sendable {
 
     static func json(_ object: [String: Any]) throws -> Data { try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) }
 
-    /// A file on a robot that cannot carry one (DingTalk and Feishu custom robots, the bridges' text
-    /// APIs) is announced by name instead, so the group knows to ask for it.
-    static func fileNotice(_ file: OutboundFile) -> String {
+    /// A file on a robot that cannot carry one (DingTalk and Feishu custom robots, a bridge that refused it) is announced
+    /// by name instead: with a short-lived download link where the county has a public address, otherwise so that the
+    /// group knows to ask for it.
+    static func fileNotice(_ file: OutboundFile, link: FileLinks.Link? = nil) -> String {
         let kb = max(1, (file.data.count + 1023) / 1024)
-        return "【附件】\(file.name)（\(kb) KB）本群机器人不能直接发送文件，请向村委会索取。"
+        guard let link else { return "【附件】\(file.name)（\(kb) KB）本群机器人不能直接发送文件，请向村委会索取。" }
+        return "【附件】\(file.name)（\(kb) KB）点击下载：\(link.url)（\(Self.beijing(link.expires)) 前有效，过期请向村委会索取）"
+    }
+
+    static func beijing(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Asia/Shanghai")!
+        let c = calendar.dateComponents([.month, .day, .hour, .minute], from: date)
+        return String(format: "%d月%d日 %02d:%02d", c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0)
+    }
+
+    func link(_ file: OutboundFile, now: Date) -> FileLinks.Link? { file.id.flatMap { links?.link(to: $0, now: now) } }
+
+    /// WeChatFerry's `POST /file {path, receiver}`: the bridge sends a file from a path on its own machine or, in the
+    /// wcferry versions that accept one, from a URL it downloads — here the file's short-lived link.
+    public func wcfFileRequest(_ robot: Robot, message: OutboundMessage, link: FileLinks.Link) throws -> URLRequest {
+        guard let address = URL(string: robot.endpoint.trimmingSuffix("/") + "/file") else { throw RobotError.badEndpoint }
+        var request = URLRequest(url: address)
+        request.httpMethod = "POST"
+        request.setValue("application/json; charset=utf-8", forHTTPHeaderField: "Content-Type")
+        request.httpBody = try Self.json(["path": link.url, "receiver": message.privateTo ?? robot.target ?? ""])
+        return request
     }
 
     /// wechatbot-webhook sends a file from a multipart upload: `POST /webhook/msg?token=T` with `to` (the group's name,
@@ -74,7 +99,7 @@ public struct RobotClient: Sendable {
         let body: Data
         let mentions = message.mentions
         var text = message.text
-        if let file = message.file, mediaID == nil { text = Self.fileNotice(file) }
+        if let file = message.file, mediaID == nil { text = Self.fileNotice(file, link: link(file, now: now)) }
         let markdown = message.kind.prefersMarkdown
         if message.privateTo != nil, robot.kind != .wechatbot, robot.kind != .wcf { throw RobotError.cannotMessagePrivately }
         switch robot.kind {
@@ -188,6 +213,19 @@ public struct RobotClient: Sendable {
                 let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
                 guard let id = object["media_id"] as? String, !id.isEmpty else { return .retry(reason: "企业微信上传附件未返回 media_id", after: nil) }
                 mediaID = id
+            } catch RobotError.badEndpoint {
+                return .permanent(reason: "机器人地址无效")
+            } catch {
+                return .retry(reason: "网络错误：\(error.localizedDescription.prefix(80))", after: nil)
+            }
+        }
+        if robot.kind == .wcf, let file = message.file, let link = link(file, now: now) {
+            // The file itself first; a bridge that cannot take a URL answers non-zero, and the group gets the link as text.
+            do {
+                let (data, response) = try await session.data(for: try wcfFileRequest(robot, message: message, link: link))
+                if case .delivered = Self.read(.wcf, status: (response as? HTTPURLResponse)?.statusCode ?? 0, body: data) {
+                    return .delivered
+                }
             } catch RobotError.badEndpoint {
                 return .permanent(reason: "机器人地址无效")
             } catch {

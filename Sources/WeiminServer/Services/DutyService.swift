@@ -11,14 +11,16 @@ import WeiminCore
 import WeiminPersistence
 
 /// 值班提醒 in the background: every few seconds, urgent and risky cases reach the person on duty (`AlertDuty`), and
-/// each alert is posted to the county's SMS gateway when one is configured (`duty.webhook`), with retries. The
-/// console's workbench shows the alerts too, with 确认收到.
+/// each alert leaves the console on every way the county has set up, each retried on its own: the SMS gateway
+/// (`duty.webhook`), a WeCom application message or a DingTalk work notice to the person's own account
+/// (`StaffNoticeClient`). The console's workbench shows the alerts too, with 确认收到.
 public struct DutyService: Service {
     let services: AppServices
     let interval: Duration
     let now: @Sendable () -> Date
     let logger: Logger
     let session: URLSession
+    let notices: StaffNoticeClient
     /// The SMS gateway (`duty.webhook`); nil: alerts are shown in the console only.
     let webhook: URL?
     /// Cases already reported as having nobody on duty: each is logged once, not on every pass.
@@ -29,7 +31,8 @@ public struct DutyService: Service {
     }
 
     public init(
-        services: AppServices, interval: Duration, webhook: URL? = nil, now: @escaping @Sendable () -> Date = { Date() }
+        services: AppServices, interval: Duration, webhook: URL? = nil, notices: StaffNoticeClient? = nil,
+        now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.services = services
         self.webhook = webhook ?? services.config.dutyWebhook.flatMap(URL.init(string:))
@@ -40,6 +43,7 @@ public struct DutyService: Service {
         configuration.timeoutIntervalForRequest = 10
         configuration.timeoutIntervalForResource = 10
         self.session = URLSession(configuration: configuration)
+        self.notices = notices ?? StaffNoticeClient(config: services.config)
     }
 
     public struct Pass: Sendable, Equatable {
@@ -50,7 +54,7 @@ public struct DutyService: Service {
 
     public func runOnce() async throws -> Pass {
         var pass = Pass()
-        pass.alerts = try await services.alertDuty.run(now: now())
+        pass.alerts = try await services.alertDuty(smsGateway: webhook != nil).run(now: now())
         let fresh = reportedUnattended.numbers.withLock { seen in pass.alerts.unattended.filter { seen.insert($0).inserted } }
         for number in fresh {
             logger.warning("值班提醒无人可送：该区域当前无人值班，请排班", metadata: ["case": "\(number)"])
@@ -59,19 +63,40 @@ public struct DutyService: Service {
             Counter(label: "weimin_duty_alerts_total", dimensions: [("level", "1")]).increment(by: pass.alerts.alerted)
             Counter(label: "weimin_duty_alerts_total", dimensions: [("level", "2")]).increment(by: pass.alerts.escalated)
         }
-        guard let webhook else { return pass }
-        for alert in try await services.duty.claimDeliveries(at: now()) {
+        var channels: Set<DutyChannel> = [.wecom, .dingtalk]
+        if webhook != nil { channels.insert(.sms) }
+        for delivery in try await services.duty.claimDeliveries(channels: channels, at: now()) {
             do {
-                try await post(alert, to: webhook)
-                try await services.duty.markDelivered(alert.id, at: now())
+                try await deliver(delivery)
+                try await services.duty.markDelivered(delivery, at: now())
                 pass.delivered += 1
             } catch {
-                try await services.duty.markFailed(alert.id, error: "\(error)", at: now())
-                logger.warning("值班提醒发送到短信网关失败，稍后重试", metadata: ["case": "\(alert.caseNumber)", "error": "\(error)"])
+                let final = (error as? StaffNoticeClient.Failure).map { if case .final = $0 { true } else { false } } ?? false
+                try await services.duty.markFailed(delivery, error: "\(error)", final: final, at: now())
+                logger.warning(
+                    "值班提醒发送失败\(final ? "，需要管理员处理" : "，稍后重试")",
+                    metadata: ["case": "\(delivery.alert.caseNumber)", "channel": "\(delivery.channel.rawValue)", "error": "\(error)"])
                 pass.failed += 1
             }
         }
         return pass
+    }
+
+    func deliver(_ delivery: DutyStore.Delivery) async throws {
+        switch delivery.channel {
+        case .sms:
+            guard let webhook else { throw GatewayError(description: "未配置短信网关") }
+            try await post(delivery.alert, to: webhook)
+        case .wecom, .dingtalk:
+            guard let to = delivery.address,
+                let app = try await services.ingest.store.staffApplications(county: delivery.county)[delivery.channel]
+            else { throw StaffNoticeClient.Failure.final("本县没有可用的\(delivery.channel.displayName)应用，或值班人员的账号已删除") }
+            if delivery.channel == .wecom {
+                try await notices.sendWeCom(delivery.alert.text, to: to, source: app.source, secrets: app.secrets, now: now())
+            } else {
+                try await notices.sendDingTalk(delivery.alert.text, to: to, source: app.source, secrets: app.secrets, now: now())
+            }
+        }
     }
 
     struct GatewayError: Error, CustomStringConvertible {
