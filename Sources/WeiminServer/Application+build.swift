@@ -49,6 +49,7 @@ public func buildRouter(services: AppServices) -> Router<WeiminRequestContext> {
     DashboardController(services: services).addRoutes(to: console)
     ExportController(services: services).addRoutes(to: console)
     GroupsController(services: services).addRoutes(to: console)
+    DutyPageController(services: services).addRoutes(to: console)
     AccountController(services: services, signIn: signIn).addRoutes(to: console)
     let api = router.group("api/v1").add(middleware: AuthenticationMiddleware(staff: services.staff, signIn: signIn))
     SessionsController(staff: services.staff, signIn: signIn).addRoutes(to: api)

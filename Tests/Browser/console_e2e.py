@@ -219,12 +219,21 @@ def night_fire():
     assert case, "triage opened no urgent case in 大白岩村 from the fire message: " + json.dumps(listing, ensure_ascii=False)[:800]
     number = case["number"]
     assert case["township_code"] == "433125111" and case["state"] == "new", case
-    # Tonight's roster: the centre puts 长潭河乡's cadre on duty.
-    now = time.time()
-    iso = lambda t: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
-    status, shift = api("POST", "/api/v1/duty/shifts", "shouli", {"region": "433125111", "username": "changtanhe", "kind": "duty",
-                                                                 "starts_at": iso(now - 600), "ends_at": iso(now + 8 * 3600)})
-    assert status == 201 and shift["username"] == "changtanhe", (status, shift)
+    # Tonight's roster, kept on the console's 值班表: the centre puts 长潭河乡's cadre on duty from this hour, for 12 hours.
+    sign_in("shouli")
+    wait.until(EC.url_contains("/workbench"))
+    driver.find_element(By.CSS_SELECTOR, "nav a[href='/duty']").click()
+    wait.until(EC.presence_of_element_located((By.ID, "add-shift")))
+    form = driver.find_element(By.ID, "add-shift")
+    Select(form.find_element(By.NAME, "region")).select_by_value("433125111")
+    Select(form.find_element(By.NAME, "username")).select_by_value("changtanhe")
+    Select(form.find_element(By.NAME, "kind")).select_by_value("duty")
+    form.find_element(By.TAG_NAME, "button").click()
+    wait.until(EC.presence_of_element_located((By.ID, "duty-notice")))
+    roster = driver.find_element(By.ID, "shifts").text
+    assert "长潭河乡" in roster and "当班" in roster, "the roster shows the cadre on duty now: " + roster[:400]
+    driver.save_screenshot(str(shots / "duty-roster.png"))
+    sign_out()
 
     driver.set_window_size(375, 812)
     assert driver.execute_script("return window.innerWidth") < 900, "the phone window gets the narrow layout"

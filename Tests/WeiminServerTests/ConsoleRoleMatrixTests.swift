@@ -48,6 +48,7 @@ struct ConsoleRoleMatrixTests {
             ("/supervision", [ok, ok, ok, ok, ok, ok, ok, no]),
             ("/dashboard", [ok, ok, ok, ok, ok, ok, ok, ok]),
             ("/groups", [ok, ok, ok, ok, ok, ok, ok, ok]),
+            ("/duty", [ok, no, ok, no, ok, no, ok, ok]),
             ("/account", [ok, ok, ok, ok, ok, ok, ok, ok]),
             ("/admin/users", [no, no, no, no, no, no, no, ok]),
             ("/exports/cases.csv", [ok, ok, ok, ok, ok, ok, ok, no]),

@@ -279,4 +279,84 @@ struct DutyTests {
         }
         #expect(try await AuditLedger(database: services.database).verifyAll().breaks.isEmpty)
     }
+
+    @Test(
+        "值班表 in the console: the centre puts a township cadre on duty, a township cadre keeps only their own township, the week's alerts show how each went",
+        arguments: Backend.available)
+    func rosterPage(backend: Backend) async throws {
+        let services = try await DemoApp.make(backend)
+        defer { Task { await services.shutdown() } }
+        let cadre = try #require(try await services.staff.user(named: "changtanhe"))
+        let otherTownship = try #require(
+            try await services.regions.regions(level: .township, within: RegionCode("433125")!).first { $0.code != cadre.region }
+        ).code
+        let app = Application(
+            router: buildRouter(services: services), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: DemoApp.logger)
+        try await app.test(.router) { client in
+            let (centre, centreCSRF) = try await session(services, "shouli")
+            let form: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+            let empty = String(buffer: try await client.execute(uri: "/duty", method: .get, headers: centre).body)
+            #expect(empty.contains("id=\"add-shift\"") && empty.contains("未来一周还没有排班"))
+            #expect(
+                empty.contains("value=\"\(otherTownship.rawValue)\"") && empty.contains("value=\"433125\""),
+                "the centre keeps every township's roster")
+            let tonight = DutyPageController.inputTime(Date().addingTimeInterval(-600))
+            let morning = DutyPageController.inputTime(Date().addingTimeInterval(12 * 3600))
+            let added = try await client.execute(
+                uri: "/duty/shifts", method: .post, headers: centre + form,
+                body: ByteBuffer(
+                    string:
+                        "_csrf=\(centreCSRF)&region=\(cadre.region.rawValue)&username=changtanhe&kind=duty&starts_at=\(tonight)&ends_at=\(morning)"
+                ))
+            #expect(added.status == .seeOther && added.headers[.location] == "/duty?added=1")
+            let shifts = try await services.duty.onDuty(regions: [cadre.region], at: Date())
+            #expect(shifts.map(\.username) == ["changtanhe"] && shifts[0].kind == .duty)
+            let listed = String(buffer: try await client.execute(uri: "/duty?added=1", method: .get, headers: centre).body)
+            #expect(listed.contains("已排班") && listed.contains(cadre.displayName) && listed.contains("当班"))
+            // Too short a shift is refused with the reason; a stale form token is refused.
+            let short = try await client.execute(
+                uri: "/duty/shifts", method: .post, headers: centre + form,
+                body: ByteBuffer(
+                    string: "_csrf=\(centreCSRF)&region=433125&username=lingdao&kind=leader&starts_at=\(tonight)&ends_at=\(tonight)"))
+            #expect(short.status == .badRequest && String(buffer: short.body).contains("1 小时到 7 天"))
+            let stale = try await client.execute(
+                uri: "/duty/shifts", method: .post, headers: centre + form,
+                body: ByteBuffer(string: "_csrf=nope&region=433125&username=lingdao&kind=leader&starts_at=\(tonight)&ends_at=\(morning)"))
+            #expect(stale.status == .forbidden)
+
+            // The township cadre sees the roster, may add to their own township only, and may not delete another's shift.
+            let (own, ownCSRF) = try await session(services, "changtanhe")
+            let theirs = String(buffer: try await client.execute(uri: "/duty", method: .get, headers: own).body)
+            #expect(!theirs.contains("value=\"\(otherTownship.rawValue)\"") && !theirs.contains("id=\"duty-alert-log\""))
+            let elsewhere = try await client.execute(
+                uri: "/duty/shifts", method: .post, headers: own + form,
+                body: ByteBuffer(
+                    string: "_csrf=\(ownCSRF)&region=\(otherTownship.rawValue)&username=changtanhe&starts_at=\(tonight)&ends_at=\(morning)")
+            )
+            #expect(elsewhere.status == .forbidden)
+            let leaderShift = DutyShift(
+                id: UUID(), region: RegionCode("433125")!, username: "lingdao", kind: .leader, startsAt: Date().addingTimeInterval(-60),
+                endsAt: Date().addingTimeInterval(8 * 3600))
+            try await services.duty.addShift(leaderShift, county: RegionCode("433125")!, by: "shouli")
+            let path = "/duty/shifts/\(leaderShift.id.uuidString.lowercased())/delete"
+            #expect(
+                try await client.execute(uri: path, method: .post, headers: own + form, body: ByteBuffer(string: "_csrf=\(ownCSRF)")).status
+                    == .forbidden)
+
+            // An urgent case alerts the cadre on duty; the centre's page shows who was alerted and by which ways.
+            let village = try #require(try await services.regions.regions(level: .village, within: cadre.region).first).code
+            let fire = try await services.caseStore.open(
+                NewCase(
+                    county: RegionCode("433125")!, township: cadre.region, village: village, groupID: nil, category: .service,
+                    urgency: .urgent, title: "山林起火", summary: "后山起火了"),
+                actor: .system, at: Date())
+            _ = try await services.alertDuty(smsGateway: false).run(now: Date())
+            let log = String(buffer: try await client.execute(uri: "/duty", method: .get, headers: centre).body)
+            #expect(log.contains("id=\"duty-alert-log\"") && log.contains("href=\"/cases/\(fire.number)\"") && log.contains("未确认"))
+            #expect(
+                try await client.execute(uri: path, method: .post, headers: centre + form, body: ByteBuffer(string: "_csrf=\(centreCSRF)"))
+                    .status == .seeOther)
+            #expect(try await services.duty.onDuty(regions: [RegionCode("433125")!], at: Date()).isEmpty)
+        }
+    }
 }

@@ -166,6 +166,11 @@ public struct DutyStore: Sendable {
         return try await alerts(where: "a.username = \(bind: username) \(filter)", limit: limit)
     }
 
+    /// A county's alerts since a time, newest first (the roster page's record of who was alerted and how it went).
+    public func alerts(county: RegionCode, since: Date, limit: Int = 100) async throws -> [DutyAlert] {
+        try await alerts(where: "a.county_code = \(bind: county.rawValue) AND a.sent_at >= \(bind: since)", limit: limit)
+    }
+
     public func alert(_ id: UUID) async throws -> DutyAlert? {
         try await alerts(where: "a.id = \(bind: id)", limit: 1).first
     }

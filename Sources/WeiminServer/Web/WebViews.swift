@@ -82,7 +82,10 @@ struct PageChrome {
                 NavItem(href: "/supervision", label: "督办", current: current == "supervision"),
                 NavItem(href: "/dashboard", label: "驾驶舱", current: current == "dashboard"),
                 NavItem(href: "/groups", label: "群组", current: current == "groups"),
-            ] + (session?.viewer.role == .admin ? [NavItem(href: "/admin/users", label: "账号管理", current: current == "admin")] : []) : []
+            ]
+                + (session.map { DutyPageController.maySee($0.viewer.role) } == true
+                    ? [NavItem(href: "/duty", label: "值班", current: current == "duty")] : [])
+                + (session?.viewer.role == .admin ? [NavItem(href: "/admin/users", label: "账号管理", current: current == "admin")] : []) : []
     }
 }
 
