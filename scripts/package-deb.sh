@@ -293,6 +293,7 @@ Architecture: $arch
 Maintainer: $maintainer
 Installed-Size: $installed_size
 Depends: $depends
+Recommends: tesseract-ocr-chi-sim
 Suggests: postgresql
 Section: net
 Priority: optional

@@ -20,6 +20,18 @@ if ! python3 -c "import wechatpy.work.crypto, dingtalkchatbot.chatbot, openpyxl"
 fi
 export WEIMIN_REQUIRE_PYCLIENTS=1
 
+# Words in photos are read by Tesseract (Debian's libtesseract5 and the Simplified Chinese data), opened at run time:
+# installed here when missing and this is root with apt (as scripts/postgres.sh does for PostgreSQL); the OCR tests skip
+# without it unless WEIMIN_REQUIRE_OCR=1 (CI).
+if ! ldconfig -p 2>/dev/null | grep -q "libtesseract.so" || [ ! -e /usr/share/tesseract-ocr/5/tessdata/chi_sim.traineddata ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "== installing tesseract-ocr, tesseract-ocr-chi-sim"
+        apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr tesseract-ocr-chi-sim >/dev/null
+    else
+        echo "== OCR tests will skip: sudo apt-get install tesseract-ocr tesseract-ocr-chi-sim"
+    fi
+fi
+
 swift build --build-tests
 swift test --skip-build "$@"
 

@@ -39,7 +39,32 @@ public struct TriagePending: Sendable {
             return pass
         }
         let messages = try await triage.untriaged(after: cursor, storedBefore: now.addingTimeInterval(-1), limit: limit)
-        guard let last = messages.last?.id else { return pass }
+        if let last = messages.last?.id {
+            let decided = try await decide(messages, triager: &triager, pass: &pass, at: now)
+            // Cases were opened and joined above as they came; if the process dies before this commit, the next pass
+            // triages these messages again and neither opens nor joins twice (a message already in a case is not
+            // threaded again).
+            try await triage.recordPass(decided, cursor: last, at: now)
+            Self.record(decided, at: Date())
+        }
+        try await triageReads(triager: &triager, pass: &pass, at: now)
+        return pass
+    }
+
+    /// Words read from pictures since (`machine_reads`): decided like a message, and the reads marked done with the
+    /// decisions. A picture that came with words already in a case changes nothing; otherwise it may open or join one.
+    func triageReads(triager: inout Triager, pass: inout TriageStore.Pass, limit: Int = 50, at now: Date) async throws {
+        let due = try await triage.readsDue(limit: limit)
+        guard !due.isEmpty else { return }
+        let decided = try await decide(due.map(\.message), triager: &triager, pass: &pass, at: now)
+        try await triage.recordReads(decided, reads: due.map(\.read), at: now)
+        Self.record(decided, at: Date())
+    }
+
+    /// Decides each triageable message and opens or joins its case.
+    func decide(_ messages: [UntriagedMessage], triager: inout Triager, pass: inout TriageStore.Pass, at now: Date) async throws
+        -> [TriageStore.Decided]
+    {
         let departments = try await triage.departmentIDs()
         let attacher = ThreadAttacher()
         var decided: [TriageStore.Decided] = []
@@ -87,12 +112,7 @@ public struct TriagePending: Sendable {
             }
             decided.append(.init(message: m, decision: d, caseID: caseID, threadReason: threadReason))
         }
-        // Cases were opened and joined above as they came; if the process dies before this commit, the next pass
-        // triages these messages again and neither opens nor joins twice (a message already in a case is not
-        // threaded again).
-        try await triage.recordPass(decided, cursor: last, at: now)
-        Self.record(decided, at: Date())
-        return pass
+        return decided
     }
 
     /// Decisions by category and what they led to, and each message's wait from stored to decided.
@@ -114,7 +134,7 @@ public struct TriagePending: Sendable {
         let title = sealed ? "反映干部问题（密封件）" : CaseTitle.make(from: m.text)
         return NewCase(
             county: county, township: village.townshipCode, village: village, groupID: m.groupID, category: d.category,
-            departmentID: department, urgency: d.urgency, sealed: sealed, title: title, summary: m.text, opinionRisk: d.opinionRisk,
+            departmentID: department, urgency: d.urgency, sealed: sealed, title: title, summary: m.summary, opinionRisk: d.opinionRisk,
             messageIDs: [m.id])
     }
 }

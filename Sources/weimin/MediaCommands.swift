@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import WeiminCore
 import WeiminPersistence
+import WeiminServer
 
 // weimin media read FILE [--json]
 
@@ -14,8 +15,10 @@ struct MediaRead: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "read",
         abstract: "按服务的流程读一个文件：类型（由文件内容判断）和机器读出的文字。Read one file as the server does: kind, text, engine, seconds.",
-        discussion: "Example: weimin media read 0a1b2c3d.dat --json  →  {\"kind\":\"image\",\"text\":\"\",\"engine\":\"none\",…}. "
-            + "No OCR or speech engine is built in yet (issue 18 §3–§4): text is empty and engine is \"none\".")
+        discussion:
+            "Example: weimin media read 0a1b2c3d.dat --json  →  {\"kind\":\"image\",\"text\":\"…\",\"engine\":\"tesseract 5.3.0 chi_sim\",…}. "
+            + "Pictures are read with Tesseract when it is installed (apt-get install tesseract-ocr-chi-sim); voice notes are not "
+            + "transcribed yet: their text is empty and engine is \"none\".")
 
     @Argument(help: "文件（图片、语音、视频或微信 .dat 图片）。The file.") var file: String
     @Flag(help: "输出 JSON。Print one JSON object.") var json = false
@@ -29,7 +32,21 @@ struct MediaRead: AsyncParsableCommand {
             guard size <= 2_000_000_000, let data = FileManager.default.contents(atPath: file) else {
                 throw StaffError.invalid("无法读取 \(file)（或大于 2 GB）")
             }
-            let (reading, bytes) = MediaReading.read([UInt8](data), fileName: file)
+            var (reading, bytes) = MediaReading.read([UInt8](data), fileName: file)
+            if reading.kind == .image {
+                switch TesseractReader.load() {
+                case .success(let reader):
+                    let words = reader.read(bytes)
+                    reading.text = words?.text ?? ""
+                    reading.engine = reader.engineName
+                    reading.note =
+                        words.map {
+                            TesseractReader.worthReading($0)
+                                ? "置信度 \($0.confidence)" : "置信度 \($0.confidence)，文字太少或不可靠：服务中不送分诊"
+                        } ?? "图片无法解码"
+                case .failure(let why): reading.note = why.description
+                }
+            }
             let elapsed = started.duration(to: .now)
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             if json {

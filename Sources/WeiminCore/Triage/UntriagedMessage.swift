@@ -22,6 +22,15 @@ public struct UntriagedMessage: Sendable, Equatable {
     public var echo: Bool
     /// When Weimin stored it (for the stored → decided lag); nil where unknown.
     public var receivedAt: Date?
+    /// Words a machine read from the message's picture (OCR): then `text` holds them, and this says what they came from.
+    public var machineRead: MachineRead?
+
+    public enum MachineRead: String, Sendable, Equatable {
+        case photo
+
+        /// How a case's summary marks words nobody typed: a cadre must know a machine read them (and may have misread).
+        public var label: String { "【图片中的文字，机器识别】" }
+    }
 
     public init(
         id: Int, groupID: UUID, county: String, village: String, senderID: String, senderName: String, text: String, sentAt: Date,
@@ -44,6 +53,9 @@ public struct UntriagedMessage: Sendable, Equatable {
         self.inCase = inCase
     }
 
-    /// Triage reads text only (voice and pictures carry no words yet), never a sealed message, and never Weimin's own.
-    public var isTriageable: Bool { kind == .text && !sealed && !echo }
+    /// Triage reads text, and the words read from a picture; never a sealed message, and never Weimin's own.
+    public var isTriageable: Bool { (kind == .text || machineRead != nil) && !sealed && !echo }
+
+    /// What a case opened from it says it was: the words, marked when a machine read them.
+    public var summary: String { machineRead.map { $0.label + text } ?? text }
 }

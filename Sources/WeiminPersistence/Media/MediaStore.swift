@@ -226,6 +226,59 @@ public struct MediaStore: Sendable {
         }
     }
 
+    // MARK: Machine reading (photos → words)
+
+    /// A stored picture of a message that nothing has read yet.
+    public struct Unread: Sendable, Hashable {
+        public var id: UUID
+        public var messageID: Int
+        public var county: String
+        public var sha256: String
+    }
+
+    /// Stored pictures of messages not yet read, oldest first.
+    public func unreadImages(limit: Int) async throws -> [Unread] {
+        try await database.sql.raw(
+            """
+            SELECT md.id, md.message_id, md.county_code, md.sha256 FROM media md
+            WHERE md.status = 'stored' AND md.message_id IS NOT NULL AND md.sha256 IS NOT NULL AND md.content_type LIKE 'image/%'
+              AND NOT EXISTS (SELECT 1 FROM machine_reads r WHERE r.media_id = md.id)
+            ORDER BY md.stored_at LIMIT \(bind: limit)
+            """
+        ).all().map { r in
+            Unread(
+                id: try r.decode(column: "id", as: UUID.self), messageID: try r.decode(column: "message_id", as: Int.self),
+                county: try r.decode(column: "county_code", as: String.self), sha256: try r.decode(column: "sha256", as: String.self))
+        }
+    }
+
+    /// Keeps what was read from an item, once; `text` empty: read, and nothing worth triage (never queued).
+    public func recordRead(_ item: Unread, engine: String, text: String, confidence: Int, at now: Date = Date()) async throws {
+        let nothing: Date? = text.isEmpty ? now : nil
+        try await database.sql.raw(
+            """
+            INSERT INTO machine_reads (id, media_id, message_id, county_code, engine, text, confidence, created_at, triaged_at)
+            VALUES (\(bind: UUID()), \(bind: item.id), \(bind: item.messageID), \(bind: item.county), \(bind: engine), \(bind: text),
+                    \(bind: confidence), \(bind: now), \(bind: nothing))
+            ON CONFLICT (media_id) DO NOTHING
+            """
+        ).run()
+    }
+
+    /// What machines read from a message's items (for the case page).
+    public func reads(messages: [Int]) async throws -> [Int: String] {
+        guard !messages.isEmpty else { return [:] }
+        var out: [Int: String] = [:]
+        for r in try await database.sql.raw(
+            "SELECT message_id, text FROM machine_reads WHERE message_id IN (\(binds: messages)) AND text <> '' ORDER BY created_at"
+        ).all() {
+            let id = try r.decode(column: "message_id", as: Int.self)
+            let text = try r.decode(column: "text", as: String.self)
+            out[id] = out[id].map { $0 + "\n" + text } ?? text
+        }
+        return out
+    }
+
     // MARK: Reading
 
     public func item(_ id: UUID) async throws -> MediaItem? {
@@ -304,6 +357,8 @@ public struct MediaStore: Sendable {
             WHERE message_id IN (\(binds: messages)) AND status <> 'erased'
             """
         ).run()
+        // What a machine read from them is the villager's words too.
+        try await sql.raw("DELETE FROM machine_reads WHERE message_id IN (\(binds: messages))").run()
     }
 
     /// Deletes the files of erased items that no stored item uses any more; returns how many files went.

@@ -66,5 +66,6 @@ public enum WeiminMigrations {
         M034AddStaffWeChatIDs(),
         M035AddStaffPlatformAccounts(),
         M036CreateDutyDeliveries(),
+        M037CreateMachineReads(),
     ]
 }

@@ -79,6 +79,47 @@ public struct TriageStore: Sendable {
         }
     }
 
+    /// Words machines read from pictures, not yet triaged, as messages to triage: the message's own words (if any) and
+    /// what was read, marked as read by a machine (`UntriagedMessage.machineRead`). With the read's id.
+    public func readsDue(limit: Int) async throws -> [(read: UUID, message: UntriagedMessage)] {
+        try await database.sql.raw(
+            """
+            SELECT r.id AS read_id, r.text AS read_text, m.id, m.group_id, m.county_code, g.village_code, m.sender_id, m.sender_name, m.text,
+                   m.sent_at, m.quote_of, m.kind, m.sealed, m.echo, m.received_at,
+                   EXISTS (SELECT 1 FROM case_messages cm WHERE cm.message_id = m.id) AS in_case
+            FROM machine_reads r JOIN messages m ON m.id = r.message_id JOIN chat_groups g ON g.id = m.group_id
+            WHERE r.triaged_at IS NULL ORDER BY r.created_at LIMIT \(bind: limit)
+            """
+        ).all().map { r in
+            let kind = MessageKind(stored: try r.decode(column: "kind", as: String.self))
+            let own = try r.decode(column: "text", as: String.self), read = try r.decode(column: "read_text", as: String.self)
+            var m = UntriagedMessage(
+                id: try r.decode(column: "id", as: Int.self), groupID: try r.decode(column: "group_id", as: UUID.self),
+                county: try r.decode(column: "county_code", as: String.self),
+                village: try r.decode(column: "village_code", as: String.self),
+                senderID: try r.decode(column: "sender_id", as: String.self),
+                senderName: try r.decode(column: "sender_name", as: String.self),
+                text: kind == .text && !own.isEmpty ? own + "\n" + read : read, sentAt: try r.decode(column: "sent_at", as: Date.self),
+                quoteOf: try r.decode(column: "quote_of", as: Int?.self), kind: kind,
+                sealed: try r.decode(column: "sealed", as: Bool?.self) == true, inCase: try r.decode(column: "in_case", as: Bool.self),
+                echo: try r.decode(column: "echo", as: String?.self) != nil,
+                receivedAt: try r.decode(column: "received_at", as: Date?.self))
+            m.machineRead = .photo
+            return (try r.decode(column: "read_id", as: UUID.self), m)
+        }
+    }
+
+    /// The decisions on machine-read words, and the reads marked triaged, in one transaction. A message already decided
+    /// on its typed words keeps that decision row (the case the read opened or joined is in the case's record).
+    public func recordReads(_ decisions: [Decided], reads: [UUID], at now: Date) async throws {
+        guard !reads.isEmpty else { return }
+        try await database.writing { db in
+            let sql = db as! any SQLDatabase
+            try await record(decisions[...], at: now, on: sql)
+            try await sql.raw("UPDATE machine_reads SET triaged_at = \(bind: now) WHERE id IN (\(binds: reads))").run()
+        }
+    }
+
     /// Department ids by `county:code` (what triage's department head names).
     public func departmentIDs() async throws -> [String: UUID] {
         Dictionary(try await DepartmentModel.query(on: database.db).all().map { ("\($0.countyCode):\($0.code)", $0.id!) }) { a, _ in a }

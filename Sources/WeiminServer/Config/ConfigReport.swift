@@ -68,6 +68,7 @@ public enum ConfigReport {
         case K.dingTalkAPI: return c.dingTalkAPI
         case K.dingTalkOAPI: return c.dingTalkOAPI
         case K.wcfFilesDir: return c.wcfFilesDir ?? "（未设置）"
+        case K.mediaOCR: return c.mediaOCR ? "on（需安装 tesseract-ocr-chi-sim）" : "off"
         case K.tracingEndpoint: return c.tracingEndpoint ?? "（未设置：不导出追踪）"
         case K.metricsToken: return c.metricsToken == nil ? "（未设置：只有本机可读 /metrics）" : "（已设置，已隐藏）"
         case K.dutyInterval: return c.dutyInterval == 0 ? "0（不提醒）" : "\(c.dutyInterval) 秒"

@@ -64,6 +64,8 @@ public struct WeiminConfig: Sendable {
     public var dingTalkAPI: String = "https://api.dingtalk.com"
     /// DingTalk's older API host, where work notices are still sent (`topapi/message/corpconversation/asyncsend_v2`).
     public var dingTalkOAPI: String = "https://oapi.dingtalk.com"
+    /// Read the words in photos with Tesseract (when installed), so a photographed demand is triaged.
+    public var mediaOCR = true
     /// A WeChatFerry machine's `WeChat Files` folder as shared with this server (SMB/NFS mount), to read its files.
     public var wcfFilesDir: String?
     /// `text` (default, for people) or `json` (one object per line, for log shippers).
@@ -135,6 +137,7 @@ public struct WeiminConfig: Sendable {
         public static let dingTalkAPI = "media.dingtalk_api"
         public static let dingTalkOAPI = "media.dingtalk_oapi"
         public static let wcfFilesDir = "media.wcf_dir"
+        public static let mediaOCR = "media.ocr"
         public static let metricsToken = "metrics.token"
         public static let logFormat = "log.format"
         public static let tracingEndpoint = "tracing.endpoint"
@@ -149,7 +152,7 @@ public struct WeiminConfig: Sendable {
         public static let all = [
             dir, databaseURL, host, port, keyFile, dataKey, logLevel, timezone, rulesFile, supervisionInterval, deliveryInterval,
             triageInterval, triageModel, triageRules, triageNoneAbove, retentionDays, workHours, idleTimeout, maxConnections,
-            mediaDir, mediaMaxBytes, mediaInterval, weComAPI, dingTalkAPI, dingTalkOAPI, wcfFilesDir, metricsToken, logFormat,
+            mediaDir, mediaMaxBytes, mediaInterval, weComAPI, dingTalkAPI, dingTalkOAPI, wcfFilesDir, mediaOCR, metricsToken, logFormat,
             tracingEndpoint,
             dutyInterval, dutyEscalateMinutes, dutyWebhook, dutyWebhookToken, publicURL, fileLinkHours,
         ]
@@ -293,6 +296,11 @@ public struct WeiminConfig: Sendable {
             config[keyPath: value] = text.hasSuffix("/") ? String(text.dropLast()) : text
         }
         config.wcfFilesDir = reader.string(forKey: ConfigKey(Key.wcfFilesDir))
+        switch reader.string(forKey: ConfigKey(Key.mediaOCR), default: "on").lowercased() {
+        case "on", "true", "1": config.mediaOCR = true
+        case "off", "false", "0": config.mediaOCR = false
+        case let other: throw ConfigError.invalid("media.ocr \(other) 无效：on（默认，识别图片中的文字）或 off")
+        }
         config.metricsToken = reader.string(forKey: ConfigKey(Key.metricsToken), isSecret: true)
         if let text = reader.string(forKey: ConfigKey(Key.tracingEndpoint)), !text.isEmpty {
             guard let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {

@@ -14,14 +14,38 @@ public struct MediaService: Service {
     let services: AppServices
     let interval: Duration
     let fetcher: MediaFetcher
+    /// Reads the words in photos (`media.ocr`); nil when off or Tesseract is not installed.
+    let reader: TesseractReader?
     let logger: Logger
 
+    /// Who reads the words in photos: as configured (`media.ocr`, Tesseract when installed), nobody, or a given reader.
+    public enum PhotoReading: Sendable {
+        case configured
+        case off
+        case using(TesseractReader)
+    }
+
     /// `fetcher` defaults to one for the configured platform addresses (tests give one for their loopback fakes).
-    public init(services: AppServices, interval: Duration, fetcher: MediaFetcher? = nil) {
+    public init(services: AppServices, interval: Duration, fetcher: MediaFetcher? = nil, photos: PhotoReading = .configured) {
         self.services = services
         self.interval = interval
         self.fetcher = fetcher ?? MediaFetcher(config: services.config)
         logger = services.logger
+        switch photos {
+        case .off: reader = nil
+        case .using(let r): reader = r
+        case .configured:
+            guard services.config.mediaOCR else {
+                reader = nil
+                break
+            }
+            switch TesseractReader.load() {
+            case .success(let r): reader = r
+            case .failure(let why):
+                services.logger.warning("图片文字识别未启用", metadata: ["reason": "\(why)"])
+                reader = nil
+            }
+        }
     }
 
     public struct Pass: Sendable, Equatable {
@@ -29,6 +53,9 @@ public struct MediaService: Service {
         public var retried = 0
         public var failed = 0
         public var swept = 0
+        /// Photos read for words (OCR), and how many of them said enough for triage.
+        public var read = 0
+        public var readWords = 0
     }
 
     /// How long before the next try: 10 s doubling to an hour; a WeCom robot URL lives five minutes, so it gets four
@@ -85,7 +112,23 @@ public struct MediaService: Service {
             }
         }
         pass.swept = try await store.sweepErased(files: files)
+        try await readPhotos(&pass, now: now)
         return pass
+    }
+
+    /// Reads a few stored photos per pass (a photo takes Tesseract a second or two of one core): the words join triage
+    /// through `machine_reads`, marked as machine-read; a photo with too few words, or words read with low confidence, is
+    /// recorded as read with nothing to triage.
+    func readPhotos(_ pass: inout Pass, limit: Int = 3, now: Date) async throws {
+        guard let reader else { return }
+        let store = services.mediaStore
+        for item in try await store.unreadImages(limit: limit) {
+            let reading = services.mediaFiles.read(item.sha256).flatMap { reader.read($0) }
+            let words = reading.map(TesseractReader.worthReading) == true ? reading?.text ?? "" : ""
+            try await store.recordRead(item, engine: reader.engineName, text: words, confidence: reading?.confidence ?? 0, at: now)
+            pass.read += 1
+            if !words.isEmpty { pass.readWords += 1 }
+        }
     }
 
     public func run() async throws {

@@ -63,7 +63,7 @@ struct MediaFetchTests {
             var config = services.config
             config.weComAPI = base
             config.dingTalkAPI = base
-            let media = MediaService(services: services, interval: .seconds(1), fetcher: MediaFetcher(config: config))
+            let media = MediaService(services: services, interval: .seconds(1), fetcher: MediaFetcher(config: config), photos: .off)
             let app = Application(
                 router: buildRouter(services: services), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
                 logger: DemoApp.logger)
@@ -184,9 +184,9 @@ struct MediaFetchTests {
         }
         var config = services.config
         config.wcfFilesDir = shared
-        let withFolder = MediaService(services: services, interval: .seconds(1), fetcher: MediaFetcher(config: config))
+        let withFolder = MediaService(services: services, interval: .seconds(1), fetcher: MediaFetcher(config: config), photos: .off)
         #expect(try await withFolder.runOnce(limit: 1).stored == 1)
-        let without = MediaService(services: services, interval: .seconds(1), fetcher: MediaFetcher(config: services.config))
+        let without = MediaService(services: services, interval: .seconds(1), fetcher: MediaFetcher(config: services.config), photos: .off)
         #expect(try await without.runOnce().failed == 1)
         let first = try #require(try await Self.message(services, platformID: "7481650423819575003"))
         let second = try #require(try await Self.message(services, platformID: "7481650423819575013"))
