@@ -16,6 +16,17 @@ struct CasePageController {
         let text: String
         let time: String
         let own: Bool
+        /// The photos and files the villager sent with it (the case's own messages only), and the words read from them.
+        var media: [MediaLink] = []
+        var read: String?
+    }
+
+    struct MediaLink {
+        let href: String
+        let label: String
+        let image: Bool
+        /// Why it cannot be opened (not fetched yet, too large, gone), or nil.
+        let missing: String?
     }
 
     struct Conversation {
@@ -234,13 +245,26 @@ struct CasePageController {
                 shownAround.append(m.sentAt)
                 let lines = try await services.messages.conversation(groupID: m.groupID, around: m.sentAt, before: 3, after: 3)
                 let group = try await services.groups.group(id: m.groupID)?.name ?? ""
+                let ownIDs = lines.map(\.id).filter(own.contains)
+                let items = Dictionary(grouping: try await services.mediaStore.items(messages: ownIDs), by: \.messageID)
+                let reads = try await services.mediaStore.reads(messages: ownIDs)
                 conversations.append(
                     Conversation(
                         group: group,
-                        lines: lines.map {
-                            Line(
-                                sender: $0.senderName, text: PIIMask.redact($0.text), time: WebFormat.time($0.sentAt),
-                                own: own.contains($0.id))
+                        lines: lines.map { line in
+                            var shown = Line(
+                                sender: line.senderName, text: PIIMask.redact(line.text), time: WebFormat.time(line.sentAt),
+                                own: own.contains(line.id))
+                            guard shown.own else { return shown }
+                            shown.media = (items[line.id] ?? []).map { item in
+                                MediaLink(
+                                    href: "/media/\(item.id.uuidString.lowercased())",
+                                    label: "\(CoreStrings.messageKind(item.kind))\(item.fileName.map { "（\($0)）" } ?? "")",
+                                    image: item.status == .stored && (item.contentType ?? "").hasPrefix("image/"),
+                                    missing: item.status == .stored ? nil : MediaController.statusName(item.status))
+                            }
+                            shown.read = reads[line.id].map(PIIMask.redact)
+                            return shown
                         }))
             }
             if let origin = detail.messages.first,

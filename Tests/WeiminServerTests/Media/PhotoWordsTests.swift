@@ -1,4 +1,6 @@
 import Foundation
+import Hummingbird
+import HummingbirdTesting
 import Testing
 import WeiminApp
 import WeiminCore
@@ -79,5 +81,21 @@ struct PhotoWordsTests {
         #expect(try await services.mediaStore.reads(messages: [note, field]).keys.sorted() == [note])
         // Read words are decided once.
         #expect(try await triage.runOnce(triager: &triager, now: Date().addingTimeInterval(15)).triaged == 0)
+
+        // The case page shows the photo in the conversation, and the words under it as machine-read.
+        let viewer = try #require(try await services.staff.user(named: "shouli"))
+        let session = try await SignInStore(database: services.database, cipher: services.cipher, staff: services.staff).startSession(
+            for: viewer, secondFactorDone: true)
+        let cookie: HTTPFields = [.cookie: "weimin_session=\(session.cookie)"]
+        let item = try #require(try await services.mediaStore.items(messages: [note]).first)
+        let app = Application(
+            router: buildRouter(services: services), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: DemoApp.logger)
+        try await app.test(.router) { client in
+            let page = String(buffer: try await client.execute(uri: "/cases/\(opened.number)", method: .get, headers: cookie).body)
+            #expect(page.contains("<img src=\"/media/\(item.id.uuidString.lowercased())\"") && page.contains("class=\"thumb\""))
+            #expect(page.contains("图片中的文字（机器识别，可能有误）") && page.contains("路面塌陷"))
+            let photo = try await client.execute(uri: "/media/\(item.id.uuidString.lowercased())", method: .get, headers: cookie)
+            #expect(photo.status == .ok && photo.headers[.contentType] == "image/jpeg")
+        }
     }
 }
