@@ -293,7 +293,7 @@ Architecture: $arch
 Maintainer: $maintainer
 Installed-Size: $installed_size
 Depends: $depends
-Recommends: tesseract-ocr-chi-sim
+Recommends: tesseract-ocr-chi-sim, sox, libsox-fmt-all
 Suggests: postgresql
 Section: net
 Priority: optional

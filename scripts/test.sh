@@ -23,13 +23,21 @@ export WEIMIN_REQUIRE_PYCLIENTS=1
 # Words in photos are read by Tesseract (Debian's libtesseract5 and the Simplified Chinese data), opened at run time:
 # installed here when missing and this is root with apt (as scripts/postgres.sh does for PostgreSQL); the OCR tests skip
 # without it unless WEIMIN_REQUIRE_OCR=1 (CI).
-if ! ldconfig -p 2>/dev/null | grep -q "libtesseract.so" || [ ! -e /usr/share/tesseract-ocr/5/tessdata/chi_sim.traineddata ]; then
+# Voice notes are decoded by sox (AMR, MP3, Ogg) and silk-python (WeChat's SILK) before transcription; same rule
+# (WEIMIN_REQUIRE_SPEECH=1 in CI).
+if ! ldconfig -p 2>/dev/null | grep -q "libtesseract.so" || [ ! -e /usr/share/tesseract-ocr/5/tessdata/chi_sim.traineddata ] \
+    || ! command -v sox >/dev/null; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-        echo "== installing tesseract-ocr, tesseract-ocr-chi-sim"
-        apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr tesseract-ocr-chi-sim >/dev/null
+        echo "== installing tesseract-ocr, tesseract-ocr-chi-sim, sox, libsox-fmt-all"
+        apt-get update -qq >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr tesseract-ocr-chi-sim sox libsox-fmt-all >/dev/null
     else
-        echo "== OCR tests will skip: sudo apt-get install tesseract-ocr tesseract-ocr-chi-sim"
+        echo "== OCR and voice tests will skip: sudo apt-get install tesseract-ocr tesseract-ocr-chi-sim sox libsox-fmt-all"
     fi
+fi
+if ! python3 -c "import pysilk" 2>/dev/null; then
+    echo "== installing silk-python (WeChat voice notes)"
+    python3 -m pip install --quiet --disable-pip-version-check silk-python || echo "== silk-python unavailable: SILK tests will skip"
 fi
 
 swift build --build-tests

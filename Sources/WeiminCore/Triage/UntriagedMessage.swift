@@ -22,14 +22,16 @@ public struct UntriagedMessage: Sendable, Equatable {
     public var echo: Bool
     /// When Weimin stored it (for the stored → decided lag); nil where unknown.
     public var receivedAt: Date?
-    /// Words a machine read from the message's picture (OCR): then `text` holds them, and this says what they came from.
+    /// Words a machine read from the message's picture (OCR) or heard in its voice note (speech recognition): then `text`
+    /// holds them, and this says what they came from.
     public var machineRead: MachineRead?
 
     public enum MachineRead: String, Sendable, Equatable {
         case photo
+        case voice
 
         /// How a case's summary marks words nobody typed: a cadre must know a machine read them (and may have misread).
-        public var label: String { "【图片中的文字，机器识别】" }
+        public var label: String { self == .photo ? "【图片中的文字，机器识别】" : "【语音转写，机器识别】" }
     }
 
     public init(

@@ -228,7 +228,7 @@ public struct MediaStore: Sendable {
 
     // MARK: Machine reading (photos → words)
 
-    /// A stored picture of a message that nothing has read yet.
+    /// A stored picture or voice note of a message that nothing has read yet.
     public struct Unread: Sendable, Hashable {
         public var id: UUID
         public var messageID: Int
@@ -238,10 +238,19 @@ public struct MediaStore: Sendable {
 
     /// Stored pictures of messages not yet read, oldest first.
     public func unreadImages(limit: Int) async throws -> [Unread] {
+        try await unread("md.content_type LIKE 'image/%'", limit: limit)
+    }
+
+    /// Stored voice notes of messages not yet transcribed, oldest first.
+    public func unreadVoices(limit: Int) async throws -> [Unread] {
+        try await unread("(md.content_type LIKE 'audio/%' OR md.kind = 'voice')", limit: limit)
+    }
+
+    func unread(_ kind: String, limit: Int) async throws -> [Unread] {
         try await database.sql.raw(
             """
             SELECT md.id, md.message_id, md.county_code, md.sha256 FROM media md
-            WHERE md.status = 'stored' AND md.message_id IS NOT NULL AND md.sha256 IS NOT NULL AND md.content_type LIKE 'image/%'
+            WHERE md.status = 'stored' AND md.message_id IS NOT NULL AND md.sha256 IS NOT NULL AND \(unsafeRaw: kind)
               AND NOT EXISTS (SELECT 1 FROM machine_reads r WHERE r.media_id = md.id)
             ORDER BY md.stored_at LIMIT \(bind: limit)
             """

@@ -84,10 +84,11 @@ public struct TriageStore: Sendable {
     public func readsDue(limit: Int) async throws -> [(read: UUID, message: UntriagedMessage)] {
         try await database.sql.raw(
             """
-            SELECT r.id AS read_id, r.text AS read_text, m.id, m.group_id, m.county_code, g.village_code, m.sender_id, m.sender_name, m.text,
+            SELECT r.id AS read_id, r.text AS read_text, md.kind AS media_kind, md.content_type AS media_type, m.id, m.group_id, m.county_code, g.village_code, m.sender_id, m.sender_name, m.text,
                    m.sent_at, m.quote_of, m.kind, m.sealed, m.echo, m.received_at,
                    EXISTS (SELECT 1 FROM case_messages cm WHERE cm.message_id = m.id) AS in_case
-            FROM machine_reads r JOIN messages m ON m.id = r.message_id JOIN chat_groups g ON g.id = m.group_id
+            FROM machine_reads r JOIN media md ON md.id = r.media_id JOIN messages m ON m.id = r.message_id
+            JOIN chat_groups g ON g.id = m.group_id
             WHERE r.triaged_at IS NULL ORDER BY r.created_at LIMIT \(bind: limit)
             """
         ).all().map { r in
@@ -104,7 +105,10 @@ public struct TriageStore: Sendable {
                 sealed: try r.decode(column: "sealed", as: Bool?.self) == true, inCase: try r.decode(column: "in_case", as: Bool.self),
                 echo: try r.decode(column: "echo", as: String?.self) != nil,
                 receivedAt: try r.decode(column: "received_at", as: Date?.self))
-            m.machineRead = .photo
+            let voice =
+                try r.decode(column: "media_kind", as: String.self) == "voice"
+                || (try r.decode(column: "media_type", as: String?.self) ?? "").hasPrefix("audio/")
+            m.machineRead = voice ? .voice : .photo
             return (try r.decode(column: "read_id", as: UUID.self), m)
         }
     }

@@ -12,7 +12,9 @@ public enum ConfigReport {
         public var source: String
     }
 
-    static let secrets: Set<String> = [WeiminConfig.Key.dataKey, WeiminConfig.Key.metricsToken, WeiminConfig.Key.dutyWebhookToken]
+    static let secrets: Set<String> = [
+        WeiminConfig.Key.dataKey, WeiminConfig.Key.metricsToken, WeiminConfig.Key.dutyWebhookToken, WeiminConfig.Key.asrToken,
+    ]
 
     public static func lines(
         _ config: WeiminConfig, flags: [String: String], environment: [String: String] = ProcessInfo.processInfo.environment
@@ -68,6 +70,10 @@ public enum ConfigReport {
         case K.dingTalkAPI: return c.dingTalkAPI
         case K.dingTalkOAPI: return c.dingTalkOAPI
         case K.wcfFilesDir: return c.wcfFilesDir ?? "（未设置）"
+        case K.asrURL: return c.asrURL ?? "（未设置：语音只保存，不转写）"
+        case K.asrModel: return c.asrModel
+        case K.asrLanguage: return c.asrLanguage
+        case K.asrToken: return c.asrToken == nil ? "（未设置）" : "（已设置，已隐藏）"
         case K.mediaOCR: return c.mediaOCR ? "on（需安装 tesseract-ocr-chi-sim）" : "off"
         case K.tracingEndpoint: return c.tracingEndpoint ?? "（未设置：不导出追踪）"
         case K.metricsToken: return c.metricsToken == nil ? "（未设置：只有本机可读 /metrics）" : "（已设置，已隐藏）"

@@ -64,6 +64,12 @@ public struct WeiminConfig: Sendable {
     public var dingTalkAPI: String = "https://api.dingtalk.com"
     /// DingTalk's older API host, where work notices are still sent (`topapi/message/corpconversation/asyncsend_v2`).
     public var dingTalkOAPI: String = "https://oapi.dingtalk.com"
+    /// A speech service speaking the OpenAI-compatible `POST /v1/audio/transcriptions` (voice notes → words); nil: voice
+    /// notes are kept and not transcribed. Its model name, the language asked for, and its token (a secret).
+    public var asrURL: String?
+    public var asrModel = "whisper-1"
+    public var asrLanguage = "zh"
+    public var asrToken: String?
     /// Read the words in photos with Tesseract (when installed), so a photographed demand is triaged.
     public var mediaOCR = true
     /// A WeChatFerry machine's `WeChat Files` folder as shared with this server (SMB/NFS mount), to read its files.
@@ -138,6 +144,10 @@ public struct WeiminConfig: Sendable {
         public static let dingTalkOAPI = "media.dingtalk_oapi"
         public static let wcfFilesDir = "media.wcf_dir"
         public static let mediaOCR = "media.ocr"
+        public static let asrURL = "asr.url"
+        public static let asrModel = "asr.model"
+        public static let asrLanguage = "asr.language"
+        public static let asrToken = "asr.token"
         public static let metricsToken = "metrics.token"
         public static let logFormat = "log.format"
         public static let tracingEndpoint = "tracing.endpoint"
@@ -152,7 +162,8 @@ public struct WeiminConfig: Sendable {
         public static let all = [
             dir, databaseURL, host, port, keyFile, dataKey, logLevel, timezone, rulesFile, supervisionInterval, deliveryInterval,
             triageInterval, triageModel, triageRules, triageNoneAbove, retentionDays, workHours, idleTimeout, maxConnections,
-            mediaDir, mediaMaxBytes, mediaInterval, weComAPI, dingTalkAPI, dingTalkOAPI, wcfFilesDir, mediaOCR, metricsToken, logFormat,
+            mediaDir, mediaMaxBytes, mediaInterval, weComAPI, dingTalkAPI, dingTalkOAPI, wcfFilesDir, mediaOCR, asrURL, asrModel,
+            asrLanguage, asrToken, metricsToken, logFormat,
             tracingEndpoint,
             dutyInterval, dutyEscalateMinutes, dutyWebhook, dutyWebhookToken, publicURL, fileLinkHours,
         ]
@@ -296,6 +307,15 @@ public struct WeiminConfig: Sendable {
             config[keyPath: value] = text.hasSuffix("/") ? String(text.dropLast()) : text
         }
         config.wcfFilesDir = reader.string(forKey: ConfigKey(Key.wcfFilesDir))
+        if let text = reader.string(forKey: ConfigKey(Key.asrURL)), !text.isEmpty {
+            guard let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                throw ConfigError.invalid("asr.url 应为语音转写服务的地址，如 http://127.0.0.1:8000（其 /v1/audio/transcriptions 兼容 OpenAI）：\(text)")
+            }
+            config.asrURL = text
+        }
+        config.asrModel = reader.string(forKey: ConfigKey(Key.asrModel), default: config.asrModel)
+        config.asrLanguage = reader.string(forKey: ConfigKey(Key.asrLanguage), default: config.asrLanguage)
+        config.asrToken = reader.string(forKey: ConfigKey(Key.asrToken), isSecret: true)
         switch reader.string(forKey: ConfigKey(Key.mediaOCR), default: "on").lowercased() {
         case "on", "true", "1": config.mediaOCR = true
         case "off", "false", "0": config.mediaOCR = false

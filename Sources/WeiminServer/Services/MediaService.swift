@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 import WeiminApp
 import WeiminCore
 import WeiminPersistence
@@ -16,7 +17,15 @@ public struct MediaService: Service {
     let fetcher: MediaFetcher
     /// Reads the words in photos (`media.ocr`); nil when off or Tesseract is not installed.
     let reader: TesseractReader?
+    /// Transcribes voice notes (`asr.url`); nil when no speech service is configured.
+    let transcriber: VoiceTranscriber?
+    /// While the speech service is down, voice notes wait instead of being tried on every pass.
+    let speechPause = Pause()
     let logger: Logger
+
+    final class Pause: Sendable {
+        let until = Mutex<Date?>(nil)
+    }
 
     /// Who reads the words in photos: as configured (`media.ocr`, Tesseract when installed), nobody, or a given reader.
     public enum PhotoReading: Sendable {
@@ -26,8 +35,12 @@ public struct MediaService: Service {
     }
 
     /// `fetcher` defaults to one for the configured platform addresses (tests give one for their loopback fakes).
-    public init(services: AppServices, interval: Duration, fetcher: MediaFetcher? = nil, photos: PhotoReading = .configured) {
+    public init(
+        services: AppServices, interval: Duration, fetcher: MediaFetcher? = nil, photos: PhotoReading = .configured,
+        transcriber: VoiceTranscriber? = nil
+    ) {
         self.services = services
+        self.transcriber = transcriber ?? VoiceTranscriber(config: services.config)
         self.interval = interval
         self.fetcher = fetcher ?? MediaFetcher(config: services.config)
         logger = services.logger
@@ -113,7 +126,36 @@ public struct MediaService: Service {
         }
         pass.swept = try await store.sweepErased(files: files)
         try await readPhotos(&pass, now: now)
+        try await transcribeVoices(&pass, now: now)
         return pass
+    }
+
+    /// Transcribes a couple of voice notes per pass through the speech service; the words join triage like a photo's.
+    /// A note that cannot be decoded is recorded with no words; while the service is unreachable, notes wait a minute.
+    func transcribeVoices(_ pass: inout Pass, limit: Int = 2, now: Date) async throws {
+        guard let transcriber, speechPause.until.withLock({ $0.map { $0 <= now } ?? true }) else { return }
+        let store = services.mediaStore
+        for item in try await store.unreadVoices(limit: limit) {
+            guard let bytes = services.mediaFiles.read(item.sha256) else { continue }
+            do {
+                let text = try await transcriber.transcribe(bytes)
+                let words = VoiceTranscriber.worthReading(text) ? text : ""
+                try await store.recordRead(item, engine: transcriber.engineName, text: words, confidence: words.isEmpty ? 0 : 100, at: now)
+                pass.read += 1
+                if !words.isEmpty { pass.readWords += 1 }
+            } catch let failure as VoiceTranscriber.Failure {
+                switch failure {
+                case .retry(let why):
+                    speechPause.until.withLock { $0 = now.addingTimeInterval(60) }
+                    logger.warning("语音转写暂不可用，一分钟后重试", metadata: ["reason": "\(why)"])
+                    return
+                case .permanent(let why):
+                    try await store.recordRead(item, engine: transcriber.engineName, text: "", confidence: 0, at: now)
+                    logger.info("voice note not transcribed", metadata: ["media": "\(item.id)", "reason": "\(why)"])
+                    pass.read += 1
+                }
+            }
+        }
     }
 
     /// Reads a few stored photos per pass (a photo takes Tesseract a second or two of one core): the words join triage
