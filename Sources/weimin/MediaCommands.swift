@@ -17,11 +17,15 @@ struct MediaRead: AsyncParsableCommand {
         abstract: "按服务的流程读一个文件：类型（由文件内容判断）和机器读出的文字。Read one file as the server does: kind, text, engine, seconds.",
         discussion:
             "Example: weimin media read 0a1b2c3d.dat --json  →  {\"kind\":\"image\",\"text\":\"…\",\"engine\":\"tesseract 5.3.0 chi_sim\",…}. "
-            + "Pictures are read with Tesseract when it is installed (apt-get install tesseract-ocr-chi-sim); voice notes are not "
-            + "transcribed yet: their text is empty and engine is \"none\".")
+            + "Pictures are read with Tesseract when it is installed (apt-get install tesseract-ocr-chi-sim); voice notes are "
+            + "transcribed when --asr-url (or WEIMIN_ASR_URL) names a speech service (ops/asr/install.sh sets one up).")
 
     @Argument(help: "文件（图片、语音、视频或微信 .dat 图片）。The file.") var file: String
     @Flag(help: "输出 JSON。Print one JSON object.") var json = false
+    @Option(
+        name: .customLong("asr-url"),
+        help: "语音转写服务地址（默认取环境变量 WEIMIN_ASR_URL；令牌取 WEIMIN_ASR_TOKEN）。Speech service for voice notes.")
+    var asrURL: String?
 
     func run() async throws {
         try await runReportingErrors {
@@ -33,6 +37,17 @@ struct MediaRead: AsyncParsableCommand {
                 throw StaffError.invalid("无法读取 \(file)（或大于 2 GB）")
             }
             var (reading, bytes) = MediaReading.read([UInt8](data), fileName: file)
+            let environment = ProcessInfo.processInfo.environment
+            if reading.kind == .voice, let url = asrURL ?? environment["WEIMIN_ASR_URL"], !url.isEmpty {
+                guard let transcriber = VoiceTranscriber(url: url, token: environment["WEIMIN_ASR_TOKEN"]) else {
+                    throw StaffError.invalid("语音转写服务地址无效：\(url)")
+                }
+                reading.engine = transcriber.engineName
+                do {
+                    reading.text = try await transcriber.transcribe(bytes)
+                    reading.note = VoiceTranscriber.worthReading(reading.text) ? nil : "字数太少或像是静音时的幻觉：服务中不送分诊"
+                } catch { reading.note = "\(error)" }
+            }
             if reading.kind == .image {
                 switch TesseractReader.load() {
                 case .success(let reader):

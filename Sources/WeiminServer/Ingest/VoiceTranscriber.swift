@@ -15,11 +15,17 @@ public struct VoiceTranscriber: Sendable {
     let session: URLSession
 
     public init?(config: WeiminConfig, timeout: TimeInterval = 120) {
-        guard let base = config.asrURL, let url = URL(string: base.trimmingSuffix("/") + "/v1/audio/transcriptions") else { return nil }
+        guard let base = config.asrURL else { return nil }
+        self.init(url: base, model: config.asrModel, language: config.asrLanguage, token: config.asrToken, timeout: timeout)
+    }
+
+    public init?(url base: String, model: String = "whisper-1", language: String = "zh", token: String? = nil, timeout: TimeInterval = 120)
+    {
+        guard let url = URL(string: base.trimmingSuffix("/") + "/v1/audio/transcriptions"), url.host != nil else { return nil }
         endpoint = url
-        model = config.asrModel
-        language = config.asrLanguage
-        token = config.asrToken
+        self.model = model
+        self.language = language
+        self.token = token
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = timeout
         configuration.timeoutIntervalForResource = timeout
