@@ -22,6 +22,7 @@
 #                                        binary with the Swift runtime linked in statically, a symlink)
 #   /lib/systemd/system/weimin.service   the unit (User=weimin, data in /var/lib/weimin, hardened)
 #   /etc/weimin/weimin.json              the config (a conffile: kept and merged by dpkg on upgrades)
+#   /usr/share/weimin/asr/               the reference speech service and its installer (optional, not started)
 #   /usr/share/doc/weimin/               copyright (with the bundled data's licences), install.md, third-party/
 #
 # Why ship the Swift runtime rather than require it: servers at county level have no Swift toolchain and no
@@ -205,6 +206,9 @@ install -m 0644 "$PKG_DIR/weimin.service" "$stage/lib/systemd/system/weimin.serv
 install -m 0644 "$PKG_DIR/weimin.json" "$stage/etc/weimin/weimin.json"
 install -m 0644 "$PKG_DIR/copyright" "$stage/usr/share/doc/weimin/copyright"
 [ -f "$ROOT/docs/install.md" ] && install -m 0644 "$ROOT/docs/install.md" "$stage/usr/share/doc/weimin/install.md"
+# The reference speech service and its installer (docs/install.md, 语音转写): not started by the package.
+mkdir -p "$stage/usr/share/weimin/asr"
+install -m 0755 "$ROOT/ops/asr/install.sh" "$ROOT/ops/asr/weimin-asr.py" "$stage/usr/share/weimin/asr/"
 
 # The Swift packages compiled in: names and versions from Package.resolved, licence files from the checkouts.
 tp="$stage/usr/share/doc/weimin/third-party"

@@ -94,6 +94,7 @@ check "/usr/bin/weimin" grep -Eq ' \./usr/bin/weimin( |$)' "$WORK/contents"
 check "the unit /lib/systemd/system/weimin.service" has '-rw-r--r--' 'lib/systemd/system/weimin.service'
 check "the config /etc/weimin/weimin.json" has '-rw-r--r--' 'etc/weimin/weimin.json'
 check "copyright" has '-rw-r--r--' 'usr/share/doc/weimin/copyright'
+check "the reference speech service's installer" has '-rwxr-xr-x' 'usr/share/weimin/asr/install.sh'
 check "files owned by root:root" bash -c "! awk '\$2 != \"root/root\"' '$WORK/contents' | grep -q ."
 # Every resource bundle the program names (Bundle.module's folder names are compiled in), file for file.
 referenced=$(grep -aoE '[A-Za-z0-9_-]+_[A-Za-z0-9_-]+\.(resources|bundle)' "$binary" | sort -u || true)
