@@ -69,7 +69,8 @@ public struct TriagePending: Sendable {
         let attacher = ThreadAttacher()
         var decided: [TriageStore.Decided] = []
         for m in messages where m.isTriageable {
-            let d = triager.triage(m.text, explain: true)
+            var d = triager.triage(m.text, explain: true)
+            if m.machineRead != nil { d = d.forMachineRead() }
             pass.triaged += 1
             if d.undecided { pass.undecided += 1 }
             var caseID: UUID?

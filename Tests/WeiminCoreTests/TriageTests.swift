@@ -14,6 +14,22 @@ enum Corpus {
 
 @Suite("Triage: features, training, calibration, rules, entities")
 struct TriageTests {
+    @Test("machine-read words: a `none` below 0.9 goes to a person; a sure `none`, a demand and an undecided one are left as they are")
+    func machineReadNone() {
+        func decision(_ c: WeiminCore.Category, _ score: Double, undecided: Bool = false) -> TriageDecision {
+            TriageDecision(
+                category: c, categoryScore: score, categoryScores: [:], department: nil, departmentScore: 0, urgency: .normal,
+                urgencyScore: 0, opinionRisk: 0, reportsCadre: false, cadreScore: 0, entities: Entities(), reasons: [],
+                undecided: undecided,
+                modelVersion: "t")
+        }
+        let unsure = decision(.none, 0.8).forMachineRead()
+        #expect(unsure.undecided && unsure.reasons.last?.contains("人工确认") == true)
+        #expect(!decision(.none, 0.95).forMachineRead().undecided)
+        #expect(decision(.service, 0.6).forMachineRead() == decision(.service, 0.6))
+        #expect(decision(.none, 0.3, undecided: true).forMachineRead().reasons.isEmpty)
+    }
+
     @Test("normalising folds full-width forms, digits, repeats and @names; features are L2-normalised and the same every time")
     func features() {
         var out: [UInt32] = []

@@ -25,6 +25,19 @@ public struct TriageDecision: Sendable, Hashable, Codable {
 
     /// Opens or joins a case.
     public var isActionable: Bool { category.isActionable && !undecided }
+
+    /// Words a machine read from a photo or heard in a voice note may be misread: `none` on them needs more confidence
+    /// than on typed words (`machineNoneAbove`), or a person looks (the centre's 待确认).
+    public static let machineNoneAbove = 0.9
+
+    /// The same decision for machine-read words: a `none` below `machineNoneAbove` goes to a person.
+    public func forMachineRead() -> TriageDecision {
+        guard category == .none, !undecided, categoryScore < Self.machineNoneAbove else { return self }
+        var d = self
+        d.undecided = true
+        d.reasons.append("机器识别的文字，分诊把握不足（无需处理 \(Int((categoryScore * 100).rounded()))%）：请人工确认")
+        return d
+    }
 }
 
 /// Triage for one county: the trained model, the rule lists, the places of the county and the dispatch

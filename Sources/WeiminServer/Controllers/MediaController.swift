@@ -17,26 +17,43 @@ struct MediaController {
     let services: AppServices
 
     func addRoutes(api: RouterGroup<WeiminRequestContext>, console: RouterGroup<WeiminRequestContext>) {
-        api.get("media/:id") { _, context -> Response in
+        api.get("media/:id") { request, context -> Response in
             let viewer = try context.requireViewer(reading: .cases)
-            return try await serve(try context.parameters.require("id"), to: viewer)
+            return try await serve(try context.parameters.require("id"), to: viewer, asWAV: request.uri.queryParameters["as"] == "wav")
         }
-        console.get("media/:id") { _, context -> Response in
+        console.get("media/:id") { request, context -> Response in
             guard let (viewer, _) = context.console() else { return WebViews.redirect(context.signInPath) }
             guard Access.mayRead(viewer.role, .cases) else {
                 throw HTTPError(.forbidden, message: "\(CoreStrings.roleName(viewer.role))无权查看群众发送的文件")
             }
-            return try await serve(try context.parameters.require("id"), to: viewer)
+            return try await serve(try context.parameters.require("id"), to: viewer, asWAV: request.uri.queryParameters["as"] == "wav")
         }
     }
 
-    func serve(_ raw: String, to viewer: Viewer) async throws -> Response {
+    /// `asWAV`: a voice note decoded for a browser to play (AMR and WeChat's SILK are not playable there); the stored
+    /// original is unchanged and still downloadable.
+    func serve(_ raw: String, to viewer: Viewer, asWAV: Bool = false) async throws -> Response {
         guard let id = UUID(uuidString: raw) else { throw HTTPError(.badRequest, message: "文件编号应为 UUID") }
         guard let item = try await services.mediaStore.item(id), try await Self.mayOpen(item, viewer: viewer, cases: services.cases) else {
             throw HTTPError(.notFound, message: "文件不存在或无权查看")
         }
         guard item.status == .stored, let digest = item.sha256, let bytes = services.mediaFiles.read(digest) else {
             throw HTTPError(.notFound, message: "文件未保存：\(Self.statusName(item.status))\(item.failure.map { "（\($0)）" } ?? "")")
+        }
+        if asWAV {
+            guard item.kind == .voice || (item.contentType ?? "").hasPrefix("audio/") else {
+                throw HTTPError(.badRequest, message: "只有语音可以转为 WAV 播放")
+            }
+            let wav: [UInt8]
+            do { wav = try VoiceTranscriber.wav16k(bytes) } catch {
+                throw HTTPError(.unprocessableContent, message: "语音无法解码播放：\(error.description)")
+            }
+            var headers: HTTPFields = [
+                .contentType: "audio/wav", .contentDisposition: "inline; filename=\"voice.wav\"", .cacheControl: "private, no-store",
+                .contentSecurityPolicy: "default-src 'none'; sandbox",
+            ]
+            headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: wav)))
         }
         let type = MediaType.sniff(bytes)
         let name = item.fileName ?? "\(CoreStrings.messageKind(item.kind))-\(item.id.uuidString.prefix(8)).\(type.ext)"

@@ -19,12 +19,15 @@ struct CasePageController {
         /// The photos and files the villager sent with it (the case's own messages only), and the words read from them.
         var media: [MediaLink] = []
         var read: String?
+        var readLabel = ""
     }
 
     struct MediaLink {
         let href: String
         let label: String
         let image: Bool
+        /// A voice note: played in the page through its decoded copy (`?as=wav`), the original still a link.
+        let voice: Bool
         /// Why it cannot be opened (not fetched yet, too large, gone), or nil.
         let missing: String?
     }
@@ -261,9 +264,12 @@ struct CasePageController {
                                     href: "/media/\(item.id.uuidString.lowercased())",
                                     label: "\(CoreStrings.messageKind(item.kind))\(item.fileName.map { "（\($0)）" } ?? "")",
                                     image: item.status == .stored && (item.contentType ?? "").hasPrefix("image/"),
+                                    voice: item.status == .stored && (item.kind == .voice || (item.contentType ?? "").hasPrefix("audio/")),
                                     missing: item.status == .stored ? nil : MediaController.statusName(item.status))
                             }
                             shown.read = reads[line.id].map(PIIMask.redact)
+                            shown.readLabel =
+                                shown.media.contains(where: \.voice) ? "语音转写（机器转写，可能有误）" : "图片中的文字（机器识别，可能有误）"
                             return shown
                         }))
             }

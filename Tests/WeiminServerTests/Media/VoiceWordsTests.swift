@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import NIOFoundationCompat
 import Synchronization
 import Testing
 import WeiminApp
@@ -121,5 +122,23 @@ struct VoiceWordsTests {
         let first = try #require(try await store.decision(message: notes[0])?.caseID)
         let opened = try #require(try await services.caseStore.find(id: first))
         #expect(opened.summary.hasPrefix("【语音转写，机器识别】") && opened.summary.contains("路灯"), "\(opened.summary)")
+
+        // The case page plays the note (decoded for the browser) beside the words, labelled as a machine's.
+        let viewer = try #require(try await services.staff.user(named: "shouli"))
+        let session = try await SignInStore(database: services.database, cipher: services.cipher, staff: services.staff).startSession(
+            for: viewer, secondFactorDone: true)
+        let cookie: HTTPFields = [.cookie: "weimin_session=\(session.cookie)"]
+        let item = try #require(try await services.mediaStore.items(messages: [notes[0]]).first)
+        let console = Application(
+            router: buildRouter(services: services), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: DemoApp.logger)
+        try await console.test(.router) { client in
+            let page = String(buffer: try await client.execute(uri: "/cases/\(opened.number)", method: .get, headers: cookie).body)
+            let href = "/media/\(item.id.uuidString.lowercased())"
+            #expect(page.contains("<audio controls preload=\"none\" src=\"\(href)?as=wav\">") && page.contains("语音转写（机器转写，可能有误）"))
+            let played = try await client.execute(uri: "\(href)?as=wav", method: .get, headers: cookie)
+            #expect(played.status == .ok && played.headers[.contentType] == "audio/wav")
+            #expect(Array(Data(buffer: played.body).prefix(4)) == Array("RIFF".utf8))
+            #expect(try await client.execute(uri: href, method: .get, headers: cookie).headers[.contentType] == "audio/amr")
+        }
     }
 }
