@@ -63,7 +63,7 @@ def main():
     pinyin = " ".join(lazy_pinyin(SENTENCE, style=Style.TONE3, neutral_tone_with_five=True))
     wav, amr = os.path.join(work, "say.wav"), os.path.join(work, "say.amr")
     subprocess.run(["espeak-ng", "-v", "cmn-latn-pinyin", "-s", "130", "-w", wav, pinyin], check=True, capture_output=True)
-    subprocess.run(["sox", "-q", wav, "-r", "8000", "-c", "1", "-t", "amr-nb", amr], check=True)
+    subprocess.run(["sox", "-q", "-D", wav, "-r", "8000", "-c", "1", "-t", "amr-nb", amr], check=True)
     with open(amr, "rb") as f:
         assert f.read(6) == b"#!AMR\n", "not an AMR-NB file"
 
@@ -100,7 +100,7 @@ def main():
         text = result["text"]
         assert result["kind"] == "voice" and result["engine"].startswith("asr "), result
         heard = [w for w in ("看不见", "个月", "走路", "人来", "路灯", "坏了") if w in text]
-        assert len(heard) >= 2, "too little of the sentence came back: %r" % text
+        assert len(heard) >= 3, "too little of the sentence came back: %r" % text
         assert not any(c in text for c in TRADITIONAL_MARKS), "Traditional characters in %r" % text
         print("speech test passed: %r heard as %r (%d of 6 phrases) in %.1f s through weimin media read → sox → "
               "weimin-asr (faster-whisper base, int8)" % (SENTENCE, text, len(heard), took))

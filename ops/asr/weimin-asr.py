@@ -21,8 +21,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 # Whisper writes Chinese in Traditional characters about as often as in Simplified. A prompt in Simplified steers it;
-# the characters it still writes in Traditional are mapped back (the common ones in villagers' speech; zhconv, if
-# installed, does all of them).
+# what it still writes in Traditional goes through OpenCC's t2s (or, without it, a map of the common characters).
 PROMPT = "以下是普通话的句子，使用简体中文。"
 TRADITIONAL = dict(zip(
     "們個這們來時會說為麼點裡與過還沒讓對問題請鄉縣鎮村幹部環電話號碼錢費補貼發給壞燈路橋樓車門開關聽見學醫藥療養老兒孩"
@@ -33,14 +32,15 @@ TRADITIONAL = dict(zip(
     "孙银陈张刘杨黄赵吴郑华东们区动员员无线网络图档简单队长厂场"))
 
 try:
-    import zhconv  # optional
+    from opencc import OpenCC  # opencc-python-reimplemented (Apache-2.0), installed by install.sh
+    T2S = OpenCC("t2s")
 except ImportError:
-    zhconv = None
+    T2S = None
 
 
 def simplified(text):
-    if zhconv is not None:
-        return zhconv.convert(text, "zh-cn")
+    if T2S is not None:
+        return T2S.convert(text)
     return "".join(TRADITIONAL.get(c, c) for c in text)
 
 
