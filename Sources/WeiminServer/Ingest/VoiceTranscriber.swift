@@ -113,7 +113,8 @@ public struct VoiceTranscriber: Sendable {
             throw .permanent("不认识的语音格式")
         }
         let wav = try run(
-            "/usr/bin/env", ["sox", "-q", "-D", "-t", type, "-", "-t", "wav", "-r", "16000", "-c", "1", "-b", "16", "-e", "signed-integer", "-"],
+            "/usr/bin/env",
+            ["sox", "-q", "-D", "-t", type, "-", "-t", "wav", "-r", "16000", "-c", "1", "-b", "16", "-e", "signed-integer", "-"],
             input: bytes, missing: "解码语音需要 apt-get install sox libsox-fmt-all")
         guard wav.count > 44 else { throw .permanent("语音解码后为空") }
         return wav
