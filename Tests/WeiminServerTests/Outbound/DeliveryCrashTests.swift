@@ -58,6 +58,13 @@ struct DeliveryCrashTests {
                 if (counts["pending"] ?? 0) + (counts["claimed"] ?? 0) == 0 { break }
                 try await Task.sleep(for: .milliseconds(100))
             }
+            // The restarted server may be sending its last message right now: stop it gracefully (it finishes the pass),
+            // so what is left "sending" or "uncertain" is only what the killed one had in flight.
+            kill(server.processIdentifier, SIGTERM)
+            server.waitUntilExit()
+            counts = try await ServerRunner.withServices(config: config) {
+                try await OutboxStore(database: $0.database, cipher: $0.cipher).counts(county: "433125")
+            }
             let received = await fakes.received.map(\.text)
             // Never twice.
             #expect(received.count == Set(received).count)
